@@ -1,0 +1,45 @@
+"""The adapter contract (modelled on Crossplane's external client).
+
+Bodies are ARM wire JSON (camelCase) on both sides, so comparison rules,
+fixtures and the emulator speak one language; the SDK serialises them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from desired_state.resource import Resource
+
+
+class LroTokenStore(Protocol):
+    """Where a write keeps its long-running-operation continuation token, so a
+    restarted process resumes the operation instead of starting it again."""
+
+    def get(self, resource_id: str) -> str | None: ...
+    def put(self, resource_id: str, token: str) -> None: ...
+    def clear(self, resource_id: str) -> None: ...
+
+
+class Adapter(Protocol):
+    """Reads, writes and deletes one ARM type through its azure-mgmt SDK client."""
+
+    arm_type: str
+
+    def read(self, resource_id: str) -> dict[str, Any] | None:
+        """The live body, or None only for a genuine 404."""
+        ...
+
+    def write(
+        self,
+        resource: Resource,
+        live: dict[str, Any] | None,
+        *,
+        lro_tokens: LroTokenStore | None = None,
+    ) -> dict[str, Any]:
+        """Create (live is None) or update by read-merge-write with If-Match on
+        the live etag; waits for the LRO; returns the live body after."""
+        ...
+
+    def delete(self, resource_id: str, *, lro_tokens: LroTokenStore | None = None) -> None:
+        """Delete and wait; a resource already gone is not an error."""
+        ...
