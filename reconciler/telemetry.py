@@ -1,0 +1,259 @@
+"""Drift events, cycle metrics and cycle/phase spans: to Application Insights, or to the logs.
+
+With a connection string, OpenTelemetry SDK providers (owned by this object, never installed
+as the process-wide globals) export through the Azure Monitor exporters. Without one, the
+same information goes to structured logs. Only paths, ids and counts are ever sent, never
+values; every string attribute also passes through the secret redaction of ``reconciler.logs``.
+
+How a log record becomes an Application Insights custom event: the exporter turns a record
+carrying the attribute ``microsoft.custom_event.name`` into an ``EventData`` envelope named by
+that attribute (azure-monitor-opentelemetry-exporter 1.0.0b58,
+``export/logs/_exporter.py``: ``_log_data_is_event`` and ``_convert_log_to_envelope``; the
+constant is ``_MICROSOFT_CUSTOM_EVENT_NAME`` in ``_constants.py``), so it lands in the
+``customEvents`` table under that name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from reconciler.logs import redact
+from reconciler.report import CycleReport, DriftRecord
+
+DRIFT_EVENT_NAME = "ReconcilerDrift"
+"""The customEvents name; the desired state's alert rule queries exactly this."""
+
+SERVICE_NAME = "azure-reconciler"
+
+# Attribute the Azure Monitor exporter reads to emit a customEvent (see module docstring).
+_CUSTOM_EVENT_ATTRIBUTE = "microsoft.custom_event.name"
+
+# The exporter's own side channels (SDK self-telemetry to Microsoft endpoints, remote
+# configuration polling): off unless the operator turns them on, so the controller talks only
+# to its own ingestion endpoint. Names from the exporter's ``_constants.py``.
+_EXPORTER_SIDE_CHANNELS_OFF = {
+    "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
+    "APPLICATIONINSIGHTS_SDKSTATS_DISABLED": "true",
+    "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED": "true",
+}
+
+# Metrics are exported when flushed at the end of each cycle, not on a timer.
+_METRIC_EXPORT_INTERVAL_MS = 24 * 60 * 60 * 1000
+_FLUSH_TIMEOUT_MS = 30_000
+
+log = logging.getLogger(__name__)
+
+
+def drift_event_properties(report: CycleReport, drift: DriftRecord) -> dict[str, str]:
+    """The properties of the ``ReconcilerDrift`` event for one drifted resource."""
+    return {
+        "environment": report.environment,
+        "target": report.target,
+        "type": drift.arm_type,
+        "id": drift.resource_id,
+        "address": drift.address,
+        "action": drift.action,
+        "changed_paths": ",".join(drift.changed_paths),
+        "remediated": str(report.remediated).lower(),
+    }
+
+
+def _redacted(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in attributes.items()}
+
+
+class Telemetry:
+    """Where a controller sends what it observed: Application Insights when configured, else logs.
+
+    Build it with the ``APPLICATIONINSIGHTS_CONNECTION_STRING`` value (or None). Call
+    ``report_cycle`` once per cycle, then ``flush``; ``shutdown`` once on exit.
+    """
+
+    def __init__(
+        self,
+        connection_string: str | None,
+        *,
+        offline_storage: bool = True,
+        service_instance: str | None = None,
+        exporter_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``offline_storage`` keeps unsent telemetry on disk for retry (the exporter's default);
+        ``exporter_options`` go to each Azure Monitor exporter unchanged."""
+        self.enabled = bool(connection_string)
+        self._tracer: Any = None
+        self._meter_provider: Any = None
+        self._tracer_provider: Any = None
+        self._logger_provider: Any = None
+        self._event_logger: Any = None
+        if connection_string:
+            self._start_exporters(connection_string, offline_storage, service_instance, exporter_options or {})
+
+    def _start_exporters(
+        self,
+        connection_string: str,
+        offline_storage: bool,
+        service_instance: str | None,
+        exporter_options: Mapping[str, Any],
+    ) -> None:
+        for name, value in _EXPORTER_SIDE_CHANNELS_OFF.items():
+            os.environ.setdefault(name, value)
+        # Imported here: the SDK and exporter cost ~0.5 s to import, and log-only runs need neither.
+        from azure.monitor.opentelemetry.exporter import (
+            AzureMonitorLogExporter,
+            AzureMonitorMetricExporter,
+            AzureMonitorTraceExporter,
+        )
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        options: dict[str, Any] = {
+            "connection_string": connection_string,
+            "disable_offline_storage": not offline_storage,
+            **exporter_options,
+        }
+        resource = Resource.create(
+            {
+                "service.name": SERVICE_NAME,
+                "service.instance.id": service_instance or socket.gethostname(),
+            }
+        )
+        self._tracer_provider = TracerProvider(resource=resource)
+        self._tracer_provider.add_span_processor(BatchSpanProcessor(AzureMonitorTraceExporter(**options)))
+        self._tracer = self._tracer_provider.get_tracer("reconciler")
+
+        reader = PeriodicExportingMetricReader(
+            AzureMonitorMetricExporter(**options), export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
+        )
+        self._meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+        meter = self._meter_provider.get_meter("reconciler")
+        self._cycles = meter.create_counter("reconciler_cycles", description="Reconcile cycles run")
+        self._resources = meter.create_histogram(
+            "reconciler_resources", description="Resources in the desired state, per cycle"
+        )
+        self._drifted = meter.create_histogram(
+            "reconciler_drifted", description="Resources found drifted, per cycle"
+        )
+        self._applied = meter.create_counter("reconciler_applied", description="Writes applied")
+        self._failed = meter.create_counter("reconciler_failed", description="Writes failed")
+        self._duration = meter.create_histogram(
+            "reconciler_cycle_duration_seconds", unit="s", description="Cycle wall time"
+        )
+        self._arm_requests = meter.create_counter(
+            "reconciler_arm_requests", description="ARM responses by HTTP status"
+        )
+        self._throttled = meter.create_counter(
+            "reconciler_arm_throttled", description="ARM 429 (throttled) responses"
+        )
+
+        self._logger_provider = LoggerProvider(resource=resource)
+        self._logger_provider.add_log_record_processor(
+            BatchLogRecordProcessor(AzureMonitorLogExporter(**options))
+        )
+        self._event_logger = self._logger_provider.get_logger("reconciler.drift")
+
+    @contextmanager
+    def span(self, name: str, **attributes: str | int | float | bool) -> Iterator[None]:
+        """Time a cycle or phase (``cycle``, ``observe``, ``plan``, ``apply``) as a span, or a log line."""
+        clean = _redacted(attributes)
+        if self._tracer is None:
+            started = time.monotonic()
+            try:
+                yield
+            finally:
+                log.debug(
+                    "%s finished",
+                    name,
+                    extra={"phase": name, "duration_s": round(time.monotonic() - started, 3), **clean},
+                )
+            return
+        with self._tracer.start_as_current_span(name, attributes=clean):
+            yield
+
+    def report_cycle(self, report: CycleReport) -> None:
+        """One drift event per drifted resource and the cycle's metrics; always logged, exported when enabled."""
+        self._log_cycle(report)
+        if self.enabled:
+            self._export_cycle(report)
+
+    def _export_cycle(self, report: CycleReport) -> None:
+        from opentelemetry._logs import SeverityNumber
+
+        for drift in report.drifted:
+            properties = _redacted(drift_event_properties(report, drift))
+            self._event_logger.emit(
+                body=DRIFT_EVENT_NAME,
+                severity_number=SeverityNumber.WARN,
+                attributes={_CUSTOM_EVENT_ATTRIBUTE: DRIFT_EVENT_NAME, **properties},
+            )
+        common = {"environment": report.environment, "target": report.target}
+        self._cycles.add(1, {**common, "outcome": "failed" if not report.succeeded else "succeeded"})
+        self._resources.record(report.resources, common)
+        self._drifted.record(len(report.drifted), common)
+        self._applied.add(report.applied, common)
+        self._failed.add(report.failed, common)
+        self._duration.record(report.duration_s, common)
+        for status, count in sorted(report.arm_requests_by_status.items()):
+            self._arm_requests.add(count, {**common, "status": str(status)})
+        self._throttled.add(report.throttled, common)
+
+    def _log_cycle(self, report: CycleReport) -> None:
+        for drift in report.drifted:
+            log.warning(
+                "drift: %s %s",
+                drift.action,
+                drift.address,
+                extra={"event": DRIFT_EVENT_NAME, **drift_event_properties(report, drift)},
+            )
+        log.info(
+            "cycle finished: %d resources, %d drifted, %d applied, %d failed",
+            report.resources,
+            len(report.drifted),
+            report.applied,
+            report.failed,
+            extra={
+                "event": "ReconcilerCycle",
+                "environment": report.environment,
+                "target": report.target,
+                "resources": report.resources,
+                "drifted": len(report.drifted),
+                "applied": report.applied,
+                "failed": report.failed,
+                "skipped": report.skipped,
+                "remediated": report.remediated,
+                "duration_s": round(report.duration_s, 3),
+                "arm_requests": {str(k): v for k, v in sorted(report.arm_requests_by_status.items())},
+                "arm_throttled": report.throttled,
+                "error": report.error,
+            },
+        )
+
+    def flush(self, timeout_ms: int = _FLUSH_TIMEOUT_MS) -> bool:
+        """Export everything recorded so far, synchronously. True when every exporter succeeded."""
+        if not self.enabled:
+            return True
+        ok = bool(self._tracer_provider.force_flush(timeout_ms))
+        ok = bool(self._logger_provider.force_flush(timeout_ms)) and ok
+        ok = bool(self._meter_provider.force_flush(timeout_ms)) and ok
+        return ok
+
+    def shutdown(self) -> None:
+        """Flush, then stop the exporters' threads; the object is unusable afterwards."""
+        if not self.enabled:
+            return
+        self.flush()
+        self._tracer_provider.shutdown()
+        self._logger_provider.shutdown()
+        self._meter_provider.shutdown()
+        self._tracer = None
+        self.enabled = False
