@@ -24,9 +24,11 @@ _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD_ATTRIBUTES = frozenset(
-    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
-) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 # Loggers that log each HTTP request at INFO; their lines drown the controller's own.
 _CHATTY_LOGGERS = (

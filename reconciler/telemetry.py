@@ -92,7 +92,9 @@ class Telemetry:
         self._logger_provider: Any = None
         self._event_logger: Any = None
         if connection_string:
-            self._start_exporters(connection_string, offline_storage, service_instance, exporter_options or {})
+            self._start_exporters(
+                connection_string, offline_storage, service_instance, exporter_options or {}
+            )
 
     def _start_exporters(
         self,

@@ -78,7 +78,9 @@ def ingestion(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestionServer]:
 
 @pytest.fixture
 def telemetry(ingestion: IngestionServer) -> Iterator[Telemetry]:
-    connection_string = f"InstrumentationKey={uuid.uuid4()};IngestionEndpoint=http://127.0.0.1:{ingestion.port}/"
+    connection_string = (
+        f"InstrumentationKey={uuid.uuid4()};IngestionEndpoint=http://127.0.0.1:{ingestion.port}/"
+    )
     telemetry = Telemetry(connection_string, offline_storage=False, service_instance="test-host")
     yield telemetry
     telemetry.shutdown()
@@ -114,8 +116,11 @@ def test_each_drifted_resource_is_one_reconciler_drift_custom_event(
     assert vnet["id"] == VNET_ID
     assert vnet["action"] == "update"
     assert vnet["changed_paths"] == "properties.addressSpace.addressPrefixes,tags.owner"
-    assert all(e["name"] == "Microsoft.ApplicationInsights.Event" for e in ingestion.envelopes
-               if e["data"]["baseType"] == "EventData")
+    assert all(
+        e["name"] == "Microsoft.ApplicationInsights.Event"
+        for e in ingestion.envelopes
+        if e["data"]["baseType"] == "EventData"
+    )
 
 
 def test_cycle_metrics_are_exported_by_name(telemetry: Telemetry, ingestion: IngestionServer) -> None:
@@ -141,8 +146,11 @@ def test_cycle_metrics_are_exported_by_name(telemetry: Telemetry, ingestion: Ing
 def test_cycle_and_phase_spans_are_exported(telemetry: Telemetry, ingestion: IngestionServer) -> None:
     exported_cycle(telemetry)
 
-    spans = [e["data"]["baseData"] for e in ingestion.envelopes
-             if e["data"]["baseType"] in ("RequestData", "RemoteDependencyData")]
+    spans = [
+        e["data"]["baseData"]
+        for e in ingestion.envelopes
+        if e["data"]["baseType"] in ("RequestData", "RemoteDependencyData")
+    ]
     assert sorted(s["name"] for s in spans) == ["apply", "cycle", "observe", "plan"]
 
 
@@ -152,8 +160,11 @@ def test_no_secret_value_appears_in_any_envelope(telemetry: Telemetry, ingestion
     assert ingestion.raw_bodies
     for body in ingestion.raw_bodies:
         assert SECRET.encode() not in body
-    sql = next(e["data"]["baseData"]["properties"] for e in ingestion.of_type("EventData")
-               if e["data"]["baseData"]["properties"]["address"] == "database.sql_server")
+    sql = next(
+        e["data"]["baseData"]["properties"]
+        for e in ingestion.of_type("EventData")
+        if e["data"]["baseData"]["properties"]["address"] == "database.sql_server"
+    )
     assert sql["changed_paths"] == "properties.administratorLoginPassword,tags.note=***"
 
 
