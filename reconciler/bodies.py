@@ -1,0 +1,75 @@
+"""Operations on ARM wire bodies that the engine needs around comparison:
+resolving references to values known only after a dependency exists, and
+listing the declared leaves of a body for a create diff."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from reconciler.plan import KNOWN_AFTER_APPLY
+
+#: `{ref:ADDRESS:PATH}` stands for the value at PATH of the live body of the
+#: resource at ADDRESS (e.g. a managed identity's principalId, known only once
+#: the identity exists).
+_REF = re.compile(r"^\{ref:(?P<address>[^:{}]+):(?P<path>[^{}]+)\}$")
+
+
+class Unresolved(Exception):
+    """A reference whose target does not exist yet."""
+
+
+def get_path(body: Mapping[str, Any] | None, dotted: str) -> Any:
+    node: Any = body
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def resolve_refs(
+    body: Any, live: Mapping[str, Mapping[str, Any] | None], *, strict: bool
+) -> Any:
+    """Replace every `{ref:...}` string with its live value. With `strict`,
+    an unknown value raises `Unresolved`; otherwise it becomes
+    KNOWN_AFTER_APPLY (for plans)."""
+    if isinstance(body, str):
+        m = _REF.match(body)
+        if not m:
+            return body
+        value = get_path(live.get(m["address"]), m["path"])
+        if value is None:
+            if strict:
+                raise Unresolved(f"{m['path']} of {m['address']} is not known yet")
+            return KNOWN_AFTER_APPLY
+        return value
+    if isinstance(body, Mapping):
+        return {k: resolve_refs(v, live, strict=strict) for k, v in body.items()}
+    if isinstance(body, list):
+        return [resolve_refs(v, live, strict=strict) for v in body]
+    return body
+
+
+def has_unknown(value: Any) -> bool:
+    if value == KNOWN_AFTER_APPLY:
+        return True
+    if isinstance(value, Mapping):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+def leaves(body: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Declared leaf values with their paths; lists of scalars count as one leaf."""
+    if isinstance(body, Mapping) and body:
+        for key, value in body.items():
+            yield from leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(body, list) and any(isinstance(v, Mapping | list) for v in body):
+        for i, value in enumerate(body):
+            name = value.get("name") if isinstance(value, Mapping) else None
+            yield from leaves(value, f"{prefix}[name={name}]" if name else f"{prefix}[{i}]")
+    else:
+        yield prefix, body

@@ -1,0 +1,286 @@
+"""The `reconcile` command.
+
+    reconcile [--env ENV] [--dry-run] [--yes] ...      plan, and apply unless --dry-run
+    reconcile show | graph | compare | emulator | run  see `reconcile COMMAND --help`
+
+Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad
+input included), 2 changes present (only with --detailed-exitcode; and
+`reconcile compare` when live does not satisfy desired).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO
+
+log = logging.getLogger("reconciler.cli")
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run")
+DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line naming the option and the fix."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse exits 2 on usage errors, which would read as "changes present".
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", default=DEFAULT_ENV, help="environment: dev, qa, staging or prod (default %(default)s)")
+    p.add_argument("--emulator-state", metavar="PATH", help="emulator state file (default .reconciler/emulator.db)")
+    p.add_argument("--emulator-url", metavar="URL", help="a served emulator, e.g. http://127.0.0.1:8443")
+    p.add_argument("--log-format", choices=("auto", "json", "text"), default="auto")
+    p.add_argument("--log-level", default=os.environ.get("RECONCILER_LOG_LEVEL", "WARNING"))
+
+
+def _plan_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="reconcile", description="Plan and apply the desired state of one environment.",
+                epilog="Other commands: " + ", ".join(SUBCOMMANDS) + " (reconcile COMMAND --help).")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true", help="plan only; write nothing")
+    p.add_argument("--yes", "-y", action="store_true", help="apply without asking for confirmation")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+    p.add_argument("--detailed-exitcode", action="store_true",
+                   help="exit 0 when there are no changes, 2 when there are, 1 on error")
+    p.add_argument("--allow-replace", action="store_true", help="allow replacing resources (delete + create)")
+    p.add_argument("--prune", action="store_true", help="delete owned resources that are no longer desired")
+    p.add_argument("--allow-data-loss", action="store_true",
+                   help="allow deleting/replacing data-holding types (SQL, storage, Key Vault, Cosmos DB, Redis)")
+    p.add_argument("--allow-prod-destroy", action="store_true", help="allow deletes and replaces in prod")
+    p.add_argument("--adopt", action="append", default=[], metavar="ADDRESS",
+                   help="take over an existing resource without our ownership tags (repeatable)")
+    p.add_argument("--target-resource", action="append", default=[], metavar="ADDRESS",
+                   help="reconcile only ADDRESS and what it depends on (repeatable)")
+    p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
+    return p
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    from reconciler.logs import configure_logging
+
+    configure_logging(args.log_format, args.log_level)
+
+
+def _secrets() -> Any:
+    from desired_state.settings import AppSecrets
+
+    return AppSecrets()
+
+
+def _confirm(environment: str, out: TextIO) -> bool:
+    out.write(f"\nApply these changes to {environment}? Only 'yes' will be accepted: ")
+    out.flush()
+    return sys.stdin.readline().strip() == "yes"
+
+
+def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    args = _plan_parser().parse_args(argv)
+    if args.parallelism < 1:
+        raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
+    if args.dry_run and args.yes:
+        raise UsageError("--dry-run and --yes conflict: --dry-run never applies; drop one of them")
+    if args.emulator_state and args.emulator_url:
+        raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
+    apply_mode = not args.dry_run
+    if apply_mode and not args.yes and not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to apply without confirmation: no terminal to ask on; pass --yes to apply "
+            "or --dry-run to only plan"
+        )
+    _configure_logging(args)
+    from reconciler.render import render_json, render_text
+    from reconciler.safety import SafetyPolicy
+    from reconciler.session import open_session
+
+    safety = SafetyPolicy(
+        allow_replace=args.allow_replace,
+        prune=args.prune,
+        allow_data_loss=args.allow_data_loss,
+        allow_prod_destroy=args.allow_prod_destroy,
+        adopt=frozenset(args.adopt),
+    )
+    session = open_session(
+        args.env, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
+        apply_workers=args.parallelism,
+    )
+    for address in args.adopt:
+        if address not in session.engine.resources:
+            raise UsageError(f"--adopt {address}: no such address in {args.env} (see `reconcile show --env {args.env}`)")
+    banner_to = err if args.output == "json" else out
+    banner_to.write(session.target.banner + "\n")
+    engine = session.engine
+    try:
+        selected = engine.select(args.target_resource) if args.target_resource else None
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    observation = engine.observe(selected, prune_scan=selected is None)
+    plan = engine.plan(observation, selected)
+    out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    if plan.errors:
+        return EXIT_ERROR
+    if not apply_mode or not any(c.runnable for c in plan.changes):
+        if apply_mode:
+            out.write("Nothing to apply.\n")
+        return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
+    if not args.yes and not _confirm(args.env, out):
+        out.write("Apply cancelled.\n")
+        return EXIT_ERROR
+    progress = _Progress(err, sum(1 for c in plan.changes if c.runnable))
+    result = engine.apply(plan, observation, on_progress=progress)
+    out.write(
+        f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, "
+        f"{len(result.skipped)} skipped.\n"
+    )
+    for address, error in sorted(result.failed.items()):
+        out.write(f"  ! {address}: {error}\n")
+    for address, cause in sorted(result.skipped.items()):
+        out.write(f"  - {address}: skipped ({cause})\n")
+    if result.failed:
+        return EXIT_ERROR
+    return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+class _Progress:
+    """One line per finished write on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO, total: int) -> None:
+        self.stream, self.total, self.done = stream, total, 0
+        self.start = time.monotonic()
+        self.enabled = stream.isatty()
+
+    def __call__(self, address: str, action: str, error: BaseException | None) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        state = "failed" if error is not None else "done"
+        self.stream.write(
+            f"[{self.done}/{self.total} {time.monotonic() - self.start:6.1f}s] {action} {address}: {state}\n"
+        )
+
+
+def cmd_show(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    p = _Parser(prog="reconcile show", description="Resource count and ARM types of an environment.")
+    p.add_argument("--env", default=DEFAULT_ENV)
+    p.add_argument("--output", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    from desired_state import build
+    from desired_state.state import summarize
+
+    state = build(args.env, secrets=_secrets())
+    summary = summarize(state)
+    if args.output == "json":
+        out.write(json.dumps(summary, indent=2, default=str) + "\n")
+    else:
+        out.write(f"{args.env}: {summary['resources']} resources\n")
+        for arm_type, count in sorted(summary["types"].items()):
+            out.write(f"  {count:4d}  {arm_type}\n")
+        out.write("\naddresses:\n")
+        for r in state.resources:
+            out.write(f"  {r.address}  ({r.type})\n")
+    return EXIT_OK
+
+
+def cmd_graph(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    p = _Parser(prog="reconcile graph", description="Print the dependency graph (Mermaid or DOT).")
+    p.add_argument("--env", default=DEFAULT_ENV)
+    p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    args = p.parse_args(argv)
+    from desired_state import build
+    from desired_state.graph import render
+
+    out.write(render(build(args.env, secrets=_secrets()), args.format) + "\n")
+    return EXIT_OK
+
+
+def cmd_compare(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    p = _Parser(prog="reconcile compare",
+                description="Compare a desired and a live ARM body with the type's rules; exit 0 in sync, 2 not.")
+    p.add_argument("--type", required=True, dest="arm_type", help="ARM type, e.g. Microsoft.Network/virtualNetworks")
+    p.add_argument("desired")
+    p.add_argument("live")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    from adapters.compare_command import run
+
+    return run(args.arm_type, args.desired, args.live, args.output, out)
+
+
+def cmd_emulator(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    p = _Parser(prog="reconcile emulator", description="The local ARM emulator.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    from emulator.cli import register
+
+    register(sub)
+    args = p.parse_args(argv)
+    return int(args.func(args))
+
+
+def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.controller import main as controller_main
+
+    return controller_main(argv, out, err)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err = sys.stdout, sys.stderr
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    handlers = {"show": cmd_show, "graph": cmd_graph, "compare": cmd_compare,
+                "emulator": cmd_emulator, "run": cmd_run}
+    try:
+        if command is None:
+            return cmd_plan(argv, out, err)
+        return handlers[command](argv[1:], out, err)
+    except KeyboardInterrupt:
+        err.write("reconcile: interrupted\n")
+        return EXIT_ERROR
+    except Exception as exc:
+        return _report_error(exc, err)
+
+
+def _report_error(exc: BaseException, err: TextIO) -> int:
+    """Known bad input: one clear line, no traceback. Anything else: one line
+    too, plus the traceback only at debug level."""
+    from desired_state.errors import DesiredStateError
+
+    known: tuple[type[BaseException], ...] = (UsageError, DesiredStateError)
+    try:
+        from reconciler.target import TargetError
+
+        known += (TargetError,)
+        from emulator.store import EmulatorStateError
+
+        known += (EmulatorStateError,)
+    except ImportError:
+        pass
+    try:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            loc = ".".join(str(x) for x in first.get("loc", ()))
+            err.write(f"reconcile: error: invalid setting {loc}: {first.get('msg')}\n")
+            return EXIT_ERROR
+    except ImportError:
+        pass
+    if isinstance(exc, known) or isinstance(exc, ValueError | OSError):
+        err.write(f"reconcile: error: {exc}\n")
+        return EXIT_ERROR
+    log.debug("unexpected error", exc_info=exc)
+    err.write(f"reconcile: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

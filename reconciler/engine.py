@@ -1,0 +1,376 @@
+"""The reconcile engine: observe, compare, plan, apply.
+
+Level-based: every run acts on what it observes now. The dry run and the real
+run take the same path; the dry run stops after `plan`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from adapters.base import Adapter, LroTokenStore
+from adapters.compare import compare
+from adapters.registry import rules_for
+from desired_state.resource import Resource
+from desired_state.state import DesiredState
+from desired_state.tags import is_owned
+from reconciler.bodies import has_unknown, leaves, resolve_refs
+from reconciler.executor import run_dag
+from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
+from reconciler.safety import SafetyPolicy
+
+log = logging.getLogger("reconciler.engine")
+
+#: Tag holding a keyed fingerprint of a resource's write-only secrets, so a
+#: change of the desired secret is detected without storing or comparing it.
+SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
+
+Live = dict[str, Any] | None
+
+
+class AdapterSource:
+    """Anything that hands out the adapter of an ARM type."""
+
+    def for_type(self, arm_type: str) -> Adapter:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+@dataclass
+class Observation:
+    """Live bodies by address (None: does not exist) and read errors."""
+
+    live: dict[str, Live] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    #: Live resources carrying our ownership tags that are not desired:
+    #: (id, type) pairs, candidates for pruning.
+    strays: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ApplyResult:
+    applied: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    live: dict[str, Live] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def secret_fingerprint(resource: Resource, key: bytes) -> str:
+    """HMAC-SHA256 over the resource id and its secrets, short hex."""
+    mac = hmac.new(key, resource.id.lower().encode(), hashlib.sha256)
+    for path in sorted(resource.secrets):
+        mac.update(b"\0" + path.encode() + b"\0")
+        mac.update(resource.secrets[path].get_secret_value().encode())
+    return mac.hexdigest()[:32]
+
+
+class Engine:
+    """Reconciles one environment's desired state against one target."""
+
+    def __init__(
+        self,
+        state: DesiredState,
+        adapters: AdapterSource,
+        *,
+        target: Literal["emulator", "azure"],
+        safety: SafetyPolicy | None = None,
+        lro_tokens: LroTokenStore | None = None,
+        fingerprint_key: bytes = b"azure-reconciler",
+        list_owned: Callable[[str], Iterable[tuple[str, str, Mapping[str, str] | None]]] | None = None,
+        observe_workers: int = 64,
+        apply_workers: int = 16,
+    ) -> None:
+        self.state = state
+        self.environment = state.environment
+        self.adapters = adapters
+        self.target = target
+        self.safety = safety or SafetyPolicy()
+        self.lro_tokens = lro_tokens
+        self.fingerprint_key = fingerprint_key
+        self.list_owned = list_owned
+        self.observe_workers = observe_workers
+        self.apply_workers = apply_workers
+        self.resources: dict[str, Resource] = {
+            r.address: self._with_fingerprint(r) for r in state.resources
+        }
+
+    # -- desired -----------------------------------------------------------------
+    def _with_fingerprint(self, resource: Resource) -> Resource:
+        tags = resource.body.get("tags")
+        if not resource.secrets or not isinstance(tags, dict):
+            return resource
+        body = dict(resource.body)
+        body["tags"] = {**tags, SECRET_FINGERPRINT_TAG: secret_fingerprint(resource, self.fingerprint_key)}
+        return resource.model_copy(update={"body": body})
+
+    def select(self, targets: Iterable[str]) -> list[str]:
+        """The addresses in `targets` plus everything they depend on."""
+        wanted: list[str] = []
+        stack = list(targets)
+        for address in stack:
+            if address not in self.resources:
+                known = ", ".join(sorted(self.resources)[:5])
+                raise KeyError(f"--target-resource {address}: no such address (e.g. {known}; see `reconcile show`)")
+        seen: set[str] = set()
+        while stack:
+            a = stack.pop()
+            if a in seen:
+                continue
+            seen.add(a)
+            wanted.append(a)
+            stack.extend(self.resources[a].depends_on)
+        return [a for a in self.resources if a in seen]
+
+    # -- observe -------------------------------------------------------------------
+    def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
+        """Read every selected resource in parallel (reads need no order)."""
+        selected = list(addresses) if addresses is not None else list(self.resources)
+        obs = Observation()
+
+        def read(address: str) -> tuple[str, Live, str | None]:
+            resource = self.resources[address]
+            try:
+                return address, self.adapters.for_type(resource.type).read(resource.id), None
+            except Exception as exc:  # one unreadable resource must not hide the others
+                return address, None, f"{type(exc).__name__}: {_one_line(exc)}"
+
+        with ThreadPoolExecutor(max_workers=max(1, min(self.observe_workers, len(selected) or 1))) as pool:
+            for address, body, error in pool.map(read, selected):
+                if error is None:
+                    obs.live[address] = body
+                else:
+                    obs.errors[address] = error
+        if prune_scan and self.list_owned is not None:
+            obs.strays = self._strays()
+        return obs
+
+    def _strays(self) -> list[tuple[str, str]]:
+        assert self.list_owned is not None
+        desired_ids = {r.id.lower() for r in self.resources.values()}
+        groups = {
+            r.resource_group for r in self.resources.values() if r.type == "Microsoft.Resources/resourceGroups"
+        }
+        strays: list[tuple[str, str]] = []
+        for group in sorted(g for g in groups if g):
+            for rid, rtype, tags in self.list_owned(group):
+                if rid.lower() not in desired_ids and is_owned(tags, self.environment):
+                    strays.append((rid, rtype))
+        return strays
+
+    # -- plan ----------------------------------------------------------------------
+    def desired_body(self, resource: Resource, live: Mapping[str, Live], *, strict: bool) -> dict[str, Any]:
+        body: dict[str, Any] = resolve_refs(resource.body, live, strict=strict)
+        return body
+
+    def owner_state(self, resource: Resource, live: Mapping[str, Live]) -> str | None:
+        """Why the live resource may not be touched, or None when it is ours."""
+        body = live.get(resource.address)
+        if body is None or resource.address in self.safety.adopt:
+            return None
+        if isinstance(resource.body.get("tags"), dict):
+            if not is_owned(body.get("tags"), self.environment):
+                return (
+                    "exists but is not owned by this controller (no ownership tags); "
+                    f"adopt it explicitly with --adopt {resource.address}"
+                )
+            return None
+        # Types without tags belong to whoever owns their nearest tagged ancestor.
+        parent = self._tagged_ancestor(resource)
+        return self.owner_state(parent, live) if parent is not None else None
+
+    def _tagged_ancestor(self, resource: Resource) -> Resource | None:
+        rid = resource.id.lower()
+        best: Resource | None = None
+        for other in self.resources.values():
+            oid = other.id.lower()
+            if oid != rid and rid.startswith(oid + "/") and isinstance(other.body.get("tags"), dict):
+                if best is None or len(oid) > len(best.id):
+                    best = other
+        return best
+
+    def plan_one(self, resource: Resource, live: Mapping[str, Live]) -> Change:
+        current = live.get(resource.address)
+        desired = self.desired_body(resource, live, strict=False)
+        secret_paths = tuple(sorted(resource.secrets))
+        base = {
+            "address": resource.address,
+            "id": resource.id,
+            "type": resource.type,
+            "depends_on": resource.depends_on,
+            "layer": resource.layer,
+        }
+        if current is None:
+            diff = [DiffEntry(p, None, v) for p, v in leaves(desired)]
+            diff += [DiffEntry(p, None, SENSITIVE) for p in secret_paths]
+            return Change(action="create", diff=tuple(diff), **base)
+        if has_unknown(desired):
+            # A reference is not known although the resource exists: compare
+            # the rest; the unknown part is settled once its target exists.
+            desired = _drop_unknown(desired)
+        result = compare(
+            desired,
+            current,
+            rules_for(resource.type),
+            tolerate_foreign_tags=resource.tolerate_foreign_tags,
+            secret_paths=secret_paths,
+        )
+        diff = tuple(
+            DiffEntry(d.path, _mask(d.path, d.live, secret_paths), _mask(d.path, d.desired, secret_paths))
+            for d in result.differences
+        )
+        action: Action = "noop"
+        blocked = None
+        if diff:
+            replace = any(d.requires_replace for d in result.differences)
+            action = "replace" if replace else "update"
+            if replace:
+                blocked = self.safety.destroy_block(self.environment, resource.type, replace=True)
+            blocked = self.owner_state(resource, live) or blocked
+        return Change(
+            action=action, diff=diff, unverifiable=tuple(result.unverifiable), blocked=blocked, **base
+        )
+
+    def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
+        selected = list(addresses) if addresses is not None else list(self.resources)
+        changes = [
+            self.plan_one(self.resources[a], observation.live)
+            for a in selected
+            if a not in observation.errors
+        ]
+        for rid, rtype in observation.strays:
+            changes.append(
+                Change(
+                    address=f"pruned:{rid}",
+                    id=rid,
+                    type=rtype,
+                    action="delete",
+                    blocked=self.safety.destroy_block(self.environment, rtype, replace=False),
+                )
+            )
+        return Plan(self.environment, self.target, tuple(changes), dict(observation.errors))
+
+    # -- apply ---------------------------------------------------------------------
+    def apply(
+        self,
+        plan: Plan,
+        observation: Observation,
+        *,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[str, str, BaseException | None], None] | None = None,
+    ) -> ApplyResult:
+        """Carry out the runnable changes of `plan` in dependency order."""
+        live: dict[str, Live] = dict(observation.live)
+        lock = threading.Lock()
+        result = ApplyResult()
+        by_address = {c.address: c for c in plan.changes}
+        desired_changes = [c for c in plan.changes if c.address in self.resources]
+
+        def work(address: str) -> None:
+            change = by_address[address]
+            if not change.runnable:
+                return
+            resource = self.resources[address]
+            adapter = self.adapters.for_type(resource.type)
+            with lock:
+                snapshot = dict(live)
+            current = snapshot.get(address)
+            if change.action == "replace" and current is not None:
+                adapter.delete(resource.id, lro_tokens=self.lro_tokens)
+                current = None
+            body = self.desired_body(resource, snapshot, strict=True)
+            written = self._write(adapter, resource.model_copy(update={"body": body}), current)
+            with lock:
+                live[address] = written
+                result.applied.append(address)
+
+        def done(address: str, error: BaseException | None) -> None:
+            change = by_address.get(address)
+            if on_progress and change is not None and change.runnable:
+                on_progress(address, change.action, error)
+
+        outcome = run_dag(
+            [c.address for c in desired_changes],
+            {c.address: c.depends_on for c in desired_changes},
+            work,
+            max_workers=self.apply_workers,
+            stop=stop,
+            on_done=done,
+        )
+        for address, err in outcome.failed.items():
+            result.failed[address] = f"{type(err).__name__}: {_one_line(err)}"
+        for address, cause in outcome.skipped.items():
+            if by_address[address].runnable:
+                result.skipped[address] = cause
+        # Prunes last, children before parents (longest ids first).
+        deletes = sorted(
+            (c for c in plan.changes if c.action == "delete" and c.runnable),
+            key=lambda c: -c.id.count("/"),
+        )
+        for change in deletes:
+            if stop is not None and stop.is_set():
+                result.skipped[change.address] = "stop requested"
+                continue
+            try:
+                self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
+                result.applied.append(change.address)
+                if on_progress:
+                    on_progress(change.address, "delete", None)
+            except Exception as exc:
+                result.failed[change.address] = f"{type(exc).__name__}: {_one_line(exc)}"
+                if on_progress:
+                    on_progress(change.address, "delete", exc)
+        result.live = live
+        return result
+
+    def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
+        """Write, and when someone else wrote in between (412 on If-Match),
+        re-read and re-plan instead of overwriting their write."""
+        for attempt in range(3):
+            try:
+                return adapter.write(resource, current, lro_tokens=self.lro_tokens)
+            except Exception as exc:
+                if type(exc).__name__ != "ConcurrentModification" or attempt == 2:
+                    raise
+                log.info(
+                    "etag changed under us; re-reading",
+                    extra={"address": resource.address, "phase": "apply"},
+                )
+                time.sleep(0.05 * (attempt + 1))
+                current = adapter.read(resource.id)
+                if current is not None:
+                    check = compare(
+                        resource.body,
+                        current,
+                        rules_for(resource.type),
+                        tolerate_foreign_tags=resource.tolerate_foreign_tags,
+                        secret_paths=tuple(resource.secrets),
+                    )
+                    if check.in_sync and not resource.secrets:
+                        return current
+        raise AssertionError("unreachable")
+
+
+def _mask(path: str, value: Any, secret_paths: tuple[str, ...]) -> Any:
+    return SENSITIVE if value is not None and path in secret_paths else value
+
+
+def _drop_unknown(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: _drop_unknown(v) for k, v in body.items() if not has_unknown(v) or isinstance(v, dict)}
+    return body
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

@@ -1,0 +1,98 @@
+"""A DAG executor: each node starts as soon as its own dependencies are done,
+not level by level; bounded concurrency; a failure stops only its dependents.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Outcome:
+    """What happened to every node of one run."""
+
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, BaseException] = field(default_factory=dict)
+    #: node -> the failed (or stopped) dependency that caused the skip
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+class Stopped(Exception):
+    """Raised into nodes not yet started once a stop was requested."""
+
+
+def run_dag(
+    nodes: Iterable[str],
+    depends_on: Mapping[str, Iterable[str]],
+    work: Callable[[str], None],
+    *,
+    max_workers: int = 16,
+    stop: threading.Event | None = None,
+    on_done: Callable[[str, BaseException | None], None] | None = None,
+) -> Outcome:
+    """Run `work(node)` for every node after all its dependencies succeeded.
+
+    Dependencies outside `nodes` are taken as already satisfied. When `stop`
+    is set, nothing new starts; nodes in flight finish.
+    """
+    order = list(dict.fromkeys(nodes))
+    known = set(order)
+    deps = {n: {d for d in depends_on.get(n, ()) if d in known and d != n} for n in order}
+    dependents: dict[str, list[str]] = {n: [] for n in order}
+    for n, ds in deps.items():
+        for d in ds:
+            dependents[d].append(n)
+
+    outcome = Outcome()
+    waiting = {n: len(ds) for n, ds in deps.items()}
+    ready = [n for n in order if waiting[n] == 0]
+    running: dict[Future[None], str] = {}
+
+    def skip_dependents(root: str, cause: str) -> None:
+        stack = list(dependents[root])
+        while stack:
+            n = stack.pop()
+            if n in outcome.skipped or n in outcome.failed or n in outcome.succeeded:
+                continue
+            outcome.skipped[n] = cause
+            if on_done:
+                on_done(n, Stopped(f"skipped: depends on {cause}"))
+            stack.extend(dependents[n])
+
+    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="apply") as pool:
+        while ready or running:
+            while ready and not (stop and stop.is_set()):
+                n = ready.pop(0)
+                if n in outcome.skipped:
+                    continue
+                running[pool.submit(work, n)] = n
+            if stop and stop.is_set():
+                for n in ready:
+                    if n not in outcome.skipped:
+                        outcome.skipped[n] = "stop requested"
+                ready.clear()
+            if not running:
+                break
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                n = running.pop(fut)
+                err = fut.exception()
+                if err is None:
+                    outcome.succeeded.append(n)
+                    for m in dependents[n]:
+                        waiting[m] -= 1
+                        if waiting[m] == 0 and m not in outcome.skipped:
+                            ready.append(m)
+                else:
+                    outcome.failed[n] = err
+                    skip_dependents(n, n)
+                if on_done:
+                    on_done(n, err)
+    # Nodes never reached because a stop was requested mid-run.
+    for n in order:
+        if n not in outcome.succeeded and n not in outcome.failed and n not in outcome.skipped:
+            outcome.skipped[n] = "stop requested"
+    return outcome

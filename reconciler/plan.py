@@ -1,0 +1,103 @@
+"""The plan: what the engine intends to do, as plain data.
+
+A plan is serialisable and testable on its own; the CLI renders it (text like
+Terraform's, or JSON in the format documented in docs/plan-format.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FORMAT_VERSION = "1.0"
+
+Action = Literal["create", "update", "replace", "delete", "noop"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete", "noop")
+
+#: What a secret value is shown as, wherever a plan is rendered.
+SENSITIVE = "(sensitive)"
+#: What a value that depends on a resource not yet created is shown as.
+KNOWN_AFTER_APPLY = "(known after apply)"
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    """One changed attribute: its path in the ARM body, live value before,
+    desired value after (None where absent)."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """The planned action for one desired or pruned resource."""
+
+    address: str
+    id: str
+    type: str
+    action: Action
+    depends_on: tuple[str, ...] = ()
+    diff: tuple[DiffEntry, ...] = ()
+    unverifiable: tuple[str, ...] = ()
+    #: Why this change will not run in this invocation (a missing safety flag,
+    #: a live resource this controller does not own). None when it will run.
+    blocked: str | None = None
+    layer: str = ""
+
+    @property
+    def is_change(self) -> bool:
+        return self.action != "noop"
+
+    @property
+    def runnable(self) -> bool:
+        return self.is_change and self.blocked is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "id": self.id,
+            "type": self.type,
+            "action": self.action,
+            "depends_on": list(self.depends_on),
+            "diff": [{"path": d.path, "before": d.before, "after": d.after} for d in self.diff],
+            "unverifiable": list(self.unverifiable),
+            "blocked": self.blocked,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    environment: str
+    target: Literal["emulator", "azure"]
+    changes: tuple[Change, ...]
+    #: Resources that could not be read (address -> error line); a plan with
+    #: errors is incomplete and the CLI exits 1.
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.action for c in self.changes)
+        return {action: counts.get(action, 0) for action in ACTIONS}
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.is_change for c in self.changes)
+
+    def change(self, address: str) -> Change:
+        for c in self.changes:
+            if c.address == address:
+                return c
+        raise KeyError(address)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "environment": self.environment,
+            "target": self.target,
+            "summary": self.summary,
+            "changes": [c.to_json() for c in self.changes],
+            "errors": dict(self.errors),
+        }

@@ -1,0 +1,50 @@
+"""Safety policy: which destructive actions this invocation may take.
+
+Policies are values passed in (as crossplane-runtime does), not branches
+scattered through the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Types whose deletion loses data; deleting or replacing them needs
+#: --allow-data-loss on top of --prune / --allow-replace.
+DATA_HOLDING_TYPES = frozenset(
+    t.lower()
+    for t in (
+        "Microsoft.Sql/servers",
+        "Microsoft.Sql/servers/databases",
+        "Microsoft.Storage/storageAccounts",
+        "Microsoft.Storage/storageAccounts/blobServices/containers",
+        "Microsoft.KeyVault/vaults",
+        "Microsoft.DocumentDB/databaseAccounts",
+        "Microsoft.Cache/redis",
+        "Microsoft.Resources/resourceGroups",
+    )
+)
+
+PROTECTED_ENVIRONMENTS = frozenset({"prod"})
+
+
+@dataclass(frozen=True)
+class SafetyPolicy:
+    allow_replace: bool = False
+    prune: bool = False
+    allow_data_loss: bool = False
+    allow_prod_destroy: bool = False
+    #: Addresses of live resources without our ownership tags that the user
+    #: explicitly takes over (their update adds our ownership tags).
+    adopt: frozenset[str] = field(default_factory=frozenset)
+
+    def destroy_block(self, environment: str, arm_type: str, *, replace: bool) -> str | None:
+        """Why a delete or replace may not run, or None when it may."""
+        if replace and not self.allow_replace:
+            return "replacing needs --allow-replace"
+        if not replace and not self.prune:
+            return "no longer desired; deleting needs --prune"
+        if arm_type.lower() in DATA_HOLDING_TYPES and not self.allow_data_loss:
+            return f"{arm_type} holds data; also needs --allow-data-loss"
+        if environment in PROTECTED_ENVIRONMENTS and not self.allow_prod_destroy:
+            return f"{environment} is protected; also needs --allow-prod-destroy"
+        return None

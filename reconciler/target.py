@@ -1,0 +1,94 @@
+"""Which ARM the run talks to: Azure, or the local emulator (the default
+when no subscription is configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from adapters.clients import ClientFactory
+from desired_state.settings import AppSecrets
+
+EMULATOR_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+
+class TargetError(ValueError):
+    """The target cannot be used as configured (one line: what and the fix)."""
+
+
+@dataclass
+class Target:
+    kind: Literal["emulator", "azure"]
+    subscription_id: str
+    clients: ClientFactory
+    banner: str
+    #: Where per-target local files live (LRO tokens, file lease).
+    work_dir: Path
+    emulator: Any = None
+    state_path: Path | None = None
+
+
+def _has_azure_credentials(secrets: AppSecrets) -> bool:
+    if secrets.client_id and secrets.client_secret and secrets.tenant_id:
+        return True
+    env = os.environ
+    return bool(
+        env.get("AZURE_FEDERATED_TOKEN_FILE")
+        or env.get("IDENTITY_ENDPOINT")
+        or env.get("MSI_ENDPOINT")
+        or env.get("AZURE_CLIENT_CERTIFICATE_PATH")
+        or shutil.which("az")
+    )
+
+
+def resolve_target(
+    secrets: AppSecrets,
+    *,
+    emulator_state: str | None = None,
+    emulator_url: str | None = None,
+    faults: Any = None,
+) -> Target:
+    """Azure when a subscription is configured (and no emulator option given),
+    else the embedded emulator on its state file."""
+    if secrets.subscription_id and not emulator_state and not emulator_url:
+        if not _has_azure_credentials(secrets):
+            raise TargetError(
+                "AZURE_SUBSCRIPTION_ID is set but no Azure credentials were found: set "
+                "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or ARM_*), use a managed "
+                "or workload identity, or `az login`; unset the subscription to use the local emulator"
+            )
+        sub = secrets.subscription_id
+        return Target(
+            kind="azure",
+            subscription_id=sub,
+            clients=ClientFactory.for_azure(sub),
+            banner=f"Target: Azure subscription {sub}",
+            work_dir=Path(os.environ.get("RECONCILER_WORK_DIR", ".reconciler")),
+        )
+    sub = secrets.subscription_id or EMULATOR_SUBSCRIPTION
+    if emulator_url:
+        return Target(
+            kind="emulator",
+            subscription_id=sub,
+            clients=ClientFactory.for_endpoint(sub, emulator_url),
+            banner=f"Target: local ARM emulator at {emulator_url} (no Azure subscription configured)",
+            work_dir=Path(os.environ.get("RECONCILER_WORK_DIR", ".reconciler")),
+        )
+    from emulator import Emulator, default_state_path
+    from emulator.faults import FaultConfig
+    from emulator.transport import EmulatorTransport
+
+    path = Path(emulator_state) if emulator_state else Path(default_state_path())
+    emu = Emulator(path, faults=faults if faults is not None else FaultConfig.from_env())
+    return Target(
+        kind="emulator",
+        subscription_id=sub,
+        clients=ClientFactory.for_transport(sub, EmulatorTransport(emu)),
+        banner=f"Target: local ARM emulator (embedded), state file {path} (no Azure subscription configured)",
+        work_dir=path.parent,
+        emulator=emu,
+        state_path=path,
+    )
