@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (idempotent), then runs the
+# linters, the type checker and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${RECONCILER_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c "import reconciler, pytest, responses, hypothesis" 2>/dev/null \
+   || [ pyproject.toml -nt "$VENV/.installed" ]; then
+  "$VENV/bin/pip" install -q --upgrade pip >/dev/null
+  "$VENV/bin/pip" install -q -e '.[test]'
+  touch "$VENV/.installed"
+fi
+if [ -x scripts/install-azurite.sh ]; then
+  bash scripts/install-azurite.sh
+fi
+
+echo "== ruff"
+"$VENV/bin/ruff" check desired_state adapters reconciler emulator tests bench
+echo "== mypy"
+"$VENV/bin/mypy"
+echo "== pytest"
+"$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.lro_tokens import FileLroTokenStore
+
+
+def test_tokens_survive_a_new_process_and_ids_match_case_insensitively(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    first = FileLroTokenStore(path)
+    first.put("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/servers/A", "token-1")
+    again = FileLroTokenStore(path)
+    assert again.get("/subscriptions/s/resourcegroups/rg/providers/microsoft.sql/servers/a") == "token-1"
+    again.clear("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/servers/A")
+    assert FileLroTokenStore(path).pending() == []
+
+
+def test_a_torn_token_file_is_treated_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text('{"/subscriptions/x": "tok', encoding="utf-8")
+    assert FileLroTokenStore(path).pending() == []
