@@ -1,0 +1,283 @@
+"""Controller mode: `reconcile run` keeps one environment true on a schedule.
+
+Each cycle observes, compares, reports drift, then remediates or only
+reports according to the drift policy. APScheduler runs the cycle at once and
+then on the interval with jitter, never overlapping itself and coalescing
+missed runs. One replica per environment is active (a Blob lease in Azure, a
+file lock against the emulator).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any, TextIO
+
+from reconciler.engine import Engine
+from reconciler.health import HealthServer, HealthState
+from reconciler.lease import BlobLease, FileLease, Lease
+from reconciler.plan import Change, Plan
+from reconciler.report import CycleReport, DriftRecord
+from reconciler.session import Session, open_session
+from reconciler.telemetry import Telemetry
+
+log = logging.getLogger("reconciler.controller")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+
+
+class ControllerUsageError(ValueError):
+    """A bad `reconcile run` option: one line naming it and the fix."""
+
+
+def parse_interval(text: str) -> float:
+    """'5m' -> 300.0; accepts ms, s, m, h (default s). Zero or less is refused."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ControllerUsageError(f"--interval {text!r}: not a duration; use e.g. 30s, 5m or 1h")
+    value = float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2] or "s"]
+    if value <= 0:
+        raise ControllerUsageError(f"--interval {text!r}: must be greater than zero; use e.g. 5m")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from reconciler.cli import DEFAULT_ENV, _common, _Parser
+
+    p = _Parser(prog="reconcile run", description="Reconcile one environment continuously.")
+    _common(p)
+    p.add_argument("--interval", default=os.environ.get("RECONCILER_INTERVAL", "5m"),
+                   help="time between cycles, e.g. 30s, 5m (default %(default)s)")
+    p.add_argument("--jitter", type=float, default=0.1, help="random delay up to this fraction of the interval")
+    p.add_argument("--once", action="store_true", help="run one cycle and exit (1 if it failed)")
+    p.add_argument("--drift-policy", choices=("remediate", "report"),
+                   help="override the environment's drift policy for this controller")
+    p.add_argument("--health-host", default=os.environ.get("RECONCILER_HEALTH_HOST", "127.0.0.1"))
+    p.add_argument("--health-port", type=int, default=int(os.environ.get("RECONCILER_HEALTH_PORT", "8080")),
+                   help="port for /healthz, /readyz, /metrics (0 picks a free one; -1 disables)")
+    p.add_argument("--lease", choices=("auto", "blob", "file", "none"), default="auto",
+                   help="one active replica per environment: Blob lease on Azure, file lock on the emulator")
+    p.add_argument("--lease-connection-string", default=os.environ.get("RECONCILER_LEASE_CONNECTION_STRING"),
+                   help="storage connection string for the blob lease (else the lease account with the credential)")
+    p.add_argument("--lease-duration", type=int, default=30, help="blob lease seconds (15-60)")
+    p.set_defaults(env=DEFAULT_ENV)
+    return p
+
+
+class Controller:
+    """Runs cycles for one environment; thread-safe against signals."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        telemetry: Telemetry,
+        health: HealthState,
+        drift_policy: str | None = None,
+    ) -> None:
+        self.session = session
+        self.engine: Engine = session.engine
+        self.telemetry = telemetry
+        self.health = health
+        self.stop = threading.Event()
+        self._cycle_lock = threading.Lock()
+        settings: Any = session.state.settings
+        self.default_policy: str = drift_policy or getattr(settings, "drift_policy", "remediate")
+
+    def _requests(self) -> Counter[int]:
+        stats = getattr(self.session.target.clients, "stats", None)
+        if stats is None:
+            return Counter()
+        by_status = stats().get("by_status", {}) if isinstance(stats(), Mapping) else {}
+        return Counter({int(k): int(v) for k, v in by_status.items()})
+
+    def policy_of(self, change: Change) -> str:
+        resource = self.engine.resources.get(change.address)
+        if resource is not None and resource.drift_policy:
+            return resource.drift_policy
+        return self.default_policy
+
+    def cycle(self) -> CycleReport:
+        """One observe-compare-report-(remediate) pass. Never raises."""
+        if not self._cycle_lock.acquire(blocking=False):
+            raise RuntimeError("a cycle is already running")  # APScheduler max_instances=1 prevents this
+        started = datetime.now(UTC)
+        t0 = time.monotonic()
+        before = self._requests()
+        env = self.session.state.environment
+        try:
+            with self.telemetry.span("reconcile.cycle", environment=env):
+                with self.telemetry.span("reconcile.observe", environment=env):
+                    observation = self.engine.observe()
+                with self.telemetry.span("reconcile.plan", environment=env):
+                    plan = self.engine.plan(observation)
+                drifted = tuple(
+                    DriftRecord(c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff))
+                    for c in plan.changes
+                    if c.is_change
+                )
+                gated = self._gate(plan)
+                applied = failed = skipped = 0
+                remediated = False
+                if any(c.runnable for c in gated.changes) and not self.stop.is_set():
+                    remediated = True
+                    with self.telemetry.span("reconcile.apply", environment=env):
+                        result = self.engine.apply(gated, observation, stop=self.stop)
+                    applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
+                    for address, error in result.failed.items():
+                        log.error("write failed", extra={"address": address, "phase": "apply", "error": error})
+                error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
+        except Exception as exc:  # a cycle that fails must not kill the controller
+            log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
+            drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        finally:
+            self._cycle_lock.release()
+        after = self._requests()
+        delta = after - before
+        report = CycleReport(
+            environment=env,
+            target=self.session.target.kind,
+            started_at=started,
+            duration_s=time.monotonic() - t0,
+            resources=len(self.engine.resources),
+            drifted=drifted,
+            applied=applied,
+            failed=failed,
+            skipped=skipped,
+            remediated=remediated,
+            arm_requests_by_status=dict(delta),
+            throttled=delta.get(429, 0),
+            error=error,
+        )
+        self.telemetry.report_cycle(report)
+        self.health.record_cycle(report)
+        log.info(
+            "cycle finished",
+            extra={"environment": env, "phase": "cycle", "drifted": len(drifted), "applied": applied,
+                   "failed": failed, "duration_s": round(report.duration_s, 3)},
+        )
+        return report
+
+    def _gate(self, plan: Plan) -> Plan:
+        """Resources whose drift policy is `report` are reported, never written."""
+        changes = tuple(
+            replace(c, blocked=c.blocked or "drift policy is report")
+            if c.is_change and self.policy_of(c) == "report"
+            else c
+            for c in plan.changes
+        )
+        return replace(plan, changes=changes)
+
+
+def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Lease | None:
+    kind = args.lease
+    if kind == "none":
+        return None
+    if kind == "auto":
+        kind = "file" if session.target.kind == "emulator" else "blob"
+    env = session.state.environment
+    if kind == "file":
+        return FileLease(session.target.work_dir / "leases", env)
+    if args.lease_connection_string:
+        return BlobLease.from_connection_string(
+            args.lease_connection_string, env, duration_s=args.lease_duration, on_lost=on_lost
+        )
+    from azure.identity import DefaultAzureCredential
+
+    account = session.secrets.lease_storage_account
+    return BlobLease.from_account_url(
+        f"https://{account}.blob.core.windows.net", DefaultAzureCredential(), env,
+        duration_s=args.lease_duration, on_lost=on_lost,
+    )
+
+
+def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    args = _parser().parse_args(argv)
+    interval = parse_interval(args.interval)
+    if not 0 <= args.jitter < 1:
+        raise ControllerUsageError(f"--jitter {args.jitter}: must be at least 0 and below 1")
+    from reconciler.logs import configure_logging, register_secret
+
+    configure_logging(args.log_format, args.log_level if args.log_level != "WARNING" else "INFO")
+    session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
+    for secret in _secret_values(session):
+        register_secret(secret)
+    err.write(session.target.banner + "\n")
+    conn = session.secrets.applicationinsights_connection_string
+    telemetry = Telemetry(conn.get_secret_value() if conn else None)
+    health = HealthState(interval)
+    controller = Controller(session, telemetry=telemetry, health=health, drift_policy=args.drift_policy)
+    server = HealthServer(health, args.health_host, args.health_port).start() if args.health_port >= 0 else None
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping", extra={"signal": signum, "phase": "shutdown"})
+        controller.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    lease = _lease_for(args, session, on_lost=controller.stop.set)
+    try:
+        if lease is not None:
+            log.info("waiting for the lease", extra={"environment": args.env, "holder": lease.holder})
+            if not lease.acquire(timeout=None, cancel=controller.stop):
+                return 0
+            health.is_leader = True
+        if args.once:
+            report = controller.cycle()
+            return 0 if report.succeeded else 1
+        return _run_scheduled(controller, interval, args.jitter)
+    finally:
+        if lease is not None and lease.held:
+            lease.release()
+        health.is_leader = False
+        telemetry.flush()
+        telemetry.shutdown()
+        if server is not None:
+            server.stop()
+
+
+def _run_scheduled(controller: Controller, interval: float, jitter: float) -> int:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        controller.cycle,
+        IntervalTrigger(seconds=interval, jitter=interval * jitter if jitter else None),
+        id="reconcile",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    try:
+        while not controller.stop.wait(0.2):
+            pass
+    finally:
+        # Waits for the cycle in flight, which itself stops starting new writes.
+        scheduler.shutdown(wait=True)
+    return 0
+
+
+def _secret_values(session: Session) -> list[str]:
+    values: list[str] = []
+    for resource in session.state.resources:
+        values.extend(s.get_secret_value() for s in resource.secrets.values())
+    secrets: Any = session.secrets
+    for name in ("client_secret", "applicationinsights_connection_string", "sql_admin_password"):
+        value = getattr(secrets, name, None)
+        if value is not None and hasattr(value, "get_secret_value") and value.get_secret_value():
+            values.append(value.get_secret_value())
+    return values
