@@ -1,0 +1,332 @@
+"""One active controller per environment: a lease that one replica holds and the others wait for.
+
+``BlobLease`` uses an Azure Blob lease on ``reconciler-leases/<environment>.lock`` in the lease
+storage account: the holder renews it from a background thread at a third of its duration; a
+holder that stops renewing (killed, partitioned) loses it when the duration runs out, and a
+waiting replica takes it. ``FileLease`` is the local equivalent for emulator runs: an exclusive
+``flock`` that the kernel drops when the process dies.
+
+Blob lease semantics (Lease Blob, https://learn.microsoft.com/rest/api/storageservices/lease-blob):
+a duration of 15 to 60 s or infinite; acquiring a blob leased by someone else is 409
+``LeaseAlreadyPresent``; renewing a lease someone else now holds is 409 ``LeaseIdMismatchWithLeaseOperation``;
+an expired lease can be renewed by its former holder as long as nobody else acquired it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+log = logging.getLogger(__name__)
+
+LEASE_CONTAINER = "reconciler-leases"
+MIN_DURATION_S = 15
+MAX_DURATION_S = 60
+
+
+class Lease(Protocol):
+    """Exclusive, expiring right to act for one environment."""
+
+    @property
+    def holder(self) -> str:
+        """This contender's identity (written next to the lease so operators see who holds it)."""
+        ...
+
+    @property
+    def held(self) -> bool:
+        """True while this contender believes it holds the lease."""
+        ...
+
+    def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        """Wait until the lease is ours (True), ``timeout`` seconds pass or ``cancel`` is set (False)."""
+        ...
+
+    def renew(self) -> None:
+        """Extend the lease now; raises ``LeaseLost`` when someone else holds it."""
+        ...
+
+    def release(self) -> None:
+        """Give the lease up so another replica can take it at once; safe to call when not held."""
+        ...
+
+
+class LeaseLost(Exception):
+    """The lease this contender held is now someone else's (or gone): stop acting."""
+
+
+def default_holder() -> str:
+    """``<hostname>-<pid>``: unique per replica, readable in the blob metadata."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def lease_blob_name(environment: str) -> str:
+    """The blob whose lease elects the active controller of ``environment``."""
+    return f"{environment}.lock"
+
+
+class BlobLease:
+    """A lease on ``reconciler-leases/<environment>.lock`` (created when missing), kept by renewal.
+
+    ``service`` is an ``azure.storage.blob.BlobServiceClient`` for the lease storage account.
+    ``on_lost`` is called from the renewal thread when the lease is lost, so the controller can
+    stop writing before another replica starts.
+    """
+
+    def __init__(
+        self,
+        service: Any,
+        environment: str,
+        *,
+        holder: str | None = None,
+        duration_s: int = 30,
+        retry_interval_s: float | None = None,
+        on_lost: Callable[[], None] | None = None,
+        container: str = LEASE_CONTAINER,
+    ) -> None:
+        if not MIN_DURATION_S <= duration_s <= MAX_DURATION_S:
+            raise ValueError(f"a blob lease lasts {MIN_DURATION_S} to {MAX_DURATION_S} s, not {duration_s}")
+        self._service = service
+        self.environment = environment
+        self._holder = holder or default_holder()
+        self.duration_s = duration_s
+        self.renew_interval_s = duration_s / 3
+        self.retry_interval_s = retry_interval_s if retry_interval_s is not None else duration_s / 5
+        self._on_lost = on_lost
+        self._container = container
+        self._blob = service.get_blob_client(container, lease_blob_name(environment))
+        self._lease_id = str(uuid.uuid4())
+        self._lease_client: Any = None
+        self._held = False
+        self._state_lock = threading.Lock()
+        self._stop_renewing = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    @classmethod
+    def from_connection_string(cls, connection_string: str, environment: str, **options: Any) -> BlobLease:
+        """For Azurite and key-based accounts."""
+        from azure.storage.blob import BlobServiceClient
+
+        return cls(BlobServiceClient.from_connection_string(connection_string), environment, **options)
+
+    @classmethod
+    def from_account_url(
+        cls, account_url: str, credential: Any, environment: str, **options: Any
+    ) -> BlobLease:
+        """For Azure with a token credential (the managed identity needs Storage Blob Data Contributor)."""
+        from azure.storage.blob import BlobServiceClient
+
+        return cls(BlobServiceClient(account_url, credential=credential), environment, **options)
+
+    @property
+    def holder(self) -> str:
+        return self._holder
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def current_holder(self) -> str | None:
+        """Who holds the lease now, from the blob metadata; None when it is free or unknown."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            properties = self._blob.get_blob_properties()
+        except ResourceNotFoundError:
+            return None
+        if properties.lease.state != "leased":
+            return None
+        holder = properties.metadata.get("holder")
+        return str(holder) if holder else None
+
+    def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._ensure_blob()
+        announced = False
+        while True:
+            if self._try_acquire():
+                return True
+            if not announced:
+                log.info(
+                    "lease held by another replica; waiting",
+                    extra={"environment": self.environment, "holder": self.current_holder()},
+                )
+                announced = True
+            wait = self.retry_interval_s
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                wait = min(wait, remaining)
+            if cancel is not None and cancel.wait(wait):
+                return False
+            if cancel is None:
+                time.sleep(wait)
+
+    def _ensure_blob(self) -> None:
+        from azure.core.exceptions import ResourceExistsError
+
+        with contextlib.suppress(ResourceExistsError):
+            self._service.create_container(self._container)
+        # 409 BlobAlreadyExists, or LeaseIdMissing when it exists and is leased: either way it exists.
+        with contextlib.suppress(ResourceExistsError):
+            self._blob.upload_blob(b"", overwrite=False)
+
+    def _try_acquire(self) -> bool:
+        from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+
+        try:
+            self._lease_client = self._blob.acquire_lease(
+                lease_duration=self.duration_s, lease_id=self._lease_id
+            )
+        except ResourceNotFoundError:
+            # Deleted between the existence check and the lease: recreate and retry next round.
+            self._ensure_blob()
+            return False
+        except (ResourceExistsError, HttpResponseError) as error:
+            if getattr(error, "status_code", None) == 409:
+                return False
+            raise
+        with self._state_lock:
+            self._held = True
+        self._start_renewing()
+        log.info("lease acquired", extra={"environment": self.environment, "holder": self._holder})
+        try:
+            self._blob.set_blob_metadata({"holder": self._holder}, lease=self._lease_client)
+        except HttpResponseError as error:
+            # Only informational: the lease, not the metadata, decides who is active.
+            log.warning("could not record the lease holder: %s", error.status_code)
+        return True
+
+    def _start_renewing(self) -> None:
+        self._stop_renewing.clear()
+        self._renewer = threading.Thread(target=self._renew_forever, name="lease-renewal", daemon=True)
+        self._renewer.start()
+
+    def _renew_forever(self) -> None:
+        while not self._stop_renewing.wait(self.renew_interval_s):
+            try:
+                self.renew()
+            except LeaseLost:
+                log.error(
+                    "lease lost; stopping", extra={"environment": self.environment, "holder": self._holder}
+                )
+                if self._on_lost is not None:
+                    self._on_lost()
+                return
+            except Exception as error:
+                # Transient (network, 5xx): the lease survives until its duration; try again next tick.
+                log.warning(
+                    "lease renewal failed: %s",
+                    type(error).__name__,
+                    extra={"environment": self.environment, "holder": self._holder},
+                )
+
+    def renew(self) -> None:
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+        if self._lease_client is None or not self._held:
+            raise LeaseLost("the lease is not held")
+        try:
+            self._lease_client.renew()
+        except (ResourceNotFoundError, HttpResponseError) as error:
+            if getattr(error, "status_code", None) in (404, 409, 412):
+                with self._state_lock:
+                    self._held = False
+                raise LeaseLost(f"lease on {lease_blob_name(self.environment)} lost") from error
+            raise
+
+    def release(self) -> None:
+        from azure.core.exceptions import HttpResponseError
+
+        self._stop_renewing.set()
+        if self._renewer is not None and self._renewer is not threading.current_thread():
+            self._renewer.join()
+        with self._state_lock:
+            was_held, self._held = self._held, False
+        if was_held and self._lease_client is not None:
+            try:
+                self._lease_client.release()
+                log.info("lease released", extra={"environment": self.environment, "holder": self._holder})
+            except HttpResponseError as error:
+                # Already expired and taken: nothing of ours to release.
+                log.warning(
+                    "lease release failed: %s", error.status_code, extra={"environment": self.environment}
+                )
+
+
+class FileLease:
+    """An exclusive ``flock`` on ``<directory>/<environment>.lock``, for runs against the local emulator.
+
+    The kernel drops the lock when the process dies, so a successor takes over at once.
+    """
+
+    def __init__(
+        self, directory: Path, environment: str, *, holder: str | None = None, retry_interval_s: float = 0.5
+    ) -> None:
+        self.path = Path(directory) / lease_blob_name(environment)
+        self.environment = environment
+        self._holder = holder or default_holder()
+        self.retry_interval_s = retry_interval_s
+        self._file: IO[str] | None = None
+
+    @property
+    def holder(self) -> str:
+        return self._holder
+
+    @property
+    def held(self) -> bool:
+        return self._file is not None
+
+    def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            handle = self.path.open("a+")
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+            else:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(self._holder + "\n")
+                handle.flush()
+                self._file = handle
+                return True
+            wait = self.retry_interval_s
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                wait = min(wait, remaining)
+            if cancel is not None and cancel.wait(wait):
+                return False
+            if cancel is None:
+                time.sleep(wait)
+
+    def current_holder(self) -> str | None:
+        """The identity written by the last holder, if the file exists."""
+        try:
+            text = self.path.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return text or None
+
+    def renew(self) -> None:
+        if self._file is None:
+            raise LeaseLost("the lease is not held")
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
