@@ -1,0 +1,56 @@
+"""The declarative entry of one ARM type: which SDK call does what, and how to
+compare it. Adding a type to the product is adding one `ArmType` to the
+`TYPES` tuple of its service module."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.compare import CompareRules
+
+
+@dataclass(frozen=True)
+class ArmType:
+    """One ARM type as data, interpreted by `adapters.generic.GenericAdapter`.
+
+    `args` maps the ARM id to the SDK method's positional arguments, each one of:
+    `resource_group`; `name` (the last segment); a type segment such as
+    `virtualNetworks` (the name that follows it in the id, after the last
+    `/providers/`); `scope` (everything before the last `/providers/`, without
+    the leading slash, for extension resources); `id` (the whole id without
+    its leading slash); `const:<value>` (a literal, e.g. the record type).
+    """
+
+    arm_type: str
+    service: str
+    operations: str
+    get: str
+    create: str
+    delete: str
+    args: tuple[str, ...]
+    #: "module:Class" of the request body model; None sends the wire dict.
+    model: str | None
+    rules: CompareRules = field(default_factory=CompareRules)
+    #: Send `If-Match: <live etag>` on updates when the live body has an etag.
+    etag: bool = True
+    get_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    create_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    delete_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: Dotted paths removed from the request body (read-only fields the service rejects).
+    write_strip: tuple[str, ...] = ()
+    #: Whether the type carries ARM tags (else the secret fingerprint goes on the parent).
+    has_tags: bool = True
+    #: Holds data that a delete destroys (the engine asks for a second flag).
+    data_holding: bool = False
+    #: The api-version the SDK call uses and anything surprising about it.
+    api_version: str = ""
+
+    @property
+    def create_is_lro(self) -> bool:
+        return self.create.startswith("begin_")
+
+    @property
+    def delete_is_lro(self) -> bool:
+        return self.delete.startswith("begin_")

@@ -1,0 +1,204 @@
+"""One azure-mgmt SDK client per service per subscription, built lazily and reused.
+
+Every client gets the same pipeline shape: our `ArmRetryPolicy` *as* the
+retry policy (so the SDK never retries a second time), then per try the
+`RateLimitPolicy` (ARM token buckets) and the `RequestCounter`.
+
+Targets: real Azure (`for_azure`), the in-process emulator transport
+(`for_transport`) and the emulator served over loopback HTTP
+(`for_endpoint`; azure-core's bearer policy refuses non-https URLs, so a
+plain header policy carries the fake token there).
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import HttpTransport
+from azure.core.polling import LROPoller
+
+from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
+from adapters.retry import ArmRetryPolicy, Backoff, RecentPuts, RetryStats
+
+#: Service key (the SDK module name) -> "module:ClientClass".
+SERVICES: dict[str, str] = {
+    "network": "azure.mgmt.network:NetworkManagementClient",
+    "dns": "azure.mgmt.dns:DnsManagementClient",
+    "privatedns": "azure.mgmt.privatedns:PrivateDnsManagementClient",
+    "keyvault": "azure.mgmt.keyvault:KeyVaultManagementClient",
+    "msi": "azure.mgmt.msi:ManagedServiceIdentityClient",
+    "authorization": "azure.mgmt.authorization:AuthorizationManagementClient",
+    "monitor": "azure.mgmt.monitor:MonitorManagementClient",
+    "loganalytics": "azure.mgmt.loganalytics:LogAnalyticsManagementClient",
+    "applicationinsights": "azure.mgmt.applicationinsights:ApplicationInsightsManagementClient",
+    "sql": "azure.mgmt.sql:SqlManagementClient",
+    "servicebus": "azure.mgmt.servicebus:ServiceBusManagementClient",
+    "storage": "azure.mgmt.storage:StorageManagementClient",
+    "web": "azure.mgmt.web:WebSiteManagementClient",
+    "appcontainers": "azure.mgmt.appcontainers:ContainerAppsAPIClient",
+    "apimanagement": "azure.mgmt.apimanagement:ApiManagementClient",
+    "cdn": "azure.mgmt.cdn:CdnManagementClient",
+    "datafactory": "azure.mgmt.datafactory:DataFactoryManagementClient",
+    "redis": "azure.mgmt.redis:RedisManagementClient",
+    "cosmosdb": "azure.mgmt.cosmosdb:CosmosDBManagementClient",
+    "resource": "azure.mgmt.resource.resources:ResourceManagementClient",
+}
+
+AZURE_BASE_URL = "https://management.azure.com"
+EMULATOR_POLLING_INTERVAL = 0.05
+DEFAULT_LRO_TIMEOUT = 1800.0
+
+
+class UnknownService(KeyError):
+    """A service key that is not in `SERVICES`."""
+
+
+class LroTimeout(TimeoutError):
+    """A long-running operation did not finish within its timeout; its
+    continuation token is kept so the next cycle resumes it."""
+
+
+class FakeCredential:
+    """A credential returning a constant token (emulator targets only)."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken("emulator-token", int(time.time()) + 3600)
+
+
+class PlainBearerPolicy(SansIOHTTPPolicy):  # type: ignore[misc]
+    """Sets a constant bearer token; for http loopback endpoints, where
+    azure-core's BearerTokenCredentialPolicy refuses to send tokens."""
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        request.http_request.headers["Authorization"] = "Bearer emulator-token"
+
+
+class ClientFactory:
+    """SDK clients of one subscription, one per service, shared by all threads."""
+
+    def __init__(
+        self,
+        subscription_id: str,
+        credential: TokenCredential | Any,
+        *,
+        base_url: str = AZURE_BASE_URL,
+        transport: HttpTransport[Any, Any] | None = None,
+        authentication_policy: Any = None,
+        polling_interval: float | None = None,
+        lro_timeout: float = DEFAULT_LRO_TIMEOUT,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        rate_limit_scale: float = 1.0,
+    ) -> None:
+        self.subscription_id = subscription_id
+        self.credential = credential
+        self.base_url = base_url
+        self.transport = transport
+        self.authentication_policy = authentication_policy
+        self.polling_interval = polling_interval
+        self.lro_timeout = lro_timeout
+        self.backoff = backoff or Backoff()
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.retry_stats = RetryStats()
+        self.recent_puts = RecentPuts()
+        self.limiter = RateLimiter(scale=rate_limit_scale, clock=clock, sleep=sleep)
+        self.counter = RequestCounter()
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- targets ------------------------------------------------------------------
+    @classmethod
+    def for_azure(cls, subscription_id: str, credential: TokenCredential | None = None) -> ClientFactory:
+        """Real Azure; `DefaultAzureCredential` when no credential is given."""
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+        return cls(subscription_id, credential)
+
+    @classmethod
+    def for_transport(
+        cls, subscription_id: str, transport: HttpTransport[Any, Any], **kwargs: Any
+    ) -> ClientFactory:
+        """An in-process transport (the emulator); base URL stays management.azure.com."""
+        kwargs.setdefault("polling_interval", EMULATOR_POLLING_INTERVAL)
+        return cls(subscription_id, FakeCredential(), transport=transport, **kwargs)
+
+    @classmethod
+    def for_endpoint(cls, subscription_id: str, base_url: str, **kwargs: Any) -> ClientFactory:
+        """An ARM endpoint over HTTP (the emulator on loopback)."""
+        kwargs.setdefault("polling_interval", EMULATOR_POLLING_INTERVAL)
+        policy = PlainBearerPolicy() if base_url.startswith("http://") else None
+        return cls(
+            subscription_id,
+            FakeCredential(),
+            base_url=base_url.rstrip("/"),
+            authentication_policy=policy,
+            **kwargs,
+        )
+
+    # -- clients --------------------------------------------------------------------
+    def client(self, service_key: str) -> Any:
+        """The SDK client of a service (`network`, `sql`, ...), built once."""
+        with self._lock:
+            existing = self._clients.get(service_key)
+            if existing is not None:
+                return existing
+            built = self._build(service_key)
+            self._clients[service_key] = built
+            return built
+
+    def _build(self, service_key: str) -> Any:
+        target = SERVICES.get(service_key)
+        if target is None:
+            raise UnknownService(f"no SDK client for service {service_key!r}; known: {', '.join(sorted(SERVICES))}")
+        module_name, _, class_name = target.partition(":")
+        client_cls = getattr(importlib.import_module(module_name), class_name)
+        kwargs: dict[str, Any] = {
+            "base_url": self.base_url,
+            "retry_policy": ArmRetryPolicy(
+                backoff=self.backoff,
+                sleep=self.sleep,
+                clock=self.clock,
+                rng=self.rng,
+                stats=self.retry_stats,
+                recent_puts=self.recent_puts,
+            ),
+            "per_retry_policies": [RateLimitPolicy(self.limiter), self.counter],
+        }
+        if self.transport is not None:
+            kwargs["transport"] = self.transport
+        if self.authentication_policy is not None:
+            kwargs["authentication_policy"] = self.authentication_policy
+        if self.polling_interval is not None:
+            kwargs["polling_interval"] = self.polling_interval
+        return client_cls(self.credential, self.subscription_id, **kwargs)
+
+    # -- LROs ---------------------------------------------------------------------------
+    def wait(self, poller: LROPoller[Any], what: str) -> Any:
+        """The LRO's result, or `LroTimeout` after `lro_timeout` seconds."""
+        result = poller.result(timeout=self.lro_timeout)
+        if not poller.done():
+            raise LroTimeout(f"{what}: long-running operation not finished after {self.lro_timeout:g} s")
+        return result
+
+    # -- observability ------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Requests by method and status, retries by reason, rate-limiter waits."""
+        return {
+            "requests": self.counter.snapshot(),
+            "retry": self.retry_stats.snapshot(),
+            "rate_limiter": self.limiter.snapshot(),
+        }

@@ -1,0 +1,361 @@
+"""Desired-versus-live comparison of ARM wire bodies, with ARM-aware rules.
+
+Pure: no SDK, no I/O. Only what the desired body declares is compared, so
+server defaults and read-only fields never show up as drift. The rules of a
+type (`CompareRules`) are data declared next to its adapter entry.
+
+Path patterns in rules are dotted body paths where `[]` stands for "any
+element of this list", e.g. `properties.subnets[].properties.addressPrefix`.
+Concrete paths in a `Difference` name list members by key
+(`properties.subnets[name=app]`) or by index for ordered lists (`x[0]`).
+
+Secret fingerprints: the engine never stores or compares a secret's value.
+To notice that the *desired* secret changed, it stores
+`fingerprint(value, key, resource_id)` (a keyed HMAC-SHA256) in the tag
+`reconciler-secret-fp` on the resource (or on its parent when the type has no
+tags) and compares fingerprints, never values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+#: Tag the engine writes to hold `fingerprint(...)` of a resource's desired secrets.
+SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
+
+#: Azure system tags (e.g. `hidden-link:` on metric alerts and App Insights)
+#: are set by the platform and never drift.
+SYSTEM_TAG_PREFIX = "hidden-"
+
+#: What write-only secrets look like when a service echoes them back.
+MASKED_VALUES = frozenset({"*****", "********", ""})
+
+ListKind = Literal["ordered", "set", "keyed"]
+Ownership = Literal["wholly", "partly"]
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """How to compare (and merge on write) one list path.
+
+    `keyed` lists match members by `key` (case-insensitively, as ARM names
+    are); `owned="partly"` means live members absent from the desired list
+    are someone else's (a VNet's subnets managed as their own resources) and
+    are neither drift nor removed on write.
+    """
+
+    kind: ListKind
+    key: str = "name"
+    owned: Ownership = "wholly"
+
+
+@dataclass(frozen=True)
+class CompareRules:
+    """The comparison rules of one ARM type (declared as data per type)."""
+
+    #: Values compared case-insensitively (ids, resource group names, enums).
+    case_insensitive: frozenset[str] = frozenset()
+    #: Values that are Azure locations (`West US 2` == `westus2`).
+    locations: frozenset[str] = frozenset({"location"})
+    #: List kinds per path pattern; undeclared lists of scalars are sets,
+    #: undeclared lists of objects are ordered.
+    lists: Mapping[str, ListRule] = field(default_factory=dict)
+    #: Write-only secret paths: never compared, reported as unverifiable.
+    secrets: frozenset[str] = frozenset()
+    #: Desired path pattern -> sibling key the service may return instead,
+    #: as a one-element list (or the reverse): `addressPrefix` vs
+    #: `addressPrefixes: [one]`.
+    reshaped: Mapping[str, str] = field(default_factory=dict)
+    #: Path patterns whose change needs a replace (delete + create).
+    immutable: frozenset[str] = frozenset({"location"})
+    #: Dict paths owned wholly: a live key absent from desired is drift.
+    owned_dicts: frozenset[str] = frozenset()
+    #: Ids that name the same thing at different scopes, compared by their last
+    #: segment (a built-in role definition id is returned at tenant scope).
+    last_segment: frozenset[str] = frozenset()
+    #: XML documents (API Management policies): the service re-indents them and
+    #: re-escapes entities, so whitespace between tags and escaping are ignored.
+    xml: frozenset[str] = frozenset()
+    #: IP rules where a bare address equals the same address with `/32`.
+    cidr: frozenset[str] = frozenset()
+
+    def list_rule(self, pattern: str, sample: list[Any]) -> ListRule:
+        declared = self.lists.get(pattern)
+        if declared is not None:
+            return declared
+        if any(isinstance(item, Mapping) for item in sample):
+            return ListRule("ordered")
+        return ListRule("set")
+
+    def replace_needed(self, pattern: str) -> bool:
+        return any(pattern == p or pattern.startswith(p + ".") or pattern.startswith(p + "[")
+                   for p in self.immutable)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field where live does not satisfy desired."""
+
+    path: str
+    desired: Any
+    live: Any
+    requires_replace: bool = False
+
+
+@dataclass
+class Comparison:
+    """The outcome of `compare`: differences, and secrets that cannot be checked."""
+
+    differences: list[Difference] = field(default_factory=list)
+    unverifiable: list[str] = field(default_factory=list)
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.differences
+
+    @property
+    def requires_replace(self) -> bool:
+        return any(d.requires_replace for d in self.differences)
+
+
+def fingerprint(value: SecretStr, key: bytes, resource_id: str) -> str:
+    """A short keyed hash of a desired secret, bound to the resource id.
+
+    Stored by the engine in the `reconciler-secret-fp` tag so that a change of
+    the desired secret is detected without ever storing or comparing it.
+    The resource id is lower-cased because ARM ids are case-insensitive.
+    """
+    message = resource_id.lower().encode() + b"\x00" + value.get_secret_value().encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def normalise_location(value: str) -> str:
+    """`West US 2`, `westus2` and `West us 2` are one location."""
+    return re.sub(r"[\s_-]", "", value).lower()
+
+
+def normalise_xml(value: str) -> str:
+    """XML with comments, indentation and entity escaping taken out."""
+    text = re.sub(r"<!--.*?-->", "", value, flags=re.DOTALL)
+    text = html.unescape(text)
+    return re.sub(r"\s+", " ", re.sub(r">\s+", ">", re.sub(r"\s+<", "<", text))).strip()
+
+
+def normalise_cidr(value: str) -> str:
+    """`10.0.0.1` == `10.0.0.1/32`."""
+    return value[:-3] if value.endswith("/32") else value
+
+
+def looks_like_arm_id(value: str) -> bool:
+    """ARM ids are compared case-insensitively wherever they appear."""
+    lowered = value.lower()
+    return lowered.startswith("/subscriptions/") or lowered.startswith("/providers/")
+
+
+def pattern_of(path: str) -> str:
+    """`properties.subnets[name=a].x` -> `properties.subnets[].x`."""
+    return re.sub(r"\[[^\]]*\]", "[]", path)
+
+
+def compare(
+    desired: Mapping[str, Any],
+    live: Mapping[str, Any],
+    rules: CompareRules,
+    *,
+    tolerate_foreign_tags: bool = False,
+    secret_paths: Iterable[str] = (),
+) -> Comparison:
+    """Compare the declared fields of `desired` with `live`."""
+    secrets = {pattern_of(p) for p in secret_paths} | set(rules.secrets)
+    walker = _Walker(rules, secrets, tolerate_foreign_tags)
+    walker.dict(desired, live, "")
+    for path in sorted(secrets):
+        if path not in walker.unverifiable:
+            walker.unverifiable.append(path)
+    return Comparison(differences=walker.differences, unverifiable=walker.unverifiable)
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class _Walker:
+    def __init__(self, rules: CompareRules, secrets: set[str], tolerate_foreign_tags: bool) -> None:
+        self.rules = rules
+        self.secrets = secrets
+        self.tolerate_foreign_tags = tolerate_foreign_tags
+        self.differences: list[Difference] = []
+        self.unverifiable: list[str] = []
+
+    def differ(self, path: str, desired: Any, live: Any) -> None:
+        replace = self.rules.replace_needed(pattern_of(path))
+        self.differences.append(Difference(path, desired, live, replace))
+
+    # -- objects ---------------------------------------------------------------
+    def dict(self, desired: Mapping[str, Any], live: Any, path: str) -> None:
+        live_map: Mapping[str, Any] = live if isinstance(live, Mapping) else {}
+        if live is not None and not isinstance(live, Mapping):
+            self.differ(path, desired, live)
+            return
+        if path == "tags":
+            self.tags(desired, live_map)
+            return
+        live_by_lower = {k.lower(): k for k in live_map}
+        for key, want in desired.items():
+            child = _join(path, key)
+            live_key = key if key in live_map else live_by_lower.get(key.lower(), key)
+            if pattern_of(child) in self.secrets:
+                if pattern_of(child) not in self.unverifiable:
+                    self.unverifiable.append(pattern_of(child))
+                continue
+            if live_key not in live_map and self.reshaped(child, want, live_map):
+                continue
+            self.value(want, live_map.get(live_key), child)
+        if pattern_of(path) in self.rules.owned_dicts:
+            desired_lower = {k.lower() for k in desired}
+            for key, got in live_map.items():
+                if key.lower() not in desired_lower:
+                    self.differ(_join(path, key), None, got)
+
+    def tags(self, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:
+        # Tag names are case-insensitive in ARM; values are not.
+        live_lower = {k.lower(): v for k, v in live.items()}
+        for key, want in desired.items():
+            got = live_lower.get(key.lower())
+            if got != want:
+                self.differ(f"tags.{key}", want, got)
+        if self.tolerate_foreign_tags:
+            return
+        desired_lower = {k.lower() for k in desired}
+        for key, got in live.items():
+            if key.lower().startswith(SYSTEM_TAG_PREFIX) or key.lower() in desired_lower:
+                continue
+            self.differ(f"tags.{key}", None, got)
+
+    def reshaped(self, path: str, want: Any, live_map: Mapping[str, Any]) -> bool:
+        """True when the service returned `want` under its sibling reshaped key."""
+        sibling = self.rules.reshaped.get(pattern_of(path))
+        if sibling is None or sibling not in live_map:
+            return False
+        got = live_map[sibling]
+        if isinstance(got, list) and not isinstance(want, list):
+            return len(got) == 1 and self.equal_scalar(want, got[0], path)
+        if isinstance(want, list) and not isinstance(got, list):
+            return len(want) == 1 and self.equal_scalar(want[0], got, path)
+        return False
+
+    # -- values ----------------------------------------------------------------
+    def value(self, want: Any, got: Any, path: str) -> None:
+        if want is None:
+            return  # an explicit null declares nothing
+        if isinstance(want, Mapping):
+            self.dict(want, got, path)
+        elif isinstance(want, list):
+            self.list(want, got, path)
+        elif not self.equal_scalar(want, got, path):
+            self.differ(path, want, got)
+
+    def equal_scalar(self, want: Any, got: Any, path: str) -> bool:
+        if isinstance(want, bool) or isinstance(got, bool):
+            return want is got or (want == got and type(want) is type(got))
+        if isinstance(want, int | float) and isinstance(got, int | float):
+            return float(want) == float(got)
+        if isinstance(want, str) and isinstance(got, str):
+            pattern = pattern_of(path)
+            if pattern in self.rules.xml:
+                return normalise_xml(want) == normalise_xml(got)
+            if pattern in self.rules.cidr:
+                return normalise_cidr(want) == normalise_cidr(got)
+            if pattern in self.rules.last_segment:
+                return want.rstrip("/").rsplit("/", 1)[-1].lower() == got.rstrip("/").rsplit("/", 1)[-1].lower()
+            if pattern in self.rules.locations:
+                return normalise_location(want) == normalise_location(got)
+            if pattern in self.rules.case_insensitive or looks_like_arm_id(want):
+                return want.lower() == got.lower()
+        return bool(want == got)
+
+    # -- lists -----------------------------------------------------------------
+    def list(self, want: list[Any], got: Any, path: str) -> None:
+        if got is None:
+            got = []  # ARM often omits empty lists
+        if not isinstance(got, list):
+            self.differ(path, want, got)
+            return
+        rule = self.rules.list_rule(pattern_of(path), want or got)
+        if rule.kind == "keyed":
+            self.keyed(want, got, path, rule)
+        elif rule.kind == "set":
+            self.set(want, got, path, rule)
+        else:
+            self.ordered(want, got, path)
+
+    def ordered(self, want: list[Any], got: list[Any], path: str) -> None:
+        if len(want) != len(got):
+            self.differ(path, want, got)
+            return
+        for index, (w, g) in enumerate(zip(want, got, strict=True)):
+            self.value(w, g, f"{path}[{index}]")
+
+    def set(self, want: list[Any], got: list[Any], path: str, rule: ListRule) -> None:
+        unmatched = list(got)
+        missing = False
+        for w in want:
+            for i, g in enumerate(unmatched):
+                if self.satisfies(w, g, f"{path}[]"):
+                    del unmatched[i]
+                    break
+            else:
+                missing = True
+        if missing or (unmatched and rule.owned == "wholly"):
+            self.differ(path, want, got)
+
+    def keyed(self, want: list[Any], got: list[Any], path: str, rule: ListRule) -> None:
+        is_location = f"{pattern_of(path)}[].{rule.key}" in self.rules.locations
+
+        def key_of(item: Any) -> str | None:
+            if isinstance(item, Mapping) and isinstance(item.get(rule.key), str):
+                value = str(item[rule.key])
+                return normalise_location(value) if is_location else value.lower()
+            return None
+
+        live_by_key = {key_of(g): g for g in got if key_of(g) is not None}
+        desired_keys = set()
+        for w in want:
+            k = key_of(w)
+            if k is None:
+                continue
+            desired_keys.add(k)
+            member_path = f"{path}[{rule.key}={w[rule.key]}]"
+            if k not in live_by_key:
+                self.differ(member_path, w, None)
+            else:
+                self.value(w, live_by_key[k], member_path)
+        if rule.owned == "wholly":
+            for g in got:
+                k = key_of(g)
+                if k is not None and k not in desired_keys:
+                    self.differ(f"{path}[{rule.key}={g[rule.key]}]", None, g)
+
+    def satisfies(self, want: Any, got: Any, path: str) -> bool:
+        """Whether `got` satisfies `want` (used to match set members)."""
+        probe = _Walker(self.rules, self.secrets, self.tolerate_foreign_tags)
+        probe.value(want, got, path)
+        return not probe.differences
+
+
+def render(value: Any) -> str:
+    """One-line JSON of a value for plans and the compare command."""
+    return _canonical(value) if not isinstance(value, str) else json.dumps(value)

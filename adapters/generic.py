@@ -1,0 +1,164 @@
+"""The one adapter class: interprets an `ArmType` entry against its SDK client.
+
+Reads return the raw wire JSON of the response (through the SDK's `cls=`
+callback, whose signature is `(pipeline_response, deserialized, headers)` in
+both SDK generations), so live bodies are never reshaped by the SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.pipeline import PipelineResponse
+
+from adapters.arm_id import arguments
+from adapters.arm_type import ArmType
+from adapters.base import LroTokenStore
+from adapters.bodies import resolve_model, to_model
+from adapters.clients import ClientFactory
+from adapters.merge import overlay, with_secrets
+from desired_state.resource import Resource
+
+
+class ConcurrentModification(Exception):
+    """412: the resource changed since it was read; re-read and re-plan."""
+
+    def __init__(self, resource_id: str) -> None:
+        super().__init__(f"{resource_id}: changed since it was read (412 Precondition Failed); re-read and re-plan")
+        self.resource_id = resource_id
+
+
+def raw_json(pipeline_response: PipelineResponse[Any, Any], deserialized: Any, headers: Any) -> dict[str, Any]:
+    """`cls=` callback: the response body exactly as the service sent it."""
+    text = pipeline_response.http_response.text()
+    if not text:
+        return {}
+    body = json.loads(text)
+    return body if isinstance(body, dict) else {}
+
+
+class GenericAdapter:
+    """Reads, writes and deletes one ARM type as its `ArmType` entry says."""
+
+    def __init__(self, entry: ArmType, clients: ClientFactory) -> None:
+        self.entry = entry
+        self.arm_type = entry.arm_type
+        self.clients = clients
+        self._model: type | None = resolve_model(entry.model) if entry.model else None
+
+    def _operations(self) -> Any:
+        return getattr(self.clients.client(self.entry.service), self.entry.operations)
+
+    def _method(self, name: str) -> Any:
+        return getattr(self._operations(), name)
+
+    def read(self, resource_id: str) -> dict[str, Any] | None:
+        """The live body, or None only for a genuine 404."""
+        get = self._method(self.entry.get)
+        try:
+            body: dict[str, Any] = get(
+                *arguments(resource_id, self.entry.args), cls=raw_json, **self.entry.get_kwargs
+            )
+        except ResourceNotFoundError:
+            return None
+        return body
+
+    def request_body(self, resource: Resource, live: dict[str, Any] | None) -> dict[str, Any]:
+        """Read-merge-write body (without secrets): live with the declared fields over it."""
+        body = overlay(live, resource.body, self.entry.rules, tolerate_foreign_tags=resource.tolerate_foreign_tags)
+        for path in self.entry.write_strip:
+            _remove(body, path)
+        return body
+
+    def write(
+        self,
+        resource: Resource,
+        live: dict[str, Any] | None,
+        *,
+        lro_tokens: LroTokenStore | None = None,
+    ) -> dict[str, Any]:
+        """Create or update, wait for the LRO, return the live body after."""
+        body = with_secrets(self.request_body(resource, live), resource.secrets)
+        parameters: Any = to_model(self._model, body) if self._model is not None else body
+        kwargs: dict[str, Any] = dict(self.entry.create_kwargs)
+        etag = (live or {}).get("etag")
+        if self.entry.etag and isinstance(etag, str) and etag:
+            kwargs["headers"] = {"If-Match": etag}
+        create = self._method(self.entry.create)
+        args = arguments(resource.id, self.entry.args)
+        try:
+            if self.entry.create_is_lro:
+                result = self._run_lro(create, args, parameters, kwargs, resource.id, lro_tokens)
+            else:
+                result = create(*args, parameters, cls=raw_json, **kwargs)
+        except HttpResponseError as error:
+            if error.status_code == 412:
+                raise ConcurrentModification(resource.id) from None
+            raise
+        if not isinstance(result, dict) or not result:
+            result = self.read(resource.id) or {}
+        return result
+
+    def _run_lro(
+        self,
+        begin: Any,
+        args: list[str],
+        parameters: Any,
+        kwargs: dict[str, Any],
+        resource_id: str,
+        lro_tokens: LroTokenStore | None,
+    ) -> Any:
+        token = lro_tokens.get(resource_id) if lro_tokens else None
+        if token:
+            poller = begin(*args, parameters, continuation_token=token, cls=raw_json, **kwargs)
+        else:
+            poller = begin(*args, parameters, cls=raw_json, **kwargs)
+            if lro_tokens is not None:
+                _keep_token(lro_tokens, resource_id, poller)
+        result = self.clients.wait(poller, f"{self.arm_type} {resource_id}")
+        if lro_tokens is not None:
+            lro_tokens.clear(resource_id)
+        return result
+
+    def delete(self, resource_id: str, *, lro_tokens: LroTokenStore | None = None) -> None:
+        """Delete and wait; a resource already gone is not an error."""
+        delete = self._method(self.entry.delete)
+        args = arguments(resource_id, self.entry.args)
+        try:
+            if self.entry.delete_is_lro:
+                token = lro_tokens.get(resource_id) if lro_tokens else None
+                extra = {"continuation_token": token} if token else {}
+                poller = delete(*args, **self.entry.delete_kwargs, **extra)
+                if lro_tokens is not None and not token:
+                    _keep_token(lro_tokens, resource_id, poller)
+                self.clients.wait(poller, f"delete {self.arm_type} {resource_id}")
+                if lro_tokens is not None:
+                    lro_tokens.clear(resource_id)
+            else:
+                delete(*args, **self.entry.delete_kwargs)
+        except ResourceNotFoundError:
+            if lro_tokens is not None:
+                lro_tokens.clear(resource_id)
+
+
+def _keep_token(store: LroTokenStore, resource_id: str, poller: Any) -> None:
+    try:
+        token = poller.continuation_token()
+    except (TypeError, ValueError, AttributeError, pickle.PicklingError):
+        return  # some transports' responses cannot be pickled: no resume, still correct
+    if token:
+        store.put(resource_id, token)
+
+
+def _remove(body: dict[str, Any], dotted: str) -> None:
+    node: Any = body
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)

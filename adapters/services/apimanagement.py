@@ -1,0 +1,84 @@
+"""API Management (azure-mgmt-apimanagement 5, msrest models, api-version 2024-05-01).
+
+Child deletes require `If-Match`; `*` deletes whatever version exists.
+Policies are XML the service re-indents and re-escapes (compared normalised).
+"""
+
+from __future__ import annotations
+
+from adapters.arm_type import ArmType
+from adapters.compare import CompareRules
+
+_M = "azure.mgmt.apimanagement.models:"
+_ANY_ETAG = {"if_match": "*"}
+_POLICY_RULES = CompareRules(
+    xml=frozenset({"properties.value"}),
+    case_insensitive=frozenset({"properties.format"}),
+    immutable=frozenset(),
+)
+
+TYPES = (
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service",
+        service="apimanagement", operations="api_management_service",
+        get="get", create="begin_create_or_update", delete="begin_delete",
+        args=("resource_group", "name"), model=_M + "ApiManagementServiceResource",
+        rules=CompareRules(
+            case_insensitive=frozenset({"sku.name", "properties.virtualNetworkType", "properties.publicNetworkAccess"}),
+            immutable=frozenset({"location"}),
+        ),
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/apis",
+        service="apimanagement", operations="api",
+        get="get", create="begin_create_or_update", delete="begin_delete",
+        args=("resource_group", "service", "name"), model=_M + "ApiCreateOrUpdateParameter",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.protocols[]", "properties.type", "properties.apiType"}),
+            immutable=frozenset(),
+        ),
+        delete_kwargs=_ANY_ETAG,
+        has_tags=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/apis/policies",
+        service="apimanagement", operations="api_policy",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "apis", "name"), model=_M + "PolicyContract",
+        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/namedValues",
+        service="apimanagement", operations="named_value",
+        get="get", create="begin_create_or_update", delete="delete",
+        args=("resource_group", "service", "name"), model=_M + "NamedValueCreateContract",
+        rules=CompareRules(immutable=frozenset()), delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/policies",
+        service="apimanagement", operations="policy",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "name"), model=_M + "PolicyContract",
+        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/products",
+        service="apimanagement", operations="product",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "name"), model=_M + "ProductContract",
+        rules=CompareRules(case_insensitive=frozenset({"properties.state"}), immutable=frozenset()),
+        delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/subscriptions",
+        service="apimanagement", operations="subscription",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "name"), model=_M + "SubscriptionCreateParameters",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.state"}),
+            secrets=frozenset({"properties.primaryKey", "properties.secondaryKey"}),
+            immutable=frozenset(),
+        ),
+        delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+)

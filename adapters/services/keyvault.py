@@ -1,0 +1,30 @@
+"""Key Vault (azure-mgmt-keyvault, TypeSpec models)."""
+
+from __future__ import annotations
+
+from adapters.arm_type import ArmType
+from adapters.compare import CompareRules, ListRule
+
+TYPES = (
+    ArmType(
+        arm_type="Microsoft.KeyVault/vaults",
+        service="keyvault", operations="vaults",
+        get="get", create="begin_create_or_update", delete="delete",
+        args=("resource_group", "name"), model="azure.mgmt.keyvault.models:VaultCreateOrUpdateParameters",
+        rules=CompareRules(
+            case_insensitive=frozenset({
+                "properties.sku.name", "properties.sku.family", "properties.tenantId",
+                "properties.accessPolicies[].tenantId", "properties.accessPolicies[].objectId",
+                "properties.networkAcls.bypass", "properties.networkAcls.defaultAction",
+            }),
+            lists={
+                "properties.accessPolicies": ListRule("keyed", "objectId"),
+                "properties.networkAcls.ipRules": ListRule("set"),
+                "properties.networkAcls.virtualNetworkRules": ListRule("set"),
+            },
+            # Key Vault returns a bare IP rule as `a.b.c.d/32`.
+            cidr=frozenset({"properties.networkAcls.ipRules[].value"}),
+        ),
+        data_holding=True,
+    ),
+)

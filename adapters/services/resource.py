@@ -1,0 +1,62 @@
+"""Resource groups (azure-mgmt-resource 26, TypeSpec models), and the generic
+resource listing the engine uses to find owned resources to prune."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.arm_type import ArmType
+from adapters.bodies import to_wire
+from adapters.clients import ClientFactory
+from adapters.compare import CompareRules
+
+TYPES = (
+    ArmType(
+        arm_type="Microsoft.Resources/resourceGroups",
+        service="resource", operations="resource_groups",
+        get="get", create="create_or_update", delete="begin_delete",
+        args=("resource_group",), model="azure.mgmt.resource.resources.models:ResourceGroup",
+        rules=CompareRules(),
+        etag=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ListedResource:
+    """One resource as the generic listing returns it."""
+
+    id: str
+    type: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def list_resources(
+    clients: ClientFactory, resource_group: str, tag_filter: Mapping[str, str] | None = None
+) -> list[ListedResource]:
+    """Every resource in a group carrying all the given tags.
+
+    ARM's `$filter` accepts one tag (`tagName eq 'k' and tagValue eq 'v'`), so
+    the first tag filters on the server and the others here. Child resources
+    (subnets, queues) are not listed by ARM; the engine finds those through
+    their parents.
+    """
+    tags = dict(tag_filter or {})
+    kwargs: dict[str, Any] = {}
+    if tags:
+        name, value = next(iter(tags.items()))
+        kwargs["filter"] = f"tagName eq '{_quote(name)}' and tagValue eq '{_quote(value)}'"
+    listed: list[ListedResource] = []
+    for item in clients.client("resource").resources.list_by_resource_group(resource_group, **kwargs):
+        wire = to_wire(item)
+        live_tags = {str(k): str(v) for k, v in (wire.get("tags") or {}).items()}
+        lowered = {k.lower(): v for k, v in live_tags.items()}
+        if all(lowered.get(k.lower()) == v for k, v in tags.items()):
+            listed.append(ListedResource(id=str(wire.get("id", "")), type=str(wire.get("type", "")), tags=live_tags))
+    return listed
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "''")  # OData string literal escaping

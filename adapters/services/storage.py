@@ -1,0 +1,42 @@
+"""Storage accounts and blob containers (azure-mgmt-storage 25, TypeSpec models).
+
+A blob container's id holds `/blobServices/default/containers/<name>`.
+"""
+
+from __future__ import annotations
+
+from adapters.arm_type import ArmType
+from adapters.compare import CompareRules, ListRule
+
+_M = "azure.mgmt.storage.models:"
+
+TYPES = (
+    ArmType(
+        arm_type="Microsoft.Storage/storageAccounts",
+        service="storage", operations="storage_accounts",
+        get="get_properties", create="begin_create", delete="delete",
+        args=("resource_group", "name"), model=_M + "StorageAccountCreateParameters",
+        rules=CompareRules(
+            case_insensitive=frozenset({
+                "sku.name", "sku.tier", "kind", "properties.accessTier", "properties.minimumTlsVersion",
+                "properties.publicNetworkAccess", "properties.networkAcls.defaultAction",
+                "properties.networkAcls.bypass",
+            }),
+            lists={"properties.networkAcls.ipRules": ListRule("set"),
+                   "properties.networkAcls.virtualNetworkRules": ListRule("set")},
+            immutable=frozenset({"location", "kind", "properties.isHnsEnabled", "extendedLocation"}),
+        ),
+        etag=False,  # storage accounts carry no etag
+        data_holding=True,
+    ),
+    ArmType(
+        arm_type="Microsoft.Storage/storageAccounts/blobServices/containers",
+        service="storage", operations="blob_containers",
+        get="get", create="create", delete="delete",
+        args=("resource_group", "storageAccounts", "name"), model=_M + "BlobContainer",
+        rules=CompareRules(case_insensitive=frozenset({"properties.publicAccess"}), immutable=frozenset()),
+        etag=False,  # the container etag is the data-plane one; PUT does not honour it
+        has_tags=False,
+        data_holding=True,
+    ),
+)
