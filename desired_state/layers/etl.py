@@ -1,0 +1,64 @@
+"""ETL layer: the staging storage account with its raw / staged / processed
+containers, blob access for the ETL identities, a private endpoint where
+enabled, and Data Factory where enabled (dev)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from desired_state.layers.context import LayerContext, LayerSpecs
+from desired_state.layers.networking import NetworkingLayer
+from desired_state.layers.security import SecurityLayer
+from desired_state.resource import ResourceGroupSpec
+from desired_state.specs.authorization import RoleAssignmentSpec
+from desired_state.specs.datafactory import DataFactorySpec
+from desired_state.specs.network import PrivateEndpointSpec
+from desired_state.specs.storage import BlobContainerSpec, StorageAccountSpec
+
+STAGING_CONTAINERS: tuple[str, ...] = ("raw", "staged", "processed")
+
+
+@dataclass
+class EtlLayer(LayerSpecs):
+    """Staging storage for the ETL pipeline."""
+
+    staging: StorageAccountSpec | None = None
+
+
+def build(
+    ctx: LayerContext, resource_group: ResourceGroupSpec, network: NetworkingLayer, security: SecurityLayer
+) -> EtlLayer:
+    layer = EtlLayer("etl")
+    n = ctx.namer
+    common: dict[str, Any] = {"resource_group": resource_group, "location": ctx.location, "tags": ctx.tags}
+    staging = layer.add(
+        StorageAccountSpec(address="etl.storage", name=n.compact("st", "etl"), public_network_access=not ctx.private, **common)
+    )
+    layer.staging = staging
+    for container in STAGING_CONTAINERS:
+        layer.add(BlobContainerSpec(address=f"etl.container.{container}", name=container, parent=staging))
+    if ctx.private:
+        layer.add(
+            PrivateEndpointSpec(
+                address="etl.private_endpoint.blob", name=n.standard("pe", "st-etl"), subnet=network.subnets["data"],
+                target=staging, group_id="blob", **common,
+            )
+        )
+    if ctx.settings.features.enable_data_factory and "datafactory" in security.identities:
+        layer.add(
+            DataFactorySpec(
+                address="etl.data_factory", name=n.unique("adf"), identity=security.identities["datafactory"],
+                public_network_access=not ctx.private, **common,
+            )
+        )
+    for workload in ("functions", "datafactory"):
+        identity = security.identities.get(workload)
+        if identity is not None:
+            layer.add(
+                RoleAssignmentSpec.grant(
+                    f"etl.role.{workload}.blob_contributor", scope=staging, identity=identity,
+                    role="Storage Blob Data Contributor", subscription_id=ctx.subscription_id,
+                )
+            )
+    return layer

@@ -1,0 +1,180 @@
+"""Networking layer: VNet, the six subnets with their NSGs, NAT egress for the
+functions subnet, private DNS zones where private endpoints are on, and DDoS
+protection and Azure Firewall where enabled.
+
+NSG rules follow the plan's access-control table: inbound from the Internet
+is denied except HTTPS to the gateway subnet and the API Management control
+plane (3443 from the `ApiManagement` service tag, which Azure requires:
+learn.microsoft.com/azure/api-management/api-management-using-with-vnet);
+inside the VNet only the table's flows are allowed into the app, integration
+and data subnets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desired_state.layers.context import LayerContext, LayerSpecs
+from desired_state.resource import ResourceGroupSpec
+from desired_state.settings import FIREWALL_SUBNET_NAME, SUBNET_ROLES
+from desired_state.specs.network import (
+    AzureFirewallSpec,
+    DdosProtectionPlanSpec,
+    NatGatewaySpec,
+    NetworkSecurityGroupSpec,
+    PublicIpAddressSpec,
+    SecurityRule,
+    SubnetSpec,
+    VirtualNetworkSpec,
+)
+from desired_state.specs.privatedns import PrivateDnsZoneSpec, VirtualNetworkLinkSpec
+
+#: Private DNS zone per private-link service (learn.microsoft.com/azure/private-link/private-endpoint-dns).
+PRIVATE_DNS_ZONES: dict[str, str] = {
+    "sql": "privatelink.database.windows.net",
+    "servicebus": "privatelink.servicebus.windows.net",
+    "blob": "privatelink.blob.core.windows.net",
+    "keyvault": "privatelink.vaultcore.azure.net",
+}
+
+#: Subnet delegations: Container Apps workload-profile environments and
+#: Functions VNet integration need their subnet delegated to the service.
+DELEGATIONS: dict[str, tuple[str, ...]] = {
+    "app": ("Microsoft.App/environments",),
+    "functions": ("Microsoft.Web/serverFarms",),
+}
+
+
+@dataclass
+class NetworkingLayer(LayerSpecs):
+    """The network the private tiers live in."""
+
+    vnet: VirtualNetworkSpec | None = None
+    subnets: dict[str, SubnetSpec] = field(default_factory=dict)
+    private_dns_zones: dict[str, PrivateDnsZoneSpec] = field(default_factory=dict)
+
+
+def _deny_internet(priority: int = 4096) -> SecurityRule:
+    return SecurityRule(
+        name="DenyInternetInbound", priority=priority, direction="Inbound", access="Deny", protocol="*",
+        source_address_prefix="Internet", description="deny by default from the Internet",
+    )
+
+
+def _deny_vnet(priority: int = 4000) -> SecurityRule:
+    return SecurityRule(
+        name="DenyOtherVnetInbound", priority=priority, direction="Inbound", access="Deny", protocol="*",
+        source_address_prefix="VirtualNetwork", description="only the flows of the access-control table",
+    )
+
+
+def _allow(name: str, priority: int, source: str, ports: tuple[str, ...], description: str) -> SecurityRule:
+    return SecurityRule(
+        name=name, priority=priority, direction="Inbound", access="Allow", protocol="Tcp",
+        source_address_prefix=source, destination_port_ranges=ports, description=description,
+    )
+
+
+def nsg_rules(subnets: dict[str, str]) -> dict[str, tuple[SecurityRule, ...]]:
+    """The rules of each subnet's NSG, from the plan's access-control table."""
+    app, functions, gateway = subnets["app"], subnets["functions"], subnets["gateway"]
+    return {
+        "gateway": (
+            _allow("AllowHttpsFromInternet", 100, "Internet", ("443",), "Internet -> API Management (public, with auth)"),
+            _allow("AllowApimManagement", 110, "ApiManagement", ("3443",), "API Management control plane"),
+            _allow("AllowAzureLoadBalancer", 120, "AzureLoadBalancer", ("6390",), "API Management health probe"),
+            _deny_internet(),
+        ),
+        "app": (
+            _allow("AllowGatewayToMicroservices", 100, gateway, ("80", "443"), "API Management -> microservices"),
+            _allow("AllowAppInternal", 110, app, ("*",), "Container Apps environment internal traffic"),
+            _allow("AllowAzureLoadBalancer", 120, "AzureLoadBalancer", ("*",), "platform health probes"),
+            _deny_vnet(),
+            _deny_internet(),
+        ),
+        "functions": (_deny_internet(),),
+        "integration": (
+            _allow("AllowAppToServiceBus", 100, app, ("443", "5671", "5672"), "microservices -> Service Bus"),
+            _allow("AllowFunctionsToServiceBus", 110, functions, ("443", "5671", "5672"), "functions -> Service Bus"),
+            _deny_vnet(),
+            _deny_internet(),
+        ),
+        "data": (
+            _allow("AllowAppToSql", 100, app, ("1433",), "microservices -> SQL Database"),
+            _allow("AllowFunctionsToData", 110, functions, ("1433", "443"), "functions -> SQL and blob storage"),
+            _deny_vnet(),
+            _deny_internet(),
+        ),
+        "management": (_deny_internet(),),
+    }
+
+
+def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLayer:
+    layer = NetworkingLayer("networking")
+    net = ctx.settings.network
+    n, tags, loc = ctx.namer, ctx.tags, ctx.location
+    common: dict[str, Any] = {"resource_group": resource_group, "location": loc, "tags": tags}
+
+    ddos = None
+    if net.enable_ddos_protection:
+        ddos = layer.add(DdosProtectionPlanSpec(address="networking.ddos_plan", name=n.standard("ddos"), **common))
+    vnet = layer.add(
+        VirtualNetworkSpec(
+            address="networking.vnet", name=n.standard("vnet"), address_prefixes=[net.vnet_cidr],
+            ddos_protection_plan=ddos, **common,
+        )
+    )
+    layer.vnet = vnet
+
+    nat_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.nat", name=n.standard("pip", "nat"), **common))
+    nat = layer.add(
+        NatGatewaySpec(address="networking.nat_gateway", name=n.standard("ng"), public_ips=(nat_ip,), **common)
+    )
+
+    rules = nsg_rules(net.subnets)
+    for role in SUBNET_ROLES:
+        nsg = layer.add(
+            NetworkSecurityGroupSpec(address=f"networking.nsg.{role}", name=n.standard("nsg", role), rules=rules[role], **common)
+        )
+        layer.subnets[role] = layer.add(
+            SubnetSpec(
+                address=f"networking.subnet.{role}",
+                name=f"snet-{role}",
+                parent=vnet,
+                address_prefix=net.subnets[role],
+                network_security_group=nsg,
+                nat_gateway=nat if role == "functions" else None,
+                delegations=DELEGATIONS.get(role, ()),
+            )
+        )
+
+    if net.enable_firewall and net.firewall_subnet_cidr is not None:
+        # Azure requires this exact name and allows no NSG on it.
+        fw_subnet = layer.add(
+            SubnetSpec(
+                address="networking.subnet.firewall", name=FIREWALL_SUBNET_NAME, parent=vnet,
+                address_prefix=net.firewall_subnet_cidr,
+            )
+        )
+        layer.subnets["firewall"] = fw_subnet
+        fw_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.firewall", name=n.standard("pip", "afw"), **common))
+        layer.add(
+            AzureFirewallSpec(
+                address="networking.firewall", name=n.standard("afw"), subnet=fw_subnet, public_ip=fw_ip, **common
+            )
+        )
+
+    if ctx.private:
+        for key, zone_name in PRIVATE_DNS_ZONES.items():
+            zone = layer.add(
+                PrivateDnsZoneSpec(address=f"networking.private_dns_zone.{key}", name=zone_name, resource_group=resource_group, tags=tags)
+            )
+            layer.private_dns_zones[key] = zone
+            layer.add(
+                VirtualNetworkLinkSpec(
+                    address=f"networking.private_dns_link.{key}", name=f"link-{vnet.name}", parent=zone,
+                    virtual_network=vnet, tags=tags,
+                )
+            )
+    return layer

@@ -1,0 +1,88 @@
+"""Observability layer: Log Analytics (retention and daily cap per
+environment), workspace-based Application Insights, the on-call action group,
+alert rules, Key Vault diagnostics, and the drift alert: a log alert over
+Application Insights `customEvents` named `ReconcilerDrift`, which the
+controller emits for every drifted resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from desired_state.layers.context import LayerContext, LayerSpecs
+from desired_state.layers.security import SecurityLayer
+from desired_state.resource import ResourceGroupSpec
+from desired_state.specs.applicationinsights import ApplicationInsightsSpec
+from desired_state.specs.loganalytics import LogAnalyticsWorkspaceSpec
+from desired_state.specs.monitor import (
+    ActionGroupSpec,
+    DiagnosticSettingSpec,
+    MetricAlertSpec,
+    MetricCriterion,
+    ScheduledQueryRuleSpec,
+)
+
+#: The custom event name the controller emits on drift (reconciler.report).
+DRIFT_EVENT_NAME = "ReconcilerDrift"
+DRIFT_QUERY = f'customEvents | where name == "{DRIFT_EVENT_NAME}"'
+
+
+@dataclass
+class ObservabilityLayer(LayerSpecs):
+    """Where logs, traces and alerts go."""
+
+    workspace: LogAnalyticsWorkspaceSpec | None = None
+    app_insights: ApplicationInsightsSpec | None = None
+    action_group: ActionGroupSpec | None = None
+
+
+def build(ctx: LayerContext, resource_group: ResourceGroupSpec, security: SecurityLayer) -> ObservabilityLayer:
+    layer = ObservabilityLayer("observability")
+    mon, n = ctx.settings.monitoring, ctx.namer
+    common: dict[str, Any] = {"resource_group": resource_group, "tags": ctx.tags}
+    workspace = layer.add(
+        LogAnalyticsWorkspaceSpec(
+            address="observability.log_analytics", name=n.standard("log"), location=ctx.location,
+            retention_days=mon.log_retention_days, daily_quota_gb=mon.daily_quota_gb, **common,
+        )
+    )
+    insights = layer.add(
+        ApplicationInsightsSpec(
+            address="observability.app_insights", name=n.standard("appi"), location=ctx.location, workspace=workspace, **common
+        )
+    )
+    group = layer.add(
+        ActionGroupSpec(
+            address="observability.action_group", name=n.standard("ag"), short_name=f"ops-{ctx.env}"[:12],
+            email=mon.alert_email, **common,
+        )
+    )
+    layer.workspace, layer.app_insights, layer.action_group = workspace, insights, group
+    layer.add(
+        ScheduledQueryRuleSpec(
+            address="observability.alert.drift", name=n.standard("alert", "drift"), location=ctx.location,
+            scope=insights, action_group=group, query=DRIFT_QUERY, severity=2 if ctx.env == "prod" else 3,
+            description="The reconciler found live Azure resources that differ from the desired state.", **common,
+        )
+    )
+    layer.add(
+        MetricAlertSpec(
+            address="observability.alert.failed_requests", name=n.standard("alert", "failed-requests"),
+            target=insights, action_group=group, description="Failed requests seen by Application Insights.",
+            criteria=(
+                MetricCriterion(
+                    name="FailedRequests", metric_name="requests/failed", metric_namespace="microsoft.insights/components",
+                    operator="GreaterThan", threshold=10, time_aggregation="Count",
+                ),
+            ),
+            **common,
+        )
+    )
+    if security.key_vault is not None:
+        layer.add(
+            DiagnosticSettingSpec(
+                address="observability.diagnostics.key_vault", name="to-log-analytics", scope=security.key_vault,
+                workspace=workspace,
+            )
+        )
+    return layer

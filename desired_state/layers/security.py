@@ -1,0 +1,68 @@
+"""Security layer: Key Vault (RBAC, soft delete and purge protection per
+environment), one user-assigned identity per workload, and the Key Vault
+role assignments; data-plane roles on Service Bus and storage are granted in
+the layers that own those resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desired_state.layers.context import LayerContext, LayerSpecs
+from desired_state.layers.networking import NetworkingLayer
+from desired_state.resource import ResourceGroupSpec
+from desired_state.specs.authorization import RoleAssignmentSpec
+from desired_state.specs.keyvault import KeyVaultSpec
+from desired_state.specs.msi import UserAssignedIdentitySpec
+from desired_state.specs.network import PrivateEndpointSpec
+
+#: Workloads that get an identity, and whether each reads Key Vault secrets.
+WORKLOAD_IDENTITIES: dict[str, bool] = {"functions": True, "microservices": True, "datafactory": False}
+
+
+@dataclass
+class SecurityLayer(LayerSpecs):
+    """Key Vault and the workload identities."""
+
+    key_vault: KeyVaultSpec | None = None
+    identities: dict[str, UserAssignedIdentitySpec] = field(default_factory=dict)
+
+
+def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: NetworkingLayer) -> SecurityLayer:
+    layer = SecurityLayer("security")
+    sec, n = ctx.settings.security, ctx.namer
+    common: dict[str, Any] = {"resource_group": resource_group, "location": ctx.location, "tags": ctx.tags}
+    vault = layer.add(
+        KeyVaultSpec(
+            address="security.key_vault",
+            name=n.unique("kv", max_length=24),
+            tenant_id=ctx.tenant_id,
+            soft_delete_retention_days=sec.soft_delete_retention_days,
+            purge_protection=sec.enable_purge_protection,
+            public_network_access=not ctx.private,
+            **common,
+        )
+    )
+    layer.key_vault = vault
+    for workload, reads_secrets in WORKLOAD_IDENTITIES.items():
+        if workload == "datafactory" and not ctx.settings.features.enable_data_factory:
+            continue
+        identity = layer.add(
+            UserAssignedIdentitySpec(address=f"security.identity.{workload}", name=n.standard("id", workload), **common)
+        )
+        layer.identities[workload] = identity
+        if reads_secrets:
+            layer.add(
+                RoleAssignmentSpec.grant(
+                    f"security.role.{workload}.key_vault_secrets_user",
+                    scope=vault, identity=identity, role="Key Vault Secrets User", subscription_id=ctx.subscription_id,
+                )
+            )
+    if ctx.private:
+        layer.add(
+            PrivateEndpointSpec(
+                address="security.private_endpoint.key_vault", name=n.standard("pe", "kv"),
+                subnet=network.subnets["integration"], target=vault, group_id="vault", **common,
+            )
+        )
+    return layer

@@ -1,0 +1,293 @@
+"""Per-environment settings (the plan's tables) and the secrets read from `.env`.
+
+Every value of the architecture plan's environment tables is encoded here;
+`get_environment_settings(env)` is the single way to obtain them.
+
+Two decisions where the plan's tables conflict with Azure:
+
+* Service Bus: the cost table says Basic outside prod, but the Basic tier has
+  no topics, and the plan needs `events-topic` and `notifications-topic`
+  everywhere. Standard is therefore the floor in every environment. Where
+  private endpoints are on (staging, prod) the namespace is Premium, because
+  Azure offers Service Bus private endpoints on the Premium tier only
+  (learn.microsoft.com/azure/service-bus-messaging/private-link-service).
+* Drift policy: `remediate` in dev/qa/staging (drift there is noise from
+  experiments and is repaired automatically), `report` in prod (a change made
+  by hand in prod is usually an incident fix; the controller reports it and a
+  human folds it into desired state or reverts it deliberately).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from desired_state.errors import DesiredStateError
+from desired_state.resource import DriftPolicy
+
+ENVIRONMENTS: tuple[str, ...] = ("dev", "qa", "staging", "prod")
+SUBNET_ROLES: tuple[str, ...] = ("gateway", "app", "functions", "integration", "data", "management")
+#: The name Azure requires for the subnet of an Azure Firewall.
+FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
+PRIMARY_REGION = "westus2"
+SECONDARY_REGION = "westeurope"
+ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+
+class AppSecrets(BaseSettings):
+    """Secrets shared by all environments, read from the environment and `.env`.
+
+    Service principal variables accept both the `AZURE_*` names (azure-identity)
+    and the `ARM_*` names (Terraform/Pulumi CI), so existing pipelines work.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    azure_subscription_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
+    )
+    azure_tenant_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_TENANT_ID", "ARM_TENANT_ID"))
+    azure_client_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_CLIENT_ID", "ARM_CLIENT_ID"))
+    azure_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET")
+    )
+    applicationinsights_connection_string: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("APPLICATIONINSIGHTS_CONNECTION_STRING")
+    )
+    lease_storage_account: str = Field(
+        default="pulumistateonelasha", validation_alias=AliasChoices("LEASE_STORAGE_ACCOUNT", "AZURE_STORAGE_ACCOUNT")
+    )
+    lease_resource_group: str = Field(default="rg-infra", validation_alias=AliasChoices("LEASE_RESOURCE_GROUP"))
+    sql_admin_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SQL_ADMIN_PASSWORD"))
+    apim_basic_auth_header: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("APIM_BASIC_AUTH_HEADER")
+    )
+    reconciler_fingerprint_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("RECONCILER_FINGERPRINT_KEY")
+    )
+
+
+@lru_cache(maxsize=1)
+def get_secrets() -> AppSecrets:
+    """The process's secrets, read once."""
+    return AppSecrets()
+
+
+def _network(value: str, setting: str) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise DesiredStateError(
+            f"{value!r} is not an IPv4 CIDR with its host bits zero ({exc}); write it like 10.0.1.0/24",
+            resource="NetworkSettings",
+            field=setting,
+        ) from None
+
+
+class NetworkSettings(BaseModel):
+    """VNet address space, the six /24 subnets, DDoS and firewall switches."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vnet_cidr: str
+    subnets: dict[str, str]
+    enable_ddos_protection: bool
+    enable_firewall: bool
+    #: /26 for `AzureFirewallSubnet`, in a free range of the VNet (only used when the firewall is on).
+    firewall_subnet_cidr: str | None = None
+
+    @model_validator(mode="after")
+    def _check_layout(self) -> NetworkSettings:
+        vnet = _network(self.vnet_cidr, "vnet_cidr")
+        missing = [role for role in SUBNET_ROLES if role not in self.subnets]
+        if missing:
+            raise DesiredStateError(
+                f"missing subnets {missing}; the plan needs {list(SUBNET_ROLES)}", resource="NetworkSettings", field="subnets"
+            )
+        placed: list[tuple[str, ipaddress.IPv4Network]] = []
+        layout = dict(self.subnets)
+        if self.enable_firewall:
+            if self.firewall_subnet_cidr is None:
+                raise DesiredStateError(
+                    "the firewall is enabled but no AzureFirewallSubnet range is set; set a free /26",
+                    resource="NetworkSettings",
+                    field="firewall_subnet_cidr",
+                )
+            layout[FIREWALL_SUBNET_NAME] = self.firewall_subnet_cidr
+        for role, cidr in layout.items():
+            net = _network(cidr, f"subnets.{role}")
+            expected = 26 if role == FIREWALL_SUBNET_NAME else 24
+            if net.prefixlen != expected:
+                raise DesiredStateError(
+                    f"subnet {role} is {cidr} but must be a /{expected} per the plan; change its prefix length",
+                    resource="NetworkSettings",
+                    field=f"subnets.{role}",
+                )
+            if not net.subnet_of(vnet):
+                raise DesiredStateError(
+                    f"subnet {role} {cidr} lies outside the VNet {self.vnet_cidr}; pick a range inside it",
+                    resource="NetworkSettings",
+                    field=f"subnets.{role}",
+                )
+            for other_role, other in placed:
+                if net.overlaps(other):
+                    raise DesiredStateError(
+                        f"subnet {role} {cidr} overlaps subnet {other_role} {other}; give each subnet its own range",
+                        resource="NetworkSettings",
+                        field=f"subnets.{role}",
+                    )
+            placed.append((role, net))
+        return self
+
+
+class SecuritySettings(BaseModel):
+    """Key Vault protection, private endpoints and the minimum TLS version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enable_purge_protection: bool
+    soft_delete_retention_days: int = Field(ge=7, le=90)
+    enable_private_endpoints: bool
+    min_tls_version: Literal["1.2", "1.3"] = "1.2"
+
+
+class MonitoringSettings(BaseModel):
+    """Log Analytics retention and daily ingestion cap (None = unlimited)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    log_retention_days: int = Field(ge=30, le=730)
+    daily_quota_gb: float | None
+    alert_email: str = "platform-oncall@example.com"
+
+
+class FeatureFlags(BaseModel):
+    """Which parts of the estate an environment deploys (the plan's feature table)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enable_container_apps: bool
+    enable_functions: bool
+    enable_service_bus: bool
+    enable_sql_database: bool
+    enable_api_management: bool
+    enable_cdn: bool
+    enable_data_factory: bool
+    enable_redis: bool
+    enable_cosmos_db: bool
+
+
+class CostTiers(BaseModel):
+    """SKUs from the plan's cost table (see the module docstring for Service Bus)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    apim_sku: Literal["Developer", "Standard"]
+    functions_plan_sku: Literal["Y1", "EP1"]
+    sql_database_sku: Literal["Basic", "S2"]
+    service_bus_sku: Literal["Standard", "Premium"]
+    container_apps_workload_profile: Literal["Consumption"] = "Consumption"
+    static_site_sku: Literal["Free", "Standard"]
+    redis_sku: Literal["Basic", "Standard"]
+
+
+class RegionSettings(BaseModel):
+    """Where things run: one primary region, and the frontend's second region in prod."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    primary: str = PRIMARY_REGION
+    frontend_secondary: str | None = None
+
+    @property
+    def frontend_regions(self) -> tuple[str, ...]:
+        return (self.primary,) if self.frontend_secondary is None else (self.primary, self.frontend_secondary)
+
+
+class EnvironmentSettings(BaseModel):
+    """Everything that differs between environments, combined."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    environment: str
+    workload: str = "platform"
+    owner: str = "platform-team"
+    cost_center: str = "cc-platform"
+    dns_zone_name: str
+    network: NetworkSettings
+    security: SecuritySettings
+    monitoring: MonitoringSettings
+    features: FeatureFlags
+    tiers: CostTiers
+    regions: RegionSettings = RegionSettings()
+    drift_policy: DriftPolicy
+
+
+def _subnets(second_octet: int) -> dict[str, str]:
+    return {role: f"10.{second_octet}.{index}.0/24" for index, role in enumerate(SUBNET_ROLES)}
+
+
+def _network_for(second_octet: int, *, ddos: bool, firewall: bool) -> NetworkSettings:
+    return NetworkSettings(
+        vnet_cidr=f"10.{second_octet}.0.0/16",
+        subnets=_subnets(second_octet),
+        enable_ddos_protection=ddos,
+        enable_firewall=firewall,
+        # First free block after the six /24s (10.x.0.0-10.x.5.255).
+        firewall_subnet_cidr=f"10.{second_octet}.6.0/26" if firewall else None,
+    )
+
+
+def _settings(env: str) -> EnvironmentSettings:
+    prod = env == "prod"
+    private = env in ("staging", "prod")
+    octet = {"dev": 0, "staging": 1, "prod": 2, "qa": 3}[env]
+    soft_delete = {"dev": 7, "qa": 14, "staging": 30, "prod": 90}[env]
+    retention = {"dev": 30, "qa": 30, "staging": 60, "prod": 365}[env]
+    quota: float | None = {"dev": 1.0, "qa": 2.0, "staging": 5.0, "prod": None}[env]
+    return EnvironmentSettings(
+        environment=env,
+        dns_zone_name=f"{env}.platform.example.com",
+        network=_network_for(octet, ddos=prod, firewall=prod),
+        security=SecuritySettings(
+            enable_purge_protection=prod,
+            soft_delete_retention_days=soft_delete,
+            enable_private_endpoints=private,
+        ),
+        monitoring=MonitoringSettings(log_retention_days=retention, daily_quota_gb=quota),
+        features=FeatureFlags(
+            enable_container_apps=True,
+            enable_functions=True,
+            enable_service_bus=True,
+            enable_sql_database=True,
+            enable_api_management=env != "qa",
+            enable_cdn=env in ("staging", "prod"),
+            enable_data_factory=env == "dev",
+            enable_redis=env in ("dev", "prod"),
+            enable_cosmos_db=env == "dev",
+        ),
+        tiers=CostTiers(
+            apim_sku="Standard" if prod else "Developer",
+            functions_plan_sku="EP1" if prod else "Y1",
+            sql_database_sku="S2" if prod else "Basic",
+            service_bus_sku="Premium" if private else "Standard",
+            static_site_sku="Standard" if private else "Free",
+            redis_sku="Standard" if prod else "Basic",
+        ),
+        regions=RegionSettings(frontend_secondary=SECONDARY_REGION if prod else None),
+        drift_policy="report" if prod else "remediate",
+    )
+
+
+def get_environment_settings(env: str) -> EnvironmentSettings:
+    """The settings of one environment; DesiredStateError for an unknown name."""
+    if env not in ENVIRONMENTS:
+        raise DesiredStateError(
+            f"unknown environment {env!r}; valid environments are {', '.join(ENVIRONMENTS)}",
+            resource="environment",
+        )
+    return _settings(env)

@@ -1,0 +1,1 @@
+"""Typed specs, one Pydantic model per ARM type, grouped per Azure service."""

@@ -1,0 +1,34 @@
+"""Microsoft.Network public DNS: zones and CNAME records (api 2018-05-01 examples)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from desired_state.references import live_ref
+from desired_state.resource import ChildSpec, ResourceSpec
+from desired_state.specs.tracked import TrackedSpec
+
+
+class DnsZoneSpec(TrackedSpec):
+    """`Microsoft.Network/dnsZones` (location `global`, no properties to set)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/dnsZones"
+    has_properties: ClassVar[bool] = False
+
+    location: str = "global"
+
+
+class CnameRecordSpec(ChildSpec):
+    """`Microsoft.Network/dnsZones/CNAME`. The target is a generated host name
+    of another resource, so it is a live-value placeholder on that resource."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/dnsZones/CNAME"
+
+    parent: DnsZoneSpec
+    target: ResourceSpec
+    target_path: str
+    ttl: int = 3600
+
+    def properties(self) -> dict[str, Any]:
+        # `TTL` and `CNAMERecord` are the wire casing of the DNS API.
+        return {"TTL": self.ttl, "CNAMERecord": {"cname": live_ref(self.target, self.target_path)}}

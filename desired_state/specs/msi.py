@@ -1,0 +1,14 @@
+"""Microsoft.ManagedIdentity/userAssignedIdentities (api 2023-01-31 example)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from desired_state.specs.tracked import TrackedSpec
+
+
+class UserAssignedIdentitySpec(TrackedSpec):
+    """A user-assigned identity; `principalId`/`clientId` are known only once it exists."""
+
+    arm_type: ClassVar[str] = "Microsoft.ManagedIdentity/userAssignedIdentities"
+    has_properties: ClassVar[bool] = False

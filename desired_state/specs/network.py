@@ -1,0 +1,181 @@
+"""Microsoft.Network: virtual networks, subnets, NSGs, NAT, public IPs,
+private endpoints, DDoS plans and Azure Firewall.
+
+Body shapes follow the 2024-07-01 request examples in ../shared/arm-examples.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from desired_state.resource import ChildSpec, ResourceSpec
+from desired_state.specs.tracked import TrackedSpec, sub_resource
+
+
+class DdosProtectionPlanSpec(TrackedSpec):
+    """`Microsoft.Network/ddosProtectionPlans` (no settable properties)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/ddosProtectionPlans"
+
+
+class VirtualNetworkSpec(TrackedSpec):
+    """`Microsoft.Network/virtualNetworks`. Subnets are their own resources,
+    so the body declares no `subnets` list (the engine merges, never wipes)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/virtualNetworks"
+
+    address_prefixes: list[str]
+    ddos_protection_plan: DdosProtectionPlanSpec | None = None
+
+    def properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"addressSpace": {"addressPrefixes": list(self.address_prefixes)}}
+        if self.ddos_protection_plan is not None:
+            props["enableDdosProtection"] = True
+            props["ddosProtectionPlan"] = sub_resource(self.ddos_protection_plan)
+        return props
+
+
+class SecurityRule(BaseModel):
+    """One inline NSG rule (the NSG owns its rule list wholly)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    priority: int
+    direction: Literal["Inbound", "Outbound"]
+    access: Literal["Allow", "Deny"]
+    protocol: Literal["Tcp", "Udp", "Icmp", "*"] = "Tcp"
+    source_address_prefix: str = "*"
+    destination_address_prefix: str = "*"
+    destination_port_ranges: tuple[str, ...] = ("*",)
+    description: str = ""
+
+    def body(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "priority": self.priority,
+            "direction": self.direction,
+            "access": self.access,
+            "protocol": self.protocol,
+            "sourceAddressPrefix": self.source_address_prefix,
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": self.destination_address_prefix,
+        }
+        # ARM takes a single range in `destinationPortRange`, several in `destinationPortRanges`.
+        if len(self.destination_port_ranges) == 1:
+            props["destinationPortRange"] = self.destination_port_ranges[0]
+        else:
+            props["destinationPortRanges"] = list(self.destination_port_ranges)
+        if self.description:
+            props["description"] = self.description
+        return {"name": self.name, "properties": props}
+
+
+class NetworkSecurityGroupSpec(TrackedSpec):
+    """`Microsoft.Network/networkSecurityGroups` with its rules inline."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/networkSecurityGroups"
+
+    rules: tuple[SecurityRule, ...] = ()
+
+    def properties(self) -> dict[str, Any]:
+        return {"securityRules": [rule.body() for rule in self.rules]}
+
+
+class PublicIpAddressSpec(TrackedSpec):
+    """`Microsoft.Network/publicIPAddresses`: Standard, static, IPv4."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/publicIPAddresses"
+
+    def envelope(self) -> dict[str, Any]:
+        return {"sku": {"name": "Standard", "tier": "Regional"}}
+
+    def properties(self) -> dict[str, Any]:
+        return {"publicIPAllocationMethod": "Static", "publicIPAddressVersion": "IPv4"}
+
+
+class NatGatewaySpec(TrackedSpec):
+    """`Microsoft.Network/natGateways`: outbound egress through its public IPs."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/natGateways"
+
+    public_ips: tuple[PublicIpAddressSpec, ...]
+    idle_timeout_minutes: int = 4
+
+    def envelope(self) -> dict[str, Any]:
+        return {"sku": {"name": "Standard"}}
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "idleTimeoutInMinutes": self.idle_timeout_minutes,
+            "publicIpAddresses": [sub_resource(ip) for ip in self.public_ips],
+        }
+
+
+class SubnetSpec(ChildSpec):
+    """`Microsoft.Network/virtualNetworks/subnets`."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/virtualNetworks/subnets"
+
+    parent: VirtualNetworkSpec
+    address_prefix: str
+    network_security_group: NetworkSecurityGroupSpec | None = None
+    nat_gateway: NatGatewaySpec | None = None
+    #: Service names the subnet is delegated to (e.g. `Microsoft.App/environments`).
+    delegations: tuple[str, ...] = ()
+
+    def properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"addressPrefix": self.address_prefix}
+        if self.network_security_group is not None:
+            props["networkSecurityGroup"] = sub_resource(self.network_security_group)
+        if self.nat_gateway is not None:
+            props["natGateway"] = sub_resource(self.nat_gateway)
+        if self.delegations:
+            props["delegations"] = [
+                {"name": service.replace("/", "."), "properties": {"serviceName": service}} for service in self.delegations
+            ]
+        return props
+
+
+class PrivateEndpointSpec(TrackedSpec):
+    """`Microsoft.Network/privateEndpoints` connecting `target` into `subnet`."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/privateEndpoints"
+
+    subnet: SubnetSpec
+    target: ResourceSpec
+    group_id: str
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "subnet": sub_resource(self.subnet),
+            "privateLinkServiceConnections": [
+                {
+                    "name": self.name,
+                    "properties": {"privateLinkServiceId": self.target.id, "groupIds": [self.group_id]},
+                }
+            ],
+        }
+
+
+class AzureFirewallSpec(TrackedSpec):
+    """`Microsoft.Network/azureFirewalls` in the VNet's `AzureFirewallSubnet`."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/azureFirewalls"
+
+    subnet: SubnetSpec
+    public_ip: PublicIpAddressSpec
+    threat_intel_mode: Literal["Alert", "Deny", "Off"] = "Alert"
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "sku": {"name": "AZFW_VNet", "tier": "Standard"},
+            "threatIntelMode": self.threat_intel_mode,
+            "ipConfigurations": [
+                {
+                    "name": "ipconfig",
+                    "properties": {"subnet": sub_resource(self.subnet), "publicIPAddress": sub_resource(self.public_ip)},
+                }
+            ],
+        }

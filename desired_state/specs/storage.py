@@ -1,0 +1,49 @@
+"""Microsoft.Storage: accounts and blob containers (api 2024-01-01 examples)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from desired_state.resource import ChildSpec
+from desired_state.specs.tracked import TrackedSpec
+
+
+class StorageAccountSpec(TrackedSpec):
+    """A StorageV2 account: TLS 1.2, HTTPS only, no anonymous blob access."""
+
+    arm_type: ClassVar[str] = "Microsoft.Storage/storageAccounts"
+
+    sku: str = "Standard_LRS"
+    public_network_access: bool = True
+    minimum_tls_version: str = "TLS1_2"
+
+    @property
+    def blob_endpoint(self) -> str:
+        return f"https://{self.name}.blob.core.windows.net/"
+
+    def envelope(self) -> dict[str, Any]:
+        return {"sku": {"name": self.sku}, "kind": "StorageV2"}
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "minimumTlsVersion": self.minimum_tls_version,
+            "supportsHttpsTrafficOnly": True,
+            "allowBlobPublicAccess": False,
+            "publicNetworkAccess": "Enabled" if self.public_network_access else "Disabled",
+            "encryption": {
+                "services": {"blob": {"keyType": "Account", "enabled": True}},
+                "keySource": "Microsoft.Storage",
+            },
+        }
+
+
+class BlobContainerSpec(ChildSpec):
+    """A private blob container (`.../blobServices/default/containers/{name}`)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Storage/storageAccounts/blobServices/containers"
+    child_path: ClassVar[str | None] = "blobServices/default/containers"
+
+    parent: StorageAccountSpec
+
+    def properties(self) -> dict[str, Any]:
+        return {"publicAccess": "None"}

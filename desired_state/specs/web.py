@@ -1,0 +1,120 @@
+"""Microsoft.Web: plans, function apps and static web apps
+(examples 2023-12-01 and 2024-04-01/2024-11-01)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from desired_state.references import live_ref
+from desired_state.resource import ResourceSpec
+from desired_state.specs.applicationinsights import ApplicationInsightsSpec
+from desired_state.specs.keyvault import KeyVaultSpec
+from desired_state.specs.msi import UserAssignedIdentitySpec
+from desired_state.specs.network import SubnetSpec
+from desired_state.specs.servicebus import ServiceBusNamespaceSpec
+from desired_state.specs.storage import StorageAccountSpec
+from desired_state.specs.tracked import TrackedSpec, user_assigned
+
+PLAN_SKUS: dict[str, dict[str, Any]] = {
+    "Y1": {"name": "Y1", "tier": "Dynamic"},
+    "EP1": {"name": "EP1", "tier": "ElasticPremium"},
+}
+
+
+class AppServicePlanSpec(TrackedSpec):
+    """A Linux Functions plan: Consumption (Y1) or Elastic Premium (EP1)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Web/serverfarms"
+
+    sku: Literal["Y1", "EP1"]
+
+    def envelope(self) -> dict[str, Any]:
+        return {"kind": "elastic" if self.sku == "EP1" else "functionapp", "sku": dict(PLAN_SKUS[self.sku])}
+
+    def properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"reserved": True}  # reserved = Linux
+        if self.sku == "EP1":
+            props["maximumElasticWorkerCount"] = 20
+        return props
+
+
+class FunctionAppSpec(TrackedSpec):
+    """A Linux Python function app running as a user-assigned identity.
+
+    Connections are identity-based (`<Connection>__fullyQualifiedNamespace`,
+    `__credential`, `__clientId`), so no connection string is in the body;
+    app secrets are Key Vault references resolved by App Service.
+    """
+
+    arm_type: ClassVar[str] = "Microsoft.Web/sites"
+
+    plan: AppServicePlanSpec
+    identity: UserAssignedIdentitySpec
+    storage: StorageAccountSpec
+    app_insights: ApplicationInsightsSpec | None = None
+    service_bus: ServiceBusNamespaceSpec | None = None
+    key_vault: KeyVaultSpec
+    subnet: SubnetSpec | None = None
+    #: Further settings; values may be Key Vault references or live-value placeholders.
+    settings: dict[str, str] = {}
+    #: Key Vault secret names exposed as settings (setting name -> secret name).
+    key_vault_secrets: dict[str, str] = {}
+    #: Resources the app needs to exist first although no id of theirs is rendered.
+    after: tuple[ResourceSpec, ...] = ()
+    min_tls_version: Literal["1.2", "1.3"] = "1.2"
+
+    def envelope(self) -> dict[str, Any]:
+        return {"kind": "functionapp,linux", "identity": user_assigned([self.identity])}
+
+    def app_settings(self) -> dict[str, str]:
+        client_id = live_ref(self.identity, "properties.clientId")
+        settings = {
+            "FUNCTIONS_EXTENSION_VERSION": "~4",
+            "FUNCTIONS_WORKER_RUNTIME": "python",
+            "AzureWebJobsStorage__accountName": self.storage.name,
+            "AzureWebJobsStorage__credential": "managedidentity",
+            "AzureWebJobsStorage__clientId": client_id,
+            "AZURE_CLIENT_ID": client_id,
+        }
+        if self.app_insights is not None:
+            settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = live_ref(self.app_insights, "properties.ConnectionString")
+            settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = f"ClientId={client_id};Authorization=AAD"
+        if self.service_bus is not None:
+            settings["ServiceBusConnection__fullyQualifiedNamespace"] = self.service_bus.fully_qualified_namespace
+            settings["ServiceBusConnection__credential"] = "managedidentity"
+            settings["ServiceBusConnection__clientId"] = client_id
+        for setting, secret in sorted(self.key_vault_secrets.items()):
+            settings[setting] = self.key_vault.secret_reference(secret)
+        settings.update(self.settings)
+        return settings
+
+    def properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "serverFarmId": self.plan.id,
+            "httpsOnly": True,
+            "keyVaultReferenceIdentity": self.identity.id,
+            "siteConfig": {
+                "linuxFxVersion": "Python|3.11",
+                "minTlsVersion": self.min_tls_version,
+                "ftpsState": "Disabled",
+                "appSettings": [{"name": key, "value": value} for key, value in self.app_settings().items()],
+            },
+        }
+        if self.subnet is not None:
+            props["virtualNetworkSubnetId"] = self.subnet.id
+            props["vnetRouteAllEnabled"] = True
+        return props
+
+
+class StaticSiteSpec(TrackedSpec):
+    """A Static Web App (React SPA); content is deployed by CI, not by ARM."""
+
+    arm_type: ClassVar[str] = "Microsoft.Web/staticSites"
+
+    sku: Literal["Free", "Standard"]
+
+    def envelope(self) -> dict[str, Any]:
+        return {"sku": {"name": self.sku, "tier": self.sku}}
+
+    def properties(self) -> dict[str, Any]:
+        return {"stagingEnvironmentPolicy": "Enabled", "allowConfigFileUpdates": True}
