@@ -50,6 +50,9 @@ class HealthState:
         self._throttled = 0
         self.is_leader = False
         """True while this replica holds the environment's lease (set by the controller)."""
+        self.standby = False
+        """True while this replica waits for another's lease (set by the controller): it is doing its
+        job, so it is ready, and the platform must not hold a rollout back for it."""
 
     def record_cycle(self, report: CycleReport) -> None:
         """Count a finished cycle (even a failed one: it finished, so the controller is not stuck)."""
@@ -64,8 +67,11 @@ class HealthState:
             self._throttled += report.throttled
 
     def readiness(self) -> Readiness:
-        """Ready when a cycle finished within two intervals, counted from the last one or from start."""
+        """Ready when a cycle finished within two intervals (counted from the last one or from start),
+        or while standing by for the lease."""
         with self._lock:
+            if self.standby:
+                return Readiness(True, "standby: another replica holds the lease")
             now = self._clock()
             window = 2 * self.interval_s
             if self._last_finished is None:

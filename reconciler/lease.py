@@ -172,10 +172,16 @@ class BlobLease:
                 time.sleep(wait)
 
     def _ensure_blob(self) -> None:
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import HttpResponseError, ResourceExistsError
 
-        with contextlib.suppress(ResourceExistsError):
+        try:
             self._service.create_container(self._container)
+        except ResourceExistsError:
+            pass
+        except HttpResponseError as error:
+            # 403: a role scoped to the container itself cannot create it; it must exist already.
+            if error.status_code != 403:
+                raise
         # 409 BlobAlreadyExists, or LeaseIdMissing when it exists and is leased: either way it exists.
         with contextlib.suppress(ResourceExistsError):
             self._blob.upload_blob(b"", overwrite=False)

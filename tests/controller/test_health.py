@@ -143,3 +143,14 @@ def test_metrics_are_prometheus_text_with_the_cycle_counters(server: HealthServe
 def test_an_unknown_path_is_404(server: HealthServer) -> None:
     status, _, _ = get(server.port, "/nope")
     assert status == 404
+
+
+def test_readyz_is_200_while_standing_by_for_another_replicas_lease(
+    server: HealthServer, clock: FakeClock
+) -> None:
+    server.state.standby = True
+    clock.now += 10 * INTERVAL_S
+
+    status, _, body = get(server.port, "/readyz")
+    assert status == 200
+    assert "standby" in body
