@@ -36,9 +36,6 @@ SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
 #: are set by the platform and never drift.
 SYSTEM_TAG_PREFIX = "hidden-"
 
-#: What write-only secrets look like when a service echoes them back.
-MASKED_VALUES = frozenset({"*****", "********", ""})
-
 ListKind = Literal["ordered", "set", "keyed"]
 Ownership = Literal["wholly", "partly"]
 
@@ -69,11 +66,13 @@ class CompareRules:
     #: List kinds per path pattern; undeclared lists of scalars are sets,
     #: undeclared lists of objects are ordered.
     lists: Mapping[str, ListRule] = field(default_factory=dict)
-    #: Write-only secret paths: never compared, reported as unverifiable.
-    secrets: frozenset[str] = frozenset()
-    #: Desired path pattern -> sibling key the service may return instead,
-    #: as a one-element list (or the reverse): `addressPrefix` vs
-    #: `addressPrefixes: [one]`.
+    #: Write-only paths (secrets, and create-time inputs such as APIM's
+    #: `sourceApiId`) that the service never echoes: never compared, reported
+    #: as unverifiable when declared.
+    write_only: frozenset[str] = frozenset()
+    #: Desired path pattern -> sibling key the service may return the value
+    #: under instead: as a one-element list (or the reverse; `addressPrefix` vs
+    #: `addressPrefixes: [one]`), or as the same scalar under another name.
     reshaped: Mapping[str, str] = field(default_factory=dict)
     #: Path patterns whose change needs a replace (delete + create).
     immutable: frozenset[str] = frozenset({"location"})
@@ -175,10 +174,10 @@ def compare(
     secret_paths: Iterable[str] = (),
 ) -> Comparison:
     """Compare the declared fields of `desired` with `live`."""
-    secrets = {pattern_of(p) for p in secret_paths} | set(rules.secrets)
-    walker = _Walker(rules, secrets, tolerate_foreign_tags)
+    explicit = sorted({pattern_of(p) for p in secret_paths})
+    walker = _Walker(rules, set(explicit) | set(rules.write_only), tolerate_foreign_tags)
     walker.dict(desired, live, "")
-    for path in sorted(secrets):
+    for path in explicit:
         if path not in walker.unverifiable:
             walker.unverifiable.append(path)
     return Comparison(differences=walker.differences, unverifiable=walker.unverifiable)
@@ -255,6 +254,8 @@ class _Walker:
             return len(got) == 1 and self.equal_scalar(want, got[0], path)
         if isinstance(want, list) and not isinstance(got, list):
             return len(want) == 1 and self.equal_scalar(want[0], got, path)
+        if not isinstance(want, list | Mapping) and not isinstance(got, list | Mapping):
+            return self.equal_scalar(want, got, path)
         return False
 
     # -- values ----------------------------------------------------------------
@@ -283,7 +284,8 @@ class _Walker:
                 return want.rstrip("/").rsplit("/", 1)[-1].lower() == got.rstrip("/").rsplit("/", 1)[-1].lower()
             if pattern in self.rules.locations:
                 return normalise_location(want) == normalise_location(got)
-            if pattern in self.rules.case_insensitive or looks_like_arm_id(want):
+            # ARM resource names and ids match case-insensitively.
+            if pattern in self.rules.case_insensitive or pattern == "name" or looks_like_arm_id(want):
                 return want.lower() == got.lower()
         return bool(want == got)
 
@@ -342,7 +344,9 @@ class _Walker:
             if k not in live_by_key:
                 self.differ(member_path, w, None)
             else:
-                self.value(w, live_by_key[k], member_path)
+                # The key already matched (case-insensitively, as ARM names do).
+                rest = {field: v for field, v in w.items() if field != rule.key}
+                self.value(rest, live_by_key[k], member_path)
         if rule.owned == "wholly":
             for g in got:
                 k = key_of(g)

@@ -13,7 +13,7 @@ _M = "azure.mgmt.apimanagement.models:"
 _ANY_ETAG = {"if_match": "*"}
 _POLICY_RULES = CompareRules(
     xml=frozenset({"properties.value"}),
-    case_insensitive=frozenset({"properties.format"}),
+    write_only=frozenset({"properties.format"}),  # GET returns the value in its default format
     immutable=frozenset(),
 )
 
@@ -35,6 +35,8 @@ TYPES = (
         args=("resource_group", "service", "name"), model=_M + "ApiCreateOrUpdateParameter",
         rules=CompareRules(
             case_insensitive=frozenset({"properties.protocols[]", "properties.type", "properties.apiType"}),
+            # Create-time inputs (make a revision of / import from) the service does not echo.
+            write_only=frozenset({"properties.sourceApiId", "properties.value", "properties.format"}),
             immutable=frozenset(),
         ),
         delete_kwargs=_ANY_ETAG,
@@ -76,7 +78,7 @@ TYPES = (
         args=("resource_group", "service", "name"), model=_M + "SubscriptionCreateParameters",
         rules=CompareRules(
             case_insensitive=frozenset({"properties.state"}),
-            secrets=frozenset({"properties.primaryKey", "properties.secondaryKey"}),
+            write_only=frozenset({"properties.primaryKey", "properties.secondaryKey"}),
             immutable=frozenset(),
         ),
         delete_kwargs=_ANY_ETAG, has_tags=False,

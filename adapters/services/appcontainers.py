@@ -17,7 +17,7 @@ TYPES = (
             lists={"properties.workloadProfiles": ListRule("keyed", "name")},
             case_insensitive=frozenset({"properties.workloadProfiles[].workloadProfileType"}),
             # Write-only values the service never echoes.
-            secrets=frozenset({
+            write_only=frozenset({
                 "properties.appLogsConfiguration.logAnalyticsConfiguration.sharedKey",
                 "properties.daprAIConnectionString", "properties.daprAIInstrumentationKey",
                 "properties.customDomainConfiguration.certificateValue",
@@ -44,7 +44,9 @@ TYPES = (
                 "properties.configuration.secrets": ListRule("keyed", "name"),
                 "properties.configuration.registries": ListRule("keyed", "server"),
             },
-            secrets=frozenset({"properties.configuration.secrets[].value"}),
+            write_only=frozenset({"properties.configuration.secrets[].value"}),
+            # The service returns the environment as `managedEnvironmentId`.
+            reshaped={"properties.environmentId": "managedEnvironmentId"},
         ),
         etag=False,
     ),

@@ -24,6 +24,8 @@ TYPES = (
                 "properties.ipRules": ListRule("set"),
                 "properties.virtualNetworkRules": ListRule("set"),
             },
+            # A create-time switch, not echoed.
+            write_only=frozenset({"properties.virtualNetworkRules[].ignoreMissingVNetServiceEndpoint"}),
             immutable=frozenset({"location", "kind"}),
         ),
         etag=False,

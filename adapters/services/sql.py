@@ -15,7 +15,7 @@ TYPES = (
         args=("resource_group", "name"), model=_M + "Server",
         rules=CompareRules(
             case_insensitive=frozenset({"properties.publicNetworkAccess", "properties.minimalTlsVersion"}),
-            secrets=frozenset({"properties.administratorLoginPassword"}),
+            write_only=frozenset({"properties.administratorLoginPassword"}),
             immutable=frozenset({"location", "properties.administratorLogin"}),
         ),
         data_holding=True,

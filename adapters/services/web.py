@@ -41,7 +41,7 @@ TYPES = (
         args=("resource_group", "name"), model=_M + "StaticSiteARMResource",
         rules=CompareRules(
             case_insensitive=frozenset({"sku.name", "sku.tier"}),
-            secrets=frozenset({"properties.repositoryToken"}),
+            write_only=frozenset({"properties.repositoryToken", "properties.buildProperties"}),
         ),
         etag=False,
     ),

@@ -1,0 +1,65 @@
+"""`reconcile compare --type TYPE DESIRED.json LIVE.json [--output json]`.
+
+Exit 0 when the live body satisfies the desired one, 2 when it does not.
+Errors (unknown type, unreadable file, invalid JSON) raise `CompareInputError`
+with one line naming the culprit and the fix; the CLI maps them to exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from adapters.compare import compare, render
+from adapters.registry import UnknownResourceType, rules_for
+
+IN_SYNC = 0
+DRIFTED = 2
+
+
+class CompareInputError(ValueError):
+    """Bad input to the compare command; the message is one actionable line."""
+
+
+def _load(path: str, role: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise CompareInputError(
+            f"cannot read the {role} body {path}: {error.strerror or error}; pass a readable JSON file"
+        ) from None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CompareInputError(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
+            f"fix the {role} body"
+        ) from None
+    if not isinstance(body, dict):
+        raise CompareInputError(f"{path} holds a JSON {type(body).__name__}, not an ARM body object; fix the {role} body")
+    return body
+
+
+def run(arm_type: str, desired_path: str, live_path: str, output: str, out: TextIO) -> int:
+    """Compare two ARM wire bodies with the rules of `arm_type`; print the differences."""
+    try:
+        rules = rules_for(arm_type)
+    except UnknownResourceType as error:
+        raise CompareInputError(f"{error}; `reconcile compare` knows the types of adapters.registry") from None
+    if output not in ("text", "json"):
+        raise CompareInputError(f"unknown output format {output!r}; use --output text or --output json")
+    desired = _load(desired_path, "desired")
+    live = _load(live_path, "live")
+    result = compare(desired, live, rules)
+    if output == "json":
+        rows = [{"path": d.path, "desired": d.desired, "live": d.live} for d in result.differences]
+        out.write(json.dumps(rows, indent=2) + "\n")
+    elif result.in_sync:
+        out.write(f"{arm_type}: live satisfies desired\n")
+    else:
+        for d in result.differences:
+            replace = "  (requires replace)" if d.requires_replace else ""
+            out.write(f"~ {d.path}: desired {render(d.desired)}, live {render(d.live)}{replace}\n")
+        out.write(f"{len(result.differences)} difference(s)\n")
+    return IN_SYNC if result.in_sync else DRIFTED
