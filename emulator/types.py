@@ -1,0 +1,238 @@
+"""Per-type ARM behaviour, declared as data.
+
+One row per ARM type the estate uses. Anything not listed is served
+generically (body stored, ``id``/``name``/``type``/``provisioningState`` added,
+synchronous). Server defaults and body shape come from real response bodies
+(``emulator.server_defaults``, derived from ../shared/arm-examples); the LRO
+style follows whether the SDK exposes ``begin_create_or_update`` for the type
+and the async headers the examples show.
+
+Modelled on purpose (real ARM behaviour, not emulator shortcuts):
+
+- A VNet PUT *replaces* its subnet list: subnets missing from
+  ``properties.subnets`` are deleted, which is why tools read-merge-write.
+  The same holds for an NSG's ``properties.securityRules``.
+- Write-only fields (passwords, tokens, create-time instructions) are
+  accepted and never returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from emulator.server_defaults import BODY_SHAPE, SERVER_DEFAULTS
+
+LroStyle = Literal["sync", "async", "location"]
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A per-type name rule stricter than ARM's generic one."""
+
+    pattern: re.Pattern[str]
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TypeBehaviour:
+    """How one ARM type answers: LRO style, body shape, server fields."""
+
+    arm_type: str
+    put_style: LroStyle = "sync"
+    delete_async: bool = False
+    busy_status: int = 409
+    busy_code: str = "AnotherOperationInProgress"
+    creating_state: str = "Creating"
+    updating_state: str = "Updating"
+    has_type: bool = True
+    has_etag: bool = False
+    has_provisioning_state: bool = True
+    defaults: dict[str, Any] = field(default_factory=dict)
+    write_only: tuple[str, ...] = ()
+    # (secret value path, flag path): the value is write-only when the flag is true
+    write_only_when: tuple[tuple[str, str], ...] = ()
+    # (sent path, returned path): the service returns the value under another name
+    renamed: tuple[tuple[str, str], ...] = ()
+    # (list path in the parent body, child type key) for children shown inline
+    embedded: tuple[tuple[str, str], ...] = ()
+    name_rule: NameRule | None = None
+    # an implicit singleton level (blobServices/default) that exists with its parent
+    implicit: bool = False
+
+    @property
+    def key(self) -> str:
+        """The lower-cased type, as used in the store."""
+        return self.arm_type.lower()
+
+
+# Network RP answers a write during another write with 429 (ARM-SEMANTICS.md, Status codes).
+_NETWORK_BUSY = {"busy_status": 429, "busy_code": "RetryableErrorDueToAnotherOperation"}
+
+_STORAGE_NAME = NameRule(
+    re.compile(r"^[a-z0-9]{3,24}$"),
+    "AccountNameInvalid",
+    "must be between 3 and 24 characters in length and use numbers and lower-case letters only",
+)
+_VAULT_NAME = NameRule(
+    re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+    "VaultNameNotValid",
+    "must be 3-24 characters, start with a letter, end with a letter or digit, "
+    "and contain only letters, digits and hyphens",
+)
+
+
+def _row(arm_type: str, **kwargs: Any) -> TypeBehaviour:
+    key = arm_type.lower()
+    has_type, has_etag, has_ps = BODY_SHAPE.get(key, (True, False, True))
+    kwargs.setdefault("has_type", has_type)
+    kwargs.setdefault("has_etag", has_etag)
+    kwargs.setdefault("has_provisioning_state", has_ps)
+    kwargs.setdefault("defaults", SERVER_DEFAULTS.get(key, {}))
+    return TypeBehaviour(arm_type=arm_type, **kwargs)
+
+
+_ROWS: list[TypeBehaviour] = [
+    _row("Microsoft.Resources/resourceGroups", put_style="sync", delete_async=True, has_type=True),
+    # API Management: the service and APIs are LROs; the 201 examples carry Azure-AsyncOperation.
+    _row("Microsoft.ApiManagement/service", put_style="async", delete_async=True, creating_state="Created"),
+    _row(
+        "Microsoft.ApiManagement/service/apis",
+        put_style="async",
+        creating_state="InProgress",
+        updating_state="InProgress",
+        write_only=("properties.sourceApiId",),
+    ),
+    _row("Microsoft.ApiManagement/service/apis/policies", write_only=("properties.format",)),
+    _row(
+        "Microsoft.ApiManagement/service/namedValues",
+        put_style="async",
+        creating_state="InProgress",
+        updating_state="InProgress",
+        write_only_when=(("properties.value", "properties.secret"),),
+    ),
+    _row("Microsoft.ApiManagement/service/policies", write_only=("properties.format",)),
+    _row("Microsoft.ApiManagement/service/products"),
+    _row("Microsoft.ApiManagement/service/subscriptions"),
+    _row(
+        "Microsoft.App/containerApps",
+        put_style="async",
+        delete_async=True,
+        creating_state="InProgress",
+        updating_state="InProgress",
+        renamed=(("properties.environmentId", "properties.managedEnvironmentId"),),
+    ),
+    _row(
+        "Microsoft.App/managedEnvironments",
+        put_style="async",
+        delete_async=True,
+        creating_state="InitializationInProgress",
+        updating_state="UpgradeRequested",
+        write_only=(
+            "properties.appLogsConfiguration.logAnalyticsConfiguration.sharedKey",
+            "properties.customDomainConfiguration.certificateValue",
+            "properties.customDomainConfiguration.certificatePassword",
+            "properties.daprAIConnectionString",
+        ),
+    ),
+    _row("Microsoft.Authorization/roleAssignments"),
+    _row("Microsoft.Cache/redis", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles/originGroups", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles/originGroups/origins", put_style="async", delete_async=True),
+    _row("Microsoft.DataFactory/factories"),
+    _row(
+        "Microsoft.DocumentDB/databaseAccounts",
+        put_style="async",
+        delete_async=True,
+        creating_state="Initializing",
+        write_only=(
+            "properties.virtualNetworkRules[].ignoreMissingVNetServiceEndpoint",
+            "properties.enablePerRegionPerPartitionAutoscale",
+        ),
+    ),
+    _row("Microsoft.Insights/actionGroups"),
+    _row("Microsoft.Insights/components"),
+    _row("Microsoft.Insights/diagnosticSettings"),
+    _row("Microsoft.Insights/metricAlerts"),
+    _row("Microsoft.Insights/scheduledQueryRules"),
+    _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME),
+    _row("Microsoft.ManagedIdentity/userAssignedIdentities"),
+    _row("Microsoft.Network/azureFirewalls", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/ddosProtectionPlans", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/dnsZones"),
+    _row("Microsoft.Network/dnsZones/CNAME"),
+    _row("Microsoft.Network/natGateways", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row(
+        "Microsoft.Network/networkSecurityGroups",
+        put_style="async",
+        delete_async=True,
+        embedded=(("properties.securityRules", "microsoft.network/networksecuritygroups/securityrules"),),
+        **_NETWORK_BUSY,
+    ),
+    _row(
+        "Microsoft.Network/networkSecurityGroups/securityRules",
+        put_style="async",
+        delete_async=True,
+        **_NETWORK_BUSY,
+    ),
+    _row("Microsoft.Network/privateDnsZones", put_style="async", delete_async=True),
+    _row("Microsoft.Network/privateDnsZones/virtualNetworkLinks", put_style="async", delete_async=True),
+    _row("Microsoft.Network/privateEndpoints", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/publicIPAddresses", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row(
+        "Microsoft.Network/virtualNetworks",
+        put_style="async",
+        delete_async=True,
+        embedded=(("properties.subnets", "microsoft.network/virtualnetworks/subnets"),),
+        **_NETWORK_BUSY,
+    ),
+    _row("Microsoft.Network/virtualNetworks/subnets", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.OperationalInsights/workspaces", put_style="async", delete_async=True),
+    _row("Microsoft.ServiceBus/namespaces", put_style="async", delete_async=True, creating_state="Created"),
+    _row("Microsoft.ServiceBus/namespaces/queues"),
+    _row("Microsoft.ServiceBus/namespaces/topics"),
+    _row("Microsoft.ServiceBus/namespaces/topics/subscriptions"),
+    _row(
+        "Microsoft.Sql/servers",
+        put_style="async",
+        delete_async=True,
+        write_only=("properties.administratorLoginPassword",),
+    ),
+    _row("Microsoft.Sql/servers/databases", put_style="async", delete_async=True),
+    _row("Microsoft.Sql/servers/firewallRules"),
+    # Storage account create answers 202 + Location with an empty body (the example's empty 202).
+    _row("Microsoft.Storage/storageAccounts", put_style="location", name_rule=_STORAGE_NAME),
+    _row("Microsoft.Storage/storageAccounts/blobServices", implicit=True),
+    _row("Microsoft.Storage/storageAccounts/fileServices", implicit=True),
+    _row("Microsoft.Storage/storageAccounts/queueServices", implicit=True),
+    _row("Microsoft.Storage/storageAccounts/tableServices", implicit=True),
+    _row("Microsoft.Storage/storageAccounts/blobServices/containers"),
+    _row("Microsoft.Web/serverfarms", put_style="async", delete_async=False),
+    _row("Microsoft.Web/sites", put_style="async"),
+    _row(
+        "Microsoft.Web/staticSites",
+        put_style="async",
+        delete_async=True,
+        write_only=("properties.repositoryToken", "properties.buildProperties"),
+    ),
+]
+
+TYPES: dict[str, TypeBehaviour] = {row.key: row for row in _ROWS}
+
+# Children whose parent shows them inline: child type key -> (parent type key, list path).
+EMBEDDED_IN: dict[str, tuple[str, str]] = {
+    child: (row.key, path) for row in _ROWS for path, child in row.embedded
+}
+
+
+def behaviour_for(type_key: str, arm_type: str) -> TypeBehaviour:
+    """The declared behaviour of a type, or the generic one for unknown types."""
+    found = TYPES.get(type_key)
+    if found is not None:
+        return found
+    return TypeBehaviour(arm_type=arm_type)
