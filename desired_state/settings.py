@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from desired_state.errors import DesiredStateError
@@ -100,8 +100,12 @@ class NetworkSettings(BaseModel):
     #: /26 for `AzureFirewallSubnet`, in a free range of the VNet (only used when the firewall is on).
     firewall_subnet_cidr: str | None = None
 
-    @model_validator(mode="after")
-    def _check_layout(self) -> NetworkSettings:
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # Checked here, not in a validator, so callers get DesiredStateError (not a wrapped ValidationError).
+        self._check_layout()
+
+    def _check_layout(self) -> None:
         vnet = _network(self.vnet_cidr, "vnet_cidr")
         missing = [role for role in SUBNET_ROLES if role not in self.subnets]
         if missing:
@@ -141,7 +145,6 @@ class NetworkSettings(BaseModel):
                         field=f"subnets.{role}",
                     )
             placed.append((role, net))
-        return self
 
 
 class SecuritySettings(BaseModel):

@@ -1,0 +1,268 @@
+"""Each environment builds; feature flags decide what exists; names are valid
+and stable; bodies are ARM wire shape and hold no secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desired_state.naming import name_rule
+from desired_state.settings import ENVIRONMENTS, ZERO_SUBSCRIPTION
+from desired_state.state import DesiredState, build, summarize
+from desired_state.tags import is_owned
+from tests.desired_state.conftest import SQL_PASSWORD, SUBSCRIPTION, secrets
+
+EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "arm-examples"
+
+
+def _types(state: DesiredState) -> set[str]:
+    return set(state.types())
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_builds_in_dependency_order(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    seen: set[str] = set()
+    for resource in state.resources:
+        assert set(resource.depends_on) <= seen, resource.address
+        seen.add(resource.address)
+    assert state.by_address("core.resource_group").type == "Microsoft.Resources/resourceGroups"
+    assert summarize(state)["resources"] == len(state.resources)
+
+
+def test_dev_has_data_factory_redis_cosmos_and_no_cdn(states: dict[str, DesiredState]) -> None:
+    types = _types(states["dev"])
+    assert {"Microsoft.DataFactory/factories", "Microsoft.Cache/redis", "Microsoft.DocumentDB/databaseAccounts"} <= types
+    assert "Microsoft.Cdn/profiles" not in types
+    assert "Microsoft.Network/privateEndpoints" not in types
+
+
+def test_qa_is_minimal(states: dict[str, DesiredState]) -> None:
+    types = _types(states["qa"])
+    for absent in (
+        "Microsoft.ApiManagement/service",
+        "Microsoft.Cdn/profiles",
+        "Microsoft.Cache/redis",
+        "Microsoft.DataFactory/factories",
+        "Microsoft.DocumentDB/databaseAccounts",
+    ):
+        assert absent not in types
+
+
+def test_staging_has_private_endpoints_and_cdn_and_no_redis(states: dict[str, DesiredState]) -> None:
+    state = states["staging"]
+    types = _types(state)
+    assert {"Microsoft.Network/privateEndpoints", "Microsoft.Network/privateDnsZones", "Microsoft.Cdn/profiles"} <= types
+    assert "Microsoft.Cache/redis" not in types
+    zones = {r.name for r in state.resources if r.type == "Microsoft.Network/privateDnsZones"}
+    assert zones == {
+        "privatelink.database.windows.net",
+        "privatelink.servicebus.windows.net",
+        "privatelink.blob.core.windows.net",
+        "privatelink.vaultcore.azure.net",
+    }
+    assert state.by_address("database.sql_server").body["properties"]["publicNetworkAccess"] == "Disabled"
+
+
+def test_prod_has_ddos_firewall_private_endpoints_redis_cdn_and_apim(states: dict[str, DesiredState]) -> None:
+    state = states["prod"]
+    types = _types(state)
+    assert {
+        "Microsoft.Network/ddosProtectionPlans",
+        "Microsoft.Network/azureFirewalls",
+        "Microsoft.Network/privateEndpoints",
+        "Microsoft.Cache/redis",
+        "Microsoft.Cdn/profiles",
+        "Microsoft.ApiManagement/service",
+    } <= types
+    firewall_subnet = state.by_address("networking.subnet.firewall")
+    assert firewall_subnet.name == "AzureFirewallSubnet"
+    assert firewall_subnet.body["properties"]["addressPrefix"] == "10.2.6.0/26"
+    vnet = state.by_address("networking.vnet").body["properties"]
+    assert vnet["ddosProtectionPlan"]["id"] == state.by_address("networking.ddos_plan").id
+    assert state.by_address("security.key_vault").body["properties"]["enablePurgeProtection"] is True
+    assert [r.name for r in state.resources if r.type == "Microsoft.Web/staticSites"][1].startswith("stapp-platform-weu")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_has_the_core_workloads(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    assert len([r for r in state.resources if r.type == "Microsoft.App/containerApps"]) == 4
+    assert len([r for r in state.resources if r.type == "Microsoft.Web/sites"]) == 4
+    assert {"messaging.queue.orders", "messaging.queue.etl", "messaging.queue.thirdparty"} <= {r.address for r in state.resources}
+    assert state.by_address("database.sql_database").type == "Microsoft.Sql/servers/databases"
+    thirdparty = state.by_address("messaging.queue.thirdparty").body["properties"]
+    assert thirdparty["deadLetteringOnMessageExpiration"] is True and thirdparty["maxDeliveryCount"] == 5
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_name_satisfies_its_type_rule_and_is_stable(env: str) -> None:
+    first = build(env, secrets=secrets())
+    second = build(env, secrets=secrets())
+    assert [(r.address, r.id) for r in first.resources] == [(r.address, r.id) for r in second.resources]
+    for resource in first.resources:
+        assert name_rule(resource.type).violation(resource.name) is None, resource.address
+
+
+def test_globally_unique_names_depend_on_subscription_and_environment() -> None:
+    zero = build("dev", secrets=secrets().model_copy(update={"azure_subscription_id": None}))
+    other = build("dev", secrets=secrets())
+    assert zero.by_address("core.resource_group").subscription_id == ZERO_SUBSCRIPTION
+    assert other.by_address("core.resource_group").subscription_id == SUBSCRIPTION
+    assert zero.by_address("security.key_vault").name != other.by_address("security.key_vault").name
+    assert zero.by_address("networking.vnet").name == other.by_address("networking.vnet").name
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_rendered_bodies_hold_no_secret_value(
+    states: dict[str, DesiredState], all_secret_values: list[str], env: str
+) -> None:
+    for resource in states[env].resources:
+        text = json.dumps(resource.body)
+        for value in all_secret_values:
+            assert value not in text, resource.address
+
+
+def test_secrets_travel_beside_the_body_keyed_by_path(states: dict[str, DesiredState]) -> None:
+    sql = states["dev"].by_address("database.sql_server")
+    assert "administratorLoginPassword" not in sql.body["properties"]
+    assert sql.secrets["properties.administratorLoginPassword"].get_secret_value() == SQL_PASSWORD
+    assert SQL_PASSWORD not in repr(sql)
+    named = states["dev"].by_address("gateway.named_value.basic_auth")
+    assert set(named.secrets) == {"properties.value"} and named.body["properties"]["secret"] is True
+
+
+def test_unset_sql_password_is_simply_not_managed() -> None:
+    state = build("dev", secrets=secrets().model_copy(update={"sql_admin_password": None}))
+    assert state.by_address("database.sql_server").secrets == {}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_taggable_resources_carry_standard_and_ownership_tags(states: dict[str, DesiredState], env: str) -> None:
+    for resource in states[env].resources:
+        if "tags" in resource.body:
+            assert is_owned(resource.body["tags"], env), resource.address
+            assert resource.body["tags"]["environment"] == env
+
+
+def test_role_assignment_uses_builtin_role_and_principal_placeholder(states: dict[str, DesiredState]) -> None:
+    role = states["dev"].by_address("messaging.role.functions.receiver")
+    props = role.body["properties"]
+    assert props["roleDefinitionId"] == (
+        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"
+    )
+    assert props["principalId"] == "{ref:security.identity.functions:properties.principalId}"
+    assert props["principalType"] == "ServicePrincipal"
+    assert role.id.startswith(states["dev"].by_address("messaging.namespace").id + "/providers/Microsoft.Authorization/")
+
+
+def test_drift_alert_queries_reconciler_drift_events(states: dict[str, DesiredState]) -> None:
+    state = states["prod"]
+    rule = state.by_address("observability.alert.drift").body["properties"]
+    assert rule["criteria"]["allOf"][0]["query"] == 'customEvents | where name == "ReconcilerDrift"'
+    assert rule["scopes"] == [state.by_address("observability.app_insights").id]
+    assert rule["actions"]["actionGroups"] == [state.by_address("observability.action_group").id]
+
+
+def test_references_give_ids_in_bodies(states: dict[str, DesiredState]) -> None:
+    state = states["staging"]
+    subnet = state.by_address("networking.subnet.data").body["properties"]
+    assert subnet["networkSecurityGroup"]["id"] == state.by_address("networking.nsg.data").id
+    endpoint = state.by_address("database.private_endpoint.sql")
+    assert endpoint.body["properties"]["subnet"]["id"] == state.by_address("networking.subnet.data").id
+    connection = endpoint.body["properties"]["privateLinkServiceConnections"][0]["properties"]
+    assert connection == {"privateLinkServiceId": state.by_address("database.sql_server").id, "groupIds": ["sqlServer"]}
+    assert set(endpoint.depends_on) >= {"networking.subnet.data", "database.sql_server"}
+    container = state.by_address("etl.container.raw")
+    assert container.id == state.by_address("etl.storage").id + "/blobServices/default/containers/raw"
+
+
+# -- wire shape against the real ARM examples ----------------------------------------------------
+
+#: Body paths the example files do not show, each checked against the SDK model of that type.
+NOT_IN_EXAMPLES: dict[str, set[str]] = {
+    "Microsoft.Network/publicIPAddresses": {"sku", "sku.name", "sku.tier"},
+    "Microsoft.Network/networkSecurityGroups": {
+        "properties.securityRules[].properties.description",
+        "properties.securityRules[].properties.destinationPortRanges",
+    },
+    "Microsoft.Network/virtualNetworks": {
+        "properties.ddosProtectionPlan", "properties.ddosProtectionPlan.id", "properties.enableDdosProtection",
+    },
+    "Microsoft.Network/virtualNetworks/subnets": {
+        "properties.networkSecurityGroup", "properties.networkSecurityGroup.id", "properties.natGateway",
+        "properties.natGateway.id",
+    },
+    "Microsoft.Network/privateEndpoints": {"properties.privateLinkServiceConnections[].name"},
+    "Microsoft.KeyVault/vaults": {
+        "properties.softDeleteRetentionInDays", "properties.enableSoftDelete", "properties.enableRbacAuthorization",
+        "properties.enablePurgeProtection",
+    },
+    "Microsoft.OperationalInsights/workspaces": {"properties.workspaceCapping", "properties.workspaceCapping.dailyQuotaGb"},
+    "Microsoft.Insights/scheduledQueryRules": {"kind"},
+    "Microsoft.Insights/metricAlerts": {"properties.criteria.allOf[].threshold"},
+    "Microsoft.Sql/servers": {"properties.minimalTlsVersion"},
+    "Microsoft.DocumentDB/databaseAccounts": {"properties.capabilities", "properties.capabilities[].name", "properties.disableLocalAuth"},
+    "Microsoft.ServiceBus/namespaces": {"properties.publicNetworkAccess"},
+    "Microsoft.ServiceBus/namespaces/queues": {"properties.deadLetteringOnMessageExpiration"},
+    "Microsoft.DataFactory/factories": {"identity", "identity.type", "identity.userAssignedIdentities", "properties.publicNetworkAccess"},
+    "Microsoft.Web/serverfarms": {"properties.maximumElasticWorkerCount"},
+    "Microsoft.Web/sites": {
+        "identity", "identity.type", "identity.userAssignedIdentities", "properties.siteConfig.appSettings",
+        "properties.siteConfig.appSettings[].name", "properties.siteConfig.appSettings[].value",
+        "properties.virtualNetworkSubnetId",
+    },
+    "Microsoft.App/managedEnvironments": {"properties.appLogsConfiguration.destination", "properties.vnetConfiguration.internal"},
+    "Microsoft.App/containerApps": {
+        "identity", "identity.type", "identity.userAssignedIdentities", "properties.configuration.activeRevisionsMode",
+        "properties.template.containers[].env", "properties.template.containers[].env[].name",
+        "properties.template.containers[].env[].value", "properties.template.scale.rules[].custom",
+        "properties.template.scale.rules[].custom.type", "properties.template.scale.rules[].custom.identity",
+        "properties.template.scale.rules[].custom.metadata",
+    },
+    "Microsoft.Cdn/profiles/originGroups": {"properties.sessionAffinityState"},
+}
+#: Maps whose keys are data (ids, names, settings), not schema.
+FREE_MAPS = ("tags", "identity.userAssignedIdentities", "properties.template.scale.rules[].custom.metadata")
+
+
+def _paths(value: Any, prefix: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        if prefix in FREE_MAPS:
+            return
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            yield path
+            yield from _paths(item, path)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _paths(item, f"{prefix}[]")
+
+
+def _example_paths() -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {}
+    for file in EXAMPLES.glob("*__*.json"):
+        arm_type = "/".join(file.stem.split("__")[:-1])  # Microsoft.Network__virtualNetworks__subnets__PUT
+        example = json.loads(file.read_text())["example"]
+        paths = known.setdefault(arm_type, {"location", "tags"})
+        if file.stem.endswith("__PUT"):
+            for value in example["parameters"].values():
+                if isinstance(value, dict):
+                    paths.update(_paths(value))
+        for response in example.get("responses", {}).values():
+            if isinstance(response, dict) and isinstance(response.get("body"), dict):
+                paths.update(_paths(response["body"]))
+    return known
+
+
+def test_bodies_use_only_fields_of_the_real_arm_shape(states: dict[str, DesiredState]) -> None:
+    known = _example_paths()
+    for state in states.values():
+        for resource in state.resources:
+            allowed = known[resource.type] | NOT_IN_EXAMPLES.get(resource.type, set())
+            unknown = set(_paths(resource.body)) - allowed
+            assert not unknown, f"{resource.address}: {sorted(unknown)}"
