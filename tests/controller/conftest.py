@@ -7,6 +7,7 @@ by ``scripts/install-azurite.sh`` (idempotent; quick when already installed).
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -56,6 +57,14 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes], limit_s: 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"Azurite did not listen on port {port} within {limit_s} s")
+
+
+@pytest.fixture(autouse=True)
+def loopback_without_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback servers (Azurite, the fake ingestion endpoint) are reached directly, never via a proxy."""
+    for name in ("NO_PROXY", "no_proxy"):
+        existing = [host for host in os.environ.get(name, "").split(",") if host]
+        monkeypatch.setenv(name, ",".join([*existing, "127.0.0.1", "localhost"]))
 
 
 @pytest.fixture(scope="session")
