@@ -92,7 +92,7 @@ def test_prod_matches_the_plan() -> None:
 
 
 def test_unknown_environment_names_the_valid_ones() -> None:
-    with pytest.raises(DesiredStateError, match="unknown environment 'production'.*dev, qa, staging, prod"):
+    with pytest.raises(DesiredStateError, match=r"unknown environment 'production'.*dev, qa, staging, prod"):
         get_environment_settings("production")
 
 
