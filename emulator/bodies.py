@@ -25,7 +25,8 @@ def _fill(value: Any, rid: str, key: str, path: str, item_name: str) -> Any:
                 return EMULATOR_TENANT_ID
             return stable_guid(key, path)
         if "${" in value:
-            return value.replace("${id}", rid).replace("${item_name}", item_name)
+            name = rid.rsplit("/", 1)[-1]
+            return value.replace("${id}", rid).replace("${name}", name).replace("${item_name}", item_name)
         return value
     if isinstance(value, dict):
         return {k: _fill(v, rid, key, f"{path}.{k}", item_name) for k, v in value.items()}
