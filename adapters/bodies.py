@@ -15,6 +15,8 @@ its SDK model and lists the keys msrest drops.
 from __future__ import annotations
 
 import importlib
+import io
+import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -45,6 +47,41 @@ def to_model(model_cls: type, wire: Mapping[str, Any]) -> Any:
     if model_kind(model_cls) == "typespec":
         return model_cls(dict(wire))
     return model_cls.deserialize(dict(wire))  # type: ignore[attr-defined]
+
+
+def body_paths(body: Any, prefix: str = "") -> set[str]:
+    """Every dotted key path of a wire body (`[]` for list members)."""
+    found: set[str] = set()
+    if isinstance(body, Mapping):
+        for key, value in body.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found.add(path)
+            found |= body_paths(value, path)
+    elif isinstance(body, list):
+        for item in body:
+            found |= body_paths(item, f"{prefix}[]")
+    return found
+
+
+def lost_paths(model_cls: type, declared: Mapping[str, Any]) -> set[str]:
+    """Declared key paths that the model loses on a round trip (msrest only)."""
+    if model_kind(model_cls) == "typespec":
+        return set()
+    kept = body_paths(to_wire(to_model(model_cls, declared), keep_readonly=True))
+    return body_paths(declared) - kept
+
+
+def request_payload(model_cls: type | None, body: dict[str, Any], declared: Mapping[str, Any]) -> Any:
+    """What to hand the SDK's create method: the SDK model, unless the model
+    would silently drop a declared field (an msrest model older than the
+    field, e.g. monitor 7's `ruleResolveConfiguration`, or a key spelt
+    differently such as `webhookProperties`), in which case the wire JSON
+    goes as bytes, which every generated operation accepts."""
+    if model_cls is None:
+        return body
+    if lost_paths(model_cls, declared):
+        return io.BytesIO(json.dumps(body).encode())
+    return to_model(model_cls, body)
 
 
 def to_wire(model: Any, *, keep_readonly: bool = True) -> dict[str, Any]:

@@ -11,13 +11,13 @@ import json
 import pickle
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline import PipelineResponse
 
 from adapters.arm_id import arguments
 from adapters.arm_type import ArmType
 from adapters.base import LroTokenStore
-from adapters.bodies import resolve_model, to_model
+from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
 from adapters.merge import overlay, with_secrets
 from desired_state.resource import Resource
@@ -31,13 +31,34 @@ class ConcurrentModification(Exception):
         self.resource_id = resource_id
 
 
-def raw_json(pipeline_response: PipelineResponse[Any, Any], deserialized: Any, headers: Any) -> dict[str, Any]:
-    """`cls=` callback: the response body exactly as the service sent it."""
-    text = pipeline_response.http_response.text()
+def _json_of(http_response: Any) -> dict[str, Any]:
+    text = http_response.text()
     if not text:
         return {}
     body = json.loads(text)
     return body if isinstance(body, dict) else {}
+
+
+def raw_json(pipeline_response: PipelineResponse[Any, Any], deserialized: Any, headers: Any) -> dict[str, Any]:
+    """`cls=` callback: the response body exactly as the service sent it."""
+    return _json_of(pipeline_response.http_response)
+
+
+def call_raw(method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Call an SDK operation and return the raw wire JSON of its response.
+
+    msrest SDKs deserialise before calling `cls`, and fail on bodies real
+    services send (metric alerts' `Pt1m` durations, App Insights' `tags: ""`);
+    the raw response is captured by `raw_response_hook` and returned then.
+    """
+    captured: list[Any] = []
+    try:
+        result = method(*args, cls=raw_json, raw_response_hook=lambda r: captured.append(r.http_response), **kwargs)
+    except DeserializationError:
+        if not captured:
+            raise
+        return _json_of(captured[-1])
+    return result if isinstance(result, dict) else {}
 
 
 class GenericAdapter:
@@ -59,9 +80,7 @@ class GenericAdapter:
         """The live body, or None only for a genuine 404."""
         get = self._method(self.entry.get)
         try:
-            body: dict[str, Any] = get(
-                *arguments(resource_id, self.entry.args), cls=raw_json, **self.entry.get_kwargs
-            )
+            body = call_raw(get, *arguments(resource_id, self.entry.args), **self.entry.get_kwargs)
         except ResourceNotFoundError:
             return None
         return body
@@ -82,7 +101,7 @@ class GenericAdapter:
     ) -> dict[str, Any]:
         """Create or update, wait for the LRO, return the live body after."""
         body = with_secrets(self.request_body(resource, live), resource.secrets)
-        parameters: Any = to_model(self._model, body) if self._model is not None else body
+        parameters = request_payload(self._model, body, resource.body)
         kwargs: dict[str, Any] = dict(self.entry.create_kwargs)
         etag = (live or {}).get("etag")
         if self.entry.etag and isinstance(etag, str) and etag:
@@ -93,7 +112,9 @@ class GenericAdapter:
             if self.entry.create_is_lro:
                 result = self._run_lro(create, args, parameters, kwargs, resource.id, lro_tokens)
             else:
-                result = create(*args, parameters, cls=raw_json, **kwargs)
+                result = call_raw(create, *args, parameters, **kwargs)
+        except DeserializationError:
+            result = {}  # an LRO's final body the msrest model cannot read: read it raw below
         except HttpResponseError as error:
             if error.status_code == 412:
                 raise ConcurrentModification(resource.id) from None
@@ -118,7 +139,10 @@ class GenericAdapter:
             poller = begin(*args, parameters, cls=raw_json, **kwargs)
             if lro_tokens is not None:
                 _keep_token(lro_tokens, resource_id, poller)
-        result = self.clients.wait(poller, f"{self.arm_type} {resource_id}")
+        try:
+            result = self.clients.wait(poller, f"{self.arm_type} {resource_id}")
+        except DeserializationError:
+            result = {}  # finished, but an msrest model cannot read the final body: the caller reads it raw
         if lro_tokens is not None:
             lro_tokens.clear(resource_id)
         return result
@@ -140,6 +164,12 @@ class GenericAdapter:
             else:
                 delete(*args, **self.entry.delete_kwargs)
         except ResourceNotFoundError:
+            if lro_tokens is not None:
+                lro_tokens.clear(resource_id)
+        except HttpResponseError as error:
+            # 204 means "did not exist" (ARM RPC), though some SDK operations only list 200/202.
+            if error.status_code != 204:
+                raise
             if lro_tokens is not None:
                 lro_tokens.clear(resource_id)
 
