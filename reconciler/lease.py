@@ -148,6 +148,8 @@ class BlobLease:
         return str(holder) if holder else None
 
     def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        if self._held:
+            return True
         deadline = None if timeout is None else time.monotonic() + timeout
         self._ensure_blob()
         announced = False
@@ -293,6 +295,8 @@ class FileLease:
         return self._file is not None
 
     def acquire(self, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        if self._file is not None:
+            return True
         deadline = None if timeout is None else time.monotonic() + timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:

@@ -179,8 +179,22 @@ class Telemetry:
                     extra={"phase": name, "duration_s": round(time.monotonic() - started, 3), **clean},
                 )
             return
-        with self._tracer.start_as_current_span(name, attributes=clean):
-            yield
+        from opentelemetry.trace import Status, StatusCode
+
+        # The SDK would record str(exception) verbatim; an SDK error can echo a request body.
+        with self._tracer.start_as_current_span(
+            name, attributes=clean, record_exception=False, set_status_on_exception=False
+        ) as span:
+            try:
+                yield
+            except BaseException as error:
+                message = redact(str(error))
+                span.add_event(
+                    "exception",
+                    {"exception.type": type(error).__name__, "exception.message": message},
+                )
+                span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message}"))
+                raise
 
     def report_cycle(self, report: CycleReport) -> None:
         """One drift event per drifted resource and the cycle's metrics; always logged, exported when enabled."""

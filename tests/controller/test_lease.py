@@ -136,6 +136,7 @@ def test_only_one_lease_object_acquires_and_release_hands_over_at_once(azurite: 
     try:
         assert first.acquire(timeout=10)
         assert first.held
+        assert first.acquire(timeout=0)  # already ours: no second lease, no second renewal thread
         assert not second.acquire(timeout=0.5)
         assert not second.held
         assert first.current_holder() == "one"

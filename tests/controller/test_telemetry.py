@@ -154,6 +154,21 @@ def test_cycle_and_phase_spans_are_exported(telemetry: Telemetry, ingestion: Ing
     assert sorted(s["name"] for s in spans) == ["apply", "cycle", "observe", "plan"]
 
 
+def test_a_failed_phase_is_exported_with_its_error_but_without_the_secret(
+    telemetry: Telemetry, ingestion: IngestionServer
+) -> None:
+    with pytest.raises(RuntimeError), telemetry.span("apply", environment="dev", note=f"password {SECRET}"):
+        raise RuntimeError(f"400 BadRequest: administratorLoginPassword '{SECRET}' is too weak")
+    assert telemetry.flush()
+
+    assert ingestion.raw_bodies
+    for body in ingestion.raw_bodies:
+        assert SECRET.encode() not in body
+    exported = json.dumps(ingestion.envelopes)
+    assert "is too weak" in exported
+    assert "password ***" in exported
+
+
 def test_no_secret_value_appears_in_any_envelope(telemetry: Telemetry, ingestion: IngestionServer) -> None:
     exported_cycle(telemetry)
 
