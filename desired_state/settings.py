@@ -47,12 +47,12 @@ class AppSecrets(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
-    azure_subscription_id: str | None = Field(
+    subscription_id: str | None = Field(
         default=None, validation_alias=AliasChoices("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
     )
-    azure_tenant_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_TENANT_ID", "ARM_TENANT_ID"))
-    azure_client_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_CLIENT_ID", "ARM_CLIENT_ID"))
-    azure_client_secret: SecretStr | None = Field(
+    tenant_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_TENANT_ID", "ARM_TENANT_ID"))
+    client_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_CLIENT_ID", "ARM_CLIENT_ID"))
+    client_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET")
     )
     applicationinsights_connection_string: SecretStr | None = Field(
@@ -66,7 +66,7 @@ class AppSecrets(BaseSettings):
     apim_basic_auth_header: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("APIM_BASIC_AUTH_HEADER")
     )
-    reconciler_fingerprint_key: SecretStr | None = Field(
+    fingerprint_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("RECONCILER_FINGERPRINT_KEY")
     )
 

@@ -204,7 +204,7 @@ def build_from_settings(
     from desired_state.policy import check  # policy reads DesiredState; imported late to avoid a cycle
 
     secrets = secrets if secrets is not None else get_secrets()
-    subscription = subscription_id or secrets.azure_subscription_id or ZERO_SUBSCRIPTION
+    subscription = subscription_id or secrets.subscription_id or ZERO_SUBSCRIPTION
     ctx = LayerContext(settings=settings, secrets=secrets, subscription_id=subscription)
     state = assemble(settings, build_layers(ctx))
     check(state)

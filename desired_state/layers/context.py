@@ -75,7 +75,7 @@ class LayerContext:
 
     @property
     def tenant_id(self) -> str:
-        return self.secrets.azure_tenant_id or ZERO_SUBSCRIPTION
+        return self.secrets.tenant_id or ZERO_SUBSCRIPTION
 
     @property
     def private(self) -> bool:

@@ -78,7 +78,6 @@ class FunctionAppSpec(TrackedSpec):
         }
         if self.app_insights is not None:
             settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = live_ref(self.app_insights, "properties.ConnectionString")
-            settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = f"ClientId={client_id};Authorization=AAD"
         if self.service_bus is not None:
             settings["ServiceBusConnection__fullyQualifiedNamespace"] = self.service_bus.fully_qualified_namespace
             settings["ServiceBusConnection__credential"] = "managedidentity"

@@ -109,7 +109,7 @@ def test_every_name_satisfies_its_type_rule_and_is_stable(env: str) -> None:
 
 
 def test_globally_unique_names_depend_on_subscription_and_environment() -> None:
-    zero = build("dev", secrets=secrets().model_copy(update={"azure_subscription_id": None}))
+    zero = build("dev", secrets=secrets().model_copy(update={"subscription_id": None}))
     other = build("dev", secrets=secrets())
     assert zero.by_address("core.resource_group").subscription_id == ZERO_SUBSCRIPTION
     assert other.by_address("core.resource_group").subscription_id == SUBSCRIPTION

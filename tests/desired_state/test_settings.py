@@ -118,9 +118,9 @@ def test_secrets_accept_azure_and_arm_names(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ARM_CLIENT_SECRET", "s3cret")
     monkeypatch.setenv("AZURE_TENANT_ID", "tenant-from-azure")
     loaded = AppSecrets(_env_file=None)
-    assert loaded.azure_subscription_id == "sub-from-arm"
-    assert loaded.azure_tenant_id == "tenant-from-azure"
-    assert loaded.azure_client_secret is not None
-    assert loaded.azure_client_secret.get_secret_value() == "s3cret"
+    assert loaded.subscription_id == "sub-from-arm"
+    assert loaded.tenant_id == "tenant-from-azure"
+    assert loaded.client_secret is not None
+    assert loaded.client_secret.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(loaded)
     assert (loaded.lease_storage_account, loaded.lease_resource_group) == ("pulumistateonelasha", "rg-infra")
