@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -36,13 +37,13 @@ class Example:
         """The PUT body: the one object-valued parameter (`parameters` when several)."""
         bodies = {k: v for k, v in self.parameters.items() if isinstance(v, dict)}
         if "parameters" in bodies:
-            return dict(bodies["parameters"])
+            return copy.deepcopy(bodies["parameters"])
         (only,) = bodies.values()
-        return dict(only)
+        return copy.deepcopy(only)
 
     def response_bodies(self, codes: tuple[str, ...] = ("200", "201")) -> dict[str, dict[str, Any]]:
         return {
-            code: response["body"]
+            code: copy.deepcopy(response["body"])
             for code, response in self.responses.items()
             if code in codes and isinstance(response, dict) and isinstance(response.get("body"), dict)
         }
