@@ -7,6 +7,7 @@ detail comes from elsewhere, the line says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -75,7 +76,9 @@ def _json_response(status: int, payload: Any, headers: dict[str, str] | None = N
 
 
 def _error_response(err: ArmError) -> EmulatorResponse:
-    payload = {"error": {"code": err.code, "message": err.message, "target": err.target, "details": []}}
+    payload: dict[str, Any] = {
+        "error": {"code": err.code, "message": err.message, "target": err.target, "details": []}
+    }
     return _json_response(err.status, payload, err.headers)
 
 
@@ -199,13 +202,12 @@ class Emulator:
         record = RequestRecord(req.method, req.path, req.api_version, status, latency, req.now)
         with self._log_lock:
             self.request_log.append(record)
-        try:
+        # the log is diagnostics; a busy or locked file must not fail the request
+        with contextlib.suppress(sqlite3.DatabaseError):
             self._store.read().execute(
                 "INSERT INTO request_log (method, path, api_version, status, latency_ms, at) VALUES (?,?,?,?,?,?)",
                 (record.method, record.path, record.api_version, record.status, record.latency_ms, record.at),
             )
-        except sqlite3.DatabaseError:
-            pass  # the log is diagnostics; a busy or locked file must not fail the request
 
     # -- routing ---------------------------------------------------------
 
@@ -487,7 +489,7 @@ class Emulator:
             seq=time.time_ns() if existing is None else existing.seq,
         )
         Store.put(conn, row)
-        for list_path, (child_type, items) in embedded_lists.items():
+        for child_type, items in embedded_lists.values():
             if patch and items is None:
                 continue
             self._replace_children(conn, req, row, child_type, items or [])

@@ -49,7 +49,7 @@ def _request_body(request: Any) -> bytes | None:
     return bytes(data)
 
 
-class EmulatorTransport(HttpTransport):  # type: ignore[misc]
+class EmulatorTransport(HttpTransport[Any, Any]):
     """azure-core ``HttpTransport`` over an :class:`Emulator`; no sockets involved."""
 
     def __init__(self, emulator: Emulator) -> None:
@@ -85,7 +85,7 @@ class EmulatorTransport(HttpTransport):  # type: ignore[misc]
         response.url = request.url
         response.encoding = "utf-8"
         if is_rest(request):
-            retval = RestRequestsTransportResponse(request=request, internal_response=response)
+            retval = RestRequestsTransportResponse(request=request, internal_response=response)  # type: ignore[no-untyped-call]
             if not kwargs.get("stream"):
                 handle_non_stream_rest_response(retval)
             return retval
