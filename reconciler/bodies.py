@@ -4,16 +4,16 @@ listing the declared leaves of a body for a create diff."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from desired_state.references import REF_PATTERN
 from reconciler.plan import KNOWN_AFTER_APPLY
 
-#: `{ref:ADDRESS:PATH}` stands for the value at PATH of the live body of the
-#: resource at ADDRESS (e.g. a managed identity's principalId, known only once
-#: the identity exists).
-_REF = re.compile(r"^\{ref:(?P<address>[^:{}]+):(?P<path>[^{}]+)\}$")
+# `{ref:ADDRESS:PATH}` stands for the value at PATH of the live body of the
+# resource at ADDRESS (e.g. a managed identity's principalId, known only once
+# the identity exists). A placeholder that is the whole string takes the
+# value's own type; one inside a longer string is substituted as text.
 
 
 class Unresolved(Exception):
@@ -36,20 +36,28 @@ def resolve_refs(
     an unknown value raises `Unresolved`; otherwise it becomes
     KNOWN_AFTER_APPLY (for plans)."""
     if isinstance(body, str):
-        m = _REF.match(body)
-        if not m:
+        if "{ref:" not in body:
             return body
-        value = get_path(live.get(m["address"]), m["path"])
-        if value is None:
-            if strict:
-                raise Unresolved(f"{m['path']} of {m['address']} is not known yet")
+        whole = REF_PATTERN.fullmatch(body)
+        if whole:
+            return _lookup(whole[1], whole[2], live, strict)
+        if any(_lookup(m[1], m[2], live, strict) == KNOWN_AFTER_APPLY for m in REF_PATTERN.finditer(body)):
             return KNOWN_AFTER_APPLY
-        return value
+        return REF_PATTERN.sub(lambda m: str(_lookup(m[1], m[2], live, strict)), body)
     if isinstance(body, Mapping):
         return {k: resolve_refs(v, live, strict=strict) for k, v in body.items()}
     if isinstance(body, list):
         return [resolve_refs(v, live, strict=strict) for v in body]
     return body
+
+
+def _lookup(address: str, path: str, live: Mapping[str, Mapping[str, Any] | None], strict: bool) -> Any:
+    value = get_path(live.get(address), path)
+    if value is None:
+        if strict:
+            raise Unresolved(f"{path} of {address} is not known yet")
+        return KNOWN_AFTER_APPLY
+    return value
 
 
 def has_unknown(value: Any) -> bool:
