@@ -78,6 +78,11 @@ def leaves(body: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     elif isinstance(body, list) and any(isinstance(v, Mapping | list) for v in body):
         for i, value in enumerate(body):
             name = value.get("name") if isinstance(value, Mapping) else None
-            yield from leaves(value, f"{prefix}[name={name}]" if name else f"{prefix}[{i}]")
+            if name and isinstance(value, Mapping):
+                # The member's name is in its path already.
+                rest = {k: v for k, v in value.items() if k != "name"}
+                yield from leaves(rest, f"{prefix}[name={name}]")
+            else:
+                yield from leaves(value, f"{prefix}[{i}]")
     else:
         yield prefix, body
