@@ -72,7 +72,7 @@ class Telemetry:
     """Where a controller sends what it observed: Application Insights when configured, else logs.
 
     Build it with the ``APPLICATIONINSIGHTS_CONNECTION_STRING`` value (or None). Call
-    ``report_cycle`` once per cycle, then ``flush``; ``shutdown`` once on exit.
+    ``report_cycle`` once per cycle (it exports and flushes); ``shutdown`` once on exit.
     """
 
     def __init__(
@@ -197,10 +197,13 @@ class Telemetry:
                 raise
 
     def report_cycle(self, report: CycleReport) -> None:
-        """One drift event per drifted resource and the cycle's metrics; always logged, exported when enabled."""
+        """One drift event per drifted resource and the cycle's metrics; always logged, and when
+        enabled exported before returning (a cycle's telemetry leaves together, not on a timer)."""
         self._log_cycle(report)
         if self.enabled:
             self._export_cycle(report)
+            if not self.flush():
+                log.warning("telemetry export did not complete", extra={"environment": report.environment})
 
     def _export_cycle(self, report: CycleReport) -> None:
         from opentelemetry._logs import SeverityNumber

@@ -198,3 +198,16 @@ def test_without_a_connection_string_the_same_information_goes_to_the_logs(
     assert cycle.drifted == 2  # type: ignore[attr-defined]
     assert cycle.arm_requests == {"200": 40, "201": 2, "429": 3}  # type: ignore[attr-defined]
     assert json.dumps(cycle.arm_throttled) == "3"  # type: ignore[attr-defined]
+
+
+def test_a_reported_cycle_has_left_the_process_when_report_cycle_returns(
+    telemetry: Telemetry, ingestion: IngestionServer
+) -> None:
+    telemetry.report_cycle(drifted_cycle())
+
+    assert len(ingestion.of_type("EventData")) == 2
+    assert any(
+        m["name"] == "reconciler_cycles"
+        for e in ingestion.of_type("MetricData")
+        for m in e["data"]["baseData"]["metrics"]
+    )
