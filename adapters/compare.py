@@ -334,10 +334,17 @@ class _Walker:
             return None
 
         live_by_key = {key_of(g): g for g in got if key_of(g) is not None}
+        keyless_live = [g for g in got if key_of(g) is None]
         desired_keys = set()
-        for w in want:
+        for index, w in enumerate(want):
             k = key_of(w)
             if k is None:
+                # A member without the key (a diagnostic log by categoryGroup): match it by content.
+                match = next((i for i, g in enumerate(keyless_live) if self.satisfies(w, g, f"{path}[]")), None)
+                if match is None:
+                    self.differ(f"{path}[{index}]", w, None)
+                else:
+                    del keyless_live[match]
                 continue
             desired_keys.add(k)
             member_path = f"{path}[{rule.key}={w[rule.key]}]"
@@ -352,6 +359,8 @@ class _Walker:
                 k = key_of(g)
                 if k is not None and k not in desired_keys:
                     self.differ(f"{path}[{rule.key}={g[rule.key]}]", None, g)
+            for g in keyless_live:
+                self.differ(f"{path}[]", None, g)
 
     def satisfies(self, want: Any, got: Any, path: str) -> bool:
         """Whether `got` satisfies `want` (used to match set members)."""
