@@ -466,9 +466,8 @@ class Emulator:
         if behaviour.has_etag:
             body = _with_etag(body, etag)
         text = json.dumps(body)
-        if existing is not None and existing.busy_kind == "delete":
-            Store.delete_tree(conn, existing.key)
-            existing = None
+        if existing is None and Store.get(conn, addr.key) is not None:
+            Store.delete_tree(conn, addr.key)  # the leftover of a finished asynchronous delete
         created = existing is None
         busy_kind = ("create" if created else "update") if lro and duration > 0 else ""
         row = Row(
@@ -690,8 +689,8 @@ class Emulator:
             if duration <= 0 and not fails:
                 Store.delete_tree(conn, addr.key)
             else:
-                if addr.type_key == _RG_TYPE and not fails:
-                    _delete_contents(conn, addr.key)
+                if not fails:
+                    _delete_contents(conn, addr.key)  # contents vanish while the container is deleting
                 existing.busy_kind = "delete-fail" if fails else "delete"
                 existing.busy_until = req.now + duration
                 Store.put(conn, existing)

@@ -279,3 +279,33 @@ def test_name_rules_are_400(make_client: Build, rg: str) -> None:
     with pytest.raises(HttpResponseError) as group_name:
         client.resource_groups.create_or_update("x" * 91, {"location": "westus2"})
     assert group_name.value.status_code == 400
+
+
+def test_patch_of_an_async_type_answers_202_with_location(emulator: Emulator, rg: str, make_client: Build) -> None:
+    net = make_client(NetworkManagementClient)
+    vnet = net.virtual_networks.begin_create_or_update(rg, "v1", _vnet(["a"])).result()
+    answer = emulator.handle("PATCH", f"{BASE}{vnet.id}?api-version=2024-07-01", {}, b'{"tags": {"t": "1"}}')
+    assert answer.status == 202 and answer.headers["retry-after-ms"] == "10"
+    done = emulator.handle("GET", answer.headers["Location"], {}, None)
+    assert done.status == 200 and done.json()["tags"] == {"t": "1"}
+    assert [s.name for s in net.subnets.list(rg, "v1")] == ["a"]
+
+
+def test_provider_registration_endpoints(emulator: Emulator) -> None:
+    url = f"{BASE}/subscriptions/{SUB}/providers/Microsoft.Network"
+    assert emulator.handle("POST", f"{url}/register?api-version=2016-02-01", {}, None).json()["registrationState"] == "Registered"
+    assert emulator.handle("GET", f"{url}?api-version=2016-02-01", {}, None).json()["namespace"] == "Microsoft.Network"
+
+
+def test_async_delete_hides_the_resource_and_its_children(state_path: Path, make_client: Build) -> None:
+    emu = Emulator(state_path, faults=FaultConfig(throttle=False, lro_seconds={"Microsoft.Network/virtualNetworks": 0.2}))
+    make_client(ResourceManagementClient, emu).resource_groups.create_or_update("rg1", {"location": "westus2"})
+    net = make_client(NetworkManagementClient, emu)
+    net.virtual_networks.begin_create_or_update("rg1", "v1", _vnet(["a"])).result()
+    net.virtual_networks.begin_delete("rg1", "v1").result()
+    with pytest.raises(ResourceNotFoundError):
+        net.subnets.get("rg1", "v1", "a")
+    with pytest.raises(ResourceNotFoundError):
+        net.virtual_networks.get("rg1", "v1")
+    recreated = net.virtual_networks.begin_create_or_update("rg1", "v1", _vnet()).result()
+    assert recreated.properties.subnets == []

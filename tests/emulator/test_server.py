@@ -35,8 +35,8 @@ def test_sdk_clients_work_over_http_on_loopback(tmp_path: Path) -> None:
             "polling_interval": 0,
         }
         ResourceManagementClient(**kwargs).resource_groups.create_or_update("rg1", {"location": "westus2"})
-        net = NetworkManagementClient(**kwargs)
-        body = {"location": "westus2", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}
+        net: Any = NetworkManagementClient(**kwargs)
+        body: dict[str, Any] = {"location": "westus2", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}
         vnet = net.virtual_networks.begin_create_or_update("rg1", "v1", body).result()
         assert vnet.properties.provisioning_state == "Succeeded"
         polls = [r for r in server.emulator.request_log if "/operationStatuses/" in r.path]
