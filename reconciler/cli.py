@@ -251,34 +251,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report_error(exc: BaseException, err: TextIO) -> int:
     """Known bad input: one clear line, no traceback. Anything else: one line
-    too, plus the traceback only at debug level."""
-    from desired_state.errors import DesiredStateError
+    too, the traceback only at debug level. Registered secrets are masked."""
+    from pydantic import ValidationError
 
-    known: tuple[type[BaseException], ...] = (UsageError, DesiredStateError)
-    try:
-        from reconciler.target import TargetError
+    from emulator.errors import EmulatorStateError
+    from reconciler.logs import redact
 
-        known += (TargetError,)
-        from emulator.store import EmulatorStateError
-
-        known += (EmulatorStateError,)
-    except ImportError:
-        pass
-    try:
-        from pydantic import ValidationError
-
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            loc = ".".join(str(x) for x in first.get("loc", ()))
-            err.write(f"reconcile: error: invalid setting {loc}: {first.get('msg')}\n")
-            return EXIT_ERROR
-    except ImportError:
-        pass
-    if isinstance(exc, known) or isinstance(exc, ValueError | OSError):
-        err.write(f"reconcile: error: {exc}\n")
-        return EXIT_ERROR
-    log.debug("unexpected error", exc_info=exc)
-    err.write(f"reconcile: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first.get("loc", ()))
+        message = f"invalid setting {loc}: {first.get('msg')}"
+    elif isinstance(exc, UsageError | ValueError | OSError | EmulatorStateError):
+        # DesiredStateError, TargetError, EmulatorStateError and the compare
+        # command's input errors are ValueErrors that name the field and fix.
+        message = str(exc)
+    else:
+        log.debug("unexpected error", exc_info=exc)
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        message = f"{type(exc).__name__}: {first_line}"
+    err.write(f"reconcile: error: {redact(message)}\n")
     return EXIT_ERROR
 
 

@@ -17,11 +17,13 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, TextIO
+
+from pydantic import SecretStr
 
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
@@ -92,14 +94,15 @@ class Controller:
         self.stop = threading.Event()
         self._cycle_lock = threading.Lock()
         settings: Any = session.state.settings
-        self.default_policy: str = drift_policy or getattr(settings, "drift_policy", "remediate")
+        self.default_policy: str = drift_policy or str(getattr(settings, "drift_policy", "remediate"))
 
     def _requests(self) -> Counter[int]:
-        stats = getattr(self.session.target.clients, "stats", None)
-        if stats is None:
-            return Counter()
-        by_status = stats().get("by_status", {}) if isinstance(stats(), Mapping) else {}
-        return Counter({int(k): int(v) for k, v in by_status.items()})
+        """ARM responses so far by status (0: no response, e.g. a dropped connection)."""
+        counts: Counter[int] = Counter()
+        for by_status in self.session.target.clients.stats()["requests"].values():
+            for status, count in by_status.items():
+                counts[int(status) if str(status).isdigit() else 0] += int(count)
+        return counts
 
     def policy_of(self, change: Change) -> str:
         resource = self.engine.resources.get(change.address)
@@ -113,6 +116,7 @@ class Controller:
             raise RuntimeError("a cycle is already running")  # APScheduler max_instances=1 prevents this
         started = datetime.now(UTC)
         t0 = time.monotonic()
+        error: str | None
         before = self._requests()
         env = self.session.state.environment
         try:
@@ -134,8 +138,8 @@ class Controller:
                     with self.telemetry.span("reconcile.apply", environment=env):
                         result = self.engine.apply(gated, observation, stop=self.stop)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
-                    for address, error in result.failed.items():
-                        log.error("write failed", extra={"address": address, "phase": "apply", "error": error})
+                    for address, why in result.failed.items():
+                        log.error("write failed", extra={"address": address, "phase": "apply", "error": why})
                 error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
         except Exception as exc:  # a cycle that fails must not kill the controller
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
@@ -230,8 +234,10 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     try:
         if lease is not None:
             log.info("waiting for the lease", extra={"environment": args.env, "holder": lease.holder})
+            health.standby = True
             if not lease.acquire(timeout=None, cancel=controller.stop):
                 return 0
+            health.standby = False
             health.is_leader = True
         if args.once:
             report = controller.cycle()
@@ -276,8 +282,8 @@ def _secret_values(session: Session) -> list[str]:
     for resource in session.state.resources:
         values.extend(s.get_secret_value() for s in resource.secrets.values())
     secrets: Any = session.secrets
-    for name in ("client_secret", "applicationinsights_connection_string", "sql_admin_password"):
+    for name in type(secrets).model_fields:
         value = getattr(secrets, name, None)
-        if value is not None and hasattr(value, "get_secret_value") and value.get_secret_value():
+        if isinstance(value, SecretStr) and value.get_secret_value():
             values.append(value.get_secret_value())
     return values

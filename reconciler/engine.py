@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from adapters.base import Adapter, LroTokenStore
 from adapters.compare import compare
@@ -36,11 +36,10 @@ SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
 Live = dict[str, Any] | None
 
 
-class AdapterSource:
+class AdapterSource(Protocol):
     """Anything that hands out the adapter of an ARM type."""
 
-    def for_type(self, arm_type: str) -> Adapter:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def for_type(self, arm_type: str) -> Adapter: ...
 
 
 @dataclass
@@ -194,26 +193,25 @@ class Engine:
         best: Resource | None = None
         for other in self.resources.values():
             oid = other.id.lower()
-            if oid != rid and rid.startswith(oid + "/") and isinstance(other.body.get("tags"), dict):
-                if best is None or len(oid) > len(best.id):
-                    best = other
+            tagged = isinstance(other.body.get("tags"), dict)
+            if tagged and rid.startswith(oid + "/") and (best is None or len(oid) > len(best.id)):
+                best = other
         return best
 
     def plan_one(self, resource: Resource, live: Mapping[str, Live]) -> Change:
         current = live.get(resource.address)
         desired = self.desired_body(resource, live, strict=False)
         secret_paths = tuple(sorted(resource.secrets))
-        base = {
-            "address": resource.address,
-            "id": resource.id,
-            "type": resource.type,
-            "depends_on": resource.depends_on,
-            "layer": resource.layer,
-        }
+        def change(action: Action, diff: tuple[DiffEntry, ...], **extra: Any) -> Change:
+            return Change(
+                address=resource.address, id=resource.id, type=resource.type, action=action,
+                depends_on=resource.depends_on, layer=resource.layer, diff=diff, **extra,
+            )
+
         if current is None:
-            diff = [DiffEntry(p, None, v) for p, v in leaves(desired)]
-            diff += [DiffEntry(p, None, SENSITIVE) for p in secret_paths]
-            return Change(action="create", diff=tuple(diff), **base)
+            created = [DiffEntry(p, None, v) for p, v in leaves(desired)]
+            created += [DiffEntry(p, None, SENSITIVE) for p in secret_paths]
+            return change("create", tuple(created))
         if has_unknown(desired):
             # A reference is not known although the resource exists: compare
             # the rest; the unknown part is settled once its target exists.
@@ -237,9 +235,7 @@ class Engine:
             if replace:
                 blocked = self.safety.destroy_block(self.environment, resource.type, replace=True)
             blocked = self.owner_state(resource, live) or blocked
-        return Change(
-            action=action, diff=diff, unverifiable=tuple(result.unverifiable), blocked=blocked, **base
-        )
+        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked)
 
     def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
         selected = list(addresses) if addresses is not None else list(self.resources)
