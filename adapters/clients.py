@@ -73,7 +73,7 @@ class FakeCredential:
         return AccessToken("emulator-token", int(time.time()) + 3600)
 
 
-class PlainBearerPolicy(SansIOHTTPPolicy):  # type: ignore[misc]
+class PlainBearerPolicy(SansIOHTTPPolicy[Any, Any]):
     """Sets a constant bearer token; for http loopback endpoints, where
     azure-core's BearerTokenCredentialPolicy refuses to send tokens."""
 

@@ -176,7 +176,7 @@ def compare(
     """Compare the declared fields of `desired` with `live`."""
     explicit = sorted({pattern_of(p) for p in secret_paths})
     walker = _Walker(rules, set(explicit) | set(rules.write_only), tolerate_foreign_tags)
-    walker.dict(desired, live, "")
+    walker.object(desired, live, "")
     for path in explicit:
         if path not in walker.unverifiable:
             walker.unverifiable.append(path)
@@ -204,7 +204,7 @@ class _Walker:
         self.differences.append(Difference(path, desired, live, replace))
 
     # -- objects ---------------------------------------------------------------
-    def dict(self, desired: Mapping[str, Any], live: Any, path: str) -> None:
+    def object(self, desired: Mapping[str, Any], live: Any, path: str) -> None:
         live_map: Mapping[str, Any] = live if isinstance(live, Mapping) else {}
         if live is not None and not isinstance(live, Mapping):
             self.differ(path, desired, live)
@@ -263,9 +263,9 @@ class _Walker:
         if want is None:
             return  # an explicit null declares nothing
         if isinstance(want, Mapping):
-            self.dict(want, got, path)
+            self.object(want, got, path)
         elif isinstance(want, list):
-            self.list(want, got, path)
+            self.sequence(want, got, path)
         elif not self.equal_scalar(want, got, path):
             self.differ(path, want, got)
 
@@ -290,7 +290,7 @@ class _Walker:
         return bool(want == got)
 
     # -- lists -----------------------------------------------------------------
-    def list(self, want: list[Any], got: Any, path: str) -> None:
+    def sequence(self, want: list[Any], got: Any, path: str) -> None:
         if got is None:
             got = []  # ARM often omits empty lists
         if not isinstance(got, list):
@@ -300,7 +300,7 @@ class _Walker:
         if rule.kind == "keyed":
             self.keyed(want, got, path, rule)
         elif rule.kind == "set":
-            self.set(want, got, path, rule)
+            self.unordered(want, got, path, rule)
         else:
             self.ordered(want, got, path)
 
@@ -311,7 +311,7 @@ class _Walker:
         for index, (w, g) in enumerate(zip(want, got, strict=True)):
             self.value(w, g, f"{path}[{index}]")
 
-    def set(self, want: list[Any], got: list[Any], path: str, rule: ListRule) -> None:
+    def unordered(self, want: list[Any], got: list[Any], path: str, rule: ListRule) -> None:
         unmatched = list(got)
         missing = False
         for w in want:

@@ -58,7 +58,7 @@ def call_raw(method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if not captured:
             raise
         return _json_of(captured[-1])
-    return result if isinstance(result, dict) else {}
+    return dict(result) if isinstance(result, dict) else {}
 
 
 class GenericAdapter:
@@ -119,9 +119,9 @@ class GenericAdapter:
             if error.status_code == 412:
                 raise ConcurrentModification(resource.id) from None
             raise
-        if not isinstance(result, dict) or not result:
-            result = self.read(resource.id) or {}
-        return result
+        if isinstance(result, dict) and result:
+            return dict(result)
+        return self.read(resource.id) or {}
 
     def _run_lro(
         self,

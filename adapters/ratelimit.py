@@ -133,7 +133,7 @@ class RateLimiter:
             }
 
 
-class RateLimitPolicy(HTTPPolicy):  # type: ignore[misc]
+class RateLimitPolicy(HTTPPolicy[Any, Any]):
     """Per-try policy: waits for a token before each request leaves."""
 
     def __init__(self, limiter: RateLimiter) -> None:
@@ -147,7 +147,7 @@ class RateLimitPolicy(HTTPPolicy):  # type: ignore[misc]
         return response
 
 
-class RequestCounter(SansIOHTTPPolicy):  # type: ignore[misc]
+class RequestCounter(SansIOHTTPPolicy[Any, Any]):
     """Counts requests sent, by method and status (`error` when none came back)."""
 
     def __init__(self) -> None:

@@ -139,7 +139,7 @@ class RecentPuts:
         return when is not None and now - when < window
 
 
-class ArmRetryPolicy(RetryPolicy):  # type: ignore[misc]
+class ArmRetryPolicy(RetryPolicy[Any, Any]):
     """Retries transient and eventual-consistency failures with jittered backoff.
 
     Subclasses azure-core's RetryPolicy only so the pipeline recognises it as

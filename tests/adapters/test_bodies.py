@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 from azure.core.exceptions import DeserializationError
 
-from adapters.bodies import body_paths, lost_paths, model_kind, request_payload, resolve_model, to_model, to_wire
+from adapters.bodies import (
+    body_paths,
+    lost_paths,
+    model_kind,
+    request_payload,
+    resolve_model,
+    to_model,
+    to_wire,
+)
 from adapters.registry import entry_for
 from tests.adapters.examples import all_examples
 

@@ -49,13 +49,13 @@ def test_drift_in_text(tmp_path: Path) -> None:
 
 def test_unknown_type(tmp_path: Path) -> None:
     path = write(tmp_path, "d.json", {})
-    with pytest.raises(CompareInputError, match="Microsoft.Foo/bars") as caught:
+    with pytest.raises(CompareInputError, match=r"Microsoft\.Foo/bars") as caught:
         run("Microsoft.Foo/bars", path, path, "text", io.StringIO())
     assert "\n" not in str(caught.value)
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(CompareInputError, match="missing.json"):
+    with pytest.raises(CompareInputError, match=r"missing\.json"):
         run(VNET, str(tmp_path / "missing.json"), write(tmp_path, "l.json", {}), "text", io.StringIO())
 
 

@@ -51,7 +51,7 @@ CASES = [
 
 
 def test_every_put_example_has_a_response_body() -> None:
-    covered = {ex.arm_type for ex, *_ in (case.values for case in CASES)}
+    covered = {case.values[0].arm_type for case in CASES}  # type: ignore[union-attr]
     assert covered == {ex.arm_type for ex in examples("PUT")}
 
 

@@ -70,7 +70,7 @@ def test_keyed_list_order_is_not_drift() -> None:
     second["name"] = "subnet2"
     second["properties"]["addressPrefix"] = "10.0.2.0/24"
     body["properties"]["subnets"].append(second)
-    desired = {"properties": {"subnets": [
+    desired: dict[str, Any] = {"properties": {"subnets": [
         {"name": "subnet2", "properties": {"addressPrefix": "10.0.2.0/24"}},
         {"name": "subnet1", "properties": {"addressPrefix": "10.0.1.0/24"}},
     ]}}
@@ -84,7 +84,7 @@ def test_keyed_list_order_is_not_drift() -> None:
 def test_masked_and_missing_secrets_are_unverifiable_not_changed() -> None:
     server = "Microsoft.Sql/servers"
     body = live(server, "PUT")
-    desired = {"location": "japaneast", "properties": {"administratorLogin": "dummylogin"}}
+    desired: dict[str, Any] = {"location": "japaneast", "properties": {"administratorLogin": "dummylogin"}}
     missing = compare(desired, body, rules_for(server), secret_paths=["properties.administratorLoginPassword"])
     assert missing.in_sync
     assert missing.unverifiable == ["properties.administratorLoginPassword"]

@@ -105,7 +105,7 @@ def test_changing_any_declared_scalar_in_live_is_drift(case: tuple[str, dict[str
     path = data.draw(st.sampled_from(candidates))
     mutated = copy.deepcopy(live)
     container, step = locate(desired, mutated, path, rules)
-    container[step] = changed(container[step])  # type: ignore[index]
+    container[step] = changed(container[step])
     assert not compare(desired, mutated, rules).in_sync, dotted(path)
 
 
@@ -144,7 +144,7 @@ def test_a_deleted_keyed_member_is_drift(case: tuple[str, dict[str, Any], dict[s
     rules = rules_for(arm_type)
     mutated = copy.deepcopy(live)
     container, step = locate(desired, mutated, path, rules)
-    members = container[step]  # type: ignore[index]
+    members = container[step]
     wanted = {str(m.get(rule.key)).lower().replace(" ", "") for m in _at(desired, path)}
     removable = [i for i, m in enumerate(members) if str(m.get(rule.key)).lower().replace(" ", "") in wanted]
     del members[data.draw(st.sampled_from(removable))]
@@ -158,7 +158,7 @@ def test_an_extra_member_of_a_wholly_owned_list_is_drift(case: tuple[str, dict[s
     rules = rules_for(arm_type)
     mutated = copy.deepcopy(live)
     container, step = locate(desired, mutated, path, rules)
-    members = container[step]  # type: ignore[index]
+    members = container[step]
     existing = {str(m.get(rule.key)).lower() for m in members}
     extra = copy.deepcopy(members[0])
     extra[rule.key] = "extra-" + name if ("extra-" + name).lower() not in existing else "extra-" + name + "-2"
@@ -173,9 +173,9 @@ def test_an_extra_member_of_a_partly_owned_list_is_kept_not_drift() -> None:
         rules = rules_for(arm_type)
         mutated = copy.deepcopy(live)
         container, step = locate(desired, mutated, path, rules)
-        extra = copy.deepcopy(container[step][0])  # type: ignore[index]
+        extra = copy.deepcopy(container[step][0])
         extra[rule.key] = "someone-elses"
-        container[step].append(extra)  # type: ignore[index]
+        container[step].append(extra)
         assert compare(desired, mutated, rules).in_sync
 
 

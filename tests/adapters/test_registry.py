@@ -12,27 +12,7 @@ from adapters.registry import AdapterRegistry, UnknownResourceType, all_types, e
 from tests.adapters.arm_double import factory
 from tests.adapters.examples import all_examples
 
-REQUIRED = """
-Microsoft.Resources/resourceGroups Microsoft.Network/virtualNetworks Microsoft.Network/virtualNetworks/subnets
-Microsoft.Network/networkSecurityGroups Microsoft.Network/networkSecurityGroups/securityRules
-Microsoft.Network/natGateways Microsoft.Network/publicIPAddresses Microsoft.Network/privateEndpoints
-Microsoft.Network/ddosProtectionPlans Microsoft.Network/azureFirewalls Microsoft.Network/dnsZones
-Microsoft.Network/dnsZones/CNAME Microsoft.Network/privateDnsZones Microsoft.Network/privateDnsZones/virtualNetworkLinks
-Microsoft.KeyVault/vaults Microsoft.ManagedIdentity/userAssignedIdentities Microsoft.Authorization/roleAssignments
-Microsoft.OperationalInsights/workspaces Microsoft.Insights/components Microsoft.Insights/actionGroups
-Microsoft.Insights/metricAlerts Microsoft.Insights/scheduledQueryRules Microsoft.Insights/diagnosticSettings
-Microsoft.Sql/servers Microsoft.Sql/servers/databases Microsoft.Sql/servers/firewallRules
-Microsoft.ServiceBus/namespaces Microsoft.ServiceBus/namespaces/queues Microsoft.ServiceBus/namespaces/topics
-Microsoft.ServiceBus/namespaces/topics/subscriptions Microsoft.Storage/storageAccounts
-Microsoft.Storage/storageAccounts/blobServices/containers Microsoft.Web/serverfarms Microsoft.Web/sites
-Microsoft.Web/staticSites Microsoft.App/managedEnvironments Microsoft.App/containerApps
-Microsoft.ApiManagement/service Microsoft.ApiManagement/service/apis Microsoft.ApiManagement/service/apis/policies
-Microsoft.ApiManagement/service/namedValues Microsoft.ApiManagement/service/policies
-Microsoft.ApiManagement/service/products Microsoft.ApiManagement/service/subscriptions Microsoft.Cdn/profiles
-Microsoft.Cdn/profiles/afdEndpoints Microsoft.Cdn/profiles/afdEndpoints/routes Microsoft.Cdn/profiles/originGroups
-Microsoft.Cdn/profiles/originGroups/origins Microsoft.DataFactory/factories Microsoft.Cache/redis
-Microsoft.DocumentDB/databaseAccounts
-""".split()
+REQUIRED = ["Microsoft.Resources/resourceGroups", "Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/networkSecurityGroups", "Microsoft.Network/networkSecurityGroups/securityRules", "Microsoft.Network/natGateways", "Microsoft.Network/publicIPAddresses", "Microsoft.Network/privateEndpoints", "Microsoft.Network/ddosProtectionPlans", "Microsoft.Network/azureFirewalls", "Microsoft.Network/dnsZones", "Microsoft.Network/dnsZones/CNAME", "Microsoft.Network/privateDnsZones", "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "Microsoft.KeyVault/vaults", "Microsoft.ManagedIdentity/userAssignedIdentities", "Microsoft.Authorization/roleAssignments", "Microsoft.OperationalInsights/workspaces", "Microsoft.Insights/components", "Microsoft.Insights/actionGroups", "Microsoft.Insights/metricAlerts", "Microsoft.Insights/scheduledQueryRules", "Microsoft.Insights/diagnosticSettings", "Microsoft.Sql/servers", "Microsoft.Sql/servers/databases", "Microsoft.Sql/servers/firewallRules", "Microsoft.ServiceBus/namespaces", "Microsoft.ServiceBus/namespaces/queues", "Microsoft.ServiceBus/namespaces/topics", "Microsoft.ServiceBus/namespaces/topics/subscriptions", "Microsoft.Storage/storageAccounts", "Microsoft.Storage/storageAccounts/blobServices/containers", "Microsoft.Web/serverfarms", "Microsoft.Web/sites", "Microsoft.Web/staticSites", "Microsoft.App/managedEnvironments", "Microsoft.App/containerApps", "Microsoft.ApiManagement/service", "Microsoft.ApiManagement/service/apis", "Microsoft.ApiManagement/service/apis/policies", "Microsoft.ApiManagement/service/namedValues", "Microsoft.ApiManagement/service/policies", "Microsoft.ApiManagement/service/products", "Microsoft.ApiManagement/service/subscriptions", "Microsoft.Cdn/profiles", "Microsoft.Cdn/profiles/afdEndpoints", "Microsoft.Cdn/profiles/afdEndpoints/routes", "Microsoft.Cdn/profiles/originGroups", "Microsoft.Cdn/profiles/originGroups/origins", "Microsoft.DataFactory/factories", "Microsoft.Cache/redis", "Microsoft.DocumentDB/databaseAccounts"]
 
 
 def test_registry_covers_exactly_the_required_types() -> None:
