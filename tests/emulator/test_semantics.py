@@ -309,3 +309,50 @@ def test_async_delete_hides_the_resource_and_its_children(state_path: Path, make
         net.virtual_networks.get("rg1", "v1")
     recreated = net.virtual_networks.begin_create_or_update("rg1", "v1", _vnet()).result()
     assert recreated.properties.subnets == []
+
+
+def test_extension_and_nested_types_through_their_sdks(make_client: Build, rg: str) -> None:
+    from azure.mgmt.authorization import AuthorizationManagementClient
+    from azure.mgmt.dns import DnsManagementClient
+
+    identity = make_client(ManagedServiceIdentityClient).user_assigned_identities.create_or_update(
+        rg, "id1", {"location": "westus2"}
+    )
+    auth = make_client(AuthorizationManagementClient)
+    role = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    params = {"properties": {"roleDefinitionId": role, "principalId": identity.principal_id, "principalType": "ServicePrincipal"}}
+    assignment = auth.role_assignments.create(identity.id, "33333333-3333-3333-3333-333333333333", params)
+    assert assignment.scope == identity.id
+    assert auth.role_assignments.get_by_id(assignment.id).principal_id == identity.principal_id
+    assert [a.name for a in auth.role_assignments.list_for_scope(identity.id)] == [assignment.name]
+    assert [a.name for a in auth.role_assignments.list_for_subscription()] == [assignment.name]
+
+    # azure-mgmt-monitor 7 has no diagnostic settings operations: write them through the generic client by id.
+    resources = make_client(ResourceManagementClient)
+    workspace = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/w1"
+    diag_id = f"{identity.id}/providers/Microsoft.Insights/diagnosticSettings/diag1"
+    body = {"properties": {"workspaceId": workspace, "logs": [], "metrics": []}}
+    resources.resources.begin_create_or_update_by_id(diag_id, body, api_version="2021-05-01-preview").result()
+    got = resources.resources.get_by_id(diag_id, api_version="2021-05-01-preview")
+    assert got.properties["workspaceId"] == workspace and got.type == "Microsoft.Insights/diagnosticSettings"
+    with pytest.raises(ResourceNotFoundError):
+        resources.resources.begin_create_or_update_by_id(
+            f"{identity.id}-gone/providers/Microsoft.Insights/diagnosticSettings/diag1", body, api_version="2021-05-01-preview"
+        ).result()
+
+    dns = make_client(DnsManagementClient)
+    dns.zones.create_or_update(rg, "example.com", {"location": "global"})
+    record = dns.record_sets.create_or_update(
+        rg, "example.com", "www", "CNAME", {"properties": {"TTL": 300, "CNAMERecord": {"cname": "x.example.net"}}}
+    )
+    assert record.cname_record.cname == "x.example.net" and record.etag
+
+    storage = make_client(StorageManagementClient)
+    storage.storage_accounts.begin_create(
+        rg, "emustore2", {"location": "westus2", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    ).result()
+    container = storage.blob_containers.create(rg, "emustore2", "data", {})
+    assert container.name == "data"
+    with pytest.raises(ResourceNotFoundError) as no_account:
+        storage.blob_containers.get(rg, "nosuchacct", "data")
+    assert no_account.value.error is not None and no_account.value.error.code == "ParentResourceNotFound"
