@@ -7,7 +7,7 @@ readers, and :func:`default_state_path`. Imports nothing of the project.
 """
 
 from emulator.core import Emulator, EmulatorResponse
-from emulator.errors import ArmError, ConnectionDropped, EmulatorStateError
+from emulator.errors import ArmError, ConnectionDropped, EmulatorStateError, RequestTimedOut
 from emulator.faults import FaultConfig
 from emulator.request_log import RequestRecord, clear_request_log, read_request_log
 from emulator.store import default_state_path
@@ -20,6 +20,7 @@ __all__ = [
     "EmulatorStateError",
     "FaultConfig",
     "RequestRecord",
+    "RequestTimedOut",
     "clear_request_log",
     "default_state_path",
     "read_request_log",

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from emulator import bodies
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
-from emulator.errors import ArmError, ConnectionDropped
+from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.faults import BucketKind, FaultConfig, FaultInjector
 from emulator.request_log import RequestRecord
 from emulator.store import Operation, Row, Store
@@ -66,6 +66,7 @@ class _Request:
     body: bytes | None
     api_version: str
     now: float
+    timeout: float | None
 
 
 def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> EmulatorResponse:
@@ -137,9 +138,19 @@ class Emulator:
         self._store.close()
 
     def handle(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        timeout: float | None = None,
     ) -> EmulatorResponse:
-        """Answer one ARM request as Azure Resource Manager would."""
+        """Answer one ARM request as Azure Resource Manager would.
+
+        ``timeout`` is the caller's read timeout: an injected hang longer than it
+        raises :class:`RequestTimedOut` after ``timeout`` seconds.
+        """
         started = time.perf_counter()
         parts = urlsplit(url)
         query = {k.lower() if k.lower() == "api-version" else k: v for k, v in parse_qsl(parts.query)}
@@ -152,10 +163,11 @@ class Emulator:
             body=body,
             api_version=query.get("api-version", ""),
             now=time.time(),
+            timeout=timeout,
         )
         try:
             response = self._handle_with_faults(req)
-        except ConnectionDropped:
+        except (ConnectionDropped, RequestTimedOut):
             self._log(req, 0, started)
             raise
         except ArmError as err:
@@ -173,6 +185,9 @@ class Emulator:
         if self._injector.draw("drop", cfg.drop_rate):
             raise ConnectionDropped("connection dropped by injected fault")
         if self._injector.draw("hang", cfg.hang_rate):
+            if req.timeout is not None and req.timeout < cfg.hang_seconds:
+                time.sleep(req.timeout)
+                raise RequestTimedOut(f"no answer within the caller's {req.timeout} s (injected hang)")
             time.sleep(cfg.hang_seconds)
         sub = _subscription_of(req.path)
         bucket: BucketKind = (
@@ -193,7 +208,11 @@ class Emulator:
             status = self._injector.error_status()
             code = "InternalServerError" if status == 500 else "ServiceUnavailable"
             raise ArmError(status, code, "Injected transient server error.", headers=limit_headers)
-        response = self._route(req)
+        try:
+            response = self._route(req)
+        except ArmError as err:
+            err.headers.update(limit_headers)
+            raise
         response.headers.update(limit_headers)
         return response
 

@@ -38,3 +38,7 @@ class EmulatorStateError(Exception):
 
 class ConnectionDropped(ConnectionError):
     """Injected fault: the connection is dropped before any response."""
+
+
+class RequestTimedOut(TimeoutError):
+    """Injected fault: the request hung longer than the caller's timeout."""

@@ -18,14 +18,14 @@ import time
 from typing import Any
 
 import requests
-from azure.core.exceptions import ServiceResponseError
+from azure.core.exceptions import ServiceResponseError, ServiceResponseTimeoutError
 from azure.core.pipeline._tools import handle_non_stream_rest_response, is_rest
 from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
 from azure.core.rest._requests_basic import RestRequestsTransportResponse
 from requests.structures import CaseInsensitiveDict
 
 from emulator.core import Emulator
-from emulator.errors import ConnectionDropped
+from emulator.errors import ConnectionDropped, RequestTimedOut
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
             409: "Conflict", 412: "Precondition Failed", 429: "Too Many Requests", 500: "Internal Server Error",
@@ -73,10 +73,19 @@ class EmulatorTransport(HttpTransport[Any, Any]):
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         """Answer the request from the emulator, shaped like azure-core's requests transport."""
+        timeout = kwargs.get("read_timeout", kwargs.get("connection_timeout"))
         try:
-            answer = self.emulator.handle(request.method, request.url, dict(request.headers), _request_body(request))
+            answer = self.emulator.handle(
+                request.method,
+                request.url,
+                dict(request.headers),
+                _request_body(request),
+                timeout=float(timeout) if timeout is not None else None,
+            )
         except ConnectionDropped as err:
             raise ServiceResponseError("Connection aborted by the emulator (injected fault)", error=err) from err
+        except RequestTimedOut as err:
+            raise ServiceResponseTimeoutError(str(err), error=err) from err
         response = requests.Response()
         response.status_code = answer.status
         response.reason = _REASONS.get(answer.status, "")

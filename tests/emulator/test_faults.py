@@ -119,3 +119,18 @@ def test_fault_config_from_environment() -> None:
     assert (config.seed, config.latency_ms, config.throttle) == (3, 5.0, False)
     assert config.lro_duration("microsoft.sql/servers") == 2.5 and config.lro_duration("x/y") == 0.0
     assert config.lro_fail_names == ("a*", "b*")
+
+
+def test_a_hang_longer_than_the_read_timeout_times_out(tmp_path: Path, make_client: Build) -> None:
+    from azure.core.exceptions import ServiceResponseTimeoutError
+
+    emu = Emulator(tmp_path / "s.db", faults=FaultConfig(throttle=False, hang_rate=1.0, hang_seconds=3600))
+    resources = make_client(ResourceManagementClient, emu, retry_total=0)
+    with pytest.raises(ServiceResponseTimeoutError):
+        resources.resource_groups.get("rg1", read_timeout=0.01)
+
+
+def test_error_answers_carry_the_remaining_budget(tmp_path: Path) -> None:
+    emu = Emulator(tmp_path / "s.db")
+    answer = emu.handle("GET", RG_URL, {}, None)
+    assert answer.status == 404 and answer.headers["x-ms-ratelimit-remaining-subscription-reads"] == "249"
