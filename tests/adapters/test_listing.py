@@ -36,7 +36,7 @@ def test_lists_every_page_filtered_by_all_tags() -> None:
                      {"$filter": "tagName eq 'managed-by' and tagValue eq 'reconciler'"}, strict_match=False)])
         mock.add(responses.GET, url, json={"value": second})
         listed = AdapterRegistry(factory()).list_resources("rg1", owned)
-        first_query = parse_qs(urlsplit(mock.calls[0].request.url).query)
+        first_query = parse_qs(urlsplit(str(mock.calls[0].request.url)).query)
     assert first_query["$filter"] == ["tagName eq 'managed-by' and tagValue eq 'reconciler'"]
     assert [(r.type, r.id.rsplit("/", 1)[-1]) for r in listed] == [
         ("Microsoft.Network/virtualNetworks", "v1"), ("Microsoft.Storage/storageAccounts", "st")]
@@ -47,5 +47,5 @@ def test_quotes_in_tag_values_are_escaped() -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, listing_url(), json={"value": []})
         assert AdapterRegistry(factory()).list_resources("rg1", {"owner": "o'brien"}) == []
-        query = parse_qs(urlsplit(mock.calls[0].request.url).query)
+        query = parse_qs(urlsplit(str(mock.calls[0].request.url)).query)
     assert query["$filter"] == ["tagName eq 'owner' and tagValue eq 'o''brien'"]
