@@ -236,12 +236,6 @@ class Store:
         )
 
     @staticmethod
-    def next_seq(conn: sqlite3.Connection) -> int:
-        """A creation order number."""
-        found = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM resources").fetchone()
-        return int(found[0])
-
-    @staticmethod
     def delete_tree(conn: sqlite3.Connection, key: str) -> None:
         """Delete a row and everything under it (children and extension resources)."""
         # '/' + 1 == '0': a range scan on the primary key covers every descendant id.
