@@ -209,6 +209,9 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
 
     # -- the policy ----------------------------------------------------------------
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        # Take the per-call retry options (retry_total, timeout, ...) out of the
+        # request as the base class would, so none reaches the transport.
+        self.configure_retries(request.context.options)
         tries = 0
         while True:
             tries += 1
