@@ -513,7 +513,7 @@ class Emulator:
             self._replace_children(conn, req, row, child_type, items or [])
         if addr.type_key in EMBEDDED_IN:
             _bump_etag(conn, addr.parent_id.lower())
-        status = 201 if created else 200
+        status = behaviour.create_status if created else 200
         if not lro:
             return self._row_response(conn, row, now, status)
         op = self._start_operation(conn, addr, "patch" if patch else "put", now, duration, fails)

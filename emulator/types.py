@@ -61,6 +61,9 @@ class TypeBehaviour:
     name_rule: NameRule | None = None
     # an implicit singleton level (blobServices/default) that exists with its parent
     implicit: bool = False
+    # status of a PUT that creates: 201 for most types, 200 where the real
+    # service (and so its SDK) answers 200 on create too
+    create_status: int = 201
 
     @property
     def key(self) -> str:
@@ -84,8 +87,31 @@ _VAULT_NAME = NameRule(
 )
 
 
+# Types whose create answers 200, not 201: their arm-examples PUT responses
+# hold no 201 (Service Bus entities, Insights, Data Factory, Cosmos DB, Web),
+# and their SDK operations reject a 201 as an invalid status.
+_CREATED_WITH_200 = frozenset(
+    t.lower()
+    for t in (
+        "Microsoft.DataFactory/factories",
+        "Microsoft.DocumentDB/databaseAccounts",
+        "Microsoft.Insights/components",
+        "Microsoft.Insights/diagnosticSettings",
+        "Microsoft.Insights/metricAlerts",
+        "Microsoft.ServiceBus/namespaces/queues",
+        "Microsoft.ServiceBus/namespaces/topics",
+        "Microsoft.ServiceBus/namespaces/topics/subscriptions",
+        "Microsoft.Web/serverfarms",
+        "Microsoft.Web/sites",
+        "Microsoft.Web/staticSites",
+    )
+)
+
+
 def _row(arm_type: str, **kwargs: Any) -> TypeBehaviour:
     key = arm_type.lower()
+    if key in _CREATED_WITH_200:
+        kwargs.setdefault("create_status", 200)
     has_type, has_etag, has_ps = BODY_SHAPE.get(key, (True, False, True))
     kwargs.setdefault("has_type", has_type)
     kwargs.setdefault("has_etag", has_etag)
