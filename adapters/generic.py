@@ -8,7 +8,9 @@ both SDK generations), so live bodies are never reshaped by the SDK.
 from __future__ import annotations
 
 import json
+import logging
 import pickle
+from collections.abc import Mapping
 from typing import Any
 
 from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError
@@ -21,6 +23,11 @@ from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
 from adapters.merge import overlay, with_secrets
 from desired_state.resource import Resource
+
+log = logging.getLogger("adapters")
+
+#: Marks a call without a request body (deletes) in `_resume`.
+_NO_BODY = object()
 
 
 class ConcurrentModification(Exception):
@@ -132,17 +139,46 @@ class GenericAdapter:
         resource_id: str,
         lro_tokens: LroTokenStore | None,
     ) -> Any:
-        token = lro_tokens.get(resource_id) if lro_tokens else None
-        if token:
-            poller = begin(*args, parameters, continuation_token=token, cls=raw_json, **kwargs)
-        else:
+        poller = self._resume(begin, args, parameters, kwargs, resource_id, lro_tokens)
+        if poller is None:
             poller = begin(*args, parameters, cls=raw_json, **kwargs)
             if lro_tokens is not None:
                 _keep_token(lro_tokens, resource_id, poller)
+        return self._finish(poller, f"{self.arm_type} {resource_id}", resource_id, lro_tokens)
+
+    def _resume(
+        self,
+        begin: Any,
+        args: list[Any],
+        parameters: Any,
+        kwargs: Mapping[str, Any],
+        resource_id: str,
+        lro_tokens: LroTokenStore | None,
+    ) -> Any:
+        """A poller resumed from a stored token, or None (no token, or one that no longer resolves)."""
+        token = lro_tokens.get(resource_id) if lro_tokens else None
+        if not token or lro_tokens is None:
+            return None
         try:
-            result = self.clients.wait(poller, f"{self.arm_type} {resource_id}")
+            if parameters is _NO_BODY:
+                return begin(*args, continuation_token=token, **kwargs)
+            return begin(*args, parameters, continuation_token=token, cls=raw_json, **kwargs)
+        except (ValueError, TypeError, pickle.UnpicklingError, HttpResponseError) as error:
+            log.warning("discarding the stored LRO token of %s (%s); starting over", resource_id, type(error).__name__)
+            lro_tokens.clear(resource_id)
+            return None
+
+    def _finish(self, poller: Any, what: str, resource_id: str, lro_tokens: LroTokenStore | None) -> Any:
+        """Wait for the operation; its token goes once it is over (success or failure),
+        and stays only on `LroTimeout`, so the next cycle resumes it."""
+        try:
+            result = self.clients.wait(poller, what)
         except DeserializationError:
             result = {}  # finished, but an msrest model cannot read the final body: the caller reads it raw
+        except HttpResponseError:
+            if lro_tokens is not None:
+                lro_tokens.clear(resource_id)
+            raise
         if lro_tokens is not None:
             lro_tokens.clear(resource_id)
         return result
@@ -152,17 +188,15 @@ class GenericAdapter:
         delete = self._method(self.entry.delete)
         args = arguments(resource_id, self.entry.args)
         try:
-            if self.entry.delete_is_lro:
-                token = lro_tokens.get(resource_id) if lro_tokens else None
-                extra = {"continuation_token": token} if token else {}
-                poller = delete(*args, **self.entry.delete_kwargs, **extra)
-                if lro_tokens is not None and not token:
-                    _keep_token(lro_tokens, resource_id, poller)
-                self.clients.wait(poller, f"delete {self.arm_type} {resource_id}")
-                if lro_tokens is not None:
-                    lro_tokens.clear(resource_id)
-            else:
+            if not self.entry.delete_is_lro:
                 delete(*args, **self.entry.delete_kwargs)
+                return
+            poller = self._resume(delete, [*args], _NO_BODY, self.entry.delete_kwargs, resource_id, lro_tokens)
+            if poller is None:
+                poller = delete(*args, **self.entry.delete_kwargs)
+                if lro_tokens is not None:
+                    _keep_token(lro_tokens, resource_id, poller)
+            self._finish(poller, f"delete {self.arm_type} {resource_id}", resource_id, lro_tokens)
         except ResourceNotFoundError:
             if lro_tokens is not None:
                 lro_tokens.clear(resource_id)
@@ -170,8 +204,6 @@ class GenericAdapter:
             # 204 means "did not exist" (ARM RPC), though some SDK operations only list 200/202.
             if error.status_code != 204:
                 raise
-            if lro_tokens is not None:
-                lro_tokens.clear(resource_id)
 
 
 def _keep_token(store: LroTokenStore, resource_id: str, poller: Any) -> None:

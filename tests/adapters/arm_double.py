@@ -50,6 +50,8 @@ class ArmDouble:
     lro: bool = True
     #: The PUT status for an LRO create, as the type's PUT example answers (201, 202 or 200).
     lro_status: int = 201
+    #: What the PUT's operation-status resource reports.
+    operation_status: str = "Succeeded"
     requests: list[Any] = field(default_factory=list)
 
     def install(self) -> None:
@@ -96,7 +98,10 @@ class ArmDouble:
         self._record(request)
         if "delete1" in request.url:
             return 204, {}, ""
-        return 200, {}, json.dumps({"id": "put1", "name": "put1", "status": "Succeeded"})
+        status: dict[str, Any] = {"id": "put1", "name": "put1", "status": self.operation_status}
+        if self.operation_status != "Succeeded":
+            status["error"] = {"code": "InternalServerError", "message": "the operation failed"}
+        return 200, {}, json.dumps(status)
 
     def sent(self, method: str) -> list[Any]:
         return [r for r in self.requests if r.method == method]

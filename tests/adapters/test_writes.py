@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 import responses
+from azure.core.exceptions import HttpResponseError
 from pydantic import SecretStr
 
+from adapters.clients import LroTimeout
 from adapters.generic import ConcurrentModification
 from adapters.registry import AdapterRegistry
 from desired_state.resource import Resource
@@ -113,4 +115,54 @@ def test_a_write_resumes_from_a_stored_continuation_token(mock: Any) -> None:
 
     assert len(double.sent("PUT")) == puts_before
     assert result == live
+    assert tokens.tokens == {}
+
+
+def vnet_resource() -> Resource:
+    return Resource(address="net.vnet", type=VNET, id=make_id(VNET), layer="networking",
+                    body=example(VNET, "PUT").request_body())
+
+
+def test_a_token_that_no_longer_resolves_is_discarded_and_the_write_starts_over(mock: Any) -> None:
+    final = example(VNET, "PUT").live_body()
+    double = ArmDouble(mock, make_id(VNET), None, after_put=final)
+    double.install()
+    tokens = RecordingTokens({make_id(VNET): "not-a-continuation-token"})
+    result = AdapterRegistry(factory()).for_type(VNET).write(vnet_resource(), None, lro_tokens=tokens)
+    assert result == final
+    assert len(double.sent("PUT")) == 1
+    assert tokens.tokens == {}
+
+
+def test_a_failed_operation_clears_its_token_and_raises(mock: Any) -> None:
+    ArmDouble(mock, make_id(VNET), None, after_put=example(VNET, "PUT").live_body(), operation_status="Failed").install()
+    tokens = RecordingTokens()
+    with pytest.raises(HttpResponseError):
+        AdapterRegistry(factory()).for_type(VNET).write(vnet_resource(), None, lro_tokens=tokens)
+    assert [op for op, _ in tokens.calls] == ["get", "put", "clear"]
+
+
+def test_an_operation_that_times_out_keeps_its_token_for_the_next_cycle(mock: Any) -> None:
+    ArmDouble(mock, make_id(VNET), None, after_put=example(VNET, "PUT").live_body()).install()
+    clients = factory()
+
+    def too_slow(poller: Any, what: str) -> Any:
+        raise LroTimeout(f"{what}: long-running operation not finished after 1 s")
+
+    clients.wait = too_slow  # type: ignore[method-assign]
+    tokens = RecordingTokens()
+    with pytest.raises(LroTimeout):
+        AdapterRegistry(clients).for_type(VNET).write(vnet_resource(), None, lro_tokens=tokens)
+    assert list(tokens.tokens) == [make_id(VNET)]
+
+
+def test_a_delete_resumes_from_its_token(mock: Any) -> None:
+    double = ArmDouble(mock, make_id(VNET), example(VNET, "GET").live_body())
+    double.install()
+    clients = factory()
+    poller = clients.client("network").virtual_networks.begin_delete("rg1", "virtualnetworks1")
+    tokens = RecordingTokens({make_id(VNET): poller.continuation_token()})
+    poller.result()
+    AdapterRegistry(clients).for_type(VNET).delete(make_id(VNET), lro_tokens=tokens)
+    assert len(double.sent("DELETE")) == 1
     assert tokens.tokens == {}
