@@ -115,14 +115,20 @@ class RateLimiter:
         return wait
 
     def observe(self, headers: Any) -> None:
+        """Lower the buckets to the remaining budget ARM reports. The token-bucket
+        algorithm (2024) reports `...-global-reads` / `-global-writes`; the older
+        one `...-reads` / `-writes` / `-deletes` (Microsoft Learn, "Understand how
+        Azure Resource Manager throttles requests")."""
         for name, bucket in self.buckets.items():
-            value = headers.get(f"x-ms-ratelimit-remaining-subscription-{name}")
-            if value is None:
-                continue
-            try:
-                bucket.observe_remaining(float(value))
-            except ValueError:
-                continue
+            for header in (f"x-ms-ratelimit-remaining-subscription-{name}",
+                           f"x-ms-ratelimit-remaining-subscription-global-{name}"):
+                value = headers.get(header)
+                if value is None:
+                    continue
+                try:
+                    bucket.observe_remaining(float(value))
+                except ValueError:
+                    continue
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -55,6 +55,8 @@ def test_limiter_adapts_to_the_budget_arm_reports() -> None:
     assert waited == pytest.approx(1 / 25)
     limiter.observe({"x-ms-ratelimit-remaining-subscription-reads": "10000"})  # never raised above capacity
     assert limiter.buckets["reads"].available() <= 250
+    limiter.observe({"x-ms-ratelimit-remaining-subscription-global-writes": "3"})
+    assert limiter.buckets["writes"].available() == 3
 
 
 def test_the_pipeline_waits_when_arm_says_the_budget_is_spent() -> None:
