@@ -22,5 +22,6 @@ echo "== ruff"
 "$VENV/bin/ruff" check desired_state adapters reconciler emulator tests bench
 echo "== mypy"
 "$VENV/bin/mypy"
+bash scripts/check-dockerfile.sh
 echo "== pytest"
 "$VENV/bin/python" -m pytest "$@"
