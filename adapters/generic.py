@@ -201,8 +201,9 @@ class GenericAdapter:
             if lro_tokens is not None:
                 lro_tokens.clear(resource_id)
         except HttpResponseError as error:
-            # 204 means "did not exist" (ARM RPC), though some SDK operations only list 200/202.
-            if error.status_code != 204:
+            # 200 (deleted) and 204 (did not exist) are ARM's synchronous delete
+            # answers (ARM RPC), though some SDK operations list only 202/204 or 200/202.
+            if error.status_code not in (200, 204):
                 raise
 
 

@@ -63,8 +63,9 @@ TYPES = (
         args=("resource_group", "name"), model=_M + "NetworkSecurityGroup",
         rules=CompareRules(
             case_insensitive=_under("properties.securityRules[].", _RULE_CI),
-            # Rules are also managed as their own resources: owned partly.
-            lists={"properties.securityRules": ListRule("keyed", "name", "partly")},
+            # The desired NSG declares its rules inline and owns the list wholly:
+            # a rule added in the portal is a security hole, so it is drift.
+            lists={"properties.securityRules": ListRule("keyed", "name", "wholly")},
         ),
     ),
     ArmType(
