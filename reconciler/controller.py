@@ -94,6 +94,8 @@ class Controller:
         self.stop = threading.Event()
         self._cycle_lock = threading.Lock()
         settings: Any = session.state.settings
+        #: ``--drift-policy``: the operator's word wins over every resource's own policy.
+        self.policy_override: str | None = drift_policy
         self.default_policy: str = drift_policy or str(getattr(settings, "drift_policy", "remediate"))
 
     def _requests(self) -> Counter[int]:
@@ -105,6 +107,9 @@ class Controller:
         return counts
 
     def policy_of(self, change: Change) -> str:
+        """``remediate`` or ``report`` for this change: the override, else the resource's, else the environment's."""
+        if self.policy_override is not None:
+            return self.policy_override
         resource = self.engine.resources.get(change.address)
         if resource is not None and resource.drift_policy:
             return resource.drift_policy

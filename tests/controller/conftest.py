@@ -113,3 +113,12 @@ def azurite(azurite_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             process.kill()
             process.wait()
         shutil.rmtree(workspace, ignore_errors=True)
+
+
+# The `reconcile run` process fixtures, shared by the tests/controller/test_run_*.py modules.
+from tests.controller.controller_process import (  # noqa: E402,F401
+    controllers,
+    converged_dev,
+    dev_state,
+    portal,
+)
