@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from adapters.compare import CompareRules, ListRule
 from adapters.merge import overlay, with_secrets
 from adapters.registry import rules_for
 from tests.adapters.examples import example
 
 ALERT = "Microsoft.Insights/metricAlerts"
 NSG = "Microsoft.Network/networkSecurityGroups"
+VNET = "Microsoft.Network/virtualNetworks"
 
 
 def test_tags_are_replaced_but_system_tags_survive() -> None:
@@ -28,19 +30,30 @@ def test_foreign_tags_survive_when_tolerated() -> None:
     assert merged["tags"]["costCenter"] == "42" and merged["tags"]["env"] == "dev"
 
 
+PARTLY_OWNED_RULES = CompareRules(lists={"properties.securityRules": ListRule("keyed", "name", "partly")})
+
+
 def test_partly_owned_keyed_members_merge_into_their_live_counterparts() -> None:
-    live = example(NSG, "GET").live_body()
-    desired = {"properties": {"securityRules": [
-        {"name": "RULE1", "properties": {"priority": 200}},
-        {"name": "rule2", "properties": {"priority": 300, "access": "Deny"}},
+    live = example(VNET, "GET").live_body()
+    desired = {"properties": {"subnets": [
+        {"name": "SUBNET1", "properties": {"addressPrefix": "10.0.7.0/24"}},
+        {"name": "app", "properties": {"addressPrefix": "10.0.8.0/24"}},
     ]}}
-    merged = overlay(live, desired, rules_for(NSG))
-    rules = {r["name"]: r["properties"] for r in merged["properties"]["securityRules"]}
-    assert rules["RULE1"]["priority"] == 200
-    assert rules["RULE1"]["destinationPortRange"] == "80"  # kept from live
-    assert rules["rule2"] == {"priority": 300, "access": "Deny"}
-    assert merged["properties"]["defaultSecurityRules"] == live["properties"]["defaultSecurityRules"]
+    merged = overlay(live, desired, rules_for(VNET))
+    subnets = {s["name"]: s["properties"] for s in merged["properties"]["subnets"]}
+    assert subnets["SUBNET1"]["addressPrefix"] == "10.0.7.0/24"
+    assert subnets["SUBNET1"]["delegations"] == live["properties"]["subnets"][0]["properties"]["delegations"]
+    assert subnets["app"] == {"addressPrefix": "10.0.8.0/24"}
+    assert merged["properties"]["virtualNetworkPeerings"] == []  # undeclared: kept from live
     assert "etag" not in merged and "id" not in merged
+
+
+def test_wholly_owned_keyed_lists_are_replaced() -> None:
+    live = example(NSG, "GET").live_body()
+    desired = {"properties": {"securityRules": [{"name": "rule2", "properties": {"priority": 300}}]}}
+    merged = overlay(live, desired, rules_for(NSG))
+    assert merged["properties"]["securityRules"] == desired["properties"]["securityRules"]
+    assert merged["properties"]["defaultSecurityRules"] == live["properties"]["defaultSecurityRules"]
 
 
 def test_create_body_is_exactly_the_desired_body() -> None:
