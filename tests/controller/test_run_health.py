@@ -1,0 +1,81 @@
+"""`/healthz`, `/readyz` and `/metrics` of a running `reconcile run`, over HTTP."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+from emulator.request_log import clear_request_log, read_request_log
+from tests.controller.controller_process import GUARD_S, Controllers, free_port
+
+SAMPLE = re.compile(r"^(?P<name>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
+
+
+def get(port: int, path: str) -> requests.Response:
+    return requests.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+
+
+def wait_until_serving(port: int) -> requests.Response:
+    """The first answer of /healthz once the server listens (connection refused until then)."""
+    deadline = time.monotonic() + GUARD_S
+    while True:
+        try:
+            return get(port, "/healthz")
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    found: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for line in text.splitlines():
+        m = SAMPLE.match(line)
+        if m:
+            labels = frozenset(tuple(part.split("=", 1)) for part in m["labels"].split(","))
+            found[(m["name"], frozenset((k, v.strip('"')) for k, v in labels))] = float(m["value"])
+    return found
+
+
+def test_health_endpoints_of_a_running_controller(controllers: Controllers, dev_state: Path) -> None:
+    clear_request_log(dev_state)
+    port = free_port()
+    # One cycle only (the next is an hour away), so the counters can be checked against the request log.
+    controller = controllers.start(
+        "--env", "dev", "--interval", "1h", "--emulator-state", str(dev_state), "--health-port", str(port)
+    )
+    assert wait_until_serving(port).status_code == 200
+    controller.wait_cycles(1)
+
+    healthz = get(port, "/healthz")
+    assert (healthz.status_code, healthz.text) == (200, "ok\n")
+    readyz = get(port, "/readyz")
+    assert readyz.status_code == 200
+    assert readyz.text.startswith("last cycle finished")
+    assert get(port, "/nothing-here").status_code == 404
+
+    metrics = get(port, "/metrics")
+    assert metrics.status_code == 200
+    assert metrics.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    found = samples(metrics.text)
+    dev = ("environment", "dev")
+    assert found[("reconciler_cycles_total", frozenset({dev, ("outcome", "succeeded")}))] == 1
+    assert found[("reconciler_cycles_total", frozenset({dev, ("outcome", "failed")}))] == 0
+    assert found[("reconciler_resources", frozenset({dev}))] == 87
+    assert found[("reconciler_drifted_resources", frozenset({dev}))] == 0
+    assert found[("reconciler_leader", frozenset({dev}))] == 1
+    assert "# TYPE reconciler_arm_requests_total counter" in metrics.text
+    by_status = {
+        int(dict(labels)["status"]): value
+        for (name, labels), value in found.items()
+        if name == "reconciler_arm_requests_total"
+    }
+    # Every ARM request of the cycle, by status, as the emulator recorded them.
+    recorded = Counter(r.status for r in read_request_log(dev_state))
+    assert by_status == dict(recorded)
+    assert by_status[200] > 0
+    assert controller.terminate() == 0
