@@ -16,7 +16,15 @@ import pytest
 from reconciler.telemetry import DRIFT_EVENT_NAME
 from tests.controller.controller_process import KNOWN_SECRETS, Controllers, Portal, controller_env
 from tests.controller.ingestion import IngestionServer
-from tests.controller.test_run_drift import QUEUE_ADDRESS, QUEUE_API, QUEUE_ID, VNET_ADDRESS, VNET_API, VNET_ID
+from tests.controller.test_run_drift import (
+    QUEUE_ADDRESS,
+    QUEUE_API,
+    QUEUE_ID,
+    VNET_ADDRESS,
+    VNET_API,
+    VNET_ID,
+)
+
 
 @pytest.fixture
 def ingestion() -> Iterator[IngestionServer]:
