@@ -22,6 +22,7 @@ from adapters.base import LroTokenStore
 from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
 from adapters.merge import overlay, with_secrets
+from adapters.siblings import SiblingListing, list_siblings
 from desired_state.resource import Resource
 
 log = logging.getLogger("adapters")
@@ -91,6 +92,11 @@ class GenericAdapter:
         except ResourceNotFoundError:
             return None
         return body
+
+    def list_siblings(self, resource_id: str) -> SiblingListing | None:
+        """Every resource of this type under `resource_id`'s parent, read with one
+        list call; None when the type's list does not return full bodies."""
+        return list_siblings(self, resource_id)
 
     def request_body(self, resource: Resource, live: dict[str, Any] | None) -> dict[str, Any]:
         """Read-merge-write body (without secrets): live with the declared fields over it."""

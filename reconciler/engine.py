@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -34,6 +34,9 @@ log = logging.getLogger("reconciler.engine")
 SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
 
 Live = dict[str, Any] | None
+
+#: Terminal provisioning states of a failed operation (ARM RPC, async operations).
+FAILED_STATES = frozenset({"failed", "canceled"})
 
 
 class AdapterSource(Protocol):
@@ -133,26 +136,104 @@ class Engine:
 
     # -- observe -------------------------------------------------------------------
     def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
-        """Read every selected resource in parallel (reads need no order)."""
+        """Read every selected resource in parallel (reads need no order).
+
+        Several resources of one type under one parent are read with one list
+        call when their adapter offers `list_siblings`; the prune scan runs
+        alongside the reads, so a no-op run costs about one round trip.
+        """
         selected = list(addresses) if addresses is not None else list(self.resources)
         obs = Observation()
-
-        def read(address: str) -> tuple[str, Live, str | None]:
-            resource = self.resources[address]
-            try:
-                return address, self.adapters.for_type(resource.type).read(resource.id), None
-            except Exception as exc:  # one unreadable resource must not hide the others
-                return address, None, f"{type(exc).__name__}: {_one_line(exc)}"
-
-        with ThreadPoolExecutor(max_workers=max(1, min(self.observe_workers, len(selected) or 1))) as pool:
-            for address, body, error in pool.map(read, selected):
-                if error is None:
-                    obs.live[address] = body
-                else:
-                    obs.errors[address] = error
+        live: dict[str, Live] = {}
+        errors: dict[str, str] = {}
+        singles, batches = self._read_batches(selected)
+        groups = self._prune_groups() if prune_scan and self.list_owned is not None else []
+        tasks = len(singles) + len(batches) + len(groups)
+        with ThreadPoolExecutor(max_workers=max(1, min(self.observe_workers, tasks or 1))) as pool:
+            pending: set[Future[Any]] = {pool.submit(self._read_one, a) for a in singles}
+            pending |= {pool.submit(self._read_siblings, b) for b in batches}
+            desired_ids = {r.id.lower() for r in self.resources.values()}
+            stray_futures = [pool.submit(self._strays_in, g, desired_ids) for g in groups]
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    found, unread = future.result()
+                    for address, body, error in found:
+                        if error is None:
+                            live[address] = body
+                        else:
+                            errors[address] = error
+                    # listed siblings the list did not show: read on their own
+                    pending |= {pool.submit(self._read_one, a) for a in unread}
+            strays = [stray for future in stray_futures for stray in future.result()]
+        obs.live = {a: live[a] for a in selected if a in live}
+        obs.errors = {a: errors[a] for a in selected if a in errors}
         if prune_scan and self.list_owned is not None:
-            obs.strays = self._strays()
+            obs.strays = strays
         return obs
+
+    def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
+        """Addresses read one by one, and groups of same-type siblings read by one list."""
+        by_parent: dict[tuple[str, str], list[str]] = {}
+        for address in selected:
+            resource = self.resources[address]
+            parent = resource.id.rsplit("/", 2)[0].lower()
+            by_parent.setdefault((resource.type.lower(), parent), []).append(address)
+        singles: list[str] = []
+        batches: list[list[str]] = []
+        for members in by_parent.values():
+            try:
+                adapter: Any = self.adapters.for_type(self.resources[members[0]].type)
+            except Exception:  # an unknown type is reported by its own read
+                adapter = None
+            if len(members) > 1 and callable(getattr(adapter, "list_siblings", None)):
+                batches.append(members)
+            else:
+                singles.extend(members)
+        return singles, batches
+
+    def _read_one(self, address: str) -> tuple[list[tuple[str, Live, str | None]], list[str]]:
+        resource = self.resources[address]
+        try:
+            return [(address, self.adapters.for_type(resource.type).read(resource.id), None)], []
+        except Exception as exc:  # one unreadable resource must not hide the others
+            return [(address, None, f"{type(exc).__name__}: {_one_line(exc)}")], []
+
+    def _read_siblings(self, members: list[str]) -> tuple[list[tuple[str, Live, str | None]], list[str]]:
+        """One list call for `members` (same type, same parent); those it does
+        not show are returned for a GET each (a list may lag behind a create)."""
+        first = self.resources[members[0]]
+        try:
+            listing = self.adapters.for_type(first.type).list_siblings(first.id)  # type: ignore[attr-defined]
+        except Exception as exc:  # the list failing is no verdict: read each on its own
+            log.info("list of %s siblings failed (%s); reading each", first.type, type(exc).__name__)
+            listing = None
+        if listing is None:
+            return [], members
+        found: list[tuple[str, Live, str | None]] = []
+        unread: list[str] = []
+        for address in members:
+            body = listing.bodies.get(self.resources[address].id.lower())
+            if body is not None or listing.complete:
+                found.append((address, body, None))
+            else:
+                unread.append(address)
+        return found, unread
+
+    def _prune_groups(self) -> list[str]:
+        groups = {
+            r.resource_group for r in self.resources.values() if r.type == "Microsoft.Resources/resourceGroups"
+        }
+        return sorted(g for g in groups if g)
+
+    def _strays_in(self, group: str, desired_ids: set[str]) -> list[tuple[str, str]]:
+        """Owned resources of one group that are not desired."""
+        assert self.list_owned is not None
+        return [
+            (rid, rtype)
+            for rid, rtype, tags in self.list_owned(group)
+            if rid.lower() not in desired_ids and is_owned(tags, self.environment)
+        ]
 
     def _strays(self) -> list[tuple[str, str]]:
         assert self.list_owned is not None
@@ -227,6 +308,11 @@ class Engine:
             DiffEntry(d.path, _mask(d.path, d.live, secret_paths), _mask(d.path, d.desired, secret_paths))
             for d in result.differences
         )
+        state = (current.get("properties") or {}).get("provisioningState")
+        if isinstance(state, str) and state.lower() in FAILED_STATES:
+            # A resource whose last operation failed is repaired by writing it
+            # again (ARM PUTs are idempotent), even where its body matches.
+            diff += (DiffEntry("properties.provisioningState", state, "Succeeded"),)
         action: Action = "noop"
         blocked = None
         if diff:
