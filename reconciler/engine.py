@@ -6,8 +6,6 @@ run take the same path; the dry run stops after `plan`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import threading
 import time
@@ -16,8 +14,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from pydantic import SecretStr
+
 from adapters.base import Adapter, LroTokenStore
-from adapters.compare import compare
+from adapters.compare import compare, fingerprint
 from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
@@ -69,12 +69,9 @@ class ApplyResult:
 
 
 def secret_fingerprint(resource: Resource, key: bytes) -> str:
-    """HMAC-SHA256 over the resource id and its secrets, short hex."""
-    mac = hmac.new(key, resource.id.lower().encode(), hashlib.sha256)
-    for path in sorted(resource.secrets):
-        mac.update(b"\0" + path.encode() + b"\0")
-        mac.update(resource.secrets[path].get_secret_value().encode())
-    return mac.hexdigest()[:32]
+    """One keyed fingerprint over all of a resource's secrets and their paths."""
+    joined = "\0".join(f"{p}\0{resource.secrets[p].get_secret_value()}" for p in sorted(resource.secrets))
+    return fingerprint(SecretStr(joined), key, resource.id)
 
 
 class Engine:

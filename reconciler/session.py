@@ -12,6 +12,7 @@ from typing import Any
 from adapters.registry import AdapterRegistry
 from desired_state import DesiredState, build
 from desired_state.settings import AppSecrets
+from desired_state.tags import ENVIRONMENT_TAG
 from reconciler.engine import Engine
 from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.safety import SafetyPolicy
@@ -26,17 +27,17 @@ class Session:
     engine: Engine
 
 
-def owned_lister(target: Target) -> Any:
-    """Lists a resource group's resources (id, type, tags) for pruning."""
+def owned_lister(registry: AdapterRegistry, environment: str) -> Any:
+    """Lists a resource group's resources tagged for this environment (id,
+    type, tags), for pruning; a group that does not exist lists nothing."""
     from azure.core.exceptions import ResourceNotFoundError
 
     def list_group(group: str) -> Iterable[tuple[str, str, Mapping[str, str] | None]]:
-        client = target.clients.client("resource")
         try:
-            for item in client.resources.list_by_resource_group(group):
-                yield str(item.id), str(item.type), dict(item.tags or {})
+            listed = registry.list_resources(group, {ENVIRONMENT_TAG: environment})
         except ResourceNotFoundError:
-            return
+            return []
+        return [(item.id, item.type, item.tags) for item in listed]
 
     return list_group
 
@@ -58,14 +59,15 @@ def open_session(
     state = build(environment, subscription_id=secrets.subscription_id or EMULATOR_SUBSCRIPTION, secrets=secrets)
     target = resolve_target(secrets, emulator_state=emulator_state, emulator_url=emulator_url, faults=faults)
     key = secrets.fingerprint_key.get_secret_value().encode() if secrets.fingerprint_key else target.subscription_id.encode()
+    registry = AdapterRegistry(target.clients)
     engine = Engine(
         state,
-        AdapterRegistry(target.clients),
+        registry,
         target=target.kind,
         safety=safety,
         lro_tokens=FileLroTokenStore(target.work_dir / f"lro-tokens-{environment}.json"),
         fingerprint_key=key,
-        list_owned=owned_lister(target),
+        list_owned=owned_lister(registry, environment),
         apply_workers=apply_workers,
         observe_workers=observe_workers,
     )
