@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 
@@ -100,8 +100,13 @@ def retry_after_seconds(headers: Any) -> float | None:
 def error_code(response: Any) -> str:
     """The ARM error code of a response body, tolerant of `Code` casing."""
     try:
+        # An LRO's initial call is sent with stream=True: its body must be read
+        # before text(), or azure-core raises ResponseNotReadError.
+        read = getattr(response, "read", None)
+        if callable(read):
+            read()
         body = json.loads(response.text() or "{}")
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, AzureError):
         return ""
     if not isinstance(body, dict):
         return ""
