@@ -245,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.write("reconcile: interrupted\n")
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         return _report_error(exc, err)
 
