@@ -20,6 +20,8 @@ fi
 
 echo "== ruff"
 "$VENV/bin/ruff" check desired_state adapters reconciler emulator tests bench
+echo "== import layers"
+"$VENV/bin/lint-imports"
 echo "== mypy"
 "$VENV/bin/mypy"
 bash scripts/check-dockerfile.sh
