@@ -55,6 +55,9 @@ SERVICES: dict[str, str] = {
 AZURE_BASE_URL = "https://management.azure.com"
 EMULATOR_POLLING_INTERVAL = 0.05
 DEFAULT_LRO_TIMEOUT = 1800.0
+#: Seconds to wait for a response before the try is abandoned and retried. ARM
+#: answers a request (an LRO's initial call included) well within this.
+DEFAULT_READ_TIMEOUT = 60.0
 
 
 class UnknownService(KeyError):
@@ -81,6 +84,18 @@ class PlainBearerPolicy(SansIOHTTPPolicy[Any, Any]):
         request.http_request.headers["Authorization"] = "Bearer emulator-token"
 
 
+class ReadTimeoutPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Gives every try a read timeout, so a hung request fails as a dropped
+    connection (retried) instead of stalling the run; transports without a
+    default of their own (the in-process emulator) need it most."""
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        request.context.options.setdefault("read_timeout", self.factory.read_timeout)
+
+
 class ClientFactory:
     """SDK clients of one subscription, one per service, shared by all threads."""
 
@@ -94,6 +109,7 @@ class ClientFactory:
         authentication_policy: Any = None,
         polling_interval: float | None = None,
         lro_timeout: float = DEFAULT_LRO_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -107,6 +123,7 @@ class ClientFactory:
         self.authentication_policy = authentication_policy
         self.polling_interval = polling_interval
         self.lro_timeout = lro_timeout
+        self.read_timeout = read_timeout
         self.backoff = backoff or Backoff()
         self.sleep = sleep
         self.clock = clock
@@ -176,7 +193,7 @@ class ClientFactory:
                 stats=self.retry_stats,
                 recent_puts=self.recent_puts,
             ),
-            "per_retry_policies": [RateLimitPolicy(self.limiter), self.counter],
+            "per_retry_policies": [ReadTimeoutPolicy(self), RateLimitPolicy(self.limiter), self.counter],
         }
         if self.transport is not None:
             kwargs["transport"] = self.transport
