@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -21,15 +22,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from pydantic import SecretStr
 
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
 from reconciler.lease import BlobLease, FileLease, Lease
+from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.plan import Change, Plan
 from reconciler.report import CycleReport, DriftRecord
+from reconciler.resume import resume_operations
 from reconciler.session import Session, open_session
 from reconciler.telemetry import Telemetry
 
@@ -42,15 +45,20 @@ class ControllerUsageError(ValueError):
     """A bad `reconcile run` option: one line naming it and the fix."""
 
 
-def parse_interval(text: str) -> float:
-    """'5m' -> 300.0; accepts ms, s, m, h (default s). Zero or less is refused."""
+def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> float:
+    """'5m' -> 300.0; accepts ms, s, m, h (default s). Negative (and, unless allowed, zero) is refused."""
     m = _DURATION.match(text)
     if not m:
-        raise ControllerUsageError(f"--interval {text!r}: not a duration; use e.g. 30s, 5m or 1h")
+        raise ControllerUsageError(f"{option} {text!r}: not a duration; use e.g. 30s, 5m or 1h")
     value = float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2] or "s"]
-    if value <= 0:
-        raise ControllerUsageError(f"--interval {text!r}: must be greater than zero; use e.g. 5m")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ControllerUsageError(f"{option} {text!r}: must be greater than zero; use e.g. 5m")
     return value
+
+
+def parse_interval(text: str) -> float:
+    """'5m' -> 300.0; accepts ms, s, m, h (default s). Zero or less is refused."""
+    return parse_duration(text, "--interval")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lease-connection-string", default=os.environ.get("RECONCILER_LEASE_CONNECTION_STRING"),
                    help="storage connection string for the blob lease (else the lease account with the credential)")
     p.add_argument("--lease-duration", type=int, default=30, help="blob lease seconds (15-60)")
+    p.add_argument("--shutdown-grace", default=os.environ.get("RECONCILER_SHUTDOWN_GRACE", "20s"),
+                   help="on SIGTERM, how long writes in flight may finish before they are left to the next "
+                        "run, which resumes them from their LRO tokens (default %(default)s)")
     p.set_defaults(env=DEFAULT_ENV)
     return p
 
@@ -86,12 +97,17 @@ class Controller:
         telemetry: Telemetry,
         health: HealthState,
         drift_policy: str | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.session = session
         self.engine: Engine = session.engine
         self.telemetry = telemetry
         self.health = health
-        self.stop = threading.Event()
+        #: Set on SIGTERM or a lost lease: no new cycle, no new write.
+        self.stop = stop if stop is not None else threading.Event()
+        #: Set while no cycle runs (shutdown waits on it).
+        self.idle = threading.Event()
+        self.idle.set()
         self._cycle_lock = threading.Lock()
         settings: Any = session.state.settings
         #: ``--drift-policy``: the operator's word wins over every resource's own policy.
@@ -115,10 +131,20 @@ class Controller:
             return resource.drift_policy
         return self.default_policy
 
-    def cycle(self) -> CycleReport:
-        """One observe-compare-report-(remediate) pass. Never raises."""
+    def cycle(self) -> CycleReport | None:
+        """One observe-compare-report-(remediate) pass; None when a stop came first. Never raises."""
+        if self.stop.is_set():
+            return None
         if not self._cycle_lock.acquire(blocking=False):
             raise RuntimeError("a cycle is already running")  # APScheduler max_instances=1 prevents this
+        self.idle.clear()
+        try:
+            return self._cycle()
+        finally:
+            self._cycle_lock.release()
+            self.idle.set()
+
+    def _cycle(self) -> CycleReport:
         started = datetime.now(UTC)
         t0 = time.monotonic()
         error: str | None
@@ -128,6 +154,10 @@ class Controller:
             with self.telemetry.span("reconcile.cycle", environment=env):
                 with self.telemetry.span("reconcile.observe", environment=env):
                     observation = self.engine.observe()
+                if resume_operations(self.engine, observation.live, stop=self.stop).any:
+                    # Resumed operations changed live state: plan on what is there now.
+                    with self.telemetry.span("reconcile.observe", environment=env):
+                        observation = self.engine.observe()
                 with self.telemetry.span("reconcile.plan", environment=env):
                     plan = self.engine.plan(observation)
                 drifted = tuple(
@@ -150,8 +180,6 @@ class Controller:
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
             drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        finally:
-            self._cycle_lock.release()
         after = self._requests()
         delta = after - before
         report = CycleReport(
@@ -214,11 +242,32 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _parser().parse_args(argv)
     interval = parse_interval(args.interval)
+    grace = parse_duration(args.shutdown_grace, "--shutdown-grace", allow_zero=True)
     if not 0 <= args.jitter < 1:
         raise ControllerUsageError(f"--jitter {args.jitter}: must be at least 0 and below 1")
     from reconciler.logs import configure_logging, register_secret
 
     configure_logging(args.log_format, args.log_level if args.log_level != "WARNING" else "INFO")
+    # Before anything slow: a SIGTERM while the session opens must stop the controller, not kill it.
+    stop = threading.Event()
+    lease_lost = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping", extra={"signal": signum, "phase": "shutdown"})
+        stop.set()
+
+    def on_lease_lost() -> None:
+        lease_lost.set()
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if args.lease_connection_string:
+        register_secret(args.lease_connection_string)
+        for part in args.lease_connection_string.split(";"):
+            key, _, value = part.partition("=")
+            if key.strip().lower() in ("accountkey", "sharedaccesssignature"):
+                register_secret(value)
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
     for secret in _secret_values(session):
         register_secret(secret)
@@ -226,39 +275,68 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
     health = HealthState(interval)
-    controller = Controller(session, telemetry=telemetry, health=health, drift_policy=args.drift_policy)
+    controller = Controller(session, telemetry=telemetry, health=health, drift_policy=args.drift_policy, stop=stop)
     server = HealthServer(health, args.health_host, args.health_port).start() if args.health_port >= 0 else None
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping", extra={"signal": signum, "phase": "shutdown"})
-        controller.stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    lease = _lease_for(args, session, on_lost=controller.stop.set)
+    lease = _lease_for(args, session, on_lost=on_lease_lost)
+    abandoned = False
     try:
         if lease is not None:
             log.info("waiting for the lease", extra={"environment": args.env, "holder": lease.holder})
             health.standby = True
-            if not lease.acquire(timeout=None, cancel=controller.stop):
+            if not lease.acquire(timeout=None, cancel=stop):
                 return 0
             health.standby = False
             health.is_leader = True
         if args.once:
-            report = controller.cycle()
-            return 0 if report.succeeded else 1
-        return _run_scheduled(controller, interval, args.jitter)
+            finished, report = _run_once(controller, grace)
+            abandoned = not finished
+            code = 0 if report is None or report.succeeded else 1
+        else:
+            abandoned = not _run_scheduled(controller, interval, args.jitter, grace)
+            code = 0
+        return 1 if lease_lost.is_set() else code
     finally:
-        if lease is not None and lease.held:
-            lease.release()
         health.is_leader = False
-        telemetry.flush()
-        telemetry.shutdown()
         if server is not None:
             server.stop()
+        if abandoned:
+            # Bounded: the process is leaving; what is not exported now stays in offline storage.
+            telemetry.flush(_ABANDON_FLUSH_TIMEOUT_MS)
+        else:
+            telemetry.flush()
+            telemetry.shutdown()
+        # Last, so no successor starts while this process still does anything.
+        if lease is not None and lease.held:
+            lease.release()
+        if abandoned:
+            _exit_abandoning(controller, 1 if lease_lost.is_set() else 0)
 
 
-def _run_scheduled(controller: Controller, interval: float, jitter: float) -> int:
+_ABANDON_FLUSH_TIMEOUT_MS = 5_000
+
+
+def _run_once(controller: Controller, grace: float) -> tuple[bool, CycleReport | None]:
+    """One cycle on a worker thread, so a SIGTERM can end the wait: (finished, report)."""
+    reports: list[CycleReport | None] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            reports.append(controller.cycle())
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="cycle", daemon=True).start()
+    while not done.wait(0.2):
+        if controller.stop.is_set():
+            if not _wait_for_writes(done, grace):
+                return False, None
+            break
+    return True, reports[0] if reports else None
+
+
+def _run_scheduled(controller: Controller, interval: float, jitter: float, grace: float) -> bool:
+    """Cycles at once and then every interval until a stop; False when writes had to be abandoned."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -277,9 +355,36 @@ def _run_scheduled(controller: Controller, interval: float, jitter: float) -> in
         while not controller.stop.wait(0.2):
             pass
     finally:
-        # Waits for the cycle in flight, which itself stops starting new writes.
-        scheduler.shutdown(wait=True)
-    return 0
+        # No new cycle; the one in flight starts no new write (engine.apply's stop) and gets the grace.
+        scheduler.shutdown(wait=False)
+    return _wait_for_writes(controller.idle, grace)
+
+
+def _wait_for_writes(idle: threading.Event, grace: float) -> bool:
+    """Give the writes in flight up to ``grace`` seconds to finish; True when they did."""
+    if idle.is_set():
+        return True
+    log.info("waiting for the writes in flight", extra={"phase": "shutdown", "grace_s": grace})
+    return idle.wait(grace)
+
+
+def _exit_abandoning(controller: Controller, code: int) -> NoReturn:
+    """Leave now, although cycle threads still wait on long-running operations.
+
+    Each such write stored its LRO continuation token before its first poll, so the next
+    controller resumes the operation instead of sending the write again. A normal interpreter
+    exit would join those threads and wait for the operations after all.
+    """
+    tokens = controller.engine.lro_tokens
+    pending = tokens.pending() if isinstance(tokens, FileLroTokenStore) else []
+    log.warning(
+        "writes still in flight after the shutdown grace; leaving them to the next run",
+        extra={"phase": "shutdown", "pending_operations": len(pending)},
+    )
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _secret_values(session: Session) -> list[str]:

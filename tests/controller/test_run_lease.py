@@ -1,0 +1,72 @@
+"""Two `reconcile run` controllers for one environment elect one writer through a Blob lease on Azurite.
+
+The lease itself is proven by test_lease.py; this proves the controller takes it before its first
+cycle, that the standby never cycles, and that the standby takes over when the active one dies.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+from tests.controller.conftest import AZURITE_KEY, Azurite
+from tests.controller.controller_process import Controllers, Event, Portal, is_cycle, is_drift
+from tests.controller.test_run_drift import QUEUE_ADDRESS, QUEUE_API, QUEUE_ID
+
+LEASE_S = 15  # the shortest Blob lease
+POLL_S = LEASE_S / 5  # BlobLease's default retry interval for a waiting replica
+SLACK_S = 5.0  # process scheduling and Azurite latency on a loaded machine
+
+
+def message(text: str) -> object:
+    return lambda e: e.get("message") == text
+
+
+def logged_at(event: Event) -> float:
+    return datetime.fromisoformat(str(event["time"])).timestamp()
+
+
+def drift_queue(portal: Portal, count: int) -> None:
+    queue = portal.get(QUEUE_ID, QUEUE_API)
+    portal.put(QUEUE_ID, {"properties": {**queue["properties"], "maxDeliveryCount": count}}, QUEUE_API)
+
+
+def test_only_the_lease_holder_writes_and_the_standby_takes_over(
+    controllers: Controllers, portal: Portal, dev_state: Path, azurite: Azurite
+) -> None:
+    args = [
+        "--env", "dev", "--interval", "2s", "--emulator-state", str(dev_state), "--health-port", "-1",
+        "--lease", "blob", "--lease-connection-string", azurite.connection_string,
+        "--lease-duration", str(LEASE_S),
+    ]
+    active = controllers.start(*args, name="active")
+    active.wait_for(message("lease acquired"), what="the lease")
+    active.wait_cycles(1)
+    standby = controllers.start(*args, name="standby")
+    standby.wait_for(message("lease held by another replica; waiting"), what="the standby's wait")
+
+    # Drift while both run: the active one remediates, the standby does not even look.
+    mark = active.mark()
+    drift_queue(portal, 3)
+    _, drift = active.wait_for(is_drift(QUEUE_ADDRESS), after=mark, what="the drift on the active controller")
+    assert drift["remediated"] == "true"
+    active.wait_cycles(1, after=active.events.index(drift))
+    assert portal.get(QUEUE_ID, QUEUE_API)["properties"]["maxDeliveryCount"] == 10
+    assert not any(is_cycle(e) or e.get("message") == "lease acquired" for e in standby.events)
+
+    # Killed without releasing: the lease runs out and the standby takes it.
+    active.kill()
+    killed_at = time.time()
+    _, acquired = standby.wait_for(message("lease acquired"), what="the takeover")
+    assert logged_at(acquired) - killed_at <= LEASE_S + POLL_S + SLACK_S
+    mark = standby.mark()
+    drift_queue(portal, 2)
+    _, drift = standby.wait_for(is_drift(QUEUE_ADDRESS), after=mark, what="the drift on the new active controller")
+    assert drift["remediated"] == "true"
+    standby.wait_cycles(1, after=standby.events.index(drift))
+    assert portal.get(QUEUE_ID, QUEUE_API)["properties"]["maxDeliveryCount"] == 10
+    assert standby.terminate() == 0
+
+    # The storage key on the command line reaches no log line.
+    assert not any(AZURITE_KEY in line for line in active.raw + standby.raw)

@@ -1,0 +1,99 @@
+"""SIGTERM in the middle of a cycle: `reconcile run` exits 0 within 30 s, releases its Blob lease,
+and the next controller resumes the operations left in flight instead of writing twice.
+
+The emulator makes the VNet and Redis creates long-running (`RECONCILER_EMULATOR_LRO_SECONDS_BY_TYPE`),
+so the first controller is still waiting on them when the signal comes; a short `--shutdown-grace`
+makes it leave them to its successor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import requests
+from azure.storage.blob import BlobServiceClient
+
+from emulator.request_log import RequestRecord, read_request_log
+from reconciler.lease import LEASE_CONTAINER, lease_blob_name
+from tests.controller.conftest import Azurite
+from tests.controller.controller_process import GUARD_S, Controllers, controller_env, free_port
+from tests.controller.test_run_health import wait_until_serving
+
+SLOW_TYPES = "Microsoft.Network/virtualNetworks=6,Microsoft.Cache/redis=6"
+SLOW_PATHS = ("/providers/microsoft.network/virtualnetworks/", "/providers/microsoft.cache/redis/")
+EXIT_LIMIT_S = 30.0  # issue 6: a controller told to stop is gone within 30 s
+
+
+def is_slow_create(record: RequestRecord) -> bool:
+    path = record.path.lower()
+    return (
+        record.method == "PUT"
+        and record.status < 300
+        and any(p in path and "/" not in path.split(p, 1)[1] for p in SLOW_PATHS)
+    )
+
+
+def wait_for_slow_create(state: Path) -> None:
+    deadline = time.monotonic() + GUARD_S
+    while not (state.exists() and any(is_slow_create(r) for r in read_request_log(state))):
+        assert time.monotonic() < deadline, "no long-running create was started"
+        time.sleep(0.1)
+
+
+def accepted_puts(records: list[RequestRecord]) -> set[str]:
+    return {r.path.lower() for r in records if r.method == "PUT" and r.status < 300}
+
+
+def test_sigterm_mid_cycle_exits_releases_the_lease_and_the_successor_resumes(
+    controllers: Controllers, azurite: Azurite, tmp_path: Path
+) -> None:
+    state = tmp_path / "empty" / "emulator.db"
+    state.parent.mkdir()
+    tokens_file = state.parent / "lro-tokens-dev.json"
+    env = controller_env(RECONCILER_EMULATOR_LRO_SECONDS_BY_TYPE=SLOW_TYPES)
+    port = free_port()
+    args = [
+        "--env", "dev", "--emulator-state", str(state), "--lease", "blob",
+        "--lease-connection-string", azurite.connection_string, "--lease-duration", "15",
+    ]
+    first = controllers.start(
+        *args, "--interval", "1h", "--health-port", str(port), "--shutdown-grace", "2s", env=env, name="first"
+    )
+    assert wait_until_serving(port).status_code == 200
+    wait_for_slow_create(state)
+
+    # Mid-cycle: alive, not ready (no cycle has finished), holding the lease.
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    readyz = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+    assert (readyz.status_code, readyz.text) == (503, "no cycle has finished yet\n")
+    blob = BlobServiceClient.from_connection_string(azurite.connection_string).get_blob_client(
+        LEASE_CONTAINER, lease_blob_name("dev")
+    )
+    assert blob.get_blob_properties().lease.state == "leased"
+
+    signalled = time.monotonic()
+    assert first.terminate() == 0, first.tail()
+    assert time.monotonic() - signalled < EXIT_LIMIT_S
+    assert blob.get_blob_properties().lease.state == "available"
+    assert not any(e.get("event") == "ReconcilerCycle" for e in first.events)
+    _, left = first.wait_for(lambda e: e.get("phase") == "shutdown" and "pending_operations" in e, what="hand-over")
+    pending = json.loads(tokens_file.read_text())
+    assert left["pending_operations"] == len(pending) >= 1
+    before = read_request_log(state)
+
+    second = controllers.start(*args, "--once", "--health-port", "-1", env=env, name="second")
+    assert second.wait() == 0, second.tail()
+    after = read_request_log(state)[len(before):]
+
+    # No write twice: neither the creates that completed nor those left in flight are sent again.
+    assert accepted_puts(before) & accepted_puts(after) == set()
+    assert not any(r.method == "PUT" and r.path.lower() in pending for r in after)
+    # The operations left in flight were resumed to their end from their tokens.
+    resumed = {e["address"] for e in second.events if e.get("message") == "operation resumed to its end"}
+    assert len(resumed) == len(pending)
+    assert json.loads(tokens_file.read_text()) == {}
+    (cycle,) = [e for e in second.events if e.get("event") == "ReconcilerCycle"]
+    assert cycle["failed"] == 0 and cycle["error"] is None
+    assert blob.get_blob_properties().lease.state == "available"
