@@ -7,6 +7,7 @@ cycle, that the standby never cycles, and that the standby takes over when the a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ POLL_S = LEASE_S / 5  # BlobLease's default retry interval for a waiting replica
 SLACK_S = 5.0  # process scheduling and Azurite latency on a loaded machine
 
 
-def message(text: str) -> object:
+def message(text: str) -> Callable[[Event], bool]:
     return lambda e: e.get("message") == text
 
 
