@@ -16,7 +16,7 @@ import requests
 from azure.storage.blob import BlobServiceClient
 
 from emulator.request_log import RequestRecord, read_request_log
-from reconciler.lease import LEASE_CONTAINER, lease_blob_name
+from reconciler.lease import LEASE_CONTAINER, FileLease, lease_blob_name
 from tests.controller.conftest import Azurite
 from tests.controller.controller_process import GUARD_S, Controllers, controller_env, free_port
 from tests.controller.test_run_health import wait_until_serving
@@ -97,3 +97,33 @@ def test_sigterm_mid_cycle_exits_releases_the_lease_and_the_successor_resumes(
     (cycle,) = [e for e in second.events if e.get("event") == "ReconcilerCycle"]
     assert cycle["failed"] == 0 and cycle["error"] is None
     assert blob.get_blob_properties().lease.state == "available"
+
+
+def test_sigterm_lets_short_writes_finish_within_the_grace(controllers: Controllers, tmp_path: Path) -> None:
+    state = tmp_path / "empty" / "emulator.db"
+    state.parent.mkdir()
+    tokens_file = state.parent / "lro-tokens-dev.json"
+    env = controller_env(RECONCILER_EMULATOR_LRO_SECONDS_BY_TYPE=SLOW_TYPES.replace("=6", "=2"))
+    args = ["--env", "dev", "--emulator-state", str(state), "--health-port", "-1"]  # file lease beside the state
+    first = controllers.start(*args, "--interval", "1h", env=env, name="first")
+    wait_for_slow_create(state)
+
+    signalled = time.monotonic()
+    assert first.terminate() == 0, first.tail()
+    assert time.monotonic() - signalled < EXIT_LIMIT_S
+    # The writes in flight finished: no operation left over, and the cut-short cycle was reported.
+    assert json.loads(tokens_file.read_text()) == {}
+    assert not any("pending_operations" in e for e in first.events)
+    (cycle,) = [e for e in first.events if e.get("event") == "ReconcilerCycle"]
+    assert cycle["applied"] >= 1 and cycle["skipped"] >= 1 and cycle["failed"] == 0
+    lease = FileLease(state.parent / "leases", "dev", holder="successor")
+    assert lease.acquire(timeout=0)
+    lease.release()
+    before = read_request_log(state)
+
+    second = controllers.start(*args, "--once", env=env, name="second")
+    assert second.wait() == 0, second.tail()
+    after = read_request_log(state)[len(before):]
+    assert accepted_puts(before) & accepted_puts(after) == set()
+    (cycle,) = [e for e in second.events if e.get("event") == "ReconcilerCycle"]
+    assert cycle["failed"] == 0 and cycle["applied"] == cycle["drifted"] >= 1
