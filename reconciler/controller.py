@@ -5,6 +5,12 @@ reports according to the drift policy. APScheduler runs the cycle at once and
 then on the interval with jitter, never overlapping itself and coalescing
 missed runs. One replica per environment is active (a Blob lease in Azure, a
 file lock against the emulator).
+
+Each cycle first resumes the long-running operations an earlier run left in
+flight (``reconciler/resume.py``). On SIGTERM no new write starts; writes in
+flight get ``--shutdown-grace``, after which they are left to ARM and to the
+next run (their LRO tokens are on disk) and the process exits 0, releasing the
+lease last.
 """
 
 from __future__ import annotations
