@@ -283,6 +283,9 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     health = HealthState(interval)
     controller = Controller(session, telemetry=telemetry, health=health, drift_policy=args.drift_policy, stop=stop)
     server = HealthServer(health, args.health_host, args.health_port).start() if args.health_port >= 0 else None
+    if server is not None:
+        # The bound port: the only way to find it when --health-port 0 picked one.
+        log.info("health endpoints listening", extra={"host": args.health_host, "port": server.port})
     lease = _lease_for(args, session, on_lost=on_lease_lost)
     abandoned = False
     try:

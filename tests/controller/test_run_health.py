@@ -49,6 +49,8 @@ def test_health_endpoints_of_a_running_controller(controllers: Controllers, dev_
         "--env", "dev", "--interval", "1h", "--emulator-state", str(dev_state), "--health-port", str(port)
     )
     assert wait_until_serving(port).status_code == 200
+    _, listening = controller.wait_for(lambda e: e.get("message") == "health endpoints listening", what="the port")
+    assert listening["port"] == port
     controller.wait_cycles(1)
 
     healthz = get(port, "/healthz")

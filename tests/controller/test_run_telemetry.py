@@ -98,5 +98,7 @@ def test_once_exports_drift_events_and_cycle_metrics_without_secrets(
     assert ("reconciler_cycle_duration_seconds", None) in metrics
 
     everything = b"".join(ingestion.raw_bodies).decode("utf-8")
+    logs = "".join(controller.raw)
     for name, value in KNOWN_SECRETS.items():
         assert value not in everything, f"{name} reached Application Insights"
+        assert value not in logs, f"{name} reached the logs"
