@@ -78,15 +78,21 @@ class FaultConfig:
         """Build from ``RECONCILER_EMULATOR_*`` variables (see the module docstring)."""
         env = os.environ if environ is None else environ
 
+        def number(variable: str, raw: str) -> float:
+            try:
+                return float(raw)
+            except ValueError:
+                raise ValueError(f"{variable}={raw!r}: not a number; set it like 0.1 or unset it") from None
+
         def num(name: str, default: float) -> float:
             raw = env.get(_ENV + name)
-            return float(raw) if raw not in (None, "") else default
+            return number(_ENV + name, raw) if raw not in (None, "") else default
 
         by_type: dict[str, float] = {}
         for part in env.get(_ENV + "LRO_SECONDS_BY_TYPE", "").split(","):
             if "=" in part:
                 name, _, secs = part.partition("=")
-                by_type[name.strip()] = float(secs)
+                by_type[name.strip()] = number(_ENV + "LRO_SECONDS_BY_TYPE", secs)
         names = tuple(p.strip() for p in env.get(_ENV + "LRO_FAIL_NAMES", "").split(",") if p.strip())
         return cls(
             seed=int(num("SEED", 0)),
