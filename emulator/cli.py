@@ -68,6 +68,8 @@ def faults_from_args(args: argparse.Namespace) -> FaultConfig:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port {args.port}: not a TCP port; use 0-65535 (0 picks a free one)")
     state = args.state or default_state_path()
     server = serve(state, args.port, faults_from_args(args))
     print(f"emulator serving {state} at {server.base_url}", flush=True)
