@@ -147,6 +147,8 @@ def configure_logging(
     ``auto`` picks text on a terminal and JSON otherwise (a container, a pipe, CI).
     Calling it again replaces the handler it installed before. Returns the handler.
     """
+    if isinstance(level, str) and not isinstance(logging.getLevelName(level.upper()), int):
+        raise ValueError(f"--log-level {level!r}: unknown level; use DEBUG, INFO, WARNING or ERROR")
     target = stream if stream is not None else sys.stderr
     if format == "auto":
         format = "text" if target.isatty() else "json"
