@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from adapters.clients import ClientFactory
 from desired_state.settings import AppSecrets
@@ -70,6 +71,12 @@ def resolve_target(
         )
     sub = secrets.subscription_id or EMULATOR_SUBSCRIPTION
     if emulator_url:
+        parts = urlsplit(emulator_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise TargetError(
+                f"--emulator-url {emulator_url!r}: not an http(s) URL; use e.g. http://127.0.0.1:8443 "
+                "(see `reconcile emulator serve`)"
+            )
         return Target(
             kind="emulator",
             subscription_id=sub,
