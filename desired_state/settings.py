@@ -19,8 +19,10 @@ Two decisions where the plan's tables conflict with Azure:
 
 from __future__ import annotations
 
+import io
 import ipaddress
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
@@ -69,6 +71,37 @@ class AppSecrets(BaseSettings):
     fingerprint_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("RECONCILER_FINGERPRINT_KEY")
     )
+
+
+    def __init__(self, **values: Any) -> None:
+        # python-dotenv only warns about lines it cannot parse and drops them;
+        # a dropped secret line would silently change what is deployed.
+        env_file = values.get("_env_file", self.model_config.get("env_file"))
+        if isinstance(env_file, str | Path):
+            check_env_file(Path(env_file))
+        super().__init__(**values)
+
+
+def check_env_file(path: Path) -> None:
+    """DesiredStateError naming the line of `path` that is not `KEY=value`
+    (never echoing its content, which may hold a secret)."""
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except UnicodeDecodeError:
+        raise DesiredStateError("is not UTF-8 text; save it as UTF-8", resource=str(path)) from None
+    except OSError as exc:
+        raise DesiredStateError(f"cannot be read ({exc.strerror}); fix its permissions", resource=str(path)) from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and not binding.key.replace("_", "").isalnum()):
+            raise DesiredStateError(
+                f"line {binding.original.line} is not KEY=value; fix or remove that line "
+                "(quote values with spaces, close every quote)",
+                resource=str(path),
+            )
 
 
 @lru_cache(maxsize=1)
