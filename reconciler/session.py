@@ -11,6 +11,7 @@ from typing import Any
 
 from adapters.registry import AdapterRegistry
 from desired_state import DesiredState, build
+from desired_state.errors import DesiredStateError
 from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
 from reconciler.engine import Engine
@@ -52,11 +53,21 @@ def open_session(
     faults: Any = None,
     apply_workers: int = 16,
     observe_workers: int = 64,
+    targets: Iterable[str] = (),
 ) -> Session:
     """Build the desired state first (bad input fails before any call), then
-    the target and the engine."""
+    the target and the engine. `targets` (`--target-resource`) and the
+    adopted addresses of `safety` are checked against the desired state
+    before the target is opened, so a typo writes nothing."""
     secrets = secrets if secrets is not None else AppSecrets()
     state = build(environment, subscription_id=secrets.subscription_id or EMULATOR_SUBSCRIPTION, secrets=secrets)
+    known = {r.address for r in state.resources}
+    for option, addresses in (("--adopt", safety.adopt if safety else ()), ("--target-resource", targets)):
+        for address in sorted(addresses):
+            if address not in known:
+                raise DesiredStateError(
+                    f"{option} {address}: no such address in {environment} (see `reconcile show --env {environment}`)"
+                )
     target = resolve_target(secrets, emulator_state=emulator_state, emulator_url=emulator_url, faults=faults)
     key = secrets.fingerprint_key.get_secret_value().encode() if secrets.fingerprint_key else target.subscription_id.encode()
     registry = AdapterRegistry(target.clients)
