@@ -166,21 +166,26 @@ class Controller:
                         observation = self.engine.observe()
                 with self.telemetry.span("reconcile.plan", environment=env):
                     plan = self.engine.plan(observation)
-                drifted = tuple(
-                    DriftRecord(c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff))
-                    for c in plan.changes
-                    if c.is_change
-                )
                 gated = self._gate(plan)
                 applied = failed = skipped = 0
                 remediated = False
+                written: set[str] = set()
                 if any(c.runnable for c in gated.changes) and not self.stop.is_set():
                     remediated = True
                     with self.telemetry.span("reconcile.apply", environment=env):
                         result = self.engine.apply(gated, observation, stop=self.stop)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
+                    written = set(result.applied)
                     for address, why in result.failed.items():
                         log.error("write failed", extra={"address": address, "phase": "apply", "error": why})
+                drifted = tuple(
+                    DriftRecord(
+                        c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff),
+                        remediated=c.address in written,
+                    )
+                    for c in plan.changes
+                    if c.is_change
+                )
                 error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
         except Exception as exc:  # a cycle that fails must not kill the controller
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})

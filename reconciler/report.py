@@ -26,6 +26,9 @@ class DriftRecord:
     """Planned action: ``create``, ``update``, ``replace`` or ``delete``."""
     changed_paths: tuple[str, ...] = ()
     """Dotted paths of the fields that differ; never their values."""
+    remediated: bool | None = None
+    """True when this cycle wrote the resource back, False when it did not (drift policy
+    ``report``, a failed or skipped write); None when unknown (then the cycle's flag applies)."""
 
 
 def _empty_status_counts() -> Mapping[int, int]:

@@ -60,7 +60,7 @@ def drift_event_properties(report: CycleReport, drift: DriftRecord) -> dict[str,
         "address": drift.address,
         "action": drift.action,
         "changed_paths": ",".join(drift.changed_paths),
-        "remediated": str(report.remediated).lower(),
+        "remediated": str(report.remediated if drift.remediated is None else drift.remediated).lower(),
     }
 
 

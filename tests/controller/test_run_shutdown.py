@@ -116,6 +116,10 @@ def test_sigterm_lets_short_writes_finish_within_the_grace(controllers: Controll
     assert not any("pending_operations" in e for e in first.events)
     (cycle,) = [e for e in first.events if e.get("event") == "ReconcilerCycle"]
     assert cycle["applied"] >= 1 and cycle["skipped"] >= 1 and cycle["failed"] == 0
+    # Each drift event says whether that resource was written back before the stop.
+    drifts = [e for e in first.events if e.get("event") == "ReconcilerDrift"]
+    assert len(drifts) == cycle["drifted"]
+    assert sum(e["remediated"] == "true" for e in drifts) == cycle["applied"]
     lease = FileLease(state.parent / "leases", "dev", holder="successor")
     assert lease.acquire(timeout=0)
     lease.release()
