@@ -33,7 +33,7 @@ WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
 
 def clean_secrets(**values: Any) -> AppSecrets:
     """Secrets that never come from the caller's environment or a `.env`."""
-    return AppSecrets(_env_file=None, **values)  # type: ignore[call-arg]
+    return AppSecrets(_env_file=None, **values)
 
 
 @dataclass
