@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,12 +53,13 @@ def raw_json(pipeline_response: PipelineResponse[Any, Any], deserialized: Any, h
     return _json_of(pipeline_response.http_response)
 
 
-def call_raw(method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def call_raw(method: Any, *args: Any, etag_out: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
     """Call an SDK operation and return the raw wire JSON of its response.
 
     msrest SDKs deserialise before calling `cls`, and fail on bodies real
     services send (metric alerts' `Pt1m` durations, App Insights' `tags: ""`);
     the raw response is captured by `raw_response_hook` and returned then.
+    The response's `ETag` header, when there is one, is appended to `etag_out`.
     """
     captured: list[Any] = []
     try:
@@ -65,7 +67,11 @@ def call_raw(method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     except DeserializationError:
         if not captured:
             raise
-        return _json_of(captured[-1])
+        result = _json_of(captured[-1])
+    if etag_out is not None and captured:
+        etag = captured[-1].headers.get("ETag")
+        if etag:
+            etag_out.append(str(etag))
     return dict(result) if isinstance(result, dict) else {}
 
 
@@ -77,6 +83,10 @@ class GenericAdapter:
         self.arm_type = entry.arm_type
         self.clients = clients
         self._model: type | None = resolve_model(entry.model) if entry.model else None
+        # ETag headers of the last read per lower-cased id: many types (VNets,
+        # Service Bus, Web...) carry no `etag` in the body, only in the header.
+        self._header_etags: dict[str, str] = {}
+        self._etag_lock = threading.Lock()
 
     def _operations(self) -> Any:
         return getattr(self.clients.client(self.entry.service), self.entry.operations)
@@ -87,10 +97,18 @@ class GenericAdapter:
     def read(self, resource_id: str) -> dict[str, Any] | None:
         """The live body, or None only for a genuine 404."""
         get = self._method(self.entry.get)
+        etags: list[str] = []
         try:
-            body = call_raw(get, *arguments(resource_id, self.entry.args), **self.entry.get_kwargs)
+            body = call_raw(get, *arguments(resource_id, self.entry.args), etag_out=etags, **self.entry.get_kwargs)
         except ResourceNotFoundError:
+            with self._etag_lock:
+                self._header_etags.pop(resource_id.lower(), None)
             return None
+        with self._etag_lock:
+            if etags:
+                self._header_etags[resource_id.lower()] = etags[-1]
+            else:
+                self._header_etags.pop(resource_id.lower(), None)
         return body
 
     def list_siblings(self, resource_id: str) -> SiblingListing | None:
@@ -117,6 +135,9 @@ class GenericAdapter:
         parameters = request_payload(self._model, body, resource.body)
         kwargs: dict[str, Any] = dict(self.entry.create_kwargs)
         etag = (live or {}).get("etag")
+        if live is not None and not (isinstance(etag, str) and etag):
+            with self._etag_lock:
+                etag = self._header_etags.get(resource.id.lower())
         if self.entry.etag and isinstance(etag, str) and etag:
             kwargs["headers"] = {"If-Match": etag}
         create = self._method(self.entry.create)
