@@ -10,7 +10,14 @@ import pytest
 
 from emulator.request_log import clear_request_log, read_request_log
 from reconciler.session import Session, open_session
-from tests.reliability.harness import CLEAN, arm_call, clean_secrets, emulator_at, latest_api_version, run_once
+from tests.reliability.harness import (
+    CLEAN,
+    arm_call,
+    clean_secrets,
+    emulator_at,
+    latest_api_version,
+    run_once,
+)
 
 ENV = "dev"
 ADDRESS = "networking.vnet"
