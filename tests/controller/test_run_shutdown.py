@@ -21,7 +21,7 @@ from tests.controller.conftest import Azurite
 from tests.controller.controller_process import GUARD_S, Controllers, controller_env, free_port
 from tests.controller.test_run_health import wait_until_serving
 
-SLOW_TYPES = "Microsoft.Network/virtualNetworks=6,Microsoft.Cache/redis=6"
+SLOW_TYPES = "Microsoft.Network/virtualNetworks=8,Microsoft.Cache/redis=8"
 SLOW_PATHS = ("/providers/microsoft.network/virtualnetworks/", "/providers/microsoft.cache/redis/")
 EXIT_LIMIT_S = 30.0  # issue 6: a controller told to stop is gone within 30 s
 
@@ -103,7 +103,7 @@ def test_sigterm_lets_short_writes_finish_within_the_grace(controllers: Controll
     state = tmp_path / "empty" / "emulator.db"
     state.parent.mkdir()
     tokens_file = state.parent / "lro-tokens-dev.json"
-    env = controller_env(RECONCILER_EMULATOR_LRO_SECONDS_BY_TYPE=SLOW_TYPES.replace("=6", "=2"))
+    env = controller_env(RECONCILER_EMULATOR_LRO_SECONDS_BY_TYPE=SLOW_TYPES.replace("=8", "=4"))
     args = ["--env", "dev", "--emulator-state", str(state), "--health-port", "-1"]  # file lease beside the state
     first = controllers.start(*args, "--interval", "1h", env=env, name="first")
     wait_for_slow_create(state)
