@@ -5,6 +5,7 @@ and re-plans instead of overwriting the other write."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,12 +42,12 @@ def _session(state: Path) -> Session:
     return open_session(ENV, secrets=clean_secrets(), emulator_state=str(state), faults=CLEAN)
 
 
-def _portal_edit(state: Path, rid: str, arm_type: str, edit: dict[str, object]) -> None:
+def _portal_edit(state: Path, rid: str, arm_type: str, edit: dict[str, Any]) -> None:
     version = latest_api_version(arm_type)
     with emulator_at(state) as emu:
         body = emu_get(emu, rid, version)
         for path, value in edit.items():
-            node = body
+            node: dict[str, Any] = body
             *parents, leaf = path.split(".")
             for key in parents:
                 node = node.setdefault(key, {})
@@ -54,10 +55,10 @@ def _portal_edit(state: Path, rid: str, arm_type: str, edit: dict[str, object]) 
         assert arm_call(emu, "PUT", rid, version, body).status in (200, 201)
 
 
-def emu_get(emu: object, rid: str, version: str) -> dict[str, object]:
+def emu_get(emu: object, rid: str, version: str) -> dict[str, Any]:
     answer = arm_call(emu, "GET", rid, version)
     assert answer.status == 200
-    body: dict[str, object] = answer.json()
+    body: dict[str, Any] = answer.json()
     return body
 
 
@@ -80,9 +81,9 @@ def test_portal_write_between_plan_and_apply_is_kept(state: Path) -> None:
     assert _vnet_puts(state, vnet.id)[0] == 412, "the stale write was not refused: no If-Match sent"
     with emulator_at(state) as emu:
         final = emu_get(emu, vnet.id, latest_api_version(vnet.type))
-    assert final["properties"]["dhcpOptions"] == {"dnsServers": ["10.0.5.4"]}  # type: ignore[index]
-    assert final["tags"]["owner"] == "platform-team"  # type: ignore[index]
-    assert len(final["properties"]["subnets"]) == 6  # type: ignore[index]
+    assert final["properties"]["dhcpOptions"] == {"dnsServers": ["10.0.5.4"]}
+    assert final["tags"]["owner"] == "platform-team"
+    assert len(final["properties"]["subnets"]) == 6
 
 
 def test_second_controller_racing_the_same_repair_writes_once(state: Path) -> None:
