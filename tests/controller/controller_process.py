@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +44,23 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def get(port: int, path: str) -> requests.Response:
+    """GET a path of the health server on loopback."""
+    return requests.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+
+
+def wait_until_serving(port: int) -> requests.Response:
+    """The first answer of /healthz once the server listens (connection refused until then)."""
+    deadline = time.monotonic() + GUARD_S
+    while True:
+        try:
+            return get(port, "/healthz")
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def controller_env(**extra: str) -> dict[str, str]:
@@ -229,8 +247,6 @@ class Portal:
         self.base_url = base_url
 
     def _call(self, method: str, resource_id: str, api_version: str, body: Any = None) -> Any:
-        import requests
-
         answer = requests.request(
             method,
             f"{self.base_url}{resource_id}",

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
-import requests
-
 from emulator.request_log import clear_request_log, read_request_log
-from tests.controller.controller_process import GUARD_S, Controllers, free_port
+from tests.controller.controller_process import Controllers, free_port, get, wait_until_serving
 
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
-
-
-def get(port: int, path: str) -> requests.Response:
-    return requests.get(f"http://127.0.0.1:{port}{path}", timeout=10)
-
-
-def wait_until_serving(port: int) -> requests.Response:
-    """The first answer of /healthz once the server listens (connection refused until then)."""
-    deadline = time.monotonic() + GUARD_S
-    while True:
-        try:
-            return get(port, "/healthz")
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

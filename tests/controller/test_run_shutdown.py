@@ -12,14 +12,19 @@ import json
 import time
 from pathlib import Path
 
-import requests
 from azure.storage.blob import BlobServiceClient
 
 from emulator.request_log import RequestRecord, read_request_log
 from reconciler.lease import LEASE_CONTAINER, FileLease, lease_blob_name
 from tests.controller.conftest import Azurite
-from tests.controller.controller_process import GUARD_S, Controllers, controller_env, free_port
-from tests.controller.test_run_health import wait_until_serving
+from tests.controller.controller_process import (
+    GUARD_S,
+    Controllers,
+    controller_env,
+    free_port,
+    get,
+    wait_until_serving,
+)
 
 SLOW_TYPES = "Microsoft.Network/virtualNetworks=8,Microsoft.Cache/redis=8"
 SLOW_PATHS = ("/providers/microsoft.network/virtualnetworks/", "/providers/microsoft.cache/redis/")
@@ -65,8 +70,8 @@ def test_sigterm_mid_cycle_exits_releases_the_lease_and_the_successor_resumes(
     wait_for_slow_create(state)
 
     # Mid-cycle: alive, not ready (no cycle has finished), holding the lease.
-    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
-    readyz = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+    assert get(port, "/healthz").status_code == 200
+    readyz = get(port, "/readyz")
     assert (readyz.status_code, readyz.text) == (503, "no cycle has finished yet\n")
     blob = BlobServiceClient.from_connection_string(azurite.connection_string).get_blob_client(
         LEASE_CONTAINER, lease_blob_name("dev")
