@@ -285,7 +285,7 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     err.write(session.target.banner + "\n")
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
-    health = HealthState(interval)
+    health = HealthState(interval, environment=args.env)
     controller = Controller(session, telemetry=telemetry, health=health, drift_policy=args.drift_policy, stop=stop)
     server = HealthServer(health, args.health_host, args.health_port).start() if args.health_port >= 0 else None
     if server is not None:

@@ -35,8 +35,12 @@ class Readiness:
 class HealthState:
     """Counters and the time of the last finished cycle, fed by ``record_cycle``; thread-safe."""
 
-    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, interval_s: float, clock: Callable[[], float] = time.monotonic, *, environment: str = ""
+    ) -> None:
         self.interval_s = interval_s
+        #: The ``environment`` label before the first cycle (a standby may never run one).
+        self.environment = environment
         self._clock = clock
         self._lock = threading.Lock()
         self._started = clock()
@@ -89,7 +93,7 @@ class HealthState:
         """The counters in Prometheus text format 0.0.4."""
         with self._lock:
             report = self._last_report
-            environment = report.environment if report else ""
+            environment = report.environment if report else self.environment
             label = f'environment="{_escape(environment)}"'
             lines: list[str] = []
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.controller.conftest import AZURITE_KEY, Azurite
-from tests.controller.controller_process import Controllers, Event, Portal, is_cycle, is_drift
+from tests.controller.controller_process import Controllers, Event, Portal, free_port, get, is_cycle, is_drift
 from tests.controller.test_run_drift import QUEUE_ADDRESS, QUEUE_API, QUEUE_ID
 
 LEASE_S = 15  # the shortest Blob lease
@@ -67,6 +67,17 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(
     assert drift["remediated"] == "true"
     standby.wait_cycles(1, after=standby.events.index(drift))
     assert portal.get(QUEUE_ID, QUEUE_API)["properties"]["maxDeliveryCount"] == 10
+
+    # A replica waiting for the lease is ready (it does its job by waiting), not the leader, and
+    # stops at once on SIGTERM without ever cycling.
+    port = free_port()
+    waiting = controllers.start(*args, "--health-port", str(port), name="waiting")
+    waiting.wait_for(message("lease held by another replica; waiting"), what="the third replica's wait")
+    readyz = get(port, "/readyz")
+    assert (readyz.status_code, readyz.text) == (200, "standby: another replica holds the lease\n")
+    assert 'reconciler_leader{environment="dev"} 0' in get(port, "/metrics").text
+    assert waiting.terminate() == 0
+    assert not any(is_cycle(e) for e in waiting.events)
     assert standby.terminate() == 0
 
     # The storage key on the command line reaches no log line.
