@@ -82,3 +82,30 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(
 
     # The storage key on the command line reaches no log line.
     assert not any(AZURITE_KEY in line for line in active.raw + standby.raw)
+
+
+def test_a_controller_that_loses_its_lease_stops_and_exits_1(
+    controllers: Controllers, dev_state: Path, azurite: Azurite
+) -> None:
+    from azure.storage.blob import BlobLeaseClient, BlobServiceClient
+
+    from reconciler.lease import LEASE_CONTAINER, lease_blob_name
+
+    controller = controllers.start(
+        "--env", "qa", "--interval", "2s", "--emulator-state", str(dev_state), "--health-port", "-1",
+        "--lease", "blob", "--lease-connection-string", azurite.connection_string,
+        "--lease-duration", str(LEASE_S),
+    )
+    controller.wait_for(message("lease acquired"), what="the lease")
+    # Someone else takes the lease (an operator breaking it, or a partition outliving it).
+    blob = BlobServiceClient.from_connection_string(azurite.connection_string).get_blob_client(
+        LEASE_CONTAINER, lease_blob_name("qa")
+    )
+    intruder = BlobLeaseClient(blob)
+    intruder.break_lease(lease_break_period=0)
+    intruder.acquire(lease_duration=LEASE_S)
+    try:
+        assert controller.wait() == 1, controller.tail()
+        controller.wait_for(message("lease lost; stopping"), what="the loss")
+    finally:
+        intruder.release()
