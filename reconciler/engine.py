@@ -34,6 +34,7 @@ log = logging.getLogger("reconciler.engine")
 SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
 
 Live = dict[str, Any] | None
+_POOL_LOCK = threading.Lock()
 
 #: Terminal provisioning states of a failed operation (ARM RPC, async operations).
 FAILED_STATES = frozenset({"failed", "canceled"})
@@ -145,29 +146,39 @@ class Engine:
         errors: dict[str, str] = {}
         singles, batches = self._read_batches(selected)
         groups = self._prune_groups() if prune_scan and self.list_owned is not None else []
-        tasks = len(singles) + len(batches) + len(groups)
-        with ThreadPoolExecutor(max_workers=max(1, min(self.observe_workers, tasks or 1))) as pool:
-            pending: set[Future[Any]] = {pool.submit(self._read_one, a) for a in singles}
-            pending |= {pool.submit(self._read_siblings, b) for b in batches}
-            desired_ids = {r.id.lower() for r in self.resources.values()}
-            stray_futures = [pool.submit(self._strays_in, g, desired_ids) for g in groups]
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    found, unread = future.result()
-                    for address, body, error in found:
-                        if error is None:
-                            live[address] = body
-                        else:
-                            errors[address] = error
-                    # listed siblings the list did not show: read on their own
-                    pending |= {pool.submit(self._read_one, a) for a in unread}
-            strays = [stray for future in stray_futures for stray in future.result()]
+        pool = self._observe_pool()
+        # one pool for the engine's life: new threads every run grow the process (soak)
+        pending: set[Future[Any]] = {pool.submit(self._read_one, a) for a in singles}
+        pending |= {pool.submit(self._read_siblings, b) for b in batches}
+        desired_ids = {r.id.lower() for r in self.resources.values()}
+        stray_futures = [pool.submit(self._strays_in, g, desired_ids) for g in groups]
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                found, unread = future.result()
+                for address, body, error in found:
+                    if error is None:
+                        live[address] = body
+                    else:
+                        errors[address] = error
+                # listed siblings the list did not show: read on their own
+                pending |= {pool.submit(self._read_one, a) for a in unread}
+        strays = [stray for future in stray_futures for stray in future.result()]
         obs.live = {a: live[a] for a in selected if a in live}
         obs.errors = {a: errors[a] for a in selected if a in errors}
         if prune_scan and self.list_owned is not None:
             obs.strays = strays
         return obs
+
+    def _observe_pool(self) -> ThreadPoolExecutor:
+        """The engine's read pool, made on first use and kept: threads are reused
+        across runs (a controller observes every few minutes for weeks)."""
+        with _POOL_LOCK:
+            pool: ThreadPoolExecutor | None = getattr(self, "_reads_pool", None)
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=max(1, self.observe_workers), thread_name_prefix="observe")
+                self._reads_pool = pool
+            return pool
 
     def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
         """Addresses read one by one, and groups of same-type siblings read by one list."""
