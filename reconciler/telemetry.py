@@ -46,6 +46,7 @@ _EXPORTER_SIDE_CHANNELS_OFF = {
 # Metrics are exported when flushed at the end of each cycle, not on a timer.
 _METRIC_EXPORT_INTERVAL_MS = 24 * 60 * 60 * 1000
 _FLUSH_TIMEOUT_MS = 30_000
+_EXPORT_READ_TIMEOUT_S = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,10 @@ class Telemetry:
         options: dict[str, Any] = {
             "connection_string": connection_string,
             "disable_offline_storage": not offline_storage,
+            # The exporter bounds connecting (its `timeout`, 10 s) but not reading: azure-core's
+            # RequestsTransport waits 300 s for an answer, so an ingestion endpoint that accepts and
+            # never answers held every cycle five minutes. Unsent items go to offline storage.
+            "read_timeout": _EXPORT_READ_TIMEOUT_S,
             **exporter_options,
         }
         resource = Resource.create(

@@ -211,3 +211,26 @@ def test_a_reported_cycle_has_left_the_process_when_report_cycle_returns(
         for e in ingestion.of_type("MetricData")
         for m in e["data"]["baseData"]["metrics"]
     )
+
+
+def test_an_ingestion_endpoint_that_never_answers_costs_a_cycle_only_the_read_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import socket
+
+    # Accepts connections (the kernel's backlog does) and never answers a byte.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        telemetry = Telemetry(
+            f"InstrumentationKey={uuid.uuid4()};IngestionEndpoint=http://127.0.0.1:{silent.getsockname()[1]}/",
+            offline_storage=False,
+            exporter_options={"read_timeout": 0.5},  # the default is 10 s; same code path
+        )
+        try:
+            with caplog.at_level(logging.WARNING):
+                telemetry.report_cycle(drifted_cycle())  # returns: the cycle is not held for 300 s
+        finally:
+            telemetry.shutdown()
+    exporter_warnings = [r.getMessage() for r in caplog.records if r.name.startswith("azure.monitor")]
+    assert exporter_warnings and all("timed out" in m for m in exporter_warnings)
