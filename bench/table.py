@@ -1,0 +1,98 @@
+"""The results table (Markdown, so bench/README.md can hold it as printed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Figures shown per item besides its targets: (figure key, label).
+HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
+    "noop": (
+        ("wall_s", "wall time of observe + plan (s)"),
+        ("arm_requests", "ARM requests"),
+        ("baseline_sequential_wall_s", "baseline: sequential reads in dependency order (s)"),
+        ("speedup", "speed-up over the baseline (x)"),
+    ),
+    "apply_lro": (
+        ("wall_s", "wall time (s)"),
+        ("critical_path_s", "critical-path bound (s)"),
+        ("observe_s", "of which observe (s)"),
+        ("plan_s", "of which plan (s)"),
+        ("slowest_lro_sent_at_s", "slowest LRO sent at (s)"),
+    ),
+    "throttled": (
+        ("reads", "reads sent"),
+        ("bucket", "read bucket (scaled)"),
+        ("wall_s", "wall time (s)"),
+        ("bucket_allows_s", "time the bucket allows (s)"),
+    ),
+    "startup": (
+        ("help_s", "`reconcile --help` (s)"),
+        ("dry_run_dev_s", "`reconcile --dry-run --env dev` (s)"),
+    ),
+    "soak": (
+        ("seconds_per_cycle", "seconds per cycle"),
+        ("rss_mib_by_cycle", "RSS by cycle (MiB)"),
+        ("emulator_request_log_mib", "of which the emulator's request log (MiB)"),
+        ("rss_growth_pct_without_emulator_log", "RSS growth without that log (%)"),
+    ),
+}
+
+_NUMBERS = {"1": "1. No-op dry run", "2": "2. Apply from empty", "3": "3. Scale", "4": "4. Throttled",
+            "5": "5. Start-up", "6": "6. Soak"}
+_ORDER = {"noop": "1", "apply_lro": "2", "scale": "3", "throttled": "4", "startup": "5", "soak": "6"}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _scale_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for size, f in figures.get("sizes", {}).items():
+        rows.append((f"{size} resources: wall / CPU (s), requests, peak traced / RSS (MiB)",
+                     f"{_fmt(f['wall_s'])} / {_fmt(f['cpu_s'])}, {_fmt(f['arm_requests'])}, "
+                     f"{_fmt(f['peak_traced_mib'])} / {_fmt(f['rss_mib_after'])}"))
+    for size, f in figures.get("cells_of_100", {}).items():
+        rows.append((f"(not a target) {size} in groups of 100: wall (s), CPU ms/resource",
+                     f"{_fmt(f['wall_s'])}, {_fmt(f['cpu_ms_per_resource'])}"))
+    return rows
+
+
+def render(report: dict[str, Any]) -> str:
+    """The whole table, with the machine and date above it."""
+    m = report["machine"]
+    lines = [
+        f"Measured {m['date']} on {m['cpus']} CPUs ({m['cpu_model'] or 'unknown CPU'}), Python {m['python']}"
+        + (" (--quick)" if report.get("quick") else "") + f"; suite {report['suite_seconds']} s.",
+        "",
+        "| Item | Measure | Value | Target | Met |",
+        "|---|---|---|---|---|",
+    ]
+    for result in report["items"]:
+        label = _NUMBERS.get(_ORDER.get(result["item"], ""), result["item"])
+        if result.get("error"):
+            lines.append(f"| {label} | error | {result['error']} | | no |")
+            continue
+        figures = result.get("figures", {})
+        rows = [(text, _fmt(figures[key])) for key, text in HEADLINES.get(result["item"], ()) if key in figures]
+        if result["item"] == "scale":
+            rows += _scale_rows(figures)
+        for text, value in rows:
+            lines.append(f"| {label} | {text} | {value} | | |")
+        for target in result.get("targets", []):
+            limit = f"{target['comparison']} {_fmt(target['limit'])} {target.get('unit', '')}".strip()
+            met = "yes" if target["met"] else "**no**"
+            lines.append(f"| {label} | {target['name']} | {_fmt(target['value'])} | {limit} | {met} |")
+    cost = report.get("emulator_cost")
+    if cost:
+        if "error" in cost:
+            lines.append(f"| Emulator | CPU per request | error: {cost['error']} | < 1 ms | no |")
+        else:
+            met = "yes" if cost["met"] else "**no**"
+            lines.append(f"| Emulator | CPU per request (ms, emulator_cost.py) | "
+                         f"{_fmt(cost['emulator_cpu_ms_per_request'])} | < 1 | {met} |")
+    return "\n".join(lines)
