@@ -10,7 +10,7 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -127,16 +127,36 @@ def converge(
     return Convergence(runs, False)
 
 
-def clean_plan_changes(env: str, state: Path, *, secrets: AppSecrets | None = None) -> list[str]:
-    """The referee: a faults-off dry run; the addresses it would change."""
-    session = open_session(env, secrets=secrets or clean_secrets(), emulator_state=str(state), faults=CLEAN)
+def clean_plan_changes(env: str, state: Path) -> list[str]:
+    """The referee: `reconcile --dry-run --detailed-exitcode --output json` with
+    faults and throttling off; the changes it reports (empty when it exits 0)."""
+    import io
+    import os
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from reconciler.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = os.environ.get("RECONCILER_EMULATOR_THROTTLE")
+    os.environ["RECONCILER_EMULATOR_THROTTLE"] = "0"
     try:
-        plan = session.engine.plan(session.engine.observe())
-        problems = [f"{c.address}: {c.action}" for c in plan.changes if c.action != "noop"]
-        return problems + [f"{a}: read error {e}" for a, e in plan.errors.items()]
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["--dry-run", "--env", env, "--emulator-state", str(state),
+                         "--detailed-exitcode", "--output", "json"])
     finally:
-        if session.target.emulator is not None:
-            session.target.emulator.close()
+        if saved is None:
+            os.environ.pop("RECONCILER_EMULATOR_THROTTLE", None)
+        else:
+            os.environ["RECONCILER_EMULATOR_THROTTLE"] = saved
+    if code == 0:
+        return []
+    try:
+        plan = json.loads(out.getvalue())
+    except ValueError:
+        return [f"dry run exited {code}: {err.getvalue().strip()[:300]}"]
+    found = [f"{c['address']}: {c['action']}" for c in plan["changes"] if c["action"] != "noop"]
+    found += [f"{a}: read error {e}" for a, e in plan.get("errors", {}).items()]
+    return found or [f"dry run exited {code}"]
 
 
 def desired_ids(env: str, *, secrets: AppSecrets | None = None) -> set[str]:
@@ -298,5 +318,3 @@ def latest_api_version(arm_type: str) -> str:
 
     return sorted(KNOWN_API_VERSIONS.get(arm_type.lower(), {"2024-01-01"}))[-1]
 
-
-Drift = Callable[[Any, str], list[str]]

@@ -9,7 +9,6 @@ no DELETE sent, and a clean dry run (faults off) finding nothing to change.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -168,5 +167,3 @@ def run_case(
         case, scenario, verdict(ENV, state, convergence), convergence, seconds, fired(case, convergence), drifted
     )
 
-
-Runner = Callable[[FaultCase, Scenario, Path], CaseResult]
