@@ -131,13 +131,22 @@ class GenericAdapter:
         lro_tokens: LroTokenStore | None = None,
     ) -> dict[str, Any]:
         """Create or update, wait for the LRO, return the live body after."""
-        body = with_secrets(self.request_body(resource, live), resource.secrets)
-        parameters = request_payload(self._model, body, resource.body)
-        kwargs: dict[str, Any] = dict(self.entry.create_kwargs)
         etag = (live or {}).get("etag")
         if live is not None and not (isinstance(etag, str) and etag):
             with self._etag_lock:
                 etag = self._header_etags.get(resource.id.lower())
+            if not etag and self.entry.etag:
+                # Observed through a list call (no etag in body or header): merge
+                # over a fresh read instead, guarded by its etag, so a write made
+                # since the observation is kept, not silently overwritten.
+                live = self.read(resource.id)
+                etag = (live or {}).get("etag")
+                if live is not None and not (isinstance(etag, str) and etag):
+                    with self._etag_lock:
+                        etag = self._header_etags.get(resource.id.lower())
+        body = with_secrets(self.request_body(resource, live), resource.secrets)
+        parameters = request_payload(self._model, body, resource.body)
+        kwargs: dict[str, Any] = dict(self.entry.create_kwargs)
         if self.entry.etag and isinstance(etag, str) and etag:
             kwargs["headers"] = {"If-Match": etag}
         create = self._method(self.entry.create)
