@@ -106,6 +106,18 @@ class BlobLease:
         self._lease_id = str(uuid.uuid4())
         self._lease_client: Any = None
         self._held = False
+        # Each storage call gets a bounded share of the lease (the SDK's own default read timeout
+        # is 60 s with retries on top, longer than any lease): a hung call must not outlive it.
+        self._call_timeout_s = max(1.0, duration_s / 10)
+        self._call_options: dict[str, Any] = {
+            "connection_timeout": self._call_timeout_s,
+            "read_timeout": self._call_timeout_s,
+            "retry_total": 0,  # the renewal loop retries, knowing the deadline
+        }
+        self._renew_retry_s = max(0.5, duration_s / 15)
+        # Monotonic time until which the lease is surely ours: the last successful acquire/renew was
+        # *sent* at least `duration_s` before it, and the service counts from when it received it.
+        self._valid_until = 0.0
         self._state_lock = threading.Lock()
         self._stop_renewing = threading.Event()
         self._renewer: threading.Thread | None = None
@@ -139,7 +151,7 @@ class BlobLease:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
-            properties = self._blob.get_blob_properties()
+            properties = self._blob.get_blob_properties(**self._call_options)
         except ResourceNotFoundError:
             return None
         if properties.lease.state != "leased":
@@ -177,7 +189,7 @@ class BlobLease:
         from azure.core.exceptions import HttpResponseError, ResourceExistsError
 
         try:
-            self._service.create_container(self._container)
+            self._service.create_container(self._container, **self._call_options)
         except ResourceExistsError:
             pass
         except HttpResponseError as error:
@@ -186,14 +198,15 @@ class BlobLease:
                 raise
         # 409 BlobAlreadyExists, or LeaseIdMissing when it exists and is leased: either way it exists.
         with contextlib.suppress(ResourceExistsError):
-            self._blob.upload_blob(b"", overwrite=False)
+            self._blob.upload_blob(b"", overwrite=False, **self._call_options)
 
     def _try_acquire(self) -> bool:
         from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 
+        sent = time.monotonic()
         try:
             self._lease_client = self._blob.acquire_lease(
-                lease_duration=self.duration_s, lease_id=self._lease_id
+                lease_duration=self.duration_s, lease_id=self._lease_id, **self._call_options
             )
         except ResourceNotFoundError:
             # Deleted between the existence check and the lease: recreate and retry next round.
@@ -205,10 +218,11 @@ class BlobLease:
             raise
         with self._state_lock:
             self._held = True
+            self._valid_until = sent + self.duration_s
         self._start_renewing()
         log.info("lease acquired", extra={"environment": self.environment, "holder": self._holder})
         try:
-            self._blob.set_blob_metadata({"holder": self._holder}, lease=self._lease_client)
+            self._blob.set_blob_metadata({"holder": self._holder}, lease=self._lease_client, **self._call_options)
         except HttpResponseError as error:
             # Only informational: the lease, not the metadata, decides who is active.
             log.warning("could not record the lease holder: %s", error.status_code)
@@ -220,9 +234,12 @@ class BlobLease:
         self._renewer.start()
 
     def _renew_forever(self) -> None:
-        while not self._stop_renewing.wait(self.renew_interval_s):
+        wait = self.renew_interval_s
+        while not self._stop_renewing.wait(wait):
             try:
                 self.renew()
+                wait = self.renew_interval_s
+                continue
             except LeaseLost:
                 log.error(
                     "lease lost; stopping", extra={"environment": self.environment, "holder": self._holder}
@@ -231,29 +248,50 @@ class BlobLease:
                     self._on_lost()
                 return
             except Exception as error:
-                # Transient (network, 5xx): the lease survives until its duration; try again next tick.
+                # Transient (network, 5xx): the lease survives until its duration; retry soon.
                 log.warning(
                     "lease renewal failed: %s",
                     type(error).__name__,
                     extra={"environment": self.environment, "holder": self._holder},
                 )
+                wait = self._renew_retry_s
+            if not self._can_still_renew():
+                # Another replica may take the lease the moment it runs out: stop acting before that.
+                with self._state_lock:
+                    self._held = False
+                log.error(
+                    "lease could not be renewed before running out; stopping",
+                    extra={"environment": self.environment, "holder": self._holder},
+                )
+                if self._on_lost is not None:
+                    self._on_lost()
+                return
+
+    def _can_still_renew(self) -> bool:
+        """Whether one more renewal attempt (after the retry wait, bounded by the call timeouts)
+        could still land before the lease surely lasts."""
+        attempt_s = self._renew_retry_s + 2 * self._call_timeout_s  # connecting, then reading
+        return time.monotonic() + attempt_s < self._valid_until
 
     def renew(self) -> None:
         from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
         if self._lease_client is None or not self._held:
             raise LeaseLost("the lease is not held")
+        sent = time.monotonic()
         try:
-            self._lease_client.renew()
+            self._lease_client.renew(**self._call_options)
         except (ResourceNotFoundError, HttpResponseError) as error:
             if getattr(error, "status_code", None) in (404, 409, 412):
                 with self._state_lock:
                     self._held = False
                 raise LeaseLost(f"lease on {lease_blob_name(self.environment)} lost") from error
             raise
+        with self._state_lock:
+            self._valid_until = sent + self.duration_s
 
     def release(self) -> None:
-        from azure.core.exceptions import HttpResponseError
+        from azure.core.exceptions import AzureError, HttpResponseError
 
         self._stop_renewing.set()
         if self._renewer is not None and self._renewer is not threading.current_thread():
@@ -262,12 +300,17 @@ class BlobLease:
             was_held, self._held = self._held, False
         if was_held and self._lease_client is not None:
             try:
-                self._lease_client.release()
+                self._lease_client.release(**self._call_options)
                 log.info("lease released", extra={"environment": self.environment, "holder": self._holder})
             except HttpResponseError as error:
                 # Already expired and taken: nothing of ours to release.
                 log.warning(
                     "lease release failed: %s", error.status_code, extra={"environment": self.environment}
+                )
+            except AzureError as error:
+                # Unreachable storage: the lease runs out by itself within its duration.
+                log.warning(
+                    "lease release failed: %s", type(error).__name__, extra={"environment": self.environment}
                 )
 
 

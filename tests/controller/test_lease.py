@@ -17,6 +17,7 @@ from azure.storage.blob import BlobLeaseClient, BlobServiceClient
 
 from reconciler.lease import BlobLease, FileLease, LeaseLost
 from tests.controller.conftest import REPO_ROOT, Azurite
+from tests.controller.tcp_proxy import PausableProxy
 
 DURATION_S = 15
 RETRY_INTERVAL_S = 0.5
@@ -232,3 +233,27 @@ def test_file_lease_of_a_killed_process_is_free_at_once(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_holder_cut_off_from_storage_stops_before_anyone_can_take_its_lease(azurite: Azurite) -> None:
+    order: list[str] = []
+    with PausableProxy(azurite.port) as proxy:
+        through_proxy = azurite.connection_string.replace(f":{azurite.port}/", f":{proxy.port}/")
+        holder = BlobLease(
+            BlobServiceClient.from_connection_string(through_proxy),
+            "partition",
+            holder="cut-off",
+            duration_s=DURATION_S,
+            on_lost=lambda: order.append("holder stopped"),
+        )
+        assert holder.acquire(timeout=LINE_WAIT_S)
+        proxy.pause()  # renewals now hang until their timeout, and the lease runs out
+        contender = BlobLease(
+            service(azurite), "partition", holder="other", duration_s=DURATION_S, retry_interval_s=0.2
+        )
+        assert contender.acquire(timeout=LINE_WAIT_S)
+        order.append("contender acquired")
+        assert order == ["holder stopped", "contender acquired"]
+        assert not holder.held
+        contender.release()
+        holder.release()  # nothing left to release: no call, no error
