@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import DeserializationError, ResourceNotFoundError
+from azure.core.rest import HttpRequest
 
 from adapters.arm_id import InvalidResourceId, arguments
 
@@ -72,23 +73,51 @@ def list_siblings(adapter: GenericAdapter, resource_id: str) -> SiblingListing |
         args = arguments(resource_id, entry.args[:-1])
     except InvalidResourceId:
         return None
-    method = getattr(getattr(adapter.clients.client(entry.service), entry.operations), method_name, None)
+    client = adapter.clients.client(entry.service)
+    method = getattr(getattr(client, entry.operations), method_name, None)
     if method is None:
         return None
-    pages: list[Any] = []
     try:
-        # The pager deserialises into models; the wire JSON of each page is kept instead.
-        for _ in method(*args, raw_response_hook=lambda r: pages.append(r.http_response), **extra):
-            pass
+        payloads = _pages(client, method, args, extra)
     except ResourceNotFoundError:
         return SiblingListing(complete=True)
     except DeserializationError:
         return None
     listing = SiblingListing()
-    for page in pages:
-        text = page.text()
-        payload = json.loads(text) if text else {}
-        for item in payload.get("value", []) if isinstance(payload, dict) else []:
+    for payload in payloads:
+        for item in payload.get("value", []):
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 listing.bodies[item["id"].lower()] = item
     return listing
+
+
+def _pages(client: Any, method: Any, args: list[str], extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """The wire JSON of every page. The first page comes from the SDK operation
+    (its URL, api-version and errors); the next ones follow `nextLink` through
+    the same client's pipeline with `send_request`, so they are not deserialised
+    into models that would be thrown away. Without `send_request`, the pager
+    fetches them."""
+    responses: list[Any] = []
+    pager = method(*args, raw_response_hook=lambda r: responses.append(r.http_response), **extra).by_page()
+    next(pager, None)
+    first = _json_object(responses[-1]) if responses else {}  # earlier ones: retried tries
+    payloads = [first]
+    next_link = first.get("nextLink")
+    send = getattr(client, "send_request", None)
+    if not callable(send):
+        for _page in pager:
+            pass
+        return [_json_object(r) for r in responses if r.status_code == 200]
+    while isinstance(next_link, str) and next_link:
+        response = send(HttpRequest("GET", next_link))
+        response.raise_for_status()
+        page = _json_object(response)
+        payloads.append(page)
+        next_link = page.get("nextLink")
+    return payloads
+
+
+def _json_object(response: Any) -> dict[str, Any]:
+    text = response.text()
+    payload = json.loads(text) if text else {}
+    return payload if isinstance(payload, dict) else {}
