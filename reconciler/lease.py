@@ -73,6 +73,16 @@ def lease_blob_name(environment: str) -> str:
     return f"{environment}.lock"
 
 
+def _transient(error: Exception) -> bool:
+    """A storage error worth retrying: no answer at all, throttling, or a server-side failure."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    if isinstance(error, ServiceRequestError | ServiceResponseError):
+        return True
+    status = getattr(error, "status_code", None) if isinstance(error, HttpResponseError) else None
+    return status is not None and (status == 429 or status >= 500)
+
+
 class BlobLease:
     """A lease on ``reconciler-leases/<environment>.lock`` (created when missing), kept by renewal.
 
@@ -154,6 +164,10 @@ class BlobLease:
             properties = self._blob.get_blob_properties(**self._call_options)
         except ResourceNotFoundError:
             return None
+        except Exception as error:
+            if _transient(error):
+                return None
+            raise
         if properties.lease.state != "leased":
             return None
         holder = properties.metadata.get("holder")
@@ -163,12 +177,27 @@ class BlobLease:
         if self._held:
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
-        self._ensure_blob()
+        ensured = False
         announced = False
         while True:
-            if self._try_acquire():
-                return True
-            if not announced:
+            try:
+                if not ensured:
+                    self._ensure_blob()
+                    ensured = True
+                if self._try_acquire():
+                    return True
+                held_elsewhere = True
+            except Exception as error:
+                if not _transient(error):
+                    raise
+                # Storage unreachable or busy for a moment: a standby just keeps polling.
+                log.warning(
+                    "lease storage unavailable: %s; retrying",
+                    type(error).__name__,
+                    extra={"environment": self.environment, "holder": self._holder},
+                )
+                held_elsewhere = False
+            if held_elsewhere and not announced:
                 log.info(
                     "lease held by another replica; waiting",
                     extra={"environment": self.environment, "holder": self.current_holder()},

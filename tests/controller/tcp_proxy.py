@@ -26,6 +26,10 @@ class PausableProxy:
         """From now on nothing passes in either direction."""
         self._paused.set()
 
+    def resume(self) -> None:
+        """Bytes pass again (connections that lost bytes while paused stay broken, as after a real partition)."""
+        self._paused.clear()
+
     def __enter__(self) -> PausableProxy:
         threading.Thread(target=self._accept, name="proxy-accept", daemon=True).start()
         return self

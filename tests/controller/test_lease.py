@@ -257,3 +257,25 @@ def test_a_holder_cut_off_from_storage_stops_before_anyone_can_take_its_lease(az
         assert not holder.held
         contender.release()
         holder.release()  # nothing left to release: no call, no error
+
+
+def test_a_standby_keeps_waiting_through_a_storage_outage(azurite: Azurite) -> None:
+    holder = BlobLease(service(azurite), "outage", holder="one", duration_s=DURATION_S)
+    assert holder.acquire(timeout=LINE_WAIT_S)
+    with PausableProxy(azurite.port) as proxy:
+        proxy.pause()
+        through_proxy = azurite.connection_string.replace(f":{azurite.port}/", f":{proxy.port}/")
+        standby = BlobLease(
+            BlobServiceClient.from_connection_string(through_proxy),
+            "outage",
+            holder="two",
+            duration_s=DURATION_S,
+            retry_interval_s=0.2,
+        )
+        # Unreachable storage while waiting is no reason to give up.
+        assert not standby.acquire(timeout=4)
+        proxy.resume()
+        holder.release()
+        assert standby.acquire(timeout=LINE_WAIT_S)
+        assert standby.current_holder() == "two"
+        standby.release()
