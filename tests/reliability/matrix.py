@@ -9,6 +9,8 @@ no DELETE sent, and a clean dry run (faults off) finding nothing to change.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -51,6 +53,8 @@ class FaultCase:
     may_not_fire: str = ""
     #: FaultConfig fields changed for the drift scenario (fewer requests there).
     drift_overrides: tuple[tuple[str, Any], ...] = ()
+    #: Send role assignments without `principalType`, so PrincipalNotFound can strike.
+    bare_role_assignments: bool = False
 
     def config(self, scenario: Scenario, seed: int | None = None) -> FaultConfig:
         """The injected faults of this case in a scenario."""
@@ -89,6 +93,14 @@ CASES: tuple[FaultCase, ...] = (
         may_not_fire="every desired role assignment sets principalType, ARM's documented way around it",
     ),
     FaultCase(
+        "principal-not-found-bare",
+        "PrincipalNotFound for 3 s after an identity is created; role assignments sent without principalType",
+        _cfg(principal_delay_seconds=3.0),
+        ("principal-not-found",),
+        may_not_fire="while remediating drift the identities are old, past the replication window",
+        bare_role_assignments=True,
+    ),
+    FaultCase(
         "read-after-create-404",
         "GET answers 404 for 1 s after a create",
         _cfg(read_after_create_404_seconds=1.0),
@@ -118,7 +130,14 @@ class CaseResult:
 
     @property
     def ok(self) -> bool:
-        return self.verdict.ok and (self.fired > 0 or bool(self.case.may_not_fire))
+        return self.verdict.ok and (self.fired > 0 or not self.must_fire)
+
+    @property
+    def must_fire(self) -> bool:
+        """Whether the fault has to show for the case to prove anything."""
+        if self.case.bare_role_assignments:
+            return self.scenario == "from-empty"
+        return not self.case.may_not_fire
 
 
 def fired(case: FaultCase, convergence: Convergence) -> int:
@@ -159,11 +178,32 @@ def run_case(
         drifted = make_drift(ENV, state)
     faults = case.config(scenario, seed)
     started = time.monotonic()
-    convergence = converge(
-        ENV, state, faults, max_runs=MAX_RUNS, read_timeout=case.read_timeout, pause=case.pause
-    )
-    seconds = time.monotonic() - started
-    return CaseResult(
-        case, scenario, verdict(ENV, state, convergence), convergence, seconds, fired(case, convergence), drifted
-    )
+    with bare_role_assignments() if case.bare_role_assignments else nullcontext():
+        convergence = converge(
+            ENV, state, faults, max_runs=MAX_RUNS, read_timeout=case.read_timeout, pause=case.pause
+        )
+        seconds = time.monotonic() - started
+        judged = verdict(ENV, state, convergence)
+    return CaseResult(case, scenario, judged, convergence, seconds, fired(case, convergence), drifted)
+
+
+@contextmanager
+def bare_role_assignments() -> Iterator[None]:
+    """Role assignments without `principalType` for the duration (in this process):
+    the desired state sets it precisely to avoid PrincipalNotFound, so without it
+    the fault strikes and the retry policy must absorb it."""
+    from desired_state.specs.authorization import RoleAssignmentSpec
+
+    original = RoleAssignmentSpec.properties
+
+    def without_type(self: RoleAssignmentSpec) -> dict[str, Any]:
+        props = dict(original(self))
+        props.pop("principalType", None)
+        return props
+
+    RoleAssignmentSpec.properties = without_type  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        RoleAssignmentSpec.properties = original  # type: ignore[method-assign]
 

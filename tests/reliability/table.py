@@ -87,7 +87,7 @@ def fault_rows(workdir: Path) -> tuple[list[str], int, int]:
             total += 1
             passed += result.ok
             retries = ", ".join(f"{k} {v}" for k, v in sorted(result.verdict.retries.items())) or "none"
-            fired = str(result.fired) + (f" ({case.may_not_fire})" if not result.fired and case.may_not_fire else "")
+            fired = str(result.fired) + (f" ({case.may_not_fire})" if not result.fired and not result.must_fire else "")
             verdict = "pass" if result.ok else f"FAIL: {result.verdict.explain()}"
             runs = len(result.convergence.runs)
             lines.append(
