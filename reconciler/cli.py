@@ -125,6 +125,13 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     observation = engine.observe(selected, prune_scan=selected is None)
+    if apply_mode:
+        from reconciler.resume import resume_operations
+
+        # Operations an interrupted run left in flight finish first (polling
+        # only), so the plan sees what is there now and no stale token lingers.
+        if resume_operations(engine, observation.live).any:
+            observation = engine.observe(selected, prune_scan=selected is None)
     plan = engine.plan(observation, selected)
     out.write(render_json(plan) if args.output == "json" else render_text(plan))
     if plan.errors:

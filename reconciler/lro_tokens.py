@@ -6,9 +6,12 @@ of sending the write a second time.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -16,7 +19,9 @@ class FileLroTokenStore:
     """A JSON file mapping lower-cased resource id -> continuation token.
 
     Every change is written atomically (temporary file + rename), so a SIGKILL
-    leaves either the old or the new file, never a torn one.
+    leaves either the old or the new file, never a torn one; and under an
+    exclusive lock over a fresh read of the file, so two processes (a
+    controller and a one-shot apply) never drop each other's tokens.
     """
 
     def __init__(self, path: Path) -> None:
@@ -34,11 +39,27 @@ class FileLroTokenStore:
             return {}
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
-    def _save(self) -> None:
+    @contextmanager
+    def _file_locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(self._tokens, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _update(self, resource_id: str, token: str | None) -> None:
+        """Apply one change to what is on disk now, and write it back."""
+        with self._file_locked():
+            self._tokens = self._load()
+            if token is None:
+                self._tokens.pop(resource_id.lower(), None)
+            else:
+                self._tokens[resource_id.lower()] = token
+            tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(self._tokens, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.path)
 
     def get(self, resource_id: str) -> str | None:
         with self._lock:
@@ -46,13 +67,12 @@ class FileLroTokenStore:
 
     def put(self, resource_id: str, token: str) -> None:
         with self._lock:
-            self._tokens[resource_id.lower()] = token
-            self._save()
+            self._update(resource_id, token)
 
     def clear(self, resource_id: str) -> None:
         with self._lock:
-            if self._tokens.pop(resource_id.lower(), None) is not None:
-                self._save()
+            if resource_id.lower() in self._tokens or resource_id.lower() in self._load():
+                self._update(resource_id, None)
 
     def pending(self) -> list[str]:
         with self._lock:
