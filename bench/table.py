@@ -44,7 +44,7 @@ _ORDER = {"noop": "1", "apply_lro": "2", "scale": "3", "throttled": "4", "startu
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
@@ -57,8 +57,13 @@ def _scale_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
                      f"{_fmt(f['wall_s'])} / {_fmt(f['cpu_s'])}, {_fmt(f['arm_requests'])}, "
                      f"{_fmt(f['peak_traced_mib'])} / {_fmt(f['rss_mib_after'])}"))
     for size, f in figures.get("cells_of_100", {}).items():
-        rows.append((f"(not a target) {size} in groups of 100: wall (s), CPU ms/resource",
-                     f"{_fmt(f['wall_s'])}, {_fmt(f['cpu_ms_per_resource'])}"))
+        rows.append((f"(not a target) {size} in groups of 100: wall / CPU (s), CPU ms/resource",
+                     f"{_fmt(f['wall_s'])} / {_fmt(f['cpu_s'])}, {_fmt(f['cpu_ms_per_resource'])}"))
+    for key, value in figures.items():
+        if key.startswith("cells_cpu_growth_"):
+            small, _, large = key.removeprefix("cells_cpu_growth_").partition("_to_")
+            rows.append((f"(not a target) groups of 100, CPU growth / size growth, {small} -> {large}",
+                         _fmt(round(value / (int(large) / int(small)), 3))))
     return rows
 
 
