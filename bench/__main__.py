@@ -54,10 +54,10 @@ def run_item(item: str, quick: bool) -> dict[str, Any]:
     return result
 
 
-def run_emulator_cost(quick: bool) -> dict[str, Any]:
-    """bench/emulator_cost.py, whose results file it writes; its summary."""
-    out = BENCH / "results" / "emulator_cost.json"
-    command = [sys.executable, str(BENCH / "emulator_cost.py"), "--requests", "500" if quick else "2000"]
+def run_emulator_cost(quick: bool, out: Path) -> dict[str, Any]:
+    """bench/emulator_cost.py, writing its results file to `out`; its summary."""
+    command = [sys.executable, str(BENCH / "emulator_cost.py"), "--requests", "500" if quick else "2000",
+               "--out", str(out)]
     done = subprocess.run(command, cwd=REPO, env=_environ(), capture_output=True, text=True, timeout=ITEM_TIMEOUT_S)
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -102,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     for item in items:
         print(f"running {item} ...", file=sys.stderr, flush=True)
         results.append(run_item(item, args.quick))
-    emulator_cost = run_emulator_cost(args.quick) if not args.only else None
+    # emulator_cost.json goes beside the results file (bench/results/ by default)
+    cost_out = args.out.parent / "emulator_cost.json"
+    emulator_cost = run_emulator_cost(args.quick, cost_out) if not args.only else None
     report = {
         "machine": machine(),
         "quick": args.quick,
