@@ -91,7 +91,7 @@ class CompareRules:
         declared = self.lists.get(pattern)
         if declared is not None:
             return declared
-        if any(isinstance(item, Mapping) for item in sample):
+        if any(isinstance(item, dict) for item in sample):
             return ListRule("ordered")
         return ListRule("set")
 
@@ -205,8 +205,8 @@ class _Walker:
 
     # -- objects ---------------------------------------------------------------
     def object(self, desired: Mapping[str, Any], live: Any, path: str) -> None:
-        live_map: Mapping[str, Any] = live if isinstance(live, Mapping) else {}
-        if live is not None and not isinstance(live, Mapping):
+        live_map: Mapping[str, Any] = live if isinstance(live, dict) else {}
+        if live is not None and not isinstance(live, dict):
             self.differ(path, desired, live)
             return
         if path == "tags":
@@ -254,7 +254,7 @@ class _Walker:
             return len(got) == 1 and self.equal_scalar(want, got[0], path)
         if isinstance(want, list) and not isinstance(got, list):
             return len(want) == 1 and self.equal_scalar(want[0], got, path)
-        if not isinstance(want, list | Mapping) and not isinstance(got, list | Mapping):
+        if not isinstance(want, list | dict) and not isinstance(got, list | dict):
             return self.equal_scalar(want, got, path)
         return False
 
@@ -262,7 +262,7 @@ class _Walker:
     def value(self, want: Any, got: Any, path: str) -> None:
         if want is None:
             return  # an explicit null declares nothing
-        if isinstance(want, Mapping):
+        if isinstance(want, dict):
             self.object(want, got, path)
         elif isinstance(want, list):
             self.sequence(want, got, path)
@@ -328,7 +328,7 @@ class _Walker:
         is_location = f"{pattern_of(path)}[].{rule.key}" in self.rules.locations
 
         def key_of(item: Any) -> str | None:
-            if isinstance(item, Mapping) and isinstance(item.get(rule.key), str):
+            if isinstance(item, dict) and isinstance(item.get(rule.key), str):
                 value = str(item[rule.key])
                 return normalise_location(value) if is_location else value.lower()
             return None

@@ -55,7 +55,7 @@ def with_secrets(body: dict[str, Any], secrets: Mapping[str, SecretStr]) -> dict
 
 
 def _merge_tags(live: Any, desired: Mapping[str, Any], tolerate_foreign: bool) -> dict[str, Any]:
-    live_tags: Mapping[str, Any] = live if isinstance(live, Mapping) else {}
+    live_tags: Mapping[str, Any] = live if isinstance(live, dict) else {}
     merged = {
         k: v
         for k, v in live_tags.items()
@@ -81,7 +81,7 @@ def _merge_dict(
 
 
 def _merge_value(got: Any, want: Any, path: str, rules: CompareRules) -> Any:
-    if isinstance(want, Mapping) and isinstance(got, Mapping):
+    if isinstance(want, dict) and isinstance(got, dict):
         return _merge_dict(got, want, path, rules)
     if isinstance(want, list) and isinstance(got, list):
         rule = rules.lists.get(pattern_of(path))
@@ -96,7 +96,7 @@ def _merge_keyed(
     """Members merged by key; live members the desired list does not name are kept."""
 
     def key_of(item: Any) -> str | None:
-        value = item.get(key) if isinstance(item, Mapping) else None
+        value = item.get(key) if isinstance(item, dict) else None
         return value.lower() if isinstance(value, str) else None
 
     desired_by_key = {key_of(w): w for w in want if key_of(w) is not None}

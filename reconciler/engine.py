@@ -243,19 +243,6 @@ class Engine:
             if rid.lower() not in desired_ids and is_owned(tags, self.environment)
         ]
 
-    def _strays(self) -> list[tuple[str, str]]:
-        assert self.list_owned is not None
-        desired_ids = {r.id.lower() for r in self.resources.values()}
-        groups = {
-            r.resource_group for r in self.resources.values() if r.type == "Microsoft.Resources/resourceGroups"
-        }
-        strays: list[tuple[str, str]] = []
-        for group in sorted(g for g in groups if g):
-            for rid, rtype, tags in self.list_owned(group):
-                if rid.lower() not in desired_ids and is_owned(tags, self.environment):
-                    strays.append((rid, rtype))
-        return strays
-
     # -- plan ----------------------------------------------------------------------
     def desired_body(self, resource: Resource, live: Mapping[str, Live], *, strict: bool) -> dict[str, Any]:
         body: dict[str, Any] = resolve_refs(resource.body, live, strict=strict)
