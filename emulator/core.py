@@ -14,11 +14,12 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from emulator import bodies
@@ -37,6 +38,9 @@ _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
 _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
 _TERMINAL = ("Succeeded", "Failed", "Canceled")
+_T = TypeVar("_T")
+#: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
+REQUEST_LOG_MEMORY = 100_000
 # Poll hints: azure-core reads Retry-After first, then retry-after-ms / x-ms-retry-after-ms
 # (azure/core/pipeline/policies/_utils.py get_retry_after); 0 would mean the 30 s default.
 _POLL_MS = "10"
@@ -120,7 +124,9 @@ class Emulator:
         self.state_path = Path(state_path)
         self.faults = faults or FaultConfig()
         self.page_size = page_size
-        self.request_log: list[RequestRecord] = []
+        # Bounded: a long-running embedded emulator (a controller's) must not
+        # grow without limit; the state file's log keeps the full history.
+        self.request_log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_MEMORY)
         self._log_lock = threading.Lock()
         self._injector = FaultInjector(self.faults)
         self._store = Store(self.state_path)
@@ -400,16 +406,21 @@ class Emulator:
         rows = [r for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             rows = _filter_role_assignments(rows, req.query.get("$filter", ""), parent_key)
-        items = [self._render(conn, r, req.now) for r in rows]
-        return self._page(req, items)
+        # Render only the requested page: rendering the whole collection for
+        # every page made listing cost grow with pages x rows.
+        page_rows, next_link = self._page_of(req, rows)
+        return _json_response(200, {"value": [self._render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
 
-    def _page(self, req: _Request, items: list[dict[str, Any]]) -> EmulatorResponse:
+    def _page_of(self, req: _Request, items: list[_T]) -> tuple[list[_T], str | None]:
         skip = int(req.query.get("$skiptoken", "0") or 0)
-        page = items[skip : skip + self.page_size]
         next_link = None
         if skip + self.page_size < len(items):
             params = {**req.query, "$skiptoken": str(skip + self.page_size)}
             next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
+        return items[skip : skip + self.page_size], next_link
+
+    def _page(self, req: _Request, items: list[dict[str, Any]]) -> EmulatorResponse:
+        page, next_link = self._page_of(req, items)
         return _json_response(200, {"value": page, "nextLink": next_link})
 
     def _generic_list(self, req: _Request, addr: Address) -> EmulatorResponse:
