@@ -40,7 +40,7 @@ _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnos
 _TERMINAL = ("Succeeded", "Failed", "Canceled")
 _T = TypeVar("_T")
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
-REQUEST_LOG_MEMORY = 100_000
+REQUEST_LOG_MEMORY = 10_000
 # Poll hints: azure-core reads Retry-After first, then retry-after-ms / x-ms-retry-after-ms
 # (azure/core/pipeline/policies/_utils.py get_retry_after); 0 would mean the 30 s default.
 _POLL_MS = "10"

@@ -4,6 +4,7 @@ not level by level; bounded concurrency; a failure stops only its dependents.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -46,9 +47,20 @@ def run_dag(
         for d in ds:
             dependents[d].append(n)
 
+    # With more ready nodes than workers, start those heading the longest
+    # chains of dependents first: they bound the run's wall time.
+    height = _heights(order, dependents)
+    position = {n: i for i, n in enumerate(order)}
+    ready: list[tuple[int, int, str]] = []  # a heap: longest chain first, then desired order
+
+    def make_ready(n: str) -> None:
+        heapq.heappush(ready, (-height[n], position[n], n))
+
     outcome = Outcome()
     waiting = {n: len(ds) for n, ds in deps.items()}
-    ready = [n for n in order if waiting[n] == 0]
+    for n in order:
+        if waiting[n] == 0:
+            make_ready(n)
     running: dict[Future[None], str] = {}
 
     def skip_dependents(root: str, cause: str) -> None:
@@ -65,12 +77,12 @@ def run_dag(
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="apply") as pool:
         while ready or running:
             while ready and not (stop and stop.is_set()):
-                n = ready.pop(0)
+                n = heapq.heappop(ready)[2]
                 if n in outcome.skipped:
                     continue
                 running[pool.submit(work, n)] = n
             if stop and stop.is_set():
-                for n in ready:
+                for _, _, n in ready:
                     if n not in outcome.skipped:
                         outcome.skipped[n] = "stop requested"
                 ready.clear()
@@ -85,7 +97,7 @@ def run_dag(
                     for m in dependents[n]:
                         waiting[m] -= 1
                         if waiting[m] == 0 and m not in outcome.skipped:
-                            ready.append(m)
+                            make_ready(m)
                 else:
                     outcome.failed[n] = err
                     skip_dependents(n, n)
@@ -96,3 +108,20 @@ def run_dag(
         if n not in outcome.succeeded and n not in outcome.failed and n not in outcome.skipped:
             outcome.skipped[n] = "stop requested"
     return outcome
+
+
+def _heights(order: list[str], dependents: Mapping[str, list[str]]) -> dict[str, int]:
+    """Length of the longest chain of dependents below each node (0 for a leaf)."""
+    height: dict[str, int] = {}
+    for root in order:
+        stack: list[tuple[str, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in height:
+                continue
+            if expanded:
+                height[node] = 1 + max((height[m] for m in dependents[node]), default=-1)
+                continue
+            stack.append((node, True))
+            stack.extend((m, False) for m in dependents[node] if m not in height)
+    return height

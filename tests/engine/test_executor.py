@@ -68,3 +68,11 @@ def test_stop_lets_in_flight_work_finish_and_starts_nothing_new() -> None:
 def test_dependencies_outside_the_run_count_as_satisfied() -> None:
     outcome = run_dag(["x"], {"x": ["not-in-this-run"]}, lambda n: None)
     assert outcome.succeeded == ["x"]
+
+
+def test_with_one_worker_the_head_of_the_longest_chain_starts_first() -> None:
+    started: list[str] = []
+    deps = {"chain-2": ["chain-1"], "chain-3": ["chain-2"]}
+    outcome = run_dag(["leaf-a", "leaf-b", "chain-1", "chain-2", "chain-3"], deps, started.append, max_workers=1)
+    assert len(outcome.succeeded) == 5
+    assert started[0] == "chain-1"
