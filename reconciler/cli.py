@@ -112,11 +112,8 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     )
     session = open_session(
         args.env, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
-        apply_workers=args.parallelism,
+        apply_workers=args.parallelism, targets=args.target_resource,
     )
-    for address in args.adopt:
-        if address not in session.engine.resources:
-            raise UsageError(f"--adopt {address}: no such address in {args.env} (see `reconcile show --env {args.env}`)")
     banner_to = err if args.output == "json" else out
     banner_to.write(session.target.banner + "\n")
     engine = session.engine
