@@ -100,7 +100,8 @@ def get_path(body: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _set_path(body: dict[str, Any], path: str, value: Any) -> None:
+def set_path(body: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path, creating dicts on the way."""
     parts = path.split(".")
     node = body
     for part in parts[:-1]:
@@ -126,7 +127,7 @@ def apply_renames(body: dict[str, Any], behaviour: TypeBehaviour) -> None:
     for src, dst in behaviour.renamed:
         value = _pop_path(body, src)
         if value is not None and get_path(body, dst) is None:
-            _set_path(body, dst, value)
+            set_path(body, dst, value)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -332,7 +332,7 @@ class Emulator:
                     for child in Store.children(conn, row.key, child_type)
                     if not (child.busy_kind == "delete" and now >= child.busy_until)
                 ]
-                bodies_set(body, list_path, items)
+                bodies.set_path(body, list_path, items)
         return body
 
     def _row_response(self, conn: sqlite3.Connection, row: Row, now: float, status: int = 200) -> EmulatorResponse:
@@ -538,7 +538,7 @@ class Emulator:
         if behaviour.embedded:
             rendered = self._render(conn, row, now)
             for list_path, _child in behaviour.embedded:
-                bodies_set(pending, list_path, bodies.get_path(rendered, list_path) or [])
+                bodies.set_path(pending, list_path, bodies.get_path(rendered, list_path) or [])
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "ETag": etag,
@@ -868,19 +868,6 @@ class Emulator:
 
 
 # -- small pure functions ------------------------------------------------------
-
-
-def bodies_set(body: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path, creating dicts on the way."""
-    parts = path.split(".")
-    node = body
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            node[part] = nxt
-        node = nxt
-    node[parts[-1]] = value
 
 
 def _pop(body: dict[str, Any], path: str) -> list[Any] | None:
