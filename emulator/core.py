@@ -140,7 +140,7 @@ class Emulator:
             self.request_log.clear()
 
     def close(self) -> None:
-        """Close the calling thread's database connection."""
+        """Close the database connection (reopened on next use)."""
         self._store.close()
 
     def handle(
@@ -215,7 +215,8 @@ class Emulator:
             code = "InternalServerError" if status == 500 else "ServiceUnavailable"
             raise ArmError(status, code, "Injected transient server error.", headers=limit_headers)
         try:
-            response = self._route(req)
+            with self._store.lock:
+                response = self._route(req)
         except ArmError as err:
             err.headers.update(limit_headers)
             raise
@@ -228,7 +229,7 @@ class Emulator:
         with self._log_lock:
             self.request_log.append(record)
         # the log is diagnostics; a busy or locked file must not fail the request
-        with contextlib.suppress(sqlite3.DatabaseError):
+        with contextlib.suppress(sqlite3.DatabaseError), self._store.lock:
             self._store.read().execute(
                 "INSERT INTO request_log (method, path, api_version, status, latency_ms, at) VALUES (?,?,?,?,?,?)",
                 (record.method, record.path, record.api_version, record.status, record.latency_ms, record.at),
@@ -395,20 +396,39 @@ class Emulator:
     def _list(self, req: _Request, addr: Address) -> EmulatorResponse:
         conn = self._store.read()
         parent_key = addr.parent_id.lower()
+        sub = addr.sub.lower()
+        rg: str | None = (addr.rg or "").lower()
+        parent: str | None = None
         if addr.rg is None and not addr.extension and parent_key.count("/") == 2:
-            rows = Store.of_type(conn, addr.sub.lower(), None, addr.type_key)
-        elif parent_key == addr.rg_id.lower():
+            rg = None
+        elif parent_key != addr.rg_id.lower():
             self._check_ancestors(conn, addr, req.now)
-            rows = Store.of_type(conn, addr.sub.lower(), (addr.rg or "").lower(), addr.type_key)
+            parent = parent_key
         else:
             self._check_ancestors(conn, addr, req.now)
-            rows = Store.children(conn, parent_key, addr.type_key)
-        rows = [r for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
+            # Filtered on their bodies: read them whole.
+            rows = (
+                Store.children(conn, parent, addr.type_key)
+                if parent is not None
+                else Store.of_type(conn, sub, rg, addr.type_key)
+            )
+            rows = [r for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
             rows = _filter_role_assignments(rows, req.query.get("$filter", ""), parent_key)
-        # Render only the requested page: rendering the whole collection for
-        # every page made listing cost grow with pages x rows.
-        page_rows, next_link = self._page_of(req, rows)
+            page_rows, next_link = self._page_of(req, rows)
+        else:
+            # Page in SQL, then read and render only the page's rows: reading
+            # every row for every page made listing grow with pages x rows.
+            skip = int(req.query.get("$skiptoken", "0") or 0)
+            keys = Store.listing(
+                conn, sub=sub, rg=rg, parent=parent, type_key=addr.type_key, now=req.now,
+                offset=skip, limit=self.page_size + 1,
+            )
+            page_rows = Store.get_many(conn, keys[: self.page_size])
+            next_link = None
+            if len(keys) > self.page_size:
+                params = {**req.query, "$skiptoken": str(skip + self.page_size)}
+                next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
         return _json_response(200, {"value": [self._render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
 
     def _page_of(self, req: _Request, items: list[_T]) -> tuple[list[_T], str | None]:
@@ -427,21 +447,30 @@ class Emulator:
         conn = self._store.read()
         if addr.rg is not None:
             self._check_ancestors(conn, addr, req.now)
-        rows = Store.top_level(conn, addr.sub.lower(), addr.rg.lower() if addr.rg else None)
         clauses = _parse_filter(req.query.get("$filter", ""))
+        # The skip token is a creation-order cursor (opaque to clients, as
+        # ARM's are): each page reads on from where the last one stopped.
+        after = int(req.query.get("$skiptoken", "-1") or -1)
         items: list[dict[str, Any]] = []
-        for row in rows:
+        next_link = None
+        last_seq = after
+        for row in Store.top_level(conn, addr.sub.lower(), addr.rg.lower() if addr.rg else None, after):
             if row.busy_kind == "delete" and req.now >= row.busy_until:
                 continue
             body = json.loads(row.body)
             if not _matches(body, clauses):
                 continue
+            if len(items) == self.page_size:
+                params = {**req.query, "$skiptoken": str(last_seq)}
+                next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
+                break
             generic = {"id": body.get("id", row.id), "name": body.get("name"), "type": _arm_type_of(row, body)}
             for key in ("kind", "location", "tags", "sku", "identity", "managedBy", "plan"):
                 if key in body:
                     generic[key] = body[key]
             items.append(generic)
-        return self._page(req, items)
+            last_seq = row.seq
+        return _json_response(200, {"value": items, "nextLink": next_link})
 
     # -- writes ----------------------------------------------------------
 
