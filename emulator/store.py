@@ -130,7 +130,6 @@ class Store:
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA mmap_size = 268435456")
         except (sqlite3.DatabaseError, OSError) as err:
             raise EmulatorStateError(self.path, str(err)) from err
         self._conn = conn
