@@ -209,6 +209,12 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Network/privateDnsZones", put_style="async", delete_async=True),
     _row("Microsoft.Network/privateDnsZones/virtualNetworkLinks", put_style="async", delete_async=True),
     _row("Microsoft.Network/privateEndpoints", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row(
+        "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+        put_style="async",
+        delete_async=True,
+        **_NETWORK_BUSY,
+    ),
     _row("Microsoft.Network/publicIPAddresses", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row(
         "Microsoft.Network/virtualNetworks",

@@ -101,6 +101,18 @@ TYPES = (
         ),
     ),
     ArmType(
+        arm_type="Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+        service="network", operations="private_dns_zone_groups",
+        get="get", create="begin_create_or_update", delete="begin_delete",
+        args=("resource_group", "privateEndpoints", "name"), model=_M + "PrivateDnsZoneGroup",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.privateDnsZoneConfigs[].properties.privateDnsZoneId"}),
+            lists={"properties.privateDnsZoneConfigs": ListRule("keyed", "name")},
+            immutable=frozenset(),
+        ),
+        has_tags=False,
+    ),
+    ArmType(
         arm_type="Microsoft.Network/privateEndpoints",
         service="network", operations="private_endpoints",
         get="get", create="begin_create_or_update", delete="begin_delete",

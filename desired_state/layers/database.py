@@ -48,7 +48,8 @@ def build(
         )
         layer.sql_server, layer.sql_database = server, database
         if ctx.private:
-            layer.add(
+            network.add_private_endpoint(
+                layer,
                 PrivateEndpointSpec(
                     address="database.private_endpoint.sql", name=n.standard("pe", "sql"),
                     subnet=network.subnets["data"], target=server, group_id="sqlServer", **common,

@@ -39,7 +39,8 @@ def build(
     for container in STAGING_CONTAINERS:
         layer.add(BlobContainerSpec(address=f"etl.container.{container}", name=container, parent=staging))
     if ctx.private:
-        layer.add(
+        network.add_private_endpoint(
+            layer,
             PrivateEndpointSpec(
                 address="etl.private_endpoint.blob", name=n.standard("pe", "st-etl"), subnet=network.subnets["data"],
                 target=staging, group_id="blob", **common,

@@ -90,7 +90,8 @@ def build(
                 )
             )
     if ctx.private:
-        layer.add(
+        network.add_private_endpoint(
+            layer,
             PrivateEndpointSpec(
                 address="messaging.private_endpoint.namespace", name=n.standard("pe", "sb"),
                 subnet=network.subnets["integration"], target=namespace, group_id="namespace", **common,

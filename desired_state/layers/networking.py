@@ -23,12 +23,13 @@ from desired_state.specs.network import (
     DdosProtectionPlanSpec,
     NatGatewaySpec,
     NetworkSecurityGroupSpec,
+    PrivateEndpointSpec,
     PublicIpAddressSpec,
     SecurityRule,
     SubnetSpec,
     VirtualNetworkSpec,
 )
-from desired_state.specs.privatedns import PrivateDnsZoneSpec, VirtualNetworkLinkSpec
+from desired_state.specs.privatedns import PrivateDnsZoneGroupSpec, PrivateDnsZoneSpec, VirtualNetworkLinkSpec
 
 #: Private DNS zone per private-link service (learn.microsoft.com/azure/private-link/private-endpoint-dns).
 PRIVATE_DNS_ZONES: dict[str, str] = {
@@ -37,6 +38,11 @@ PRIVATE_DNS_ZONES: dict[str, str] = {
     "blob": "privatelink.blob.core.windows.net",
     "keyvault": "privatelink.vaultcore.azure.net",
 }
+
+#: The private DNS zone of each private-link sub-resource (group id) the estate
+#: connects; zone names from Microsoft Learn, "Azure Private Endpoint private
+#: DNS zone values".
+ZONE_OF_GROUP_ID: dict[str, str] = {"sqlServer": "sql", "namespace": "servicebus", "blob": "blob", "vault": "keyvault"}
 
 #: Subnet delegations: Container Apps workload-profile environments and
 #: Functions VNet integration need their subnet delegated to the service.
@@ -53,6 +59,16 @@ class NetworkingLayer(LayerSpecs):
     vnet: VirtualNetworkSpec | None = None
     subnets: dict[str, SubnetSpec] = field(default_factory=dict)
     private_dns_zones: dict[str, PrivateDnsZoneSpec] = field(default_factory=dict)
+
+    def add_private_endpoint(self, layer: LayerSpecs, endpoint: PrivateEndpointSpec) -> PrivateEndpointSpec:
+        """Add `endpoint` to `layer` with the zone group that registers its
+        records in the private DNS zone of its target's sub-resource."""
+        layer.add(endpoint)
+        zone = self.private_dns_zones[ZONE_OF_GROUP_ID[endpoint.group_id]]
+        layer.add(
+            PrivateDnsZoneGroupSpec(address=f"{endpoint.address}.dns", name="default", parent=endpoint, zones=(zone,))
+        )
+        return endpoint
 
 
 def _deny_internet(priority: int = 4096) -> SecurityRule:

@@ -59,7 +59,8 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: Network
                 )
             )
     if ctx.private:
-        layer.add(
+        network.add_private_endpoint(
+            layer,
             PrivateEndpointSpec(
                 address="security.private_endpoint.key_vault", name=n.standard("pe", "kv"),
                 subnet=network.subnets["integration"], target=vault, group_id="vault", **common,

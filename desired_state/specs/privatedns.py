@@ -1,10 +1,12 @@
-"""Microsoft.Network private DNS zones and their VNet links (api 2020-06-01 examples)."""
+"""Microsoft.Network private DNS zones, their VNet links (api 2020-06-01 examples), and the
+zone groups that register a private endpoint's records in them."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from desired_state.specs.network import VirtualNetworkSpec
+from desired_state.resource import ChildSpec
+from desired_state.specs.network import PrivateEndpointSpec, VirtualNetworkSpec
 from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec, sub_resource
 
 
@@ -29,3 +31,23 @@ class VirtualNetworkLinkSpec(TrackedChildSpec):
 
     def properties(self) -> dict[str, Any]:
         return {"virtualNetwork": sub_resource(self.virtual_network), "registrationEnabled": self.registration_enabled}
+
+
+class PrivateDnsZoneGroupSpec(ChildSpec):
+    """`Microsoft.Network/privateEndpoints/privateDnsZoneGroups`: registers the
+    endpoint's A records in the private DNS zones, so the target's public name
+    resolves to its private address inside the VNet."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
+
+    parent: PrivateEndpointSpec
+    zones: tuple[PrivateDnsZoneSpec, ...]
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "privateDnsZoneConfigs": [
+                # Config names may not contain dots (REST API: privateDnsZoneGroups).
+                {"name": zone.name.replace(".", "-"), "properties": {"privateDnsZoneId": zone.id}}
+                for zone in self.zones
+            ]
+        }
