@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.exceptions import HttpResponseError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.core.pipeline.transport import HttpTransport
@@ -67,6 +68,14 @@ class UnknownService(KeyError):
 class LroTimeout(TimeoutError):
     """A long-running operation did not finish within its timeout; its
     continuation token is kept so the next cycle resumes it."""
+
+
+class OperationFailed(HttpResponseError):
+    """A long-running operation ended `Failed` or `Canceled` (ARM RPC,
+    async operations): the request was accepted, the provisioning was not.
+    Writing the same body again is how ARM resources are repaired. An
+    `HttpResponseError`, so whoever handles those (the adapter dropping the
+    finished operation's continuation token) handles this too."""
 
 
 class FakeCredential:
@@ -206,7 +215,13 @@ class ClientFactory:
     # -- LROs ---------------------------------------------------------------------------
     def wait(self, poller: LROPoller[Any], what: str) -> Any:
         """The LRO's result, or `LroTimeout` after `lro_timeout` seconds."""
-        result = poller.result(timeout=self.lro_timeout)
+        try:
+            result = poller.result(timeout=self.lro_timeout)
+        except HttpResponseError as error:
+            if str(poller.status()).lower() in ("failed", "canceled", "cancelled"):
+                first_line = str(error).splitlines()[0] if str(error) else str(poller.status())
+                raise OperationFailed(message=f"{what}: {first_line}", response=error.response) from error
+            raise
         if not poller.done():
             raise LroTimeout(f"{what}: long-running operation not finished after {self.lro_timeout:g} s")
         return result

@@ -17,7 +17,9 @@ from typing import Any, Literal, Protocol
 from pydantic import SecretStr
 
 from adapters.base import Adapter, LroTokenStore
+from adapters.clients import OperationFailed
 from adapters.compare import compare, fingerprint
+from adapters.generic import ConcurrentModification
 from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
@@ -90,6 +92,7 @@ class Engine:
         list_owned: Callable[[str], Iterable[tuple[str, str, Mapping[str, str] | None]]] | None = None,
         observe_workers: int = 64,
         apply_workers: int = 16,
+        requeue_delay: float = 1.0,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -101,6 +104,7 @@ class Engine:
         self.list_owned = list_owned
         self.observe_workers = observe_workers
         self.apply_workers = apply_workers
+        self.requeue_delay = requeue_delay
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -411,31 +415,42 @@ class Engine:
         return result
 
     def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
-        """Write, and when someone else wrote in between (412 on If-Match),
-        re-read and re-plan instead of overwriting their write."""
-        for attempt in range(3):
+        """Write, re-planning rather than overwriting when someone else wrote
+        in between (412 on If-Match), and requeueing once, after a pause, an
+        operation that ARM accepted but whose provisioning ended Failed (as
+        Azure Service Operator requeues): a second failure fails the resource
+        and skips its dependents."""
+        conflicts = 0
+        requeued = False
+        while True:
             try:
                 return adapter.write(resource, current, lro_tokens=self.lro_tokens)
-            except Exception as exc:
-                if type(exc).__name__ != "ConcurrentModification" or attempt == 2:
+            except ConcurrentModification:
+                conflicts += 1
+                if conflicts == 3:
                     raise
-                log.info(
-                    "etag changed under us; re-reading",
-                    extra={"address": resource.address, "phase": "apply"},
+                log.info("etag changed under us; re-reading", extra={"address": resource.address, "phase": "apply"})
+                time.sleep(0.05 * conflicts)
+            except OperationFailed as failed:
+                if requeued:
+                    raise
+                requeued = True
+                log.warning(
+                    "operation ended Failed; writing it again once",
+                    extra={"address": resource.address, "phase": "apply", "error": str(failed)[:300]},
                 )
-                time.sleep(0.05 * (attempt + 1))
-                current = adapter.read(resource.id)
-                if current is not None:
-                    check = compare(
-                        resource.body,
-                        current,
-                        rules_for(resource.type),
-                        tolerate_foreign_tags=resource.tolerate_foreign_tags,
-                        secret_paths=tuple(resource.secrets),
-                    )
-                    if check.in_sync and not resource.secrets:
-                        return current
-        raise AssertionError("unreachable")
+                time.sleep(self.requeue_delay)
+            current = adapter.read(resource.id)
+            if current is not None and conflicts and not resource.secrets:
+                check = compare(
+                    resource.body,
+                    current,
+                    rules_for(resource.type),
+                    tolerate_foreign_tags=resource.tolerate_foreign_tags,
+                    secret_paths=tuple(resource.secrets),
+                )
+                if check.in_sync:
+                    return current
 
 
 def _mask(path: str, value: Any, secret_paths: tuple[str, ...]) -> Any:
