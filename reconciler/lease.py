@@ -63,6 +63,21 @@ class LeaseLost(Exception):
     """The lease this contender held is now someone else's (or gone): stop acting."""
 
 
+def _pause(interval_s: float, deadline: float | None, cancel: threading.Event | None) -> bool:
+    """Wait before the next try to acquire; False when the deadline passed
+    or `cancel` was set (give up), True to try again."""
+    wait = interval_s
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        wait = min(wait, remaining)
+    if cancel is not None:
+        return not cancel.wait(wait)
+    time.sleep(wait)
+    return True
+
+
 def default_holder() -> str:
     """``<hostname>-<pid>``: unique per replica, readable in the blob metadata."""
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -203,16 +218,8 @@ class BlobLease:
                     extra={"environment": self.environment, "holder": self.current_holder()},
                 )
                 announced = True
-            wait = self.retry_interval_s
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                wait = min(wait, remaining)
-            if cancel is not None and cancel.wait(wait):
+            if not _pause(self.retry_interval_s, deadline, cancel):
                 return False
-            if cancel is None:
-                time.sleep(wait)
 
     def _ensure_blob(self) -> None:
         from azure.core.exceptions import HttpResponseError, ResourceExistsError
@@ -384,16 +391,8 @@ class FileLease:
                 handle.flush()
                 self._file = handle
                 return True
-            wait = self.retry_interval_s
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                wait = min(wait, remaining)
-            if cancel is not None and cancel.wait(wait):
+            if not _pause(self.retry_interval_s, deadline, cancel):
                 return False
-            if cancel is None:
-                time.sleep(wait)
 
     def current_holder(self) -> str | None:
         """The identity written by the last holder, if the file exists."""

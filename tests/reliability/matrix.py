@@ -8,9 +8,10 @@ no DELETE sent, and a clean dry run (faults off) finding nothing to change.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -140,14 +141,17 @@ class CaseResult:
         return not self.case.may_not_fire
 
 
-def fired(case: FaultCase, convergence: Convergence) -> int:
-    """How many times the fault showed (retries of its kind, failed LROs)."""
+def fired(case: FaultCase, convergence: Convergence, state: Path) -> int:
+    """How many times the fault showed (retries of its kind, failed LROs).
+
+    Failed LROs are counted in the emulator's own operation records: the
+    engine requeues a failed write once within the run, so most never reach
+    a run's failures."""
     retries = convergence.retries()
     count = sum(retries.get(reason, 0) for reason in case.evidence if reason != "lro-failed")
     if "lro-failed" in case.evidence:
-        count += sum(
-            1 for run in convergence.runs for error in run.failed.values() if "ProvisioningFailed" in error
-        )
+        with closing(sqlite3.connect(state)) as conn:
+            count += int(conn.execute("SELECT COUNT(*) FROM operations WHERE outcome = 'Failed'").fetchone()[0])
     return count
 
 
@@ -184,7 +188,7 @@ def run_case(
         )
         seconds = time.monotonic() - started
         judged = verdict(ENV, state, convergence)
-    return CaseResult(case, scenario, judged, convergence, seconds, fired(case, convergence), drifted)
+    return CaseResult(case, scenario, judged, convergence, seconds, fired(case, convergence, state), drifted)
 
 
 @contextmanager
