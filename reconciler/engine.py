@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
-from adapters.compare import compare, fingerprint
+from adapters.compare import Comparison, compare, fingerprint
 from adapters.generic import ConcurrentModification
 from adapters.registry import rules_for
 from desired_state.resource import Resource
@@ -248,9 +248,16 @@ class Engine:
         ]
 
     # -- plan ----------------------------------------------------------------------
-    def desired_body(self, resource: Resource, live: Mapping[str, Live], *, strict: bool) -> dict[str, Any]:
-        body: dict[str, Any] = resolve_refs(resource.body, live, strict=strict)
-        return body
+    @staticmethod
+    def _compare(resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> Comparison:
+        """Desired against live with the type's rules and the resource's options."""
+        return compare(
+            desired,
+            live,
+            rules_for(resource.type),
+            tolerate_foreign_tags=resource.tolerate_foreign_tags,
+            secret_paths=tuple(sorted(resource.secrets)),
+        )
 
     def owner_state(self, resource: Resource, live: Mapping[str, Live]) -> str | None:
         """Why the live resource may not be touched, or None when it is ours."""
@@ -280,7 +287,7 @@ class Engine:
 
     def plan_one(self, resource: Resource, live: Mapping[str, Live]) -> Change:
         current = live.get(resource.address)
-        desired = self.desired_body(resource, live, strict=False)
+        desired: dict[str, Any] = resolve_refs(resource.body, live, strict=False)
         secret_paths = tuple(sorted(resource.secrets))
         def change(action: Action, diff: tuple[DiffEntry, ...], **extra: Any) -> Change:
             return Change(
@@ -296,13 +303,7 @@ class Engine:
             # A reference is not known although the resource exists: compare
             # the rest; the unknown part is settled once its target exists.
             desired = _drop_unknown(desired)
-        result = compare(
-            desired,
-            current,
-            rules_for(resource.type),
-            tolerate_foreign_tags=resource.tolerate_foreign_tags,
-            secret_paths=secret_paths,
-        )
+        result = self._compare(resource, desired, current)
         diff = tuple(
             DiffEntry(d.path, _mask(d.path, d.live, secret_paths), _mask(d.path, d.desired, secret_paths))
             for d in result.differences
@@ -369,7 +370,7 @@ class Engine:
             if change.action == "replace" and current is not None:
                 adapter.delete(resource.id, lro_tokens=self.lro_tokens)
                 current = None
-            body = self.desired_body(resource, snapshot, strict=True)
+            body = resolve_refs(resource.body, snapshot, strict=True)
             written = self._write(adapter, resource.model_copy(update={"body": body}), current)
             with lock:
                 live[address] = written
@@ -441,16 +442,10 @@ class Engine:
                 )
                 time.sleep(self.requeue_delay)
             current = adapter.read(resource.id)
-            if current is not None and conflicts and not resource.secrets:
-                check = compare(
-                    resource.body,
-                    current,
-                    rules_for(resource.type),
-                    tolerate_foreign_tags=resource.tolerate_foreign_tags,
-                    secret_paths=tuple(resource.secrets),
-                )
-                if check.in_sync:
-                    return current
+            # The other writer may already have made it what we want.
+            recheck = conflicts and not resource.secrets
+            if current is not None and recheck and self._compare(resource, resource.body, current).in_sync:
+                return current
 
 
 def _mask(path: str, value: Any, secret_paths: tuple[str, ...]) -> Any:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from reconciler.bodies import resolve_refs
 from reconciler.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def resume_operations(
     def resume(address: str) -> str | None:
         resource = engine.resources[address]
         adapter = engine.adapters.for_type(resource.type)
-        body = engine.desired_body(resource, live, strict=False)
+        body = resolve_refs(resource.body, live, strict=False)
         try:
             adapter.write(resource.model_copy(update={"body": body}), live.get(address), lro_tokens=engine.lro_tokens)
         except Exception as error:  # one operation's failure must not stop the others
