@@ -9,10 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 
-# Dependencies first, from pyproject.toml alone: this layer is rebuilt only when they change.
-COPY pyproject.toml ./
+# Dependencies first, from pyproject.toml pinned by requirements.lock (the tested set): this
+# layer is rebuilt only when they change, and every build installs the same versions.
+COPY pyproject.toml requirements.lock ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -c requirements.lock -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 # Then the source, installed without touching the dependency layer.

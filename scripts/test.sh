@@ -9,9 +9,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 if ! "$VENV/bin/python" -c "import reconciler, pytest, responses, hypothesis" 2>/dev/null \
-   || [ pyproject.toml -nt "$VENV/.installed" ]; then
+   || [ pyproject.toml -nt "$VENV/.installed" ] || [ requirements.lock -nt "$VENV/.installed" ]; then
   "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-  "$VENV/bin/pip" install -q -e '.[test]'
+  # The tested dependency set: requirements.lock pins every package (scripts/lock.sh refreshes it).
+  "$VENV/bin/pip" install -q -c requirements.lock -e '.[test]'
   touch "$VENV/.installed"
 fi
 if [ -x scripts/install-azurite.sh ]; then
