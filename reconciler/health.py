@@ -2,7 +2,8 @@
 
 ``/healthz`` answers 200 while the process serves; ``/readyz`` answers 200 when the last cycle
 finished within two intervals (else 503 with the reason); ``/metrics`` is Prometheus text
-exposition format 0.0.4 (https://prometheus.io/docs/instrumenting/exposition_formats/).
+exposition format 0.0.4 (https://prometheus.io/docs/instrumenting/exposition_formats/), rendered
+by prometheus-client from the state at each scrape.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.registry import Collector, CollectorRegistry
 
 from reconciler.report import CycleReport
 
@@ -21,7 +26,7 @@ DEFAULT_HOST = "127.0.0.1"
 """Loopback by default; the container image binds 0.0.0.0 explicitly."""
 DEFAULT_PORT = 8080
 
-PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,9 @@ class HealthState:
         self.standby = False
         """True while this replica waits for another's lease (set by the controller): it is doing its
         job, so it is ready, and the platform must not hold a rollout back for it."""
+        # One registry per state (not the process-wide default), so states never share samples.
+        self._registry = CollectorRegistry(auto_describe=False)
+        self._registry.register(_StateCollector(self))
 
     def record_cycle(self, report: CycleReport) -> None:
         """Count a finished cycle (even a failed one: it finished, so the controller is not stuck)."""
@@ -90,73 +98,61 @@ class HealthState:
             return Readiness(True, f"last cycle finished {age:.0f} s ago")
 
     def prometheus_text(self) -> str:
-        """The counters in Prometheus text format 0.0.4."""
+        """The counters in Prometheus text format 0.0.4, rendered by prometheus-client."""
+        return generate_latest(self._registry).decode()
+
+    def metric_families(self) -> list[Metric]:
+        """The metric families of one scrape, read under the lock so that they agree with each other."""
         with self._lock:
             report = self._last_report
             environment = report.environment if report else self.environment
-            label = f'environment="{_escape(environment)}"'
-            lines: list[str] = []
+            env = [environment]
 
-            def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
-                lines.append(f"# HELP {name} {help_text}")
-                lines.append(f"# TYPE {name} {kind}")
-                for labels, value in samples:
-                    lines.append(f"{name}{{{labels}}} {_number(value)}")
+            def counter(name: str, help_text: str, value: float) -> Metric:
+                family = CounterMetricFamily(name, help_text, labels=["environment"])
+                family.add_metric(env, value)
+                return family
 
-            metric(
-                "reconciler_cycles_total",
-                "counter",
-                "Reconcile cycles finished, by outcome.",
-                [
-                    (f'{label},outcome="succeeded"', self._cycles - self._cycles_failed),
-                    (f'{label},outcome="failed"', self._cycles_failed),
-                ],
+            def gauge(name: str, help_text: str, value: float) -> Metric:
+                family = GaugeMetricFamily(name, help_text, labels=["environment"])
+                family.add_metric(env, value)
+                return family
+
+            cycles = CounterMetricFamily(
+                "reconciler_cycles_total", "Reconcile cycles finished, by outcome.", labels=["environment", "outcome"]
             )
-            metric(
-                "reconciler_resources",
-                "gauge",
-                "Resources in the desired state at the last cycle.",
-                [(label, report.resources if report else 0)],
+            cycles.add_metric([environment, "succeeded"], self._cycles - self._cycles_failed)
+            cycles.add_metric([environment, "failed"], self._cycles_failed)
+            requests = CounterMetricFamily(
+                "reconciler_arm_requests_total", "ARM responses by HTTP status.", labels=["environment", "status"]
             )
-            metric(
-                "reconciler_drifted_resources",
-                "gauge",
-                "Resources found drifted at the last cycle.",
-                [(label, len(report.drifted) if report else 0)],
-            )
-            metric("reconciler_applied_total", "counter", "Writes applied.", [(label, self._applied)])
-            metric("reconciler_failed_total", "counter", "Writes failed.", [(label, self._failed)])
-            metric(
-                "reconciler_arm_requests_total",
-                "counter",
-                "ARM responses by HTTP status.",
-                [(f'{label},status="{status}"', n) for status, n in sorted(self._arm_requests.items())],
-            )
-            metric(
-                "reconciler_arm_throttled_total", "counter", "ARM 429 responses.", [(label, self._throttled)]
-            )
-            metric(
-                "reconciler_last_cycle_duration_seconds",
-                "gauge",
-                "Wall time of the last cycle.",
-                [(label, report.duration_s if report else 0.0)],
-            )
-            metric(
-                "reconciler_leader",
-                "gauge",
-                "1 while this replica holds the environment's lease.",
-                [(label, 1 if self.is_leader else 0)],
-            )
-            return "\n".join(lines) + "\n"
+            for status, n in sorted(self._arm_requests.items()):
+                requests.add_metric([environment, str(status)], n)
+            return [
+                cycles,
+                gauge("reconciler_resources", "Resources in the desired state at the last cycle.",
+                      report.resources if report else 0),
+                gauge("reconciler_drifted_resources", "Resources found drifted at the last cycle.",
+                      len(report.drifted) if report else 0),
+                counter("reconciler_applied_total", "Writes applied.", self._applied),
+                counter("reconciler_failed_total", "Writes failed.", self._failed),
+                requests,
+                counter("reconciler_arm_throttled_total", "ARM 429 responses.", self._throttled),
+                gauge("reconciler_last_cycle_duration_seconds", "Wall time of the last cycle.",
+                      report.duration_s if report else 0.0),
+                gauge("reconciler_leader", "1 while this replica holds the environment's lease.",
+                      1 if self.is_leader else 0),
+            ]
 
 
-def _escape(value: str) -> str:
-    # Label value escaping of the 0.0.4 text format: backslash, double quote, newline.
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+class _StateCollector(Collector):
+    """Adapts a ``HealthState`` to prometheus-client: every scrape reads the state afresh."""
 
+    def __init__(self, state: HealthState) -> None:
+        self._state = state
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    def collect(self) -> Iterable[Metric]:
+        return self._state.metric_families()
 
 
 class HealthServer:

@@ -12,6 +12,6 @@ trap 'rm -rf "$tools"' EXIT
 python3 -m venv "$tools/venv"
 "$tools/venv/bin/pip" install -q "pip-tools>=7.4"
 cd "$repo_root"
-"$tools/venv/bin/pip-compile" -q --strip-extras --extra test --allow-unsafe \
+CUSTOM_COMPILE_COMMAND="scripts/lock.sh" "$tools/venv/bin/pip-compile" -q --strip-extras --extra test --allow-unsafe \
   --no-emit-index-url --no-emit-find-links --output-file requirements.lock "$@" pyproject.toml
 echo "requirements.lock: $(grep -c '==' requirements.lock) pinned packages"

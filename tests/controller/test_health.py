@@ -125,17 +125,17 @@ def test_metrics_are_prometheus_text_with_the_cycle_counters(server: HealthServe
     status, content_type, body = get(server.port, "/metrics")
     assert status == 200
     assert content_type == "text/plain; version=0.0.4; charset=utf-8"
-    samples = dict(line.rsplit(" ", 1) for line in body.splitlines() if not line.startswith("#"))
-    assert samples['reconciler_cycles_total{environment="dev",outcome="succeeded"}'] == "1"
-    assert samples['reconciler_cycles_total{environment="dev",outcome="failed"}'] == "1"
-    assert samples['reconciler_drifted_resources{environment="dev"}'] == "1"
-    assert samples['reconciler_applied_total{environment="dev"}'] == "3"
-    assert samples['reconciler_failed_total{environment="dev"}'] == "1"
-    assert samples['reconciler_arm_requests_total{environment="dev",status="200"}'] == "15"
-    assert samples['reconciler_arm_requests_total{environment="dev",status="429"}'] == "2"
-    assert samples['reconciler_arm_requests_total{environment="dev",status="500"}'] == "1"
-    assert samples['reconciler_arm_throttled_total{environment="dev"}'] == "2"
-    assert samples['reconciler_last_cycle_duration_seconds{environment="dev"}'] == "1.5"
+    samples = {k: float(v) for k, v in (line.rsplit(" ", 1) for line in body.splitlines() if line and not line.startswith("#"))}
+    assert samples['reconciler_cycles_total{environment="dev",outcome="succeeded"}'] == 1
+    assert samples['reconciler_cycles_total{environment="dev",outcome="failed"}'] == 1
+    assert samples['reconciler_drifted_resources{environment="dev"}'] == 1
+    assert samples['reconciler_applied_total{environment="dev"}'] == 3
+    assert samples['reconciler_failed_total{environment="dev"}'] == 1
+    assert samples['reconciler_arm_requests_total{environment="dev",status="200"}'] == 15
+    assert samples['reconciler_arm_requests_total{environment="dev",status="429"}'] == 2
+    assert samples['reconciler_arm_requests_total{environment="dev",status="500"}'] == 1
+    assert samples['reconciler_arm_throttled_total{environment="dev"}'] == 2
+    assert samples['reconciler_last_cycle_duration_seconds{environment="dev"}'] == 1.5
     assert "# TYPE reconciler_cycles_total counter" in body
     assert "# TYPE reconciler_drifted_resources gauge" in body
 

@@ -75,7 +75,7 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(
     waiting.wait_for(message("lease held by another replica; waiting"), what="the third replica's wait")
     readyz = get(port, "/readyz")
     assert (readyz.status_code, readyz.text) == (200, "standby: another replica holds the lease\n")
-    assert 'reconciler_leader{environment="dev"} 0' in get(port, "/metrics").text
+    assert 'reconciler_leader{environment="dev"} 0.0' in get(port, "/metrics").text
     assert waiting.terminate() == 0
     assert not any(is_cycle(e) for e in waiting.events)
     assert standby.terminate() == 0
