@@ -6,13 +6,14 @@ tracebacks as the last line of defence; the first line is never logging a value 
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
+
+from pythonjsonlogger.json import JsonFormatter as _JsonLineFormatter
 
 LogFormat = Literal["json", "text", "auto"]
 
@@ -98,25 +99,33 @@ class RedactionFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, then the structured fields."""
+class JsonFormatter(_JsonLineFormatter):
+    """One JSON object a line (python-json-logger): time, level, logger, message, then the
+    structured ``extra=`` fields, ``exception`` and ``stack`` when present."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in structured_fields(record).items():
-            entry.setdefault(key, value)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            entry["exception"] = record.exc_text
-        if record.stack_info:
-            entry["stack"] = record.stack_info
-        return json.dumps(entry, default=str, ensure_ascii=False)
+    def __init__(self) -> None:
+        super().__init__(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "exc_info": "exception",
+                "stack_info": "stack",
+            },
+            json_default=str,
+            json_ensure_ascii=False,
+        )
+
+    def formatException(self, ei: Any) -> str:
+        # The library formats the traceback afresh rather than using the filter's redacted exc_text.
+        formatted = super().formatException(ei)
+        return redact(formatted if isinstance(formatted, str) else "\n".join(formatted))
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # ISO 8601 in UTC with milliseconds, whatever the container's timezone.
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
 class TextFormatter(logging.Formatter):
