@@ -114,7 +114,7 @@ class GenericAdapter:
     def list_siblings(self, resource_id: str) -> SiblingListing | None:
         """Every resource of this type under `resource_id`'s parent, read with one
         list call; None when the type's list does not return full bodies."""
-        return list_siblings(self, resource_id)
+        return list_siblings(self.entry, self.clients, resource_id)
 
     def request_body(self, resource: Resource, live: dict[str, Any] | None) -> dict[str, Any]:
         """Read-merge-write body (without secrets): live with the declared fields over it."""

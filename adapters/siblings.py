@@ -19,7 +19,8 @@ from azure.core.rest import HttpRequest
 from adapters.arm_id import InvalidResourceId, arguments
 
 if TYPE_CHECKING:
-    from adapters.generic import GenericAdapter
+    from adapters.arm_type import ArmType
+    from adapters.clients import ClientFactory
 
 #: Lower-cased ARM type -> (list method of the type's operation group, extra keyword arguments).
 #: The method's positional arguments are the GET's without the trailing name.
@@ -61,11 +62,10 @@ def listable(arm_type: str) -> bool:
     return arm_type.lower() in LIST_OPERATIONS
 
 
-def list_siblings(adapter: GenericAdapter, resource_id: str) -> SiblingListing | None:
-    """Every resource of the adapter's type under `resource_id`'s parent, or
+def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> SiblingListing | None:
+    """Every resource of `entry`'s type under `resource_id`'s parent, or
     None when the type has no list returning full bodies (read each with GET)."""
-    operation = LIST_OPERATIONS.get(adapter.arm_type.lower())
-    entry = adapter.entry
+    operation = LIST_OPERATIONS.get(entry.arm_type.lower())
     if operation is None or entry.get_kwargs or not entry.args or entry.args[-1] != "name":
         return None
     method_name, extra = operation
@@ -73,7 +73,7 @@ def list_siblings(adapter: GenericAdapter, resource_id: str) -> SiblingListing |
         args = arguments(resource_id, entry.args[:-1])
     except InvalidResourceId:
         return None
-    client = adapter.clients.client(entry.service)
+    client = clients.client(entry.service)
     method = getattr(getattr(client, entry.operations), method_name, None)
     if method is None:
         return None

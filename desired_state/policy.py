@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from desired_state.errors import DesiredStateError
+from desired_state.estate import DesiredState
 from desired_state.naming import name_rule
 from desired_state.resource import Resource
-from desired_state.state import DesiredState
 
 #: Environments that must have private endpoints (and therefore no public data plane).
 PRIVATE_ENVIRONMENTS: frozenset[str] = frozenset({"staging", "prod"})

@@ -8,10 +8,10 @@ orders it, and the policy checks run before anything reaches Azure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from desired_state.errors import DesiredStateError
+from desired_state.estate import DesiredState
 from desired_state.layers import (
     cache,
     core,
@@ -26,8 +26,9 @@ from desired_state.layers import (
     observability,
     security,
 )
-from desired_state.layers.context import LAYER_ORDER, LayerContext
+from desired_state.layers.context import LayerContext
 from desired_state.naming import check_name
+from desired_state.policy import check
 from desired_state.references import placeholders
 from desired_state.resource import Resource, ResourceSpec
 from desired_state.settings import (
@@ -38,31 +39,7 @@ from desired_state.settings import (
     get_secrets,
 )
 
-
-@dataclass(frozen=True)
-class DesiredState:
-    """All resources of one environment, each after everything it depends on."""
-
-    environment: str
-    settings: EnvironmentSettings
-    resources: tuple[Resource, ...]
-    _index: dict[str, Resource] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._index.update({resource.address: resource for resource in self.resources})
-
-    def by_address(self, address: str) -> Resource:
-        """The resource at `address`; KeyError when there is none."""
-        return self._index[address]
-
-    def types(self) -> list[str]:
-        """The distinct ARM types in the state, sorted."""
-        return sorted({resource.type for resource in self.resources})
-
-    def layers(self) -> list[str]:
-        """The layers present, in the plan's deployment order."""
-        present = {resource.layer for resource in self.resources}
-        return [layer for layer in LAYER_ORDER if layer in present] + sorted(present - set(LAYER_ORDER))
+__all__ = ["DesiredState", "assemble", "build", "build_from_settings", "build_layers", "summarize"]
 
 
 def _spec_graph(specs_by_layer: Mapping[str, Sequence[ResourceSpec]]) -> dict[str, tuple[ResourceSpec, str]]:
@@ -201,8 +178,6 @@ def build_from_settings(
     settings: EnvironmentSettings, *, subscription_id: str | None = None, secrets: AppSecrets | None = None
 ) -> DesiredState:
     """The desired state for explicit settings, checked against the policies."""
-    from desired_state.policy import check  # policy reads DesiredState; imported late to avoid a cycle
-
     secrets = secrets if secrets is not None else get_secrets()
     subscription = subscription_id or secrets.subscription_id or ZERO_SUBSCRIPTION
     ctx = LayerContext(settings=settings, secrets=secrets, subscription_id=subscription)
