@@ -2,7 +2,9 @@
 
 Every client gets the same pipeline shape: our `ArmRetryPolicy` *as* the
 retry policy (so the SDK never retries a second time), then per try the
-`RateLimitPolicy` (ARM token buckets) and the `RequestCounter`.
+`EndpointGuardPolicy` (nothing leaves for a host other than the client's ARM
+endpoint, LRO poll URLs included), the `RateLimitPolicy` (ARM token buckets)
+and the `RequestCounter`.
 
 Targets: real Azure (`for_azure`), the in-process emulator transport
 (`for_transport`) and the emulator served over loopback HTTP
@@ -26,6 +28,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.core.pipeline.transport import HttpTransport
 from azure.core.polling import LROPoller
 
+from adapters.endpoint_guard import EndpointGuardPolicy
 from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
 from adapters.retry import ArmRetryPolicy, Backoff, RecentPuts, RetryStats
 
@@ -202,7 +205,12 @@ class ClientFactory:
                 stats=self.retry_stats,
                 recent_puts=self.recent_puts,
             ),
-            "per_retry_policies": [ReadTimeoutPolicy(self), RateLimitPolicy(self.limiter), self.counter],
+            "per_retry_policies": [
+                EndpointGuardPolicy(self.base_url),
+                ReadTimeoutPolicy(self),
+                RateLimitPolicy(self.limiter),
+                self.counter,
+            ],
         }
         if self.transport is not None:
             kwargs["transport"] = self.transport

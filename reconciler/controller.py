@@ -30,8 +30,6 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, NoReturn, TextIO
 
-from pydantic import SecretStr
-
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
 from reconciler.lease import BlobLease, FileLease, Lease
@@ -279,9 +277,8 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             key, _, value = part.partition("=")
             if key.strip().lower() in ("accountkey", "sharedaccesssignature"):
                 register_secret(value)
+    # open_session registers every secret of the settings and resources for masking.
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
-    for secret in _secret_values(session):
-        register_secret(secret)
     err.write(session.target.banner + "\n")
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
@@ -399,15 +396,3 @@ def _exit_abandoning(controller: Controller, code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def _secret_values(session: Session) -> list[str]:
-    values: list[str] = []
-    for resource in session.state.resources:
-        values.extend(s.get_secret_value() for s in resource.secrets.values())
-    secrets: Any = session.secrets
-    for name in type(secrets).model_fields:
-        value = getattr(secrets, name, None)
-        if isinstance(value, SecretStr) and value.get_secret_value():
-            values.append(value.get_secret_value())
-    return values
