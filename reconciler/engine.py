@@ -364,6 +364,7 @@ class Engine:
         on_progress: Callable[[str, str, BaseException | None], None] | None = None,
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order."""
+        self.preflight()
         live: dict[str, Live] = dict(observation.live)
         lock = threading.Lock()
         result = ApplyResult()
@@ -426,6 +427,13 @@ class Engine:
                     on_progress(change.address, "delete", exc)
         result.live = live
         return result
+
+    def preflight(self) -> None:
+        """Before the first write: every file a write records to must be writable
+        (the LRO token store), or no write is sent at all (no half-applies)."""
+        check = getattr(self.lro_tokens, "preflight", None)
+        if callable(check):
+            check()
 
     def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
         """Write, re-planning rather than overwriting when someone else wrote
