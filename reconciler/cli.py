@@ -20,6 +20,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
+from reconciler.inputs import check_target_options
+
 log = logging.getLogger("reconciler.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -91,6 +93,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
     if args.dry_run and args.yes:
         raise UsageError("--dry-run and --yes conflict: --dry-run never applies; drop one of them")
+    check_target_options(args)
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run

@@ -32,6 +32,7 @@ from typing import Any, NoReturn, TextIO
 
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
+from reconciler.inputs import check_target_options, port_option
 from reconciler.lease import BlobLease, FileLease, Lease
 from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.plan import Change, Plan
@@ -42,6 +43,8 @@ from reconciler.telemetry import Telemetry
 
 log = logging.getLogger("reconciler.controller")
 
+#: The longest duration an option takes (30 days).
+MAX_DURATION = 30 * 24 * 3600.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -57,6 +60,9 @@ def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> float
     value = float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2] or "s"]
     if value < 0 or (value == 0 and not allow_zero):
         raise ControllerUsageError(f"{option} {text!r}: must be greater than zero; use e.g. 5m")
+    if value > MAX_DURATION:
+        # Beyond this a schedule overflows the date arithmetic (OverflowError) and means nothing.
+        raise ControllerUsageError(f"{option} {text!r}: at most {MAX_DURATION // 3600:g}h (30 days); use e.g. 5m")
     return value
 
 
@@ -77,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drift-policy", choices=("remediate", "report"),
                    help="override the environment's drift policy for this controller")
     p.add_argument("--health-host", default=os.environ.get("RECONCILER_HEALTH_HOST", "127.0.0.1"))
-    p.add_argument("--health-port", type=int, default=int(os.environ.get("RECONCILER_HEALTH_PORT", "8080")),
+    p.add_argument("--health-port", default=os.environ.get("RECONCILER_HEALTH_PORT") or "8080",
                    help="port for /healthz, /readyz, /metrics (0 picks a free one; -1 disables)")
     p.add_argument("--lease", choices=("auto", "blob", "file", "none"), default="auto",
                    help="one active replica per environment: Blob lease on Azure, file lock on the emulator")
@@ -250,6 +256,11 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
 
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _parser().parse_args(argv)
+    check_target_options(args)
+    from_env = "--health-port" not in argv and not any(a.startswith("--health-port=") for a in argv)
+    args.health_port = port_option(
+        args.health_port, "RECONCILER_HEALTH_PORT" if from_env else "--health-port", allow_disabled=True
+    )
     interval = parse_interval(args.interval)
     grace = parse_duration(args.shutdown_grace, "--shutdown-grace", allow_zero=True)
     if not 0 <= args.jitter < 1:
