@@ -118,6 +118,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         args.env, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
         apply_workers=args.parallelism, targets=args.target_resource,
     )
+    session.target.clients.start_run()  # the run's wait budget starts now
     banner_to = err if args.output == "json" else out
     banner_to.write(session.target.banner + "\n")
     engine = session.engine

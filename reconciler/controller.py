@@ -160,6 +160,8 @@ class Controller:
         error: str | None
         before = self._requests()
         env = self.session.state.environment
+        # The cycle's deadline: every request and LRO of it within the run wait budget.
+        self.session.target.clients.start_run()
         try:
             with self.telemetry.span("reconcile.cycle", environment=env):
                 with self.telemetry.span("reconcile.observe", environment=env):
