@@ -12,7 +12,7 @@ Behaviours (`HostileArm(behaviour=...)`):
 - `foreign-async-operation`: a write is answered 201 with an
   `Azure-AsyncOperation` URL on the foreign server (same scheme and host,
   another port), which says "Succeeded" to anyone;
-- `foreign-location`: the same with 202 and a `Location` URL;
+- `foreign-location`: the same with a `Location` URL only;
 - `echo-secret`: a SQL server write is answered 400 with a message quoting the
   request body (its administrator password included) and ESC/BEL sequences;
 - `throttle-forever`: every request is answered 429 with
@@ -161,8 +161,9 @@ class HostileArm:
                     _send(self, 201, echoed, {"Azure-AsyncOperation": operation})
                     return
                 if not is_group and arm.behaviour == "foreign-location":
+                    echoed["properties"] = {**echoed["properties"], "provisioningState": "Creating"}
                     operation = f"{arm.foreign_url}/operationResults/op1?api-version=2024-01-01"
-                    _send(self, 202, None, {"Location": operation, "Retry-After": "0"})
+                    _send(self, 201, echoed, {"Location": operation, "Retry-After": "0"})
                     return
                 echoed["properties"] = {**echoed["properties"], "provisioningState": "Succeeded"}
                 _send(self, 200, echoed)
