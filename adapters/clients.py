@@ -2,7 +2,9 @@
 
 Every client gets the same pipeline shape: our `ArmRetryPolicy` *as* the
 retry policy (so the SDK never retries a second time), then per try the
-`RateLimitPolicy` (ARM token buckets) and the `RequestCounter`.
+`EndpointGuardPolicy` (nothing leaves for a host other than the client's ARM
+endpoint, LRO poll URLs included), the `RateLimitPolicy` (ARM token buckets)
+and the `RequestCounter`.
 
 Targets: real Azure (`for_azure`), the in-process emulator transport
 (`for_transport`) and the emulator served over loopback HTTP
@@ -17,6 +19,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
@@ -26,8 +29,10 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.core.pipeline.transport import HttpTransport
 from azure.core.polling import LROPoller
 
+from adapters.endpoint_guard import EndpointGuardPolicy
 from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
-from adapters.retry import ArmRetryPolicy, Backoff, RecentPuts, RetryStats
+from adapters.retry import WAIT_LEFT, ArmRetryPolicy, Backoff, RecentPuts, RetryStats
+from adapters.wait_budget import RunClock, WaitBudget
 
 #: Service key (the SDK module name) -> "module:ClientClass".
 SERVICES: dict[str, str] = {
@@ -55,10 +60,6 @@ SERVICES: dict[str, str] = {
 
 AZURE_BASE_URL = "https://management.azure.com"
 EMULATOR_POLLING_INTERVAL = 0.05
-DEFAULT_LRO_TIMEOUT = 1800.0
-#: Seconds to wait for a response before the try is abandoned and retried. ARM
-#: answers a request (an LRO's initial call included) well within this.
-DEFAULT_READ_TIMEOUT = 60.0
 
 
 class UnknownService(KeyError):
@@ -102,7 +103,9 @@ class ReadTimeoutPolicy(SansIOHTTPPolicy[Any, Any]):
         self.factory = factory
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        request.context.options.setdefault("read_timeout", self.factory.read_timeout)
+        left = request.context.get(WAIT_LEFT)
+        timeout = self.factory.read_timeout
+        request.context.options["read_timeout"] = min(timeout, left) if left is not None else timeout
 
 
 class ClientFactory:
@@ -117,8 +120,9 @@ class ClientFactory:
         transport: HttpTransport[Any, Any] | None = None,
         authentication_policy: Any = None,
         polling_interval: float | None = None,
-        lro_timeout: float = DEFAULT_LRO_TIMEOUT,
-        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        lro_timeout: float | None = None,
+        read_timeout: float | None = None,
+        budget: WaitBudget | None = None,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -131,8 +135,16 @@ class ClientFactory:
         self.transport = transport
         self.authentication_policy = authentication_policy
         self.polling_interval = polling_interval
-        self.lro_timeout = lro_timeout
-        self.read_timeout = read_timeout
+        budget = budget or WaitBudget.from_env()
+        if lro_timeout is not None:
+            budget = replace(budget, lro_total=lro_timeout)
+        if read_timeout is not None:
+            budget = replace(budget, read_timeout=read_timeout)
+        #: Every wait of this factory's requests and LROs (adapters/wait_budget.py).
+        self.budget = budget
+        self.run_clock = RunClock(budget, clock)
+        self.lro_timeout = budget.lro_total
+        self.read_timeout = budget.read_timeout
         self.backoff = backoff or Backoff()
         self.sleep = sleep
         self.clock = clock
@@ -201,8 +213,15 @@ class ClientFactory:
                 rng=self.rng,
                 stats=self.retry_stats,
                 recent_puts=self.recent_puts,
+                budget=self.budget,
+                run_clock=self.run_clock,
             ),
-            "per_retry_policies": [ReadTimeoutPolicy(self), RateLimitPolicy(self.limiter), self.counter],
+            "per_retry_policies": [
+                EndpointGuardPolicy(self.base_url),
+                ReadTimeoutPolicy(self),
+                RateLimitPolicy(self.limiter),
+                self.counter,
+            ],
         }
         if self.transport is not None:
             kwargs["transport"] = self.transport
@@ -213,17 +232,25 @@ class ClientFactory:
         return client_cls(self.credential, self.subscription_id, **kwargs)
 
     # -- LROs ---------------------------------------------------------------------------
+    def start_run(self) -> None:
+        """A run (a controller cycle) begins: its wait budget starts now."""
+        self.run_clock.start_run()
+
     def wait(self, poller: LROPoller[Any], what: str) -> Any:
-        """The LRO's result, or `LroTimeout` after `lro_timeout` seconds."""
+        """The LRO's result, or `LroTimeout` after `lro_timeout` seconds or at the run's deadline."""
+        timeout = max(0.0, min(self.lro_timeout, self.run_clock.remaining()))
         try:
-            result = poller.result(timeout=self.lro_timeout)
+            result = poller.result(timeout=timeout)
         except HttpResponseError as error:
             if str(poller.status()).lower() in ("failed", "canceled", "cancelled"):
                 first_line = str(error).splitlines()[0] if str(error) else str(poller.status())
                 raise OperationFailed(message=f"{what}: {first_line}", response=error.response) from error
             raise
         if not poller.done():
-            raise LroTimeout(f"{what}: long-running operation not finished after {self.lro_timeout:g} s")
+            raise LroTimeout(
+                f"{what}: long-running operation not finished after {timeout:g} s (wait budget: "
+                "RECONCILER_LRO_BUDGET per operation, RECONCILER_RUN_BUDGET per run); it is resumed next run"
+            )
         return result
 
     # -- observability ------------------------------------------------------------------

@@ -22,6 +22,30 @@ class CompareInputError(ValueError):
     """Bad input to the compare command; the message is one actionable line."""
 
 
+#: Deepest nesting accepted in a body (the comparison recurses per level).
+MAX_DEPTH = 100
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, JSON does not have them."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _load(path: str, role: str) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -30,12 +54,22 @@ def _load(path: str, role: str) -> dict[str, Any]:
             f"cannot read the {role} body {path}: {error.strerror or error}; pass a readable JSON file"
         ) from None
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise CompareInputError(
             f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
             f"fix the {role} body"
         ) from None
+    except _NotJson as error:
+        raise CompareInputError(f"{path} holds {error}, which JSON has no spelling for; fix the {role} body") from None
+    except RecursionError:
+        raise CompareInputError(
+            f"{path} nests deeper than {MAX_DEPTH} levels; an ARM body nests far less: fix the {role} body"
+        ) from None
+    if _depth(body) > MAX_DEPTH:
+        raise CompareInputError(
+            f"{path} nests deeper than {MAX_DEPTH} levels; an ARM body nests far less: fix the {role} body"
+        )
     if not isinstance(body, dict):
         raise CompareInputError(f"{path} holds a JSON {type(body).__name__}, not an ARM body object; fix the {role} body")
     return body
@@ -54,7 +88,7 @@ def run(arm_type: str, desired_path: str, live_path: str, output: str, out: Text
     result = compare(desired, live, rules)
     if output == "json":
         rows = [{"path": d.path, "desired": d.desired, "live": d.live} for d in result.differences]
-        out.write(json.dumps(rows, indent=2) + "\n")
+        out.write(json.dumps(rows, indent=2, allow_nan=False) + "\n")
     elif result.in_sync:
         out.write(f"{arm_type}: live satisfies desired\n")
     else:

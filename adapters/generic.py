@@ -22,6 +22,7 @@ from adapters.arm_type import ArmType
 from adapters.base import LroTokenStore
 from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
+from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
 from adapters.siblings import SiblingListing, list_siblings
 from desired_state.resource import Resource
@@ -40,20 +41,21 @@ class ConcurrentModification(Exception):
         self.resource_id = resource_id
 
 
-def _json_of(http_response: Any) -> dict[str, Any]:
+def _json_of(http_response: Any) -> Any:
+    """The body as sent; a non-object body is returned as it is, so the engine's
+    live-body gate (reconciler/live_shape.py) reports it instead of reading `{}`."""
     text = http_response.text()
     if not text:
         return {}
-    body = json.loads(text)
-    return body if isinstance(body, dict) else {}
+    return json.loads(text)
 
 
-def raw_json(pipeline_response: PipelineResponse[Any, Any], deserialized: Any, headers: Any) -> dict[str, Any]:
+def raw_json(pipeline_response: PipelineResponse[Any, Any], deserialized: Any, headers: Any) -> Any:
     """`cls=` callback: the response body exactly as the service sent it."""
     return _json_of(pipeline_response.http_response)
 
 
-def call_raw(method: Any, *args: Any, etag_out: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+def call_raw(method: Any, *args: Any, etag_out: list[str] | None = None, **kwargs: Any) -> Any:
     """Call an SDK operation and return the raw wire JSON of its response.
 
     msrest SDKs deserialise before calling `cls`, and fail on bodies real
@@ -72,7 +74,9 @@ def call_raw(method: Any, *args: Any, etag_out: list[str] | None = None, **kwarg
         etag = captured[-1].headers.get("ETag")
         if etag:
             etag_out.append(str(etag))
-    return dict(result) if isinstance(result, dict) else {}
+    if isinstance(result, dict):
+        return dict(result)
+    return result if isinstance(result, list | str | int | float) else {}
 
 
 class GenericAdapter:
@@ -99,7 +103,8 @@ class GenericAdapter:
         get = self._method(self.entry.get)
         etags: list[str] = []
         try:
-            body = call_raw(get, *arguments(resource_id, self.entry.args), etag_out=etags, **self.entry.get_kwargs)
+            # Any: a body of another shape is handed on for the engine's gate to report.
+            body: Any = call_raw(get, *arguments(resource_id, self.entry.args), etag_out=etags, **self.entry.get_kwargs)
         except ResourceNotFoundError:
             with self._etag_lock:
                 self._header_etags.pop(resource_id.lower(), None)
@@ -109,7 +114,7 @@ class GenericAdapter:
                 self._header_etags[resource_id.lower()] = etags[-1]
             else:
                 self._header_etags.pop(resource_id.lower(), None)
-        return body
+        return body  # type: ignore[no-any-return]
 
     def list_siblings(self, resource_id: str) -> SiblingListing | None:
         """Every resource of this type under `resource_id`'s parent, read with one
@@ -175,12 +180,20 @@ class GenericAdapter:
         resource_id: str,
         lro_tokens: LroTokenStore | None,
     ) -> Any:
+        what = f"{self.arm_type} {resource_id}"
         poller = self._resume(begin, args, parameters, kwargs, resource_id, lro_tokens)
-        if poller is None:
-            poller = begin(*args, parameters, cls=raw_json, **kwargs)
-            if lro_tokens is not None:
-                _keep_token(lro_tokens, resource_id, poller)
-        return self._finish(poller, f"{self.arm_type} {resource_id}", resource_id, lro_tokens)
+        if poller is not None:
+            try:
+                return self._finish(poller, what, resource_id, lro_tokens)
+            except _UNUSABLE_TOKEN as error:
+                # A token whose poller cannot follow its operation (stale, or from
+                # another SDK version): drop it and write afresh, never fail for ever.
+                assert lro_tokens is not None
+                _drop_token(lro_tokens, resource_id, error)
+        poller = begin(*args, parameters, cls=raw_json, **kwargs)
+        if lro_tokens is not None:
+            _keep_token(lro_tokens, resource_id, poller)
+        return self._finish(poller, what, resource_id, lro_tokens)
 
     def _resume(
         self,
@@ -199,9 +212,8 @@ class GenericAdapter:
             if parameters is _NO_BODY:
                 return begin(*args, continuation_token=token, **kwargs)
             return begin(*args, parameters, continuation_token=token, cls=raw_json, **kwargs)
-        except (ValueError, TypeError, pickle.UnpicklingError, HttpResponseError) as error:
-            log.warning("discarding the stored LRO token of %s (%s); starting over", resource_id, type(error).__name__)
-            lro_tokens.clear(resource_id)
+        except _UNREADABLE_TOKEN as error:
+            _drop_token(lro_tokens, resource_id, error)
             return None
 
     def _finish(self, poller: Any, what: str, resource_id: str, lro_tokens: LroTokenStore | None) -> Any:
@@ -211,7 +223,8 @@ class GenericAdapter:
             result = self.clients.wait(poller, what)
         except DeserializationError:
             result = {}  # finished, but an msrest model cannot read the final body: the caller reads it raw
-        except HttpResponseError:
+        except (HttpResponseError, ForeignEndpointError):
+            # Over, or never to be followed (a poll URL off the ARM endpoint): the token goes.
             if lro_tokens is not None:
                 lro_tokens.clear(resource_id)
             raise
@@ -227,12 +240,19 @@ class GenericAdapter:
             if not self.entry.delete_is_lro:
                 delete(*args, **self.entry.delete_kwargs)
                 return
+            what = f"delete {self.arm_type} {resource_id}"
             poller = self._resume(delete, [*args], _NO_BODY, self.entry.delete_kwargs, resource_id, lro_tokens)
-            if poller is None:
-                poller = delete(*args, **self.entry.delete_kwargs)
-                if lro_tokens is not None:
-                    _keep_token(lro_tokens, resource_id, poller)
-            self._finish(poller, f"delete {self.arm_type} {resource_id}", resource_id, lro_tokens)
+            if poller is not None:
+                try:
+                    self._finish(poller, what, resource_id, lro_tokens)
+                    return
+                except _UNUSABLE_TOKEN as error:
+                    assert lro_tokens is not None
+                    _drop_token(lro_tokens, resource_id, error)
+            poller = delete(*args, **self.entry.delete_kwargs)
+            if lro_tokens is not None:
+                _keep_token(lro_tokens, resource_id, poller)
+            self._finish(poller, what, resource_id, lro_tokens)
         except ResourceNotFoundError:
             if lro_tokens is not None:
                 lro_tokens.clear(resource_id)
@@ -241,6 +261,18 @@ class GenericAdapter:
             # answers (ARM RPC), though some SDK operations list only 202/204 or 200/202.
             if error.status_code not in (200, 204):
                 raise
+
+
+#: What a poller built from a malformed or stale continuation token raises
+#: (azure-core reads the token's JSON without checking its shape).
+_UNUSABLE_TOKEN: tuple[type[Exception], ...] = (AttributeError, KeyError, TypeError, ValueError, IndexError)
+#: ... and what building the poller from it may raise besides.
+_UNREADABLE_TOKEN: tuple[type[Exception], ...] = (*_UNUSABLE_TOKEN, pickle.UnpicklingError, HttpResponseError)
+
+
+def _drop_token(store: LroTokenStore, resource_id: str, error: BaseException) -> None:
+    log.warning("discarding the stored LRO token of %s (%s: unusable); starting over", resource_id, type(error).__name__)
+    store.clear(resource_id)
 
 
 def _keep_token(store: LroTokenStore, resource_id: str, poller: Any) -> None:

@@ -13,7 +13,9 @@ and dropped connections (azure-core `ServiceRequestError` /
   `recent_put_window` seconds ago (a read just after a create).
 
 Delays: exponential backoff with full jitter (base 0.5 s, cap 30 s), never
-earlier than `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms` asks.
+earlier than `Retry-After` / `retry-after-ms` / `x-ms-retry-after-ms` asks,
+never longer than the wait budget's cap; all tries and pauses of one request,
+and of one run, stay within the wait budget (adapters/wait_budget.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import json
+import math
 import random
 import threading
 import time
@@ -33,6 +36,11 @@ from urllib.parse import urlsplit
 from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
+
+from adapters.wait_budget import VARIABLES, RunClock, WaitBudget, WaitBudgetExceeded, exceeded
+
+#: Request-context key: seconds left of the wait budget for the try being sent.
+WAIT_LEFT = "reconciler_wait_left"
 
 #: Transient statuses, as azure-core's RetryPolicy (ARM-SEMANTICS.md "Throttling").
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -162,8 +170,12 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
         recent_put_window: float = 30.0,
         stats: RetryStats | None = None,
         recent_puts: RecentPuts | None = None,
+        budget: WaitBudget | None = None,
+        run_clock: RunClock | None = None,
     ) -> None:
         super().__init__(retry_total=0)
+        self.budget = budget or WaitBudget()
+        self.run_clock = run_clock
         self.backoff = backoff or Backoff()
         self.sleep_fn = sleep
         self.clock = clock
@@ -218,17 +230,30 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
         # request as the base class would, so none reaches the transport.
         self.configure_retries(request.context.options)
         tries = 0
+        start = self.clock()
         while True:
             tries += 1
+            left = self._left(start)
+            if left <= 0:
+                self._give_up()
+                raise self._exhausted(request, start)
+            # Each try's timeouts are cut to what is left of the budget (the read
+            # timeout by ReadTimeoutPolicy, from WAIT_LEFT).
+            request.context.options["connection_timeout"] = min(self.budget.connect_timeout, left)
+            request.context[WAIT_LEFT] = left
             self._count(attempt=True)
             try:
                 response = self.next.send(request)
-            except (ServiceRequestError, ServiceResponseError):
+            except (ServiceRequestError, ServiceResponseError) as error:
                 if tries >= self.backoff.max_tries:
                     self._give_up()
                     raise
+                delay = self.backoff.delay(tries, self.rng)
+                if delay >= self._left(start):
+                    self._give_up()
+                    raise self._exhausted(request, start) from error
                 self._count("connection")
-                self.sleep_fn(self.backoff.delay(tries, self.rng))
+                self.sleep_fn(delay)
                 continue
             status = response.http_response.status_code
             if status == 429:
@@ -240,12 +265,36 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
             if tries >= self.backoff.max_tries:
                 self._give_up()
                 return response
-            self._count(reason)
             delay = self.backoff.delay(tries, self.rng)
             asked = retry_after_seconds(response.http_response.headers)
             if asked is not None:
-                delay = max(delay, asked)  # never earlier than the service asked
+                # Never earlier than the service asked, never longer than the cap.
+                delay = max(delay, min(asked, self.budget.retry_after_cap))
+            if delay >= self._left(start):
+                self._give_up()
+                raise self._exhausted(request, start, status=status, asked=asked)
+            self._count(reason)
             self.sleep_fn(delay)
+
+    def _left(self, start: float) -> float:
+        """Seconds left of this request's budget and of the run's."""
+        left = self.budget.request_total - (self.clock() - start)
+        if self.run_clock is not None:
+            left = min(left, self.run_clock.remaining())
+        return left
+
+    def _exhausted(
+        self, request: PipelineRequest[Any], start: float, *, status: int | None = None, asked: float | None = None
+    ) -> WaitBudgetExceeded:
+        http = request.http_request
+        what = f"{http.method} {urlsplit(http.url).path}"
+        if status is not None:
+            what += f" (last answer {status}" + (f", asking to wait {asked:g} s)" if asked is not None else ")")
+        spent = self.clock() - start
+        run_left = self.run_clock.remaining() if self.run_clock is not None else math.inf
+        if run_left <= self.budget.request_total - spent:
+            return exceeded(what, spent, self.budget.run_total, VARIABLES["run_total"])
+        return exceeded(what, spent, self.budget.request_total, VARIABLES["request_total"])
 
     def _give_up(self) -> None:
         with self.stats._lock:

@@ -7,6 +7,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from emulator import state_marker
 from emulator.faults import FaultConfig
 from emulator.server import serve
 from emulator.store import Store, default_state_path
@@ -84,6 +85,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _reset(args: argparse.Namespace) -> int:
     state = Path(args.state or default_state_path())
+    # Only an emulator state (or nothing) is ever deleted: a text file or another
+    # application's database given by mistake is refused and left as it was.
+    state_marker.classify(state)
     for suffix in ("", "-wal", "-shm"):
         target = Path(str(state) + suffix)
         if target.exists():

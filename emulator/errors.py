@@ -28,11 +28,17 @@ class ArmError(Exception):
 class EmulatorStateError(Exception):
     """The state file is corrupt or unreadable; says which file and how to fix it."""
 
-    def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(
-            f"emulator state file {path} is unusable ({reason}); "
-            f"recreate it with: reconcile emulator reset --state {path}"
-        )
+    def __init__(self, path: Path | str, reason: str, *, advice: str | None = None) -> None:
+        if advice is None:
+            lowered = reason.lower()
+            if "locked" in lowered or "busy" in lowered:
+                # Never "reset" here: the file is fine, and a reset would wipe the estate.
+                advice = ("another process is using it (a served emulator or another reconcile run); "
+                          "wait for it to finish or stop it, then run again")
+            else:
+                advice = (f"restore it from a copy, or recreate it (the emulated estate is lost) with: "
+                          f"reconcile emulator reset --state {path}")
+        super().__init__(f"emulator state file {path} is unusable ({reason}); {advice}")
         self.path = Path(path)
 
 

@@ -80,9 +80,23 @@ class FaultConfig:
 
         def number(variable: str, raw: str) -> float:
             try:
-                return float(raw)
+                value = float(raw)
             except ValueError:
                 raise ValueError(f"{variable}={raw!r}: not a number; set it like 0.1 or unset it") from None
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{variable}={raw!r}: must be a finite number of at least 0; set it like 0.1 or unset it")
+            if variable.endswith("_RATE") and value > 1:
+                raise ValueError(f"{variable}={raw!r}: a rate is between 0 and 1; set it like 0.1 or unset it")
+            return value
+
+        def integer(variable: str, default: int) -> int:
+            raw = env.get(variable)
+            if raw in (None, ""):
+                return default
+            try:
+                return int(raw.strip())
+            except ValueError:
+                raise ValueError(f"{variable}={raw!r}: not an integer; set it like 42 or unset it") from None
 
         def num(name: str, default: float) -> float:
             raw = env.get(_ENV + name)
@@ -95,7 +109,7 @@ class FaultConfig:
                 by_type[name.strip()] = number(_ENV + "LRO_SECONDS_BY_TYPE", secs)
         names = tuple(p.strip() for p in env.get(_ENV + "LRO_FAIL_NAMES", "").split(",") if p.strip())
         return cls(
-            seed=int(num("SEED", 0)),
+            seed=integer(_ENV + "SEED", 0),
             latency_ms=num("LATENCY_MS", 0.0),
             lro_default_seconds=num("LRO_SECONDS", 0.0),
             lro_seconds=by_type,

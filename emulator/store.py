@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator import state_marker
 from emulator.errors import EmulatorStateError
 
 _SCHEMA_VERSION = "1"
@@ -118,6 +119,8 @@ class Store:
         self.path = Path(path)
         self.lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        # Before SQLite touches it: a file that is not an emulator state is refused, unchanged.
+        self._new = state_marker.classify(self.path) != "ours"
         self._open_schema()
 
     def _connect(self) -> sqlite3.Connection:
@@ -138,6 +141,9 @@ class Store:
     def _open_schema(self) -> None:
         try:
             with self.write() as conn:
+                if not self._new:
+                    state_marker.verify_intact(conn, self.path)
+                state_marker.mark(conn)
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)

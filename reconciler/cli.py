@@ -11,6 +11,7 @@ input included), 2 changes present (only with --detailed-exitcode; and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -18,6 +19,8 @@ import sys
 import time
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
+
+from reconciler.inputs import check_target_options
 
 log = logging.getLogger("reconciler.cli")
 
@@ -90,6 +93,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
     if args.dry_run and args.yes:
         raise UsageError("--dry-run and --yes conflict: --dry-run never applies; drop one of them")
+    check_target_options(args)
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run
@@ -114,6 +118,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         args.env, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
         apply_workers=args.parallelism, targets=args.target_resource,
     )
+    session.target.clients.start_run()  # the run's wait budget starts now
     banner_to = err if args.output == "json" else out
     banner_to.write(session.target.banner + "\n")
     engine = session.engine
@@ -131,25 +136,27 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             observation = engine.observe(selected, prune_scan=selected is None)
     plan = engine.plan(observation, selected)
     out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    # With --output json, stdout holds the plan's JSON and nothing else.
+    status = err if args.output == "json" else out
     if plan.errors:
         return EXIT_ERROR
     if not apply_mode or not any(c.runnable for c in plan.changes):
         if apply_mode:
-            out.write("Nothing to apply.\n")
+            status.write("Nothing to apply.\n")
         return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
     if not args.yes and not _confirm(args.env, out):
-        out.write("Apply cancelled.\n")
+        status.write("Apply cancelled.\n")
         return EXIT_ERROR
     progress = _Progress(err, sum(1 for c in plan.changes if c.runnable))
     result = engine.apply(plan, observation, on_progress=progress)
-    out.write(
+    status.write(
         f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, "
         f"{len(result.skipped)} skipped.\n"
     )
     for address, error in sorted(result.failed.items()):
-        out.write(f"  ! {address}: {error}\n")
+        status.write(f"  ! {address}: {error}\n")
     for address, cause in sorted(result.skipped.items()):
-        out.write(f"  - {address}: skipped ({cause})\n")
+        status.write(f"  - {address}: skipped ({cause})\n")
     if result.failed:
         return EXIT_ERROR
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
@@ -238,7 +245,34 @@ def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    out, err = sys.stdout, sys.stderr
+    # Every text output (plan, JSON, errors, progress, logs) passes one funnel:
+    # secrets masked, control characters escaped, a closed reader remembered.
+    saved = sys.stdout, sys.stderr
+    out, err = _safe(sys.stdout), _safe(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = _dispatch(argv, out, err)
+        out.flush()
+    finally:
+        sys.stdout, sys.stderr = saved
+    if out.broken:
+        # The reader went away (`| head`): the run went on, but its outcome
+        # was not all reported, so it is no success.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.stream.fileno())
+        err.write("reconcile: error: stdout was closed before all output was written; "
+                  "the outcome was not fully reported (read it with `reconcile --dry-run`)\n")
+        return EXIT_ERROR
+    return code
+
+
+def _safe(stream: Any) -> Any:
+    from reconciler.safe_output import SafeStream
+
+    return stream if isinstance(stream, SafeStream) else SafeStream(stream)
+
+
+def _dispatch(argv: list[str], out: Any, err: Any) -> int:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     handlers = {"show": cmd_show, "graph": cmd_graph, "compare": cmd_compare,
                 "emulator": cmd_emulator, "run": cmd_run}
@@ -249,10 +283,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.write("reconcile: interrupted\n")
         return EXIT_ERROR
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) went away: not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
     except Exception as exc:
         return _report_error(exc, err)
 

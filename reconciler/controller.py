@@ -30,10 +30,9 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, NoReturn, TextIO
 
-from pydantic import SecretStr
-
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
+from reconciler.inputs import check_target_options, port_option
 from reconciler.lease import BlobLease, FileLease, Lease
 from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.plan import Change, Plan
@@ -44,6 +43,8 @@ from reconciler.telemetry import Telemetry
 
 log = logging.getLogger("reconciler.controller")
 
+#: The longest duration an option takes (30 days).
+MAX_DURATION = 30 * 24 * 3600.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -59,6 +60,9 @@ def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> float
     value = float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2] or "s"]
     if value < 0 or (value == 0 and not allow_zero):
         raise ControllerUsageError(f"{option} {text!r}: must be greater than zero; use e.g. 5m")
+    if value > MAX_DURATION:
+        # Beyond this a schedule overflows the date arithmetic (OverflowError) and means nothing.
+        raise ControllerUsageError(f"{option} {text!r}: at most {MAX_DURATION // 3600:g}h (30 days); use e.g. 5m")
     return value
 
 
@@ -79,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drift-policy", choices=("remediate", "report"),
                    help="override the environment's drift policy for this controller")
     p.add_argument("--health-host", default=os.environ.get("RECONCILER_HEALTH_HOST", "127.0.0.1"))
-    p.add_argument("--health-port", type=int, default=int(os.environ.get("RECONCILER_HEALTH_PORT", "8080")),
+    p.add_argument("--health-port", default=os.environ.get("RECONCILER_HEALTH_PORT") or "8080",
                    help="port for /healthz, /readyz, /metrics (0 picks a free one; -1 disables)")
     p.add_argument("--lease", choices=("auto", "blob", "file", "none"), default="auto",
                    help="one active replica per environment: Blob lease on Azure, file lock on the emulator")
@@ -156,6 +160,8 @@ class Controller:
         error: str | None
         before = self._requests()
         env = self.session.state.environment
+        # The cycle's deadline: every request and LRO of it within the run wait budget.
+        self.session.target.clients.start_run()
         try:
             with self.telemetry.span("reconcile.cycle", environment=env):
                 with self.telemetry.span("reconcile.observe", environment=env):
@@ -252,6 +258,11 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
 
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _parser().parse_args(argv)
+    check_target_options(args)
+    from_env = "--health-port" not in argv and not any(a.startswith("--health-port=") for a in argv)
+    args.health_port = port_option(
+        args.health_port, "RECONCILER_HEALTH_PORT" if from_env else "--health-port", allow_disabled=True
+    )
     interval = parse_interval(args.interval)
     grace = parse_duration(args.shutdown_grace, "--shutdown-grace", allow_zero=True)
     if not 0 <= args.jitter < 1:
@@ -279,9 +290,8 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             key, _, value = part.partition("=")
             if key.strip().lower() in ("accountkey", "sharedaccesssignature"):
                 register_secret(value)
+    # open_session registers every secret of the settings and resources for masking.
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
-    for secret in _secret_values(session):
-        register_secret(secret)
     err.write(session.target.banner + "\n")
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
@@ -399,15 +409,3 @@ def _exit_abandoning(controller: Controller, code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def _secret_values(session: Session) -> list[str]:
-    values: list[str] = []
-    for resource in session.state.resources:
-        values.extend(s.get_secret_value() for s in resource.secrets.values())
-    secrets: Any = session.secrets
-    for name in type(secrets).model_fields:
-        value = getattr(secrets, name, None)
-        if isinstance(value, SecretStr) and value.get_secret_value():
-            values.append(value.get_secret_value())
-    return values

@@ -26,6 +26,7 @@ from desired_state.state import DesiredState
 from desired_state.tags import is_owned
 from reconciler.bodies import has_unknown, leaves, resolve_refs
 from reconciler.executor import run_dag
+from reconciler.live_shape import unreadable
 from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
 from reconciler.safety import SafetyPolicy
 
@@ -161,15 +162,26 @@ class Engine:
             for future in done:
                 found, unread = future.result()
                 for address, body, error in found:
+                    # The one gate for live bodies: a shape ARM does not document
+                    # makes this resource unreadable, not the whole plan.
+                    why = unreadable(body) if error is None else None
+                    if why is not None:
+                        error = f"UnreadableLiveBody: {why}; nothing is planned or written for it"
                     if error is None:
                         live[address] = body
                     else:
                         errors[address] = error
                 # listed siblings the list did not show: read on their own
                 pending |= {pool.submit(self._read_one, a) for a in unread}
-        strays = [stray for future in stray_futures for stray in future.result()]
+        strays: list[tuple[str, str]] = []
+        scan_errors: dict[str, str] = {}
+        for group, future in zip(groups, stray_futures, strict=True):
+            try:
+                strays.extend(future.result())
+            except Exception as exc:  # an unreadable listing is that group's error, not the plan's end
+                scan_errors[f"prune-scan:{group}"] = f"{type(exc).__name__}: {_one_line(exc)}"
         obs.live = {a: live[a] for a in selected if a in live}
-        obs.errors = {a: errors[a] for a in selected if a in errors}
+        obs.errors = {a: errors[a] for a in selected if a in errors} | scan_errors
         if prune_scan and self.list_owned is not None:
             obs.strays = strays
         return obs
@@ -352,6 +364,7 @@ class Engine:
         on_progress: Callable[[str, str, BaseException | None], None] | None = None,
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order."""
+        self.preflight()
         live: dict[str, Live] = dict(observation.live)
         lock = threading.Lock()
         result = ApplyResult()
@@ -414,6 +427,13 @@ class Engine:
                     on_progress(change.address, "delete", exc)
         result.live = live
         return result
+
+    def preflight(self) -> None:
+        """Before the first write: every file a write records to must be writable
+        (the LRO token store), or no write is sent at all (no half-applies)."""
+        check = getattr(self.lro_tokens, "preflight", None)
+        if callable(check):
+            check()
 
     def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
         """Write, re-planning rather than overwriting when someone else wrote

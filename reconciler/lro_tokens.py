@@ -15,6 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class RecordingUnavailable(OSError):
+    """A file the apply records to cannot be written (one line: which and the fix)."""
+
+
 class FileLroTokenStore:
     """A JSON file mapping lower-cased resource id -> continuation token.
 
@@ -58,8 +62,37 @@ class FileLroTokenStore:
             else:
                 self._tokens[resource_id.lower()] = token
             tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(self._tokens, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
+            try:
+                tmp.write_text(json.dumps(self._tokens, sort_keys=True), encoding="utf-8")
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)  # gone after a rename; never left behind after a failure
+
+    def preflight(self) -> None:
+        """Prove every file a write records to can be written, before the first
+        write: the token file (not a directory, its directory writable for the
+        temporary file and the rename) and its lock file. Raises
+        `RecordingUnavailable` naming the file and the fix; writes nothing that stays."""
+        where = self.path
+        try:
+            if where.is_dir():
+                raise IsADirectoryError(21, "is a directory")
+            where.parent.mkdir(parents=True, exist_ok=True)
+            with open(where.with_suffix(".lock"), "a"):
+                pass
+            probe = where.with_suffix(f".{os.getpid()}.preflight.tmp")
+            try:
+                probe.write_text("{}", encoding="utf-8")
+            finally:
+                probe.unlink(missing_ok=True)
+            if where.exists() and not os.access(where, os.R_OK | os.W_OK):
+                raise PermissionError(13, "not readable and writable")
+        except OSError as error:
+            raise RecordingUnavailable(
+                f"cannot record long-running operations in {where} ({error.strerror or error}); nothing was "
+                f"written to Azure: make {where.parent} writable and {where.name} a regular file, or set "
+                "RECONCILER_WORK_DIR (emulator: --emulator-state) to another directory"
+            ) from None
 
     def get(self, resource_id: str) -> str | None:
         with self._lock:

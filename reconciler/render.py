@@ -74,4 +74,6 @@ def render_text(plan: Plan) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, sort_keys=False, default=str) + "\n"
+    """The plan as JSON; strict (no NaN/Infinity, which JSON parsers reject):
+    live bodies holding them are refused where they enter (reconciler/live_shape.py)."""
+    return json.dumps(plan.to_json(), indent=2, sort_keys=False, default=str, allow_nan=False) + "\n"

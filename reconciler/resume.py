@@ -69,6 +69,7 @@ def resume_operations(
     addresses = pending_addresses(engine)
     if not addresses or (stop is not None and stop.is_set()):
         return Resumed()
+    engine.preflight()  # resuming may write again (a token that no longer resolves starts over)
     log.info("resuming operations left in flight", extra={"phase": "resume", "count": len(addresses)})
 
     def resume(address: str) -> str | None:

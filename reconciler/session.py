@@ -16,6 +16,7 @@ from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
 from reconciler.engine import Engine
 from reconciler.lro_tokens import FileLroTokenStore
+from reconciler.safe_output import register_secrets
 from reconciler.safety import SafetyPolicy
 from reconciler.target import EMULATOR_SUBSCRIPTION, Target, resolve_target
 
@@ -60,7 +61,11 @@ def open_session(
     adopted addresses of `safety` are checked against the desired state
     before the target is opened, so a typo writes nothing."""
     secrets = secrets if secrets is not None else AppSecrets()
+    # Before anything can fail or print: every secret we hold is masked in
+    # every output (plan, errors, logs, telemetry), one-shot and controller alike.
+    register_secrets(getattr(secrets, name, None) for name in type(secrets).model_fields)
     state = build(environment, subscription_id=secrets.subscription_id or EMULATOR_SUBSCRIPTION, secrets=secrets)
+    register_secrets(value for r in state.resources for value in r.secrets.values())
     known = {r.address for r in state.resources}
     for option, addresses in (("--adopt", safety.adopt if safety else ()), ("--target-resource", targets)):
         for address in sorted(addresses):

@@ -90,22 +90,54 @@ def test_threads_and_processes_writing_together_never_corrupt_the_file(state_pat
     assert check == ("ok",)
 
 
-def test_a_corrupt_state_file_names_the_path_and_the_fix(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_state_is_refused_unchanged(tmp_path: Path) -> None:
     bad = tmp_path / "broken.db"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(EmulatorStateError) as err:
         Emulator(bad)
-    assert str(bad) in str(err.value) and f"reconcile emulator reset --state {bad}" in str(err.value)
+    assert str(bad) in str(err.value) and "left unchanged" in str(err.value)
+    assert "reset" not in str(err.value)  # a reset would delete someone's file
+    assert bad.read_bytes() == b"this is not a database" * 100
 
 
-def test_cli_reset_recreates_a_corrupt_state_file(tmp_path: Path) -> None:
-    bad = tmp_path / "broken.db"
-    bad.write_bytes(b"garbage" * 100)
+def _damaged_state(tmp_path: Path) -> Path:
+    """An emulator state with its fourth page's b-tree header overwritten."""
+    path = tmp_path / "damaged.db"
+    emu = Emulator(path, faults=FaultConfig(throttle=False))
+    for n in range(40):
+        emu.handle("PUT", f"{BASE}/subscriptions/{SUB}/resourcegroups/rg{n}?api-version=2025-04-01", {},
+                   b'{"location": "westus2", "tags": {"pad": "' + b"x" * 200 + b'"}}')
+    emu.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek(4096 * 3)
+        handle.write(b"\x0d" + b"\xff" * 7)
+    return path
+
+
+def test_a_damaged_state_names_the_path_and_the_fix(tmp_path: Path) -> None:
+    damaged = _damaged_state(tmp_path)
+    with pytest.raises(EmulatorStateError) as err:
+        Emulator(damaged)
+    assert "corrupt" in str(err.value) and f"reconcile emulator reset --state {damaged}" in str(err.value)
+
+
+def test_cli_reset_recreates_a_damaged_state_and_refuses_other_files(tmp_path: Path) -> None:
+    damaged = _damaged_state(tmp_path)
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["reset", "--state", str(bad)])
+    args = parser.parse_args(["reset", "--state", str(damaged)])
     assert args.func(args) == 0
-    assert Emulator(bad).handle("GET", RG_URL, {}, None).status == 404
+    assert Emulator(damaged).handle("GET", RG_URL, {}, None).status == 404
+    notes = tmp_path / "notes.txt"
+    notes.write_text("garbage")
+    with pytest.raises(EmulatorStateError):
+        args = parser.parse_args(["reset", "--state", str(notes)])
+        args.func(args)
+    assert notes.read_text() == "garbage"
 
 
 def test_reset_forgets_the_estate(state_path: Path) -> None:

@@ -6,6 +6,7 @@ is wrong and how to fix it, show no traceback, and write nothing."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -39,6 +40,18 @@ PROD = ("--dry-run", "--env", "prod", *STATE)
 GARBAGE = b"this is not a database\x00\xff" * 40
 VNET = "Microsoft.Network/virtualNetworks"
 
+
+def _foreign_sqlite() -> bytes:
+    """Another application's SQLite database (a table of its own, no marker)."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.commit()
+    return conn.serialize()
+
+
+FOREIGN_SQLITE = _foreign_sqlite()
+
 CASES: tuple[BadInput, ...] = (
     BadInput("unknown-environment", "--env prd", ("--dry-run", "--env", "prd", *STATE),
              "unknown environment 'prd'", "valid environments are"),
@@ -56,10 +69,11 @@ CASES: tuple[BadInput, ...] = (
     BadInput("partial-service-principal", "ARM_CLIENT_ID without the secret and tenant",
              ("--dry-run", "--env", "dev"), "no Azure credentials", "AZURE_TENANT_ID",
              env=(("ARM_SUBSCRIPTION_ID", SUB), ("ARM_CLIENT_ID", "abc"))),
+    # Random bytes may be anyone's file: refused and left as they are, never "reset" (issue 18).
     BadInput("corrupted-emulator-state", "state file of random bytes", DRY, "state.db is unusable",
-             "reconcile emulator reset --state state.db", files=(("state.db", GARBAGE),)),
+             "left unchanged", files=(("state.db", GARBAGE),)),
     BadInput("unreadable-emulator-state", "state path is a directory", DRY, "state.db is unusable",
-             "reconcile emulator reset", files=(("state.db/keep", b""),)),
+             "left unchanged", files=(("state.db/keep", b""),)),
     BadInput("compare-unknown-type", "reconcile compare --type Microsoft.Foo/bars",
              ("compare", "--type", "Microsoft.Foo/bars", "d.json", "l.json"), "Microsoft.Foo/bars",
              "to add a type", files=(("d.json", b"{}"), ("l.json", b"{}"))),
@@ -100,6 +114,36 @@ CASES: tuple[BadInput, ...] = (
              "--jitter 1.5", "below 1"),
     BadInput("serve-port-out-of-range", "reconcile emulator serve --port 70000",
              ("emulator", "serve", "--port", "70000", "--state", "state.db"), "--port 70000", "use 0-65535"),
+    # Hardening (issue 18): foreign files, and inputs that failed with bare Python errors.
+    BadInput("state-is-a-text-file", "--emulator-state notes.txt (a text file)",
+             ("--dry-run", "--env", "dev", "--emulator-state", "notes.txt"), "notes.txt is unusable (is not an "
+             "emulator state file", "left unchanged", files=(("notes.txt", b"my notes\n"),)),
+    BadInput("state-is-another-apps-sqlite", "--emulator-state of another application's SQLite database",
+             ("--dry-run", "--env", "dev", "--emulator-state", "app.db"), "app.db is unusable",
+             "left unchanged", files=(("app.db", FOREIGN_SQLITE),)),
+    BadInput("reset-a-text-file", "reconcile emulator reset --state notes.txt",
+             ("emulator", "reset", "--state", "notes.txt"), "notes.txt is unusable (is not an emulator state file",
+             "left unchanged", files=(("notes.txt", b"my notes\n"),)),
+    BadInput("empty-emulator-state", "--emulator-state ''", ("--dry-run", "--env", "dev", "--emulator-state", ""),
+             "--emulator-state ''", "pass a state file"),
+    BadInput("emulator-url-port-out-of-range", "--emulator-url http://127.0.0.1:99999",
+             ("--dry-run", "--env", "dev", "--emulator-url", "http://127.0.0.1:99999"), "--emulator-url",
+             "use e.g. http://127.0.0.1:8443"),
+    BadInput("health-port-variable-not-number", "RECONCILER_HEALTH_PORT=abc", ("run", "--once", *STATE),
+             "RECONCILER_HEALTH_PORT 'abc'", "use 0-65535", env=(("RECONCILER_HEALTH_PORT", "abc"),)),
+    BadInput("health-port-out-of-range", "reconcile run --health-port 70000",
+             ("run", "--once", "--health-port", "70000", *STATE), "--health-port '70000'", "use 0-65535"),
+    BadInput("seed-not-a-number", "RECONCILER_EMULATOR_SEED=NaN", DRY, "RECONCILER_EMULATOR_SEED='NaN'",
+             "set it like 42", env=(("RECONCILER_EMULATOR_SEED", "NaN"),)),
+    BadInput("rate-infinite", "RECONCILER_EMULATOR_DROP_RATE=inf", DRY, "RECONCILER_EMULATOR_DROP_RATE='inf'",
+             "set it like 0.1", env=(("RECONCILER_EMULATOR_DROP_RATE", "inf"),)),
+    BadInput("interval-overflow", "reconcile run --interval 9999999999999h",
+             ("run", "--once", "--interval", "9999999999999h", *STATE), "--interval '9999999999999h'", "at most"),
+    BadInput("compare-deep-json", "100 000-deep JSON to compare", ("compare", "--type", VNET, "d.json", "l.json"),
+             "d.json nests deeper than", "fix the desired body",
+             files=(("d.json", b"[" * 100_000 + b"]" * 100_000), ("l.json", b"{}"))),
+    BadInput("compare-nan", "NaN in a body given to compare", ("compare", "--type", VNET, "d.json", "l.json"),
+             "l.json holds NaN", "fix the live body", files=(("d.json", b"{}"), ("l.json", b'{"a": NaN}'))),
     BadInput("invalid-cidr", "VNet CIDR 10.2.0.0/33", PROD, "vnet_cidr",
              "write it like 10.0.1.0/24", patch="invalid-cidr"),
     BadInput("cidr-host-bits", "VNet CIDR 10.2.0.1/16 (host bits set)", PROD, "vnet_cidr",

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.reliability import bad_inputs, crash, matrix
+from tests.reliability import bad_inputs, crash, hardening, matrix
 from tests.reliability.harness import FOREIGN_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +53,51 @@ What every case must show:
   a resource whose create had completed before the kill, and every operation
   in flight at the kill (a stored continuation token) finished from its
   token without a second PUT.
+
+- **Hardening** (`tests/reliability/hardening.py`, issue 18): the real CLI
+  in a subprocess, tried as a careless user, a hostile environment and a
+  misbehaving Azure would (a loopback fake ARM, `hostile_arm.py`, answers
+  with foreign LRO URLs, echoed secrets, escape sequences, endless 429s; a
+  socket that never answers; tampered and damaged state files). One shared
+  mechanism per class, each case naming its class:
+  1. every client's pipeline refuses a request off its ARM endpoint
+     (`adapters/endpoint_guard.py`): no token leaves, the write fails naming
+     the resource;
+  2. and 3. one output funnel (`reconciler/safe_output.py`): every secret of
+     the settings and resources, registered when a session opens (one-shot
+     and controller alike), is masked, and control characters but newline
+     and tab are written `\\u00XX`, in the plan, JSON, errors and logs;
+  4. state files carry an SQLite `application_id` marker
+     (`emulator/state_marker.py`): a text file or another application's
+     database is refused unchanged, `reset` never deletes it, `quick_check`
+     names a damaged page once, a locked state is never advised "reset";
+  5. the engine checks the LRO token store is writable before its first write
+     (`Engine.preflight`), and a token no poller can use is dropped with a
+     warning (`adapters/generic.py`);
+  6. the wait budget (`adapters/wait_budget.py`, figures below);
+  7. stdout holds only JSON with `--output json`, a closed stdout exits 1
+     after the apply, NaN/Infinity refused on input and on output;
+  8. one gate where live bodies enter the engine (`reconciler/live_shape.py`);
+  9. inputs checked before anything opens (`reconciler/inputs.py`, the fault
+     variables, the compare command): the bad-input cases named in
+     `hardening.CLASS_9`.
+
+## Wait budget
+
+Every wait is bounded (`adapters/wait_budget.py`; each variable takes
+seconds or `30s`/`5m`/`1h`):
+
+| wait | default | variable |
+| --- | ---: | --- |
+| one pause a server asks for (`Retry-After`), capped | 60 s | `RECONCILER_RETRY_AFTER_CAP` |
+| connect, per try | 10 s | `RECONCILER_CONNECT_TIMEOUT` |
+| read, per try (cut to what is left of the budgets) | 60 s | `RECONCILER_READ_TIMEOUT` |
+| one request: all its tries and pauses | 120 s | `RECONCILER_REQUEST_BUDGET` |
+| one long-running operation (then resumed next run from its token) | 1800 s | `RECONCILER_LRO_BUDGET` |
+| one run; a controller cycle's deadline | 3600 s | `RECONCILER_RUN_BUDGET` |
+
+A pause that would overrun what is left is not taken: the request fails at
+once with `WaitBudgetExceeded`, naming the budget and its variable.
 
 Also in the suite, not tabulated: lost updates (`test_lost_updates.py`: a
 portal write between our read and our write turns our PUT into a 412 that is
@@ -135,6 +180,38 @@ def crash_rows(workdir: Path) -> tuple[list[str], int, int]:
     return lines, passed, crash.TRIALS
 
 
+CLASSES = {
+    1: "no credential to a foreign host",
+    2: "no secret echoed in any output",
+    3: "no control character printed raw",
+    4: "no foreign file deleted or altered",
+    5: "no write before it can be recorded; no stuck LRO token",
+    6: "every wait bounded",
+    7: "exit codes and output contracts",
+    8: "unreadable live bodies reported per resource",
+    9: "inputs named before anything opens",
+}
+
+
+def hardening_rows(workdir: Path) -> tuple[list[str], int, int]:
+    template = hardening.make_template(workdir / "template")
+    results: list[tuple[hardening.Case, list[str]]] = []
+    for case in hardening.CASES:
+        problems = case.run(workdir / case.name, template)
+        results.append((case, problems))
+        print(f"hardening {case.name}: {problems or 'pass'}", file=sys.stderr, flush=True)
+    lines = ["| class | tried | passed |", "| --- | ---: | ---: |"]
+    for klass, title in CLASSES.items():
+        mine = [p for c, p in results if c.klass == klass]
+        lines.append(f"| {klass}. {title} | {len(mine)} | {sum(not p for p in mine)} |")
+    lines += ["", "| class | case | input | result |", "| ---: | --- | --- | --- |"]
+    for case, problems in results:
+        verdict = "pass" if not problems else "FAIL: " + "; ".join(problems)
+        lines.append(f"| {case.klass} | {case.name} | {_cell(case.what)} | {_cell(verdict)} |")
+    passed = sum(not p for _, p in results)
+    return lines, passed, len(results)
+
+
 def render(sections: list[tuple[str, list[str], int, int]]) -> str:
     text = INTRO.format(
         max_runs=matrix.MAX_RUNS, max_cycles=matrix.MAX_RUNS - 1, max_restarts=crash.MAX_RESTARTS
@@ -156,7 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             del os.environ[name]
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
         work = Path(tmp)
-        sections = [("Faults", *fault_rows(work / "faults")), ("Bad inputs", *bad_input_rows(work / "bad"))]
+        sections = [
+            ("Faults", *fault_rows(work / "faults")),
+            ("Bad inputs", *bad_input_rows(work / "bad")),
+            ("Hardening", *hardening_rows(work / "hardening")),
+        ]
         if not args.skip_crash:
             sections.append(("Crash trials", *crash_rows(work / "crash")))
     args.output.write_text(render(sections), encoding="utf-8")

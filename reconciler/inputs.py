@@ -1,0 +1,53 @@
+"""Checks of command-line options and environment variables shared by `reconcile`
+and `reconcile run`, made before anything is opened or sent.
+
+Each failure is a `UsageError`-style `ValueError` of one line naming the option
+or variable and the fix (the CLI prints it as `reconcile: error: ...`, exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+from urllib.parse import urlsplit
+
+
+class InputError(ValueError):
+    """A bad option or variable: one line naming it and the fix."""
+
+
+def port_option(raw: str, option: str, *, allow_disabled: bool = False) -> int:
+    """A TCP port (0 picks a free one; -1 disables when allowed), from an option or variable."""
+    low = -1 if allow_disabled else 0
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= 65535:
+        extra = "; -1 disables" if allow_disabled else ""
+        raise InputError(f"{option} {raw!r}: not a TCP port; use 0-65535 (0 picks a free one{extra})")
+    return value
+
+
+def check_target_options(args: argparse.Namespace) -> None:
+    """--emulator-state and --emulator-url: present means usable."""
+    state = getattr(args, "emulator_state", None)
+    url = getattr(args, "emulator_url", None)
+    if state is not None and not state.strip():
+        raise InputError(
+            "--emulator-state '': an empty path; pass a state file, e.g. --emulator-state .reconciler/emulator.db, "
+            "or leave the option out for the default"
+        )
+    if url is None:
+        return
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise InputError(
+            f"--emulator-url {url!r}: the port is not a TCP port (0-65535); use e.g. http://127.0.0.1:8443"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise InputError(
+            f"--emulator-url {url!r}: not an http(s) URL with a host and port; use e.g. http://127.0.0.1:8443 "
+            "(see `reconcile emulator serve`)"
+        )
