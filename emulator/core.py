@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,8 +120,11 @@ class Emulator:
         *,
         faults: FaultConfig | None = None,
         page_size: int = 100,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.state_path = Path(state_path)
+        # the wall clock; a replay of recorded traffic passes its own to reproduce Azure's timing
+        self.clock = clock
         self.faults = faults or FaultConfig()
         self.page_size = page_size
         # Bounded: a long-running embedded emulator (a controller's) must not
@@ -168,7 +171,7 @@ class Emulator:
             headers={k.lower(): v for k, v in headers.items()},
             body=body,
             api_version=query.get("api-version", ""),
-            now=time.time(),
+            now=self.clock(),
             timeout=timeout,
         )
         try:
