@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import bodies
+from emulator import actions, bodies, shapes
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -269,6 +269,8 @@ class Emulator:
             self._check_api_version("microsoft.resources/resources", req.api_version)
             return self._generic_list(req, addr)
         self._check_api_version(addr.type_key, req.api_version)
+        if kind == "collection" and req.method == "POST":
+            return self._action(req, addr)
         if kind == "collection":
             if req.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a collection.")
@@ -515,9 +517,15 @@ class Emulator:
         patch: bool = False,
     ) -> EmulatorResponse:
         now = req.now
-        lro = behaviour.put_style != "sync" and not (behaviour.put_style == "location" and existing is not None)
-        if patch:
-            lro = behaviour.put_style == "async"
+        shape = shapes.recorded(addr.type_key, "PATCH" if patch else "PUT-create" if existing is None else "PUT-update")
+        if shape is not None:
+            lro = shape.running
+        elif patch:
+            # UpdateTags / PATCH answers synchronously with the body unless traffic shows otherwise
+            # (recordings: VNet, public IP, route table, Key Vault, App Service PATCH are all 200 + body)
+            lro = False
+        else:
+            lro = behaviour.put_style != "sync" and not (behaviour.put_style == "location" and existing is not None)
         duration = self.faults.lro_duration(addr.type_key) if lro else 0.0
         fails = lro and self._injector.lro_fails(addr.name)
         embedded_lists: dict[str, tuple[str, list[Any] | None]] = {}
@@ -557,10 +565,16 @@ class Emulator:
         if addr.type_key in EMBEDDED_IN:
             _bump_etag(conn, addr.parent_id.lower())
         status = behaviour.create_status if created else 200
+        if shape is not None:
+            status = shape.status
         if not lro:
+            if shape is not None and not shape.body:
+                return EmulatorResponse(status, {"ETag": etag}, b"")
             return self._row_response(conn, row, now, status)
         op = self._start_operation(conn, addr, "patch" if patch else "put", now, duration, fails)
         poll = _poll_headers(duration)
+        if shape is not None:
+            return self._recorded_answer(conn, req, addr, behaviour, row, op, shape, created)
         if behaviour.put_style == "location" or patch:
             headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **poll}
             return EmulatorResponse(202, headers, b"")
@@ -578,6 +592,34 @@ class Emulator:
             **poll,
         }
         return EmulatorResponse(status, headers, json.dumps(pending).encode())
+
+    def _recorded_answer(
+        self,
+        conn: sqlite3.Connection,
+        req: _Request,
+        addr: Address,
+        behaviour: TypeBehaviour,
+        row: Row,
+        op: Operation,
+        shape: shapes.AnswerShape,
+        created: bool,
+    ) -> EmulatorResponse:
+        """A write's first answer in the shape real ARM gave for this type (emulator.shapes)."""
+        headers = {"ETag": row.etag, **_poll_headers(op.end - req.now)}
+        if shape.async_operation:
+            headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+        if shape.location:
+            headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
+        if not shape.body:
+            return EmulatorResponse(shape.status, headers, b"")
+        pending = self._render(conn, row, req.now)
+        props = pending.get("properties")
+        if isinstance(props, dict) and (shape.provisioning_state or behaviour.has_provisioning_state):
+            props["provisioningState"] = shape.provisioning_state or (
+                behaviour.creating_state if created else behaviour.updating_state
+            )
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        return EmulatorResponse(shape.status, headers, json.dumps(pending).encode())
 
     def _compose(self, addr: Address, behaviour: TypeBehaviour, payload: dict[str, Any], final: str) -> dict[str, Any]:
         """The settled body: caller's body plus server fields, minus write-only fields."""
@@ -743,9 +785,10 @@ class Emulator:
             self._check_busy(conn, addr, behaviour, existing, req.now)
             if addr.type_key in EMBEDDED_IN:
                 _bump_etag(conn, addr.parent_id.lower())
-            if not behaviour.delete_async:
+            shape = shapes.recorded(addr.type_key, "DELETE")
+            if not (shape.running if shape is not None else behaviour.delete_async):
                 Store.delete_tree(conn, addr.key)
-                return EmulatorResponse(200)
+                return EmulatorResponse(shape.status if shape is not None else 200)
             duration = self.faults.lro_duration(addr.type_key)
             fails = self._injector.lro_fails(addr.name)
             if duration <= 0 and not fails:
@@ -758,9 +801,44 @@ class Emulator:
                 Store.put(conn, existing)
             op = self._start_operation(conn, addr, "delete", req.now, duration, fails)
             headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **_poll_headers(duration)}
-            if addr.type_key != _RG_TYPE:
+            if shape is not None and not shape.location:
+                del headers["Location"]
+            if (shape.async_operation if shape is not None else addr.type_key != _RG_TYPE):
                 headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
             return EmulatorResponse(202, headers, b"")
+
+    def _action(self, req: _Request, addr: Address) -> EmulatorResponse:
+        """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
+        conn = self._store.read()
+        parent_key = addr.parent_id.lower()
+        parent_type = _type_of(parent_key)
+        action = addr.id.rsplit("/", 1)[1]
+        taken = False
+        if parent_key.count("/") > 2 and parent_type and "/locations/" not in parent_key:
+            if self._lookup(conn, parent_key, req.now) is None:
+                self._check_ancestors(conn, addr, req.now)
+                parent = parse_path(addr.parent_id)
+                raise self._not_found(parent)
+        if action.lower() == "checknameavailability" and req.body:
+            wanted = _parse_body(req.body)
+            name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()
+            taken = any(
+                str(json.loads(r.body).get("name", "")).lower() == name.lower()
+                for r in Store.of_type(conn, addr.sub.lower(), None, kind)
+            ) if kind.count("/") == 1 else False
+        result = actions.answer(parent_type, addr.parent_id, action, taken)
+        headers: dict[str, str] = {}
+        if result.async_operation or result.location:
+            with self._store.write() as wconn:
+                op = self._start_operation(wconn, addr, "action", req.now, self.faults.lro_duration(parent_type), False)
+            headers.update(_poll_headers(op.end - req.now))
+            if result.async_operation:
+                headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+            if result.location:
+                headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
+        if result.body is None:
+            return EmulatorResponse(result.status, headers, b"")
+        return _json_response(result.status, result.body, headers)
 
     # -- resource groups -------------------------------------------------
 
@@ -812,7 +890,7 @@ class Emulator:
         if addr.kind == "subscription":
             return _json_response(200, _subscription(addr.sub))
         if addr.kind == "providers":
-            namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()})
+            namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()}, key=str.lower)
             return _json_response(200, {"value": [_provider(addr.sub, ns) for ns in namespaces], "nextLink": None})
         return _json_response(200, _provider(addr.sub, addr.namespace))
 
@@ -1062,11 +1140,23 @@ def _subscription(sub: str) -> dict[str, Any]:
 
 
 def _provider(sub: str, namespace: str) -> dict[str, Any]:
-    types = sorted({t.arm_type.split("/", 1)[1] for t in TYPES.values() if t.arm_type.split("/", 1)[0].lower() == namespace.lower()})
+    """A provider registration: its resource types and the api-versions each serves, newest first, as ARM lists them."""
+    names = {t.arm_type.split("/", 1)[1].lower(): t.arm_type.split("/", 1)[1] for t in TYPES.values()}
+    prefix = namespace.lower() + "/"
+    types = sorted(k[len(prefix):] for k in KNOWN_API_VERSIONS if k.startswith(prefix))
+    types += sorted(k for k in names if (prefix + k) not in KNOWN_API_VERSIONS and any(
+        t.key == prefix + k for t in TYPES.values()))
     return {
         "id": f"/subscriptions/{sub}/providers/{namespace}",
         "namespace": namespace,
         "registrationState": "Registered",
         "registrationPolicy": "RegistrationRequired",
-        "resourceTypes": [{"resourceType": t, "locations": [], "apiVersions": []} for t in types],
+        "resourceTypes": [
+            {
+                "resourceType": names.get(t, t),
+                "locations": [],
+                "apiVersions": sorted(KNOWN_API_VERSIONS.get(prefix + t, ()), reverse=True),
+            }
+            for t in types
+        ],
     }
