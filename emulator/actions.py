@@ -22,6 +22,8 @@ _ASYNC: dict[tuple[str, str], tuple[bool, bool]] = {
     ("microsoft.cdn/profiles/endpoints", "load"): (True, True),
     ("microsoft.keyvault/locations/deletedvaults", "purge"): (False, True),
     ("microsoft.resources/deployments", "whatif"): (False, True),
+    ("microsoft.resources/resourcegroups", "moveresources"): (False, True),
+    ("microsoft.resources/resourcegroups", "validatemoveresources"): (False, True),
 }
 
 

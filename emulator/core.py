@@ -810,15 +810,14 @@ class Emulator:
     def _action(self, req: _Request, addr: Address) -> EmulatorResponse:
         """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
         conn = self._store.read()
-        parent_key = addr.parent_id.lower()
+        parent_id, action = addr.id.rsplit("/", 1)
+        parent_key = parent_id.lower()
         parent_type = _type_of(parent_key)
-        action = addr.id.rsplit("/", 1)[1]
         taken = False
-        if parent_key.count("/") > 2 and parent_type and "/locations/" not in parent_key:
+        if "/" in parent_type and "/locations/" not in parent_key:
             if self._lookup(conn, parent_key, req.now) is None:
                 self._check_ancestors(conn, addr, req.now)
-                parent = parse_path(addr.parent_id)
-                raise self._not_found(parent)
+                raise self._not_found(parse_path(parent_id))
         if action.lower() == "checknameavailability" and req.body:
             wanted = _parse_body(req.body)
             name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()
@@ -826,7 +825,7 @@ class Emulator:
                 str(json.loads(r.body).get("name", "")).lower() == name.lower()
                 for r in Store.of_type(conn, addr.sub.lower(), None, kind)
             ) if kind.count("/") == 1 else False
-        result = actions.answer(parent_type, addr.parent_id, action, taken)
+        result = actions.answer(parent_type, parent_id, action, taken)
         headers: dict[str, str] = {}
         if result.async_operation or result.location:
             with self._store.write() as wconn:
@@ -948,7 +947,12 @@ class Emulator:
             err = json.loads(op.error)
             return _json_response(400, {"error": {**err, "details": []}})
         if op.kind == "delete":
-            return EmulatorResponse(204)
+            # recorded live traffic: a finished delete's operationResults answers 200, no body
+            # (Service Bus, Redis, resource groups), where ARM-SEMANTICS.md suggested 204
+            return EmulatorResponse(200)
+        if op.kind == "action":
+            # recorded: group actions (moveResources) end 204, resource actions (CDN purge, vault purge) 200
+            return EmulatorResponse(204 if op.key.count("/") == 5 else 200)
         conn = self._store.read()
         row = self._lookup(conn, op.key, req.now)
         if row is None:

@@ -166,6 +166,15 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Authorization/roleAssignments"),
     _row("Microsoft.Cache/redis", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles", put_style="async", delete_async=True),
+    # A classic CDN endpoint's PUT carries its origins inline (properties.origins); they are
+    # then addressable as children (recordings: cdn/test_cli_mgmt_cdn GET .../origins/{name}).
+    _row(
+        "Microsoft.Cdn/profiles/endpoints",
+        put_style="async",
+        delete_async=True,
+        embedded=(("properties.origins", "microsoft.cdn/profiles/endpoints/origins"),),
+    ),
+    _row("Microsoft.Cdn/profiles/endpoints/origins", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups", put_style="async", delete_async=True),
