@@ -31,7 +31,7 @@ RECORDINGS = _ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl"
 _VERSION = r"\d{4}-\d{2}-\d{2}(?:-[A-Za-z]+)?"
 _BUILDER_VERSION = re.compile(r"""["']api-version["']\s*,\s*["'](""" + _VERSION + r""")["']""")
 _KWARG_VERSION = re.compile(r"""kwargs\.pop\(\s*["']api_version["']\s*,\s*["'](""" + _VERSION + r""")["']""")
-_URL = re.compile(r"""_url\s*=\s*(?:kwargs\.pop\(\s*["']template_url["']\s*,\s*)?["'](/[^"']*providers/[^"']+)["']""")
+_URL = re.compile(r"""_url\s*=\s*(?:kwargs\.pop\(\s*["']template_url["']\s*,\s*)?["'](/[^"']+)["']""")
 _FOLDER = re.compile(r"/v(\d{4})_(\d{2})_(\d{2})(_preview)?/")
 
 
