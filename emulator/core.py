@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import actions, bodies, shapes
+from emulator import actions, bodies, computed, shapes
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -38,6 +38,10 @@ _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
 _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
 _TERMINAL = ("Succeeded", "Failed", "Canceled")
+# The writable top-level fields of an ARM resource (resource-provider contract, put-resource.md).
+_ENVELOPE = frozenset(
+    {"location", "tags", "sku", "kind", "identity", "properties", "plan", "zones", "managedBy", "extendedLocation"}
+)
 _T = TypeVar("_T")
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -501,6 +505,10 @@ class Emulator:
                     f"same name cannot be created in location '{location}'.",
                     target="location",
                 )
+            if existing is None and _row_kind(addr) == "top" and addr.type_key in TYPES and not isinstance(location, str):
+                # a tracked resource needs its location (resource-provider contract; Network answers
+                # LocationRequired, quoted in pulumi/pulumi-azure-native#215)
+                raise ArmError(400, "LocationRequired", "The location property is required for this definition.", target="location")
             if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
                 self._check_role_assignment(conn, addr, payload, req.now)
             return self._store_put(conn, req, addr, behaviour, payload, existing)
@@ -630,13 +638,16 @@ class Emulator:
                     out[key] = payload[key]
             out["properties"] = {"provisioningState": "Succeeded"}
             return out
-        work = {k: v for k, v in payload.items() if k not in ("id", "name", "type", "etag")}
+        # ARM's resource envelope: other top-level fields are dropped (the provider deserialises into
+        # its model), read-only ones (id, name, type, etag, systemData) are ignored on PUT
+        work = {k: v for k, v in payload.items() if k in _ENVELOPE}
         props = work.get("properties")
         if isinstance(props, dict):
             props.pop("provisioningState", None)
         bodies.apply_renames(work, behaviour)
         bodies.strip_write_only(work, behaviour)
         bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
+        computed.fill(addr.type_key, work, addr.id, addr.key)
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             work.setdefault("properties", {})["scope"] = addr.parent_id
         out = {"id": addr.id, "name": addr.name}
