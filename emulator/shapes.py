@@ -41,14 +41,29 @@ def _load() -> dict[str, dict[str, AnswerShape]]:
 
 SHAPES: dict[str, dict[str, AnswerShape]] = _load()
 
+# Types in use that the recordings do not show, from Microsoft's REST specs: Cosmos DB SQL
+# databases and containers are long-running (x-ms-long-running-operation; example
+# CosmosDBSqlDatabaseCreateUpdate.json, 2024-11-15: 200 with body or 202 without), and Cosmos
+# DB answers its LROs with both Azure-AsyncOperation and Location, as the recorded
+# databaseAccounts writes show.
+_COSMOS_CHILD = {
+    "PUT-create": AnswerShape(202, True, True, False, None),
+    "PUT-update": AnswerShape(202, True, True, False, None),
+    "DELETE": AnswerShape(202, True, True, False, None),
+}
+DOCUMENTED: dict[str, dict[str, AnswerShape]] = {
+    "microsoft.documentdb/databaseaccounts/sqldatabases": _COSMOS_CHILD,
+    "microsoft.documentdb/databaseaccounts/sqldatabases/containers": _COSMOS_CHILD,
+}
+
 
 def recorded(type_key: str, role: str) -> AnswerShape | None:
-    """The recorded answer of a type to a write, if real traffic shows it.
+    """The answer of a type to a write, if real traffic (else, for a few types, the specs) shows it.
 
     An update PUT nobody recorded answers like the create, with 200 for 201 (ARM-SEMANTICS.md:
     201 Created only when the PUT creates).
     """
-    roles = SHAPES.get(type_key)
+    roles = SHAPES.get(type_key) or DOCUMENTED.get(type_key)
     if roles is None:
         return None
     found = roles.get(role)
