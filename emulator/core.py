@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import actions, bodies, computed, shapes
+from emulator import actions, bodies, computed, locations, shapes
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -511,6 +511,11 @@ class Emulator:
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.", target="location")
             if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
                 self._check_role_assignment(conn, addr, payload, req.now)
+            if addr.type_key in locations.INHERITED and "location" not in payload:
+                parent = self._lookup(conn, addr.parent_id.lower(), req.now)
+                parent_location = json.loads(parent.body).get("location") if parent is not None else None
+                if isinstance(parent_location, str):
+                    payload["location"] = parent_location
             return self._store_put(conn, req, addr, behaviour, payload, existing)
 
     def _store_put(
@@ -644,6 +649,8 @@ class Emulator:
         props = work.get("properties")
         if isinstance(props, dict):
             props.pop("provisioningState", None)
+        if isinstance(work.get("location"), str):
+            work["location"] = locations.spelled(addr.type_key, work["location"])
         bodies.apply_renames(work, behaviour)
         bodies.strip_write_only(work, behaviour)
         bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
@@ -825,10 +832,9 @@ class Emulator:
         parent_key = parent_id.lower()
         parent_type = _type_of(parent_key)
         taken = False
-        if "/" in parent_type and "/locations/" not in parent_key:
-            if self._lookup(conn, parent_key, req.now) is None:
-                self._check_ancestors(conn, addr, req.now)
-                raise self._not_found(parse_path(parent_id))
+        if "/" in parent_type and "/locations/" not in parent_key and self._lookup(conn, parent_key, req.now) is None:
+            self._check_ancestors(conn, addr, req.now)
+            raise self._not_found(parse_path(parent_id))
         if action.lower() == "checknameavailability" and req.body:
             wanted = _parse_body(req.body)
             name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()

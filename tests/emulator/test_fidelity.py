@@ -209,3 +209,32 @@ def test_cosmos_sql_database_create_is_a_202_with_both_headers(emulator: Emulato
     assert database.name == "db1"
     put = next(r for r in reversed(emulator.request_log) if r.method == "PUT")
     assert put.status == 202
+
+
+# -- read-back: locations as each provider spells them ---------------------------
+
+
+def test_locations_come_back_as_the_provider_spells_them(emulator: Emulator, rg: str, make_client: Build) -> None:
+    sb = make_client(ServiceBusManagementClient)
+    sb.namespaces.begin_create_or_update(rg, "sbns-loc", {"location": "westus2", "sku": {"name": "Standard"}}).result()
+    sb.queues.create_or_update(rg, "sbns-loc", "q1", {})
+    assert sb.namespaces.get(rg, "sbns-loc").location == "West US 2"  # recorded: display name
+    queue = client_json(make_client, f"/resourceGroups/{rg}/providers/Microsoft.ServiceBus/namespaces/sbns-loc/queues/q1")
+    assert queue["location"] == "West US 2"  # recorded: the parent's, although none was sent
+    net = make_client(NetworkManagementClient)
+    net.public_ip_addresses.begin_create_or_update(rg, "ip-loc", {"location": "West Europe"}).result()
+    assert net.public_ip_addresses.get(rg, "ip-loc").location == "westeurope"  # recorded: short name
+    kv = make_client(KeyVaultManagementClient)
+    kv.vaults.begin_create_or_update(
+        rg,
+        "kv-loc-1",
+        {"location": "westus2", "properties": {"tenantId": TENANT, "sku": {"family": "A", "name": "standard"}}},
+    ).result()
+    assert kv.vaults.get(rg, "kv-loc-1").location == "westus2"  # recorded: as sent
+
+
+def client_json(make_client: Build, path: str) -> Any:
+    client = make_client(ResourceManagementClient)
+    answer = client.send_request(HttpRequest("GET", f"/subscriptions/{SUB}{path}?api-version=2017-04-01"))
+    assert answer.status_code == 200, answer.text()
+    return answer.json()
