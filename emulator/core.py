@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import actions, bodies, computed, locations, shapes
+from emulator import actions, bodies, computed, locations, readback, shapes
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -655,6 +655,7 @@ class Emulator:
         bodies.strip_write_only(work, behaviour)
         bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
         computed.fill(addr.type_key, work, addr.id, addr.key)
+        readback.rewrite(addr.type_key, work)
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             work.setdefault("properties", {})["scope"] = addr.parent_id
         out = {"id": addr.id, "name": addr.name}

@@ -238,3 +238,27 @@ def client_json(make_client: Build, path: str) -> Any:
     answer = client.send_request(HttpRequest("GET", f"/subscriptions/{SUB}{path}?api-version=2017-04-01"))
     assert answer.status_code == 200, answer.text()
     return answer.json()
+
+
+def test_values_the_provider_rewrites_come_back_rewritten(emulator: Emulator, rg: str, make_client: Build) -> None:
+    net = make_client(NetworkManagementClient)
+    net.virtual_networks.begin_create_or_update(
+        rg, "v-rb", {"location": "westus2", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}
+    ).result()
+    net.subnets.begin_create_or_update(
+        rg, "v-rb", "s1", {"properties": {"addressPrefix": "10.0.1.0/24", "privateEndpointNetworkPolicies": "disabled"}}
+    ).result()
+    assert net.subnets.get(rg, "v-rb", "s1").private_endpoint_network_policies == "Disabled"  # recorded casing
+    web = make_client(WebSiteManagementClient)
+    plan = web.app_service_plans.begin_create_or_update(
+        rg, "plan-rb", {"location": "westus2", "sku": {"name": "S1", "tier": "STANDARD"}}
+    ).result()
+    assert plan.sku.tier == "Standard" and plan.location == "West US 2"
+    cosmos = make_client(CosmosDBManagementClient)
+    account = cosmos.database_accounts.begin_create_or_update(
+        rg,
+        "cosmos-rb",
+        {"location": "westus2", "properties": {"databaseAccountOfferType": "Standard", "locations": [{"locationName": "westus2"}]}},
+    ).result()
+    assert account.location == "West US 2"
+    assert cosmos.database_accounts.get(rg, "cosmos-rb").locations[0].location_name == "West US 2"
