@@ -38,6 +38,9 @@ _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
 _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
 _TERMINAL = ("Succeeded", "Failed", "Canceled")
+_ETAG_MOVING_PARENTS = frozenset(
+    {"microsoft.network/routetables", "microsoft.network/serviceendpointpolicies", "microsoft.network/firewallpolicies"}
+)
 # The writable top-level fields of an ARM resource (resource-provider contract, put-resource.md).
 _ENVELOPE = frozenset(
     {"location", "tags", "sku", "kind", "identity", "properties", "plan", "zones", "managedBy", "extendedLocation"}
@@ -575,7 +578,7 @@ class Emulator:
             if patch and items is None:
                 continue
             self._replace_children(conn, req, row, child_type, items or [])
-        if addr.type_key in EMBEDDED_IN:
+        if _moves_parent_etag(addr):
             _bump_etag(conn, addr.parent_id.lower())
         status = behaviour.create_status if created else 200
         if shape is not None:
@@ -802,7 +805,7 @@ class Emulator:
                 return EmulatorResponse(204)
             self._check_preconditions(req, existing, for_put=False)
             self._check_busy(conn, addr, behaviour, existing, req.now)
-            if addr.type_key in EMBEDDED_IN:
+            if _moves_parent_etag(addr):
                 _bump_etag(conn, addr.parent_id.lower())
             shape = shapes.recorded(addr.type_key, "DELETE")
             if not (shape.running if shape is not None else behaviour.delete_async):
@@ -1021,6 +1024,12 @@ def _with_etag(body: dict[str, Any], etag: str) -> dict[str, Any]:
             out.setdefault("etag", etag)
     out["etag"] = etag
     return out
+
+
+def _moves_parent_etag(addr: Address) -> bool:
+    """A child write changes its parent's etag: inline children, and the Network children the
+    recordings show doing so (routes, service endpoint policy definitions, firewall policy rule groups)."""
+    return addr.type_key in EMBEDDED_IN or addr.type_key.rsplit("/", 1)[0] in _ETAG_MOVING_PARENTS
 
 
 def _bump_etag(conn: sqlite3.Connection, key: str) -> None:

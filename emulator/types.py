@@ -255,6 +255,9 @@ _ROWS: list[TypeBehaviour] = [
         **_NETWORK_BUSY,
     ),
     _row("Microsoft.Network/publicIPAddresses", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    # Recorded: route tables and routes carry a body etag; a route write moves the table's
+    _row("Microsoft.Network/routeTables", put_style="async", delete_async=True, has_etag=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/routeTables/routes", put_style="async", delete_async=True, has_etag=True, **_NETWORK_BUSY),
     _row(
         "Microsoft.Network/virtualNetworks",
         put_style="async",

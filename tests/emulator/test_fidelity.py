@@ -262,3 +262,12 @@ def test_values_the_provider_rewrites_come_back_rewritten(emulator: Emulator, rg
     ).result()
     assert account.location == "West US 2"
     assert cosmos.database_accounts.get(rg, "cosmos-rb").locations[0].location_name == "West US 2"
+
+
+def test_a_route_write_moves_the_route_tables_etag(emulator: Emulator, rg: str, make_client: Build) -> None:
+    net = make_client(NetworkManagementClient)
+    before = net.route_tables.begin_create_or_update(rg, "rt1", {"location": "westus2"}).result().etag
+    net.routes.begin_create_or_update(
+        rg, "rt1", "r1", {"properties": {"addressPrefix": "10.1.0.0/16", "nextHopType": "VnetLocal"}}
+    ).result()
+    assert net.route_tables.get(rg, "rt1").etag != before  # recorded: routeTables etag moved after a route PUT
