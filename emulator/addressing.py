@@ -165,6 +165,19 @@ def _parse_plain(sub: str, rest: list[str], path: str) -> Address:
         return Address("generic_list", sub=sub, rg=rest[1], id=f"{base}/resourceGroups/{rest[1]}/resources")
     if low == ["providers"]:
         return Address("providers", sub=sub)
+    if len(low) == 3 and low[0] == "resourcegroups":
+        # an action on a group (POST .../resourceGroups/{rg}/moveResources)
+        group = f"{base}/resourceGroups/{rest[1]}"
+        return Address(
+            "collection",
+            sub=sub,
+            rg=rest[1],
+            id=f"{group}/{rest[2]}",
+            type_key=f"microsoft.resources/resourcegroups/{low[2]}",
+            arm_type=f"Microsoft.Resources/resourceGroups/{rest[2]}",
+            parent_id=group,
+            namespace="Microsoft.Resources",
+        )
     raise ArmError(404, "NotFound", f"The path '{path}' is not an ARM path this emulator serves.")
 
 

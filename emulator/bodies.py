@@ -18,8 +18,23 @@ def stable_guid(resource_key: str, path: str) -> str:
     return str(uuid.uuid5(_GUID_NAMESPACE, f"{resource_key}|{path}"))
 
 
+# A default the example filled with another resource's id or a zero GUID is the example's, not
+# the server's: foreign ids are dropped, zero GUIDs become a GUID of this resource.
+_SKIP = object()
+_ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _foreign(text: str) -> bool:
+    """A resource id of the example's own estate (``/subscriptions/subid/.../rg1/...``)."""
+    return "/subscriptions/" in text.lower() and "${" not in text
+
+
 def _fill(value: Any, rid: str, key: str, path: str, item_name: str) -> Any:
     if isinstance(value, str):
+        if _foreign(value):
+            return _SKIP
+        if value == _ZERO_GUID:
+            value = "${guid}"
         if value == "${guid}":
             if path.endswith("tenantId") or path.endswith("TenantId"):
                 return EMULATOR_TENANT_ID
@@ -29,9 +44,17 @@ def _fill(value: Any, rid: str, key: str, path: str, item_name: str) -> Any:
             return value.replace("${id}", rid).replace("${name}", name).replace("${item_name}", item_name)
         return value
     if isinstance(value, dict):
-        return {k: _fill(v, rid, key, f"{path}.{k}", item_name) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            filled = _fill(v, rid, key, f"{path}.{k}", item_name)
+            if _foreign(k) or filled is _SKIP or (filled == {} and v != {}):
+                continue
+            out[k] = filled
+        return out if out or not value else _SKIP
     if isinstance(value, list):
-        return [_fill(v, rid, key, f"{path}[]", item_name) for v in value]
+        items = [_fill(v, rid, key, f"{path}[]", item_name) for v in value]
+        kept = [i for i in items if i is not _SKIP and not (i == {} and isinstance(i, dict))]
+        return kept if kept or not value else _SKIP
     return value
 
 
@@ -48,7 +71,8 @@ def apply_defaults(body: dict[str, Any], defaults: dict[str, Any], rid: str, key
                     for item in current:
                         if isinstance(item, dict):
                             merged = _fill(dval["__each__"], rid, key, here + "[]", str(item.get("name", "")))
-                            _merge_missing(item, merged)
+                            if isinstance(merged, dict):
+                                _merge_missing(item, merged)
             elif isinstance(dval, dict) and isinstance(current, dict):
                 apply_defaults(current, dval, rid, key, here)
             continue
@@ -56,15 +80,34 @@ def apply_defaults(body: dict[str, Any], defaults: dict[str, Any], rid: str, key
             continue
         if isinstance(dval, dict) and "__each__" in dval:
             continue
-        body[name] = _fill(copy.deepcopy(dval), rid, key, here, "")
+        filled = _fill(_materialise(dval), rid, key, here, "")
+        if filled is not _SKIP:
+            body[name] = filled
+
+
+def _materialise(template: Any) -> Any:
+    """A default the request left out entirely, without the template's markers.
+
+    Keys ending in ``?`` (only when the request has them) and ``__each__`` list templates
+    (only for items the request sent) describe requests; they never reach a body.
+    """
+    if isinstance(template, dict):
+        return {
+            k: _materialise(v)
+            for k, v in template.items()
+            if not k.endswith("?") and not (isinstance(v, dict) and "__each__" in v)
+        }
+    if isinstance(template, list):
+        return [_materialise(v) for v in template]
+    return copy.deepcopy(template)
 
 
 def _merge_missing(target: dict[str, Any], template: dict[str, Any]) -> None:
     for k, v in template.items():
         name = k[:-1] if k.endswith("?") else k
         if name not in target:
-            if not k.endswith("?"):
-                target[name] = v
+            if not k.endswith("?") and not (isinstance(v, dict) and "__each__" in v):
+                target[name] = _materialise(v)
         elif isinstance(v, dict) and isinstance(target[name], dict):
             _merge_missing(target[name], v)
 

@@ -15,14 +15,14 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import bodies
+from emulator import actions, bodies, computed, locations, readback, shapes
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -38,6 +38,13 @@ _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
 _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
 _TERMINAL = ("Succeeded", "Failed", "Canceled")
+_ETAG_MOVING_PARENTS = frozenset(
+    {"microsoft.network/routetables", "microsoft.network/serviceendpointpolicies", "microsoft.network/firewallpolicies"}
+)
+# The writable top-level fields of an ARM resource (resource-provider contract, put-resource.md).
+_ENVELOPE = frozenset(
+    {"location", "tags", "sku", "kind", "identity", "properties", "plan", "zones", "managedBy", "extendedLocation"}
+)
 _T = TypeVar("_T")
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -120,8 +127,11 @@ class Emulator:
         *,
         faults: FaultConfig | None = None,
         page_size: int = 100,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.state_path = Path(state_path)
+        # the wall clock; a replay of recorded traffic passes its own to reproduce Azure's timing
+        self.clock = clock
         self.faults = faults or FaultConfig()
         self.page_size = page_size
         # Bounded: a long-running embedded emulator (a controller's) must not
@@ -168,7 +178,7 @@ class Emulator:
             headers={k.lower(): v for k, v in headers.items()},
             body=body,
             api_version=query.get("api-version", ""),
-            now=time.time(),
+            now=self.clock(),
             timeout=timeout,
         )
         try:
@@ -266,6 +276,8 @@ class Emulator:
             self._check_api_version("microsoft.resources/resources", req.api_version)
             return self._generic_list(req, addr)
         self._check_api_version(addr.type_key, req.api_version)
+        if kind == "collection" and req.method == "POST":
+            return self._action(req, addr)
         if kind == "collection":
             if req.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a collection.")
@@ -496,8 +508,17 @@ class Emulator:
                     f"same name cannot be created in location '{location}'.",
                     target="location",
                 )
+            if existing is None and _row_kind(addr) == "top" and addr.type_key in TYPES and not isinstance(location, str):
+                # a tracked resource needs its location (resource-provider contract; Network answers
+                # LocationRequired, quoted in pulumi/pulumi-azure-native#215)
+                raise ArmError(400, "LocationRequired", "The location property is required for this definition.", target="location")
             if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
                 self._check_role_assignment(conn, addr, payload, req.now)
+            if addr.type_key in locations.INHERITED and "location" not in payload:
+                parent = self._lookup(conn, addr.parent_id.lower(), req.now)
+                parent_location = json.loads(parent.body).get("location") if parent is not None else None
+                if isinstance(parent_location, str):
+                    payload["location"] = parent_location
             return self._store_put(conn, req, addr, behaviour, payload, existing)
 
     def _store_put(
@@ -512,9 +533,15 @@ class Emulator:
         patch: bool = False,
     ) -> EmulatorResponse:
         now = req.now
-        lro = behaviour.put_style != "sync" and not (behaviour.put_style == "location" and existing is not None)
-        if patch:
-            lro = behaviour.put_style == "async"
+        shape = shapes.recorded(addr.type_key, "PATCH" if patch else "PUT-create" if existing is None else "PUT-update")
+        if shape is not None:
+            lro = shape.running
+        elif patch:
+            # UpdateTags / PATCH answers synchronously with the body unless traffic shows otherwise
+            # (recordings: VNet, public IP, route table, Key Vault, App Service PATCH are all 200 + body)
+            lro = False
+        else:
+            lro = behaviour.put_style != "sync" and not (behaviour.put_style == "location" and existing is not None)
         duration = self.faults.lro_duration(addr.type_key) if lro else 0.0
         fails = lro and self._injector.lro_fails(addr.name)
         embedded_lists: dict[str, tuple[str, list[Any] | None]] = {}
@@ -551,13 +578,19 @@ class Emulator:
             if patch and items is None:
                 continue
             self._replace_children(conn, req, row, child_type, items or [])
-        if addr.type_key in EMBEDDED_IN:
+        if _moves_parent_etag(addr):
             _bump_etag(conn, addr.parent_id.lower())
         status = behaviour.create_status if created else 200
+        if shape is not None:
+            status = shape.status
         if not lro:
+            if shape is not None and not shape.body:
+                return EmulatorResponse(status, {"ETag": etag}, b"")
             return self._row_response(conn, row, now, status)
         op = self._start_operation(conn, addr, "patch" if patch else "put", now, duration, fails)
         poll = _poll_headers(duration)
+        if shape is not None:
+            return self._recorded_answer(conn, req, addr, behaviour, row, op, shape, created)
         if behaviour.put_style == "location" or patch:
             headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **poll}
             return EmulatorResponse(202, headers, b"")
@@ -576,6 +609,34 @@ class Emulator:
         }
         return EmulatorResponse(status, headers, json.dumps(pending).encode())
 
+    def _recorded_answer(
+        self,
+        conn: sqlite3.Connection,
+        req: _Request,
+        addr: Address,
+        behaviour: TypeBehaviour,
+        row: Row,
+        op: Operation,
+        shape: shapes.AnswerShape,
+        created: bool,
+    ) -> EmulatorResponse:
+        """A write's first answer in the shape real ARM gave for this type (emulator.shapes)."""
+        headers = {"ETag": row.etag, **_poll_headers(op.end - req.now)}
+        if shape.async_operation:
+            headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+        if shape.location:
+            headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
+        if not shape.body:
+            return EmulatorResponse(shape.status, headers, b"")
+        pending = self._render(conn, row, req.now)
+        props = pending.get("properties")
+        if isinstance(props, dict) and (shape.provisioning_state or behaviour.has_provisioning_state):
+            props["provisioningState"] = shape.provisioning_state or (
+                behaviour.creating_state if created else behaviour.updating_state
+            )
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        return EmulatorResponse(shape.status, headers, json.dumps(pending).encode())
+
     def _compose(self, addr: Address, behaviour: TypeBehaviour, payload: dict[str, Any], final: str) -> dict[str, Any]:
         """The settled body: caller's body plus server fields, minus write-only fields."""
         if addr.type_key == _RG_TYPE:
@@ -585,13 +646,19 @@ class Emulator:
                     out[key] = payload[key]
             out["properties"] = {"provisioningState": "Succeeded"}
             return out
-        work = {k: v for k, v in payload.items() if k not in ("id", "name", "type", "etag")}
+        # ARM's resource envelope: other top-level fields are dropped (the provider deserialises into
+        # its model), read-only ones (id, name, type, etag, systemData) are ignored on PUT
+        work = {k: v for k, v in payload.items() if k in _ENVELOPE}
         props = work.get("properties")
         if isinstance(props, dict):
             props.pop("provisioningState", None)
+        if isinstance(work.get("location"), str):
+            work["location"] = locations.spelled(addr.type_key, work["location"])
         bodies.apply_renames(work, behaviour)
         bodies.strip_write_only(work, behaviour)
         bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
+        computed.fill(addr.type_key, work, addr.id, addr.key)
+        readback.rewrite(addr.type_key, work)
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             work.setdefault("properties", {})["scope"] = addr.parent_id
         out = {"id": addr.id, "name": addr.name}
@@ -738,11 +805,12 @@ class Emulator:
                 return EmulatorResponse(204)
             self._check_preconditions(req, existing, for_put=False)
             self._check_busy(conn, addr, behaviour, existing, req.now)
-            if addr.type_key in EMBEDDED_IN:
+            if _moves_parent_etag(addr):
                 _bump_etag(conn, addr.parent_id.lower())
-            if not behaviour.delete_async:
+            shape = shapes.recorded(addr.type_key, "DELETE")
+            if not (shape.running if shape is not None else behaviour.delete_async):
                 Store.delete_tree(conn, addr.key)
-                return EmulatorResponse(200)
+                return EmulatorResponse(shape.status if shape is not None else 200)
             duration = self.faults.lro_duration(addr.type_key)
             fails = self._injector.lro_fails(addr.name)
             if duration <= 0 and not fails:
@@ -755,9 +823,42 @@ class Emulator:
                 Store.put(conn, existing)
             op = self._start_operation(conn, addr, "delete", req.now, duration, fails)
             headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **_poll_headers(duration)}
-            if addr.type_key != _RG_TYPE:
+            if shape is not None and not shape.location:
+                del headers["Location"]
+            if (shape.async_operation if shape is not None else addr.type_key != _RG_TYPE):
                 headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
             return EmulatorResponse(202, headers, b"")
+
+    def _action(self, req: _Request, addr: Address) -> EmulatorResponse:
+        """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
+        conn = self._store.read()
+        parent_id, action = addr.id.rsplit("/", 1)
+        parent_key = parent_id.lower()
+        parent_type = _type_of(parent_key)
+        taken = False
+        if "/" in parent_type and "/locations/" not in parent_key and self._lookup(conn, parent_key, req.now) is None:
+            self._check_ancestors(conn, addr, req.now)
+            raise self._not_found(parse_path(parent_id))
+        if action.lower() == "checknameavailability" and req.body:
+            wanted = _parse_body(req.body)
+            name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()
+            taken = any(
+                str(json.loads(r.body).get("name", "")).lower() == name.lower()
+                for r in Store.of_type(conn, addr.sub.lower(), None, kind)
+            ) if kind.count("/") == 1 else False
+        result = actions.answer(parent_type, parent_id, action, taken)
+        headers: dict[str, str] = {}
+        if result.async_operation or result.location:
+            with self._store.write() as wconn:
+                op = self._start_operation(wconn, addr, "action", req.now, self.faults.lro_duration(parent_type), False)
+            headers.update(_poll_headers(op.end - req.now))
+            if result.async_operation:
+                headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+            if result.location:
+                headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
+        if result.body is None:
+            return EmulatorResponse(result.status, headers, b"")
+        return _json_response(result.status, result.body, headers)
 
     # -- resource groups -------------------------------------------------
 
@@ -809,7 +910,7 @@ class Emulator:
         if addr.kind == "subscription":
             return _json_response(200, _subscription(addr.sub))
         if addr.kind == "providers":
-            namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()})
+            namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()}, key=str.lower)
             return _json_response(200, {"value": [_provider(addr.sub, ns) for ns in namespaces], "nextLink": None})
         return _json_response(200, _provider(addr.sub, addr.namespace))
 
@@ -867,7 +968,12 @@ class Emulator:
             err = json.loads(op.error)
             return _json_response(400, {"error": {**err, "details": []}})
         if op.kind == "delete":
-            return EmulatorResponse(204)
+            # recorded live traffic: a finished delete's operationResults answers 200, no body
+            # (Service Bus, Redis, resource groups), where ARM-SEMANTICS.md suggested 204
+            return EmulatorResponse(200)
+        if op.kind == "action":
+            # recorded: group actions (moveResources) end 204, resource actions (CDN purge, vault purge) 200
+            return EmulatorResponse(204 if op.key.count("/") == 5 else 200)
         conn = self._store.read()
         row = self._lookup(conn, op.key, req.now)
         if row is None:
@@ -918,6 +1024,12 @@ def _with_etag(body: dict[str, Any], etag: str) -> dict[str, Any]:
             out.setdefault("etag", etag)
     out["etag"] = etag
     return out
+
+
+def _moves_parent_etag(addr: Address) -> bool:
+    """A child write changes its parent's etag: inline children, and the Network children the
+    recordings show doing so (routes, service endpoint policy definitions, firewall policy rule groups)."""
+    return addr.type_key in EMBEDDED_IN or addr.type_key.rsplit("/", 1)[0] in _ETAG_MOVING_PARENTS
 
 
 def _bump_etag(conn: sqlite3.Connection, key: str) -> None:
@@ -1059,11 +1171,23 @@ def _subscription(sub: str) -> dict[str, Any]:
 
 
 def _provider(sub: str, namespace: str) -> dict[str, Any]:
-    types = sorted({t.arm_type.split("/", 1)[1] for t in TYPES.values() if t.arm_type.split("/", 1)[0].lower() == namespace.lower()})
+    """A provider registration: its resource types and the api-versions each serves, newest first, as ARM lists them."""
+    names = {t.arm_type.split("/", 1)[1].lower(): t.arm_type.split("/", 1)[1] for t in TYPES.values()}
+    prefix = namespace.lower() + "/"
+    types = sorted(k[len(prefix):] for k in KNOWN_API_VERSIONS if k.startswith(prefix))
+    types += sorted(k for k in names if (prefix + k) not in KNOWN_API_VERSIONS and any(
+        t.key == prefix + k for t in TYPES.values()))
     return {
         "id": f"/subscriptions/{sub}/providers/{namespace}",
         "namespace": namespace,
         "registrationState": "Registered",
         "registrationPolicy": "RegistrationRequired",
-        "resourceTypes": [{"resourceType": t, "locations": [], "apiVersions": []} for t in types],
+        "resourceTypes": [
+            {
+                "resourceType": names.get(t, t),
+                "locations": [],
+                "apiVersions": sorted(KNOWN_API_VERSIONS.get(prefix + t, ()), reverse=True),
+            }
+            for t in types
+        ],
     }

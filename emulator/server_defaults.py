@@ -11,7 +11,11 @@ Template conventions, applied by ``emulator.bodies``:
 - ``{"__each__": {...}}`` merges the template into every dict item of a list.
 
 Curated out (example quirks, listed in the allow-list of the example test):
-subnet delegations never sent, the metric alert's hidden-link tag.
+subnet delegations never sent, the metric alert's hidden-link tag; the example's own
+values that the server computes from the resource (private endpoint NICs and DNS configs,
+connection ids, a public IP's fqdn, a namespace's metricId, a site's resourceGroup and
+workload profile): ``emulator.computed`` fills those from the resource itself. Values
+holding another estate's resource ids are never applied (``emulator.bodies``).
 
 ``BODY_SHAPE`` is (has ``type``, has ``etag``, has ``properties.provisioningState``)
 as the real response body shows it.
@@ -343,21 +347,14 @@ SERVER_DEFAULTS: dict[str, dict[str, Any]] = {'microsoft.apimanagement/service':
                                                       'maxNumberOfVirtualNetworkLinksWithRegistration': 50,
                                                       'numberOfVirtualNetworkLinksWithRegistration': 0}},
  'microsoft.network/privatednszones/virtualnetworklinks': {'properties': {'virtualNetworkLinkState': 'Completed'}},
- 'microsoft.network/privateendpoints': {'properties': {'privateLinkServiceConnections': {'__each__': {'id': '${id}/privateLinkServiceConnections/plsconnection1',
+ 'microsoft.network/privateendpoints': {'properties': {'privateLinkServiceConnections': {'__each__': {'id': '${id}/privateLinkServiceConnections/${item_name}',
                                                                                                       'properties?': {'privateLinkServiceConnectionState': {'status': 'Approved',
                                                                                                                                                             'description': 'Auto-approved',
                                                                                                                                                             'actionsRequired': 'None'}}}},
-                                                       'manualPrivateLinkServiceConnections': [],
-                                                       'networkInterfaces': [{'id': '/subscriptions/subId/resourceGroups/rg1/provders/Microsoft.Network/networkInterfaces/testPe.nic.abcd1234'}],
-                                                       'customDnsConfigs': [{'fqdn': 'abc.cosmos.com',
-                                                                             'ipAddresses': ['192.168.0.4']},
-                                                                            {'fqdn': 'abc2.cosmos.com',
-                                                                             'ipAddresses': ['192.168.0.5']}]}},
+                                                       'manualPrivateLinkServiceConnections': []}},
  'microsoft.network/publicipaddresses': {'properties': {'publicIPAddressVersion': 'IPv4',
                                                         'publicIPAllocationMethod': 'Dynamic',
-                                                        'idleTimeoutInMinutes': 4,
-                                                        'dnsSettings?': {'fqdn': 'dnslbl.westus.cloudapp.azure.com'},
-                                                        'ipConfiguration': {'id': '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/testDNS649/ipConfigurations/ipconfig1'}}},
+                                                        'idleTimeoutInMinutes': 4}},
  'microsoft.network/virtualnetworks': {'properties': {'bgpCommunities?': {'regionalCommunity': '12076:50004'},
                                                       'virtualNetworkPeerings': []}},
  'microsoft.network/virtualnetworks/subnets': {},
@@ -365,8 +362,7 @@ SERVER_DEFAULTS: dict[str, dict[str, Any]] = {'microsoft.apimanagement/service':
                                                              'publicNetworkAccessForQuery': 'Enabled',
                                                              'publicNetworkAccessForIngestion': 'Enabled'}},
  'microsoft.resources/resourcegroups': {},
- 'microsoft.servicebus/namespaces': {'properties': {'metricId': '5f750a97-50d9-4e36-8081-c9ee4c0210d4:${name}',
-                                                    'createdAt': '2017-05-25T22:26:36.76Z',
+ 'microsoft.servicebus/namespaces': {'properties': {'createdAt': '2017-05-25T22:26:36.76Z',
                                                     'updatedAt': '2017-05-25T22:26:36.76Z',
                                                     'serviceBusEndpoint': 'https://${name}.servicebus.windows-int.net:443/',
                                                     'minimumTlsVersion': '1.2'}},
@@ -561,13 +557,11 @@ SERVER_DEFAULTS: dict[str, dict[str, Any]] = {'microsoft.apimanagement/service':
                                         'possibleOutboundIpAddresses': '70.37.102.201,20.225.43.144,20.225.184.122,20.225.184.188',
                                         'containerSize': 0,
                                         'dailyMemoryTimeQuota': 0,
-                                        'resourceGroup': 'testrg123',
                                         'defaultHostName': '${name}.azurewebsites.net',
                                         'httpsOnly': False,
                                         'redundancyMode': 'None',
                                         'storageAccountRequired': False,
                                         'keyVaultReferenceIdentity': 'SystemAssigned',
-                                        'workloadProfileName': 'myd4wp',
                                         'resourceConfig': {'cpu': 1.0, 'memory': '2.0Gi'}}},
  'microsoft.web/staticsites': {'properties': {'defaultHostname': 'happy-sea-15afae3e.azurestaticwebsites.net',
                                               'customDomains': [],

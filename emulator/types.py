@@ -14,6 +14,14 @@ Modelled on purpose (real ARM behaviour, not emulator shortcuts):
   The same holds for an NSG's ``properties.securityRules``.
 - Write-only fields (passwords, tokens, create-time instructions) are
   accepted and never returned.
+
+Where recorded live traffic shows how a type answers a write (``emulator.shapes``, generated
+from the test recordings), that shape wins over ``put_style``/``delete_async`` here: e.g.
+Service Bus namespace create is a synchronous 200 with provisioningState ``Created`` (docs:
+201 + Azure-AsyncOperation), Cosmos DB account create 200 with both LRO headers, Log
+Analytics workspace 201 ``Creating`` with no header, App Service plan 200 with no polling,
+a namespace delete 202 + Location only. PATCH is a synchronous 200 with the body unless
+traffic shows otherwise (VNet/NSG/public IP UpdateTags, Key Vault, App Service).
 """
 
 from __future__ import annotations
@@ -98,6 +106,13 @@ _CREATED_WITH_200 = frozenset(
         "Microsoft.Insights/components",
         "Microsoft.Insights/diagnosticSettings",
         "Microsoft.Insights/metricAlerts",
+        "Microsoft.EventHub/namespaces/authorizationRules",
+        "Microsoft.EventHub/namespaces/eventhubs",
+        "Microsoft.EventHub/namespaces/eventhubs/authorizationRules",
+        "Microsoft.EventHub/namespaces/eventhubs/consumergroups",
+        "Microsoft.ServiceBus/namespaces/authorizationRules",
+        "Microsoft.ServiceBus/namespaces/queues/authorizationRules",
+        "Microsoft.ServiceBus/namespaces/topics/authorizationRules",
         "Microsoft.ServiceBus/namespaces/queues",
         "Microsoft.ServiceBus/namespaces/topics",
         "Microsoft.ServiceBus/namespaces/topics/subscriptions",
@@ -166,6 +181,15 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Authorization/roleAssignments"),
     _row("Microsoft.Cache/redis", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles", put_style="async", delete_async=True),
+    # A classic CDN endpoint's PUT carries its origins inline (properties.origins); they are
+    # then addressable as children (recordings: cdn/test_cli_mgmt_cdn GET .../origins/{name}).
+    _row(
+        "Microsoft.Cdn/profiles/endpoints",
+        put_style="async",
+        delete_async=True,
+        embedded=(("properties.origins", "microsoft.cdn/profiles/endpoints/origins"),),
+    ),
+    _row("Microsoft.Cdn/profiles/endpoints/origins", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups", put_style="async", delete_async=True),
@@ -181,12 +205,27 @@ _ROWS: list[TypeBehaviour] = [
             "properties.enablePerRegionPerPartitionAutoscale",
         ),
     ),
+    # Cosmos SQL databases/containers: 202 + both LRO headers, no body (emulator.shapes.DOCUMENTED);
+    # their bodies carry no provisioningState (spec example CosmosDBSqlDatabaseGet.json)
+    _row("Microsoft.DocumentDB/databaseAccounts/sqlDatabases", delete_async=True, has_provisioning_state=False),
+    _row(
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+        delete_async=True,
+        has_provisioning_state=False,
+    ),
+    # Event Hubs children answer 200 on create (spec examples: 200 only) and show no provisioningState
+    _row("Microsoft.EventHub/namespaces/authorizationRules", has_provisioning_state=False),
+    _row("Microsoft.EventHub/namespaces/eventhubs", has_provisioning_state=False),
+    _row("Microsoft.EventHub/namespaces/eventhubs/authorizationRules", has_provisioning_state=False),
+    _row("Microsoft.EventHub/namespaces/eventhubs/consumergroups", has_provisioning_state=False),
     _row("Microsoft.Insights/actionGroups"),
     _row("Microsoft.Insights/components"),
     _row("Microsoft.Insights/diagnosticSettings"),
     _row("Microsoft.Insights/metricAlerts"),
     _row("Microsoft.Insights/scheduledQueryRules"),
-    _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME),
+    # Recorded: create answers 200 with provisioningState RegisteringDns, no LRO header (the SDK
+    # polls the vault until Succeeded); the docs' async 201 is not what the service does.
+    _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME, creating_state="RegisteringDns"),
     _row("Microsoft.ManagedIdentity/userAssignedIdentities"),
     _row("Microsoft.Network/azureFirewalls", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/ddosProtectionPlans", put_style="async", delete_async=True, **_NETWORK_BUSY),
@@ -216,6 +255,9 @@ _ROWS: list[TypeBehaviour] = [
         **_NETWORK_BUSY,
     ),
     _row("Microsoft.Network/publicIPAddresses", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    # Recorded: route tables and routes carry a body etag; a route write moves the table's
+    _row("Microsoft.Network/routeTables", put_style="async", delete_async=True, has_etag=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/routeTables/routes", put_style="async", delete_async=True, has_etag=True, **_NETWORK_BUSY),
     _row(
         "Microsoft.Network/virtualNetworks",
         put_style="async",
@@ -226,6 +268,10 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Network/virtualNetworks/subnets", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.OperationalInsights/workspaces", put_style="async", delete_async=True),
     _row("Microsoft.ServiceBus/namespaces", put_style="async", delete_async=True, creating_state="Created"),
+    # Authorization rules: 200 on create (recorded), body {id, name, type, properties.rights}
+    _row("Microsoft.ServiceBus/namespaces/authorizationRules", has_provisioning_state=False),
+    _row("Microsoft.ServiceBus/namespaces/queues/authorizationRules", has_provisioning_state=False),
+    _row("Microsoft.ServiceBus/namespaces/topics/authorizationRules", has_provisioning_state=False),
     _row("Microsoft.ServiceBus/namespaces/queues"),
     _row("Microsoft.ServiceBus/namespaces/topics"),
     _row("Microsoft.ServiceBus/namespaces/topics/subscriptions"),

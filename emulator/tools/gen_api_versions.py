@@ -1,0 +1,160 @@
+"""Generate ``emulator/data/api_versions.json``: the api-versions ARM serves per type.
+
+Sources, merged (a version counts for a type when any source shows it):
+
+1. The installed ``azure-mgmt-*`` SDKs: every request builder's default
+   api-version next to its URL template (``_url = "/subscriptions/.../providers/NS/type/{name}"``),
+   in every API-version folder of multi-API packages (``v2021_04_01/...``), plus
+   each client configuration's default. This is what any installed SDK sends.
+2. Real ARM traffic: ``tests/fixtures/recordings/interactions.jsonl`` (requests the
+   Azure SDK for Python's tests sent to live Azure, which answered them).
+3. Optionally Microsoft's REST spec examples (``--arm-examples DIR``, files with
+   ``source_path`` = ``specification/.../stable|preview/{version}/examples/...`` of
+   Azure/azure-rest-api-specs): the version folder each example was published in.
+
+Run: ``python -m emulator.tools.gen_api_versions [--arm-examples DIR]`` (rewrites the file).
+The emulator only reads the JSON; it never imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+OUT = _ROOT / "emulator" / "data" / "api_versions.json"
+RECORDINGS = _ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl"
+_VERSION = r"\d{4}-\d{2}-\d{2}(?:-[A-Za-z]+)?"
+_BUILDER_VERSION = re.compile(r"""["']api-version["']\s*,\s*["'](""" + _VERSION + r""")["']""")
+_KWARG_VERSION = re.compile(r"""kwargs\.pop\(\s*["']api_version["']\s*,\s*["'](""" + _VERSION + r""")["']""")
+_URL = re.compile(r"""_url\s*=\s*(?:kwargs\.pop\(\s*["']template_url["']\s*,\s*)?["'](/[^"']+)["']""")
+_FOLDER = re.compile(r"/v(\d{4})_(\d{2})_(\d{2})(_preview)?/")
+
+
+def type_of_path(path: str) -> str | None:
+    """``.../providers/Microsoft.Network/virtualNetworks/{x}/subnets/{y}`` -> ``microsoft.network/virtualnetworks/subnets``."""
+    segs = [s for s in path.split("?")[0].split("/") if s]
+    low = [s.lower() for s in segs]
+    if low[-1] == "resources" and "providers" not in low:
+        return "microsoft.resources/resources"  # the generic listing of a subscription or group
+    if "providers" not in low:
+        if len(segs) in (3, 4) and low[0] == "subscriptions" and low[2] == "resourcegroups":
+            return "microsoft.resources/resourcegroups"
+        return None
+    at = len(low) - 1 - low[::-1].index("providers")
+    tail = low[at + 1 :]
+    if len(tail) < 2 or "{" in tail[0]:
+        return None
+    kinds = [tail[0], *tail[1::2]]
+    if any("{" in k for k in kinds):
+        return None
+    return "/".join(kinds)
+
+
+def _config_default(package_dir: Path) -> str | None:
+    config = package_dir / "_configuration.py"
+    if not config.is_file():
+        return None
+    found = _KWARG_VERSION.search(config.read_text(encoding="utf-8", errors="replace"))
+    return found.group(1) if found else None
+
+
+def from_sdks(site_packages: Path, out: dict[str, set[str]]) -> None:
+    """Every (type, default api-version) of every request builder of the installed SDKs."""
+    mgmt = site_packages / "azure" / "mgmt"
+    for source in sorted(mgmt.rglob("*.py")):
+        if "/aio/" in str(source) or "/models/" in str(source) or "/tests/" in str(source):
+            continue
+        text = source.read_text(encoding="utf-8", errors="replace")
+        if "_url" not in text:
+            continue
+        folder = _FOLDER.search(str(source))
+        folder_version = None
+        if folder:
+            folder_version = f"{folder.group(1)}-{folder.group(2)}-{folder.group(3)}" + ("-preview" if folder.group(4) else "")
+        fallback = folder_version
+        if fallback is None:
+            package = source.parent.parent if source.parent.name == "operations" else source.parent
+            fallback = _config_default(package)
+        for block in re.split(r"\ndef ", text):
+            urls = _URL.findall(block)
+            if not urls:
+                continue
+            versions = set(_BUILDER_VERSION.findall(block)) | set(_KWARG_VERSION.findall(block))
+            if not versions and fallback:
+                versions = {fallback}
+            for url in urls:
+                arm_type = type_of_path(url)
+                if arm_type:
+                    out[arm_type].update(versions)
+
+
+def from_recordings(path: Path, out: dict[str, set[str]]) -> None:
+    """The api-versions real ARM answered (anything but NoRegisteredProviderFound) in the recordings."""
+    with path.open() as fh:
+        for line in fh:
+            row = json.loads(line)
+            version = row.get("api_version") or ""
+            body = row.get("response_body")
+            refused = isinstance(body, dict) and str((body.get("error") or {}).get("code", "")) in (
+                "NoRegisteredProviderFound",
+                "InvalidApiVersionParameter",
+            )
+            arm_type = type_of_path(row["path"])
+            if arm_type and re.fullmatch(_VERSION, version) and not refused:
+                out[arm_type].add(version)
+
+
+def _ids(node: object) -> list[str]:
+    """Every ``id`` string in a response body (items of ``value`` lists included)."""
+    if isinstance(node, dict):
+        own = [str(node["id"])] if isinstance(node.get("id"), str) else []
+        return own + [i for v in node.values() for i in _ids(v)]
+    if isinstance(node, list):
+        return [i for v in node for i in _ids(v)]
+    return []
+
+
+def from_arm_examples(folder: Path, out: dict[str, set[str]]) -> None:
+    """The spec version folder of each example, for the type of its request path."""
+    for file in sorted(folder.glob("*.json")):
+        data = json.loads(file.read_text())
+        version = data.get("api_version") or ""
+        for rid in _ids((data.get("example") or {}).get("responses")):
+            arm_type = type_of_path(rid)
+            if arm_type and re.fullmatch(_VERSION, version):
+                out[arm_type].add(version)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--site-packages", type=Path, default=None, help="where azure/mgmt is installed")
+    parser.add_argument("--arm-examples", type=Path, default=None, help="a folder of REST spec examples")
+    args = parser.parse_args(argv)
+    site = args.site_packages or next(Path(p) for p in sys.path if (Path(p) / "azure" / "mgmt").is_dir())
+    found: dict[str, set[str]] = defaultdict(set)
+    from_sdks(site, found)
+    from_recordings(RECORDINGS, found)
+    if args.arm_examples is not None:
+        from_arm_examples(args.arm_examples, found)
+    payload = {
+        "generated_by": "python -m emulator.tools.gen_api_versions",
+        "sources": [
+            "installed azure-mgmt-* SDK request builders (every API-version folder)",
+            "tests/fixtures/recordings/interactions.jsonl (live ARM traffic)",
+            "Azure/azure-rest-api-specs examples (version folder of each example)",
+        ],
+        "types": {k: sorted(v) for k, v in sorted(found.items()) if v},
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(payload, indent=1) + "\n")
+    sys.stdout.write(f"{OUT}: {len(payload['types'])} types\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
