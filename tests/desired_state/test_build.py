@@ -16,7 +16,7 @@ from desired_state.state import DesiredState, build, summarize
 from desired_state.tags import is_owned
 from tests.desired_state.conftest import SQL_PASSWORD, SUBSCRIPTION, secrets
 
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "arm-examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "arm-examples"
 
 
 def _types(state: DesiredState) -> set[str]:
