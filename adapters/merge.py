@@ -75,6 +75,8 @@ def _merge_dict(
     for key, want in desired.items():
         live_key = key if key in merged else by_lower.get(key.lower(), key)
         child = f"{path}.{key}" if path else key
+        if pattern_of(child) in rules.create_only:
+            continue  # set when the resource was created; an update keeps the live value
         got = merged.pop(live_key, None)
         merged[key] = _merge_value(got, want, child, rules)
     return merged

@@ -1059,11 +1059,20 @@ def _subscription(sub: str) -> dict[str, Any]:
 
 
 def _provider(sub: str, namespace: str) -> dict[str, Any]:
-    types = sorted({t.arm_type.split("/", 1)[1] for t in TYPES.values() if t.arm_type.split("/", 1)[0].lower() == namespace.lower()})
+    """The provider's published types and api-versions (newest first, as ARM lists them):
+    the declared rows, and every type whose versions the emulator knows."""
+    prefix = namespace.lower() + "/"
+    names = {t.key: t.arm_type.split("/", 1)[1] for t in TYPES.values() if t.key.startswith(prefix)}
+    for key in KNOWN_API_VERSIONS:
+        if key.startswith(prefix):
+            names.setdefault(key, key.split("/", 1)[1])
     return {
         "id": f"/subscriptions/{sub}/providers/{namespace}",
         "namespace": namespace,
         "registrationState": "Registered",
         "registrationPolicy": "RegistrationRequired",
-        "resourceTypes": [{"resourceType": t, "locations": [], "apiVersions": []} for t in types],
+        "resourceTypes": [
+            {"resourceType": name, "locations": [], "apiVersions": sorted(KNOWN_API_VERSIONS.get(key, ()), reverse=True)}
+            for key, name in sorted(names.items())
+        ],
     }

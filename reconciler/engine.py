@@ -45,7 +45,7 @@ FAILED_STATES = frozenset({"failed", "canceled"})
 class AdapterSource(Protocol):
     """Anything that hands out the adapter of an ARM type."""
 
-    def for_type(self, arm_type: str) -> Adapter: ...
+    def for_type(self, arm_type: str, api_version: str | None = None) -> Adapter: ...
 
 
 @dataclass
@@ -136,6 +136,9 @@ class Engine:
             stack.extend(self.resources[a].depends_on)
         return [a for a in self.resources if a in seen]
 
+    def _adapter(self, resource: Resource) -> Adapter:
+        return self.adapters.for_type(resource.type, resource.api_version)
+
     # -- observe -------------------------------------------------------------------
     def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
         """Read every selected resource in parallel (reads need no order).
@@ -195,7 +198,7 @@ class Engine:
         batches: list[list[str]] = []
         for members in by_parent.values():
             try:
-                adapter: Any = self.adapters.for_type(self.resources[members[0]].type)
+                adapter: Any = self._adapter(self.resources[members[0]])
             except Exception:  # an unknown type is reported by its own read
                 adapter = None
             if len(members) > 1 and callable(getattr(adapter, "list_siblings", None)):
@@ -207,7 +210,7 @@ class Engine:
     def _read_one(self, address: str) -> tuple[list[tuple[str, Live, str | None]], list[str]]:
         resource = self.resources[address]
         try:
-            return [(address, self.adapters.for_type(resource.type).read(resource.id), None)], []
+            return [(address, self._adapter(resource).read(resource.id), None)], []
         except Exception as exc:  # one unreadable resource must not hide the others
             return [(address, None, f"{type(exc).__name__}: {_one_line(exc)}")], []
 
@@ -216,7 +219,7 @@ class Engine:
         not show are returned for a GET each (a list may lag behind a create)."""
         first = self.resources[members[0]]
         try:
-            listing = self.adapters.for_type(first.type).list_siblings(first.id)  # type: ignore[attr-defined]
+            listing = self._adapter(first).list_siblings(first.id)  # type: ignore[attr-defined]
         except Exception as exc:  # the list failing is no verdict: read each on its own
             log.info("list of %s siblings failed (%s); reading each", first.type, type(exc).__name__)
             listing = None
@@ -363,7 +366,7 @@ class Engine:
             if not change.runnable:
                 return
             resource = self.resources[address]
-            adapter = self.adapters.for_type(resource.type)
+            adapter = self._adapter(resource)
             with lock:
                 snapshot = dict(live)
             current = snapshot.get(address)
