@@ -124,13 +124,14 @@ def is_declared(arm_type: str) -> bool:
     return arm_type.lower() in ENTRIES
 
 
-def rules_for(arm_type: str) -> CompareRules:
-    """The comparison rules of a type, usable without any SDK client: the
-    declared entry's, else the default rules (only declared paths count)
-    with the generated field facts of the type."""
+def rules_for(arm_type: str, name: str | None = None) -> CompareRules:
+    """The comparison rules of a type (of the resource called `name`, where the
+    type's rules differ by name), usable without any SDK client: the declared
+    entry's, else the default rules (only declared paths count) with the
+    generated field facts of the type."""
     found = ENTRIES.get(arm_type.lower())
     if found is not None:
-        return found.rules
+        return found.for_name(name).rules if name else found.rules
     return with_field_rules(arm_type, GENERIC_RULES.get(arm_type.lower(), CompareRules()))
 
 

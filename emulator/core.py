@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import bodies
+from emulator import bodies, web_config
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -266,6 +266,8 @@ class Emulator:
             self._check_api_version("microsoft.resources/resources", req.api_version)
             return self._generic_list(req, addr)
         self._check_api_version(addr.type_key, req.api_version)
+        if req.method == "POST":
+            return self._action(req, addr)
         if kind == "collection":
             if req.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a collection.")
@@ -354,6 +356,24 @@ class Emulator:
         if window > 0 and req.now - row.created < window:
             raise self._not_found(addr)
         return self._row_response(conn, row, req.now)
+
+    def _action(self, req: _Request, addr: Address) -> EmulatorResponse:
+        """`POST {id}/list`: the config resources App Service reads only this way
+        (app settings, connection strings: they hold secrets)."""
+        target_id, _, action = addr.id.rpartition("/")
+        target = parse_path(target_id)
+        if (action.lower() != "list" or target.kind != "resource" or target.type_key != web_config.CONFIG
+                or target.name.lower() not in web_config.LISTED):
+            raise ArmError(404, "NotFound", f"No action '{action}' is served on '{target_id}'.")
+        conn = self._store.read()
+        row = self._lookup(conn, target.key, req.now)
+        if row is not None:
+            return self._row_response(conn, row, req.now)
+        self._check_ancestors(conn, target, req.now)
+        # A site whose settings were never written has none.
+        return _json_response(
+            200, {"id": target.id, "name": target.name, "type": "Microsoft.Web/sites/config", "properties": {}}
+        )
 
     @staticmethod
     def _not_found(addr: Address) -> ArmError:
@@ -517,6 +537,11 @@ class Emulator:
             lro = behaviour.put_style == "async"
         duration = self.faults.lro_duration(addr.type_key) if lro else 0.0
         fails = lro and self._injector.lro_fails(addr.name)
+        configs = web_config.split_site(payload) if addr.type_key == web_config.SITES else {}
+        if addr.type_key == web_config.CONFIG and addr.name.lower() == "web" and existing is not None:
+            # siteConfig fields a PUT leaves out keep their values
+            kept = json.loads(existing.body).get("properties") or {}
+            payload["properties"] = {**kept, **(payload.get("properties") or {})}
         embedded_lists: dict[str, tuple[str, list[Any] | None]] = {}
         for list_path, child_type in behaviour.embedded:
             embedded_lists[list_path] = (child_type, _pop(payload, list_path))
@@ -553,6 +578,10 @@ class Emulator:
             self._replace_children(conn, req, row, child_type, items or [])
         if addr.type_key in EMBEDDED_IN:
             _bump_etag(conn, addr.parent_id.lower())
+        for config_name, properties in configs.items():
+            config = parse_path(f"{addr.id}/config/{config_name}")
+            self._store_put(conn, req, config, behaviour_for(config.type_key, config.arm_type),
+                            {"properties": properties}, self._lookup(conn, config.key, now))
         status = behaviour.create_status if created else 200
         if not lro:
             return self._row_response(conn, row, now, status)

@@ -257,7 +257,7 @@ class Engine:
         return compare(
             desired,
             live,
-            rules_for(resource.type),
+            rules_for(resource.type, resource.name),
             tolerate_foreign_tags=resource.tolerate_foreign_tags,
             secret_paths=tuple(sorted(resource.secrets)),
         )
