@@ -621,6 +621,9 @@ class Emulator:
         bodies.apply_renames(work, behaviour)
         bodies.strip_write_only(work, behaviour)
         bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
+        for path, value in self.faults.rewrites(addr.type_key):
+            if bodies.get_path(work, path) is not None:
+                bodies.set_path(work, path, value)  # injected: a value the server replaces
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             work.setdefault("properties", {})["scope"] = addr.parent_id
         out = {"id": addr.id, "name": addr.name}

@@ -18,13 +18,14 @@ from pydantic import SecretStr
 
 from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
-from adapters.compare import Comparison, compare, fingerprint
+from adapters.compare import Comparison, compare, fingerprint, render
 from adapters.generic import ConcurrentModification
 from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
 from desired_state.tags import is_owned
 from reconciler.bodies import has_unknown, leaves, resolve_refs
+from reconciler.convergence import FileConvergenceStore, NotKept
 from reconciler.executor import run_dag
 from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
 from reconciler.safety import SafetyPolicy
@@ -65,6 +66,8 @@ class ApplyResult:
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     live: dict[str, Live] = field(default_factory=dict)
+    #: Fields found not kept by ARM in this apply (address -> fields), reported once.
+    not_convergent: dict[str, list[NotKept]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +96,7 @@ class Engine:
         observe_workers: int = 64,
         apply_workers: int = 16,
         requeue_delay: float = 1.0,
+        convergence: FileConvergenceStore | None = None,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -105,6 +109,7 @@ class Engine:
         self.observe_workers = observe_workers
         self.apply_workers = apply_workers
         self.requeue_delay = requeue_delay
+        self.convergence = convergence
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -307,9 +312,18 @@ class Engine:
             # the rest; the unknown part is settled once its target exists.
             desired = _drop_unknown(desired)
         result = self._compare(resource, desired, current)
+        known = self.convergence.not_kept(resource.id) if self.convergence is not None else {}
+        # A field ARM did not keep when we last wrote this value is not rewritten:
+        # it is reported until the desired value changes.
+        stuck = tuple(
+            known[d.path] for d in result.differences
+            if d.path in known and _same(known[d.path].wrote, d.desired) and not d.requires_replace
+        )
+        stuck_paths = {n.path for n in stuck}
         diff = tuple(
             DiffEntry(d.path, _mask(d.path, d.live, secret_paths), _mask(d.path, d.desired, secret_paths))
             for d in result.differences
+            if d.path not in stuck_paths
         )
         state = (current.get("properties") or {}).get("provisioningState")
         if isinstance(state, str) and state.lower() in FAILED_STATES:
@@ -324,7 +338,7 @@ class Engine:
             if replace:
                 blocked = self.safety.destroy_block(self.environment, resource.type, replace=True)
             blocked = self.owner_state(resource, live) or blocked
-        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked)
+        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked, not_convergent=stuck)
 
     def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
         selected = list(addresses) if addresses is not None else list(self.resources)
@@ -375,9 +389,12 @@ class Engine:
                 current = None
             body = resolve_refs(resource.body, snapshot, strict=True)
             written = self._write(adapter, resource.model_copy(update={"body": body}), current)
+            written, not_kept = self._read_back(adapter, resource, body, written)
             with lock:
                 live[address] = written
                 result.applied.append(address)
+                if not_kept:
+                    result.not_convergent[address] = not_kept
 
         def done(address: str, error: BaseException | None) -> None:
             change = by_address.get(address)
@@ -418,6 +435,32 @@ class Engine:
         result.live = live
         return result
 
+    def _read_back(
+        self, adapter: Adapter, resource: Resource, body: dict[str, Any], written: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[NotKept]]:
+        """Fields of the body just written that ARM answers with another value
+        (confirmed by a fresh read: a write's own answer may lag); recorded, and
+        those not known before are returned and logged, once."""
+        if self.convergence is None:
+            return written, []
+        differences = self._compare(resource, body, written).differences
+        if differences:
+            written = adapter.read(resource.id) or written
+            differences = self._compare(resource, body, written).differences
+        not_kept = [NotKept(d.path, d.desired, d.live) for d in differences if not d.requires_replace]
+        new = self.convergence.written(resource.id, not_kept)
+        for field_ in new:
+            log.warning(
+                "not convergent: %s %s",
+                resource.address,
+                field_.message,
+                extra={
+                    "event": "ReconcilerNotConvergent", "address": resource.address, "type": resource.type,
+                    "id": resource.id, "path": field_.path, "phase": "apply",
+                },
+            )
+        return written, new
+
     def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
         """Write, re-planning rather than overwriting when someone else wrote
         in between (412 on If-Match), and requeueing once, after a pause, an
@@ -449,6 +492,10 @@ class Engine:
             recheck = conflicts and not resource.secrets
             if current is not None and recheck and self._compare(resource, resource.body, current).in_sync:
                 return current
+
+
+def _same(a: Any, b: Any) -> bool:
+    return render(a) == render(b)
 
 
 def _mask(path: str, value: Any, secret_paths: tuple[str, ...]) -> Any:
