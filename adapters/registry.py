@@ -34,7 +34,7 @@ from adapters.services import (
     storage,
     web,
 )
-from adapters.services.resource import ListedResource, list_resources
+from adapters.services.resource import ListedResource, list_children, list_resources
 
 SERVICE_MODULES = (
     resource, network, dns, privatedns, keyvault, msi, authorization, monitor, loganalytics,
@@ -211,3 +211,9 @@ class AdapterRegistry:
     ) -> list[ListedResource]:
         """Ids, types and tags of the resources in a group carrying all the given tags."""
         return list_resources(self.clients, resource_group, tag_filter)
+
+    def list_children(self, parent_id: str, child_type: str, segment: str, api_version: str | None = None) -> list[str]:
+        """Ids of the live children of `child_type` under `parent_id` (`segment`
+        is the part of a child id between the parent id and the child's name).
+        The api-version is the given one, else the newest the provider publishes."""
+        return list_children(self.clients, parent_id, segment, api_version or self.published_api_version(child_type))

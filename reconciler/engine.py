@@ -39,6 +39,10 @@ SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
 Live = dict[str, Any] | None
 _POOL_LOCK = threading.Lock()
 
+#: Children the service creates with their parent and never lets go (the API
+#: Management built-in all-access subscription): never pruned.
+BUILT_IN_CHILDREN = frozenset({("microsoft.apimanagement/service/subscriptions", "master")})
+
 #: Terminal provisioning states of a failed operation (ARM RPC, async operations).
 FAILED_STATES = frozenset({"failed", "canceled"})
 
@@ -97,6 +101,7 @@ class Engine:
         apply_workers: int = 16,
         requeue_delay: float = 1.0,
         convergence: FileConvergenceStore | None = None,
+        list_children: Callable[[str, str, str, str | None], Iterable[str]] | None = None,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -110,6 +115,7 @@ class Engine:
         self.apply_workers = apply_workers
         self.requeue_delay = requeue_delay
         self.convergence = convergence
+        self.list_children = list_children
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -176,6 +182,14 @@ class Engine:
                 # listed siblings the list did not show: read on their own
                 pending |= {pool.submit(self._read_one, a) for a in unread}
         strays = [stray for future in stray_futures for stray in future.result()]
+        if prune_scan and self.list_children is not None:
+            known = {rid.lower() for rid, _type in strays}
+            child_futures = [pool.submit(self._child_strays, g, desired_ids) for g in self._child_groups(selected, live)]
+            for future in child_futures:
+                for rid, rtype in future.result():
+                    if rid.lower() not in known:
+                        known.add(rid.lower())
+                        strays.append((rid, rtype))
         obs.live = {a: live[a] for a in selected if a in live}
         obs.errors = {a: errors[a] for a in selected if a in errors}
         if prune_scan and self.list_owned is not None:
@@ -239,6 +253,49 @@ class Engine:
             else:
                 unread.append(address)
         return found, unread
+
+    def _child_groups(self, selected: list[str], live: Mapping[str, Live]) -> list[tuple[str, str, str, str | None]]:
+        """(parent id, child type, id segment, api-version) of each child type the
+        desired state manages under a parent whose ownership is proven: the
+        parent, or its nearest tagged ancestor, is live and carries our tags.
+        Only those children can be strays; a child of a type the desired state
+        does not manage under that parent is never listed, so never touched."""
+        by_id = {r.id.lower(): r for r in self.resources.values()}
+        groups: dict[tuple[str, str, str], tuple[str, str, str, str | None]] = {}
+        for address in selected:
+            child = self.resources[address]
+            parent_id, segment = _parent_of(child.id)
+            parent = by_id.get(parent_id.lower()) if parent_id else None
+            if parent is None or isinstance(child.body.get("tags"), dict) or not self._ownership_proven(parent, live):
+                continue  # a tagged child proves its ownership itself (the resource group scan)
+            try:
+                entry = getattr(self._adapter(child), "entry", None)
+            except Exception:  # a type that cannot be managed here is reported by its own read
+                continue
+            if entry is not None and entry.deleted_with_parent:
+                continue  # configuration that goes with its parent (sites/config): never deleted
+            key = (parent.id.lower(), child.type.lower(), segment.lower())
+            groups.setdefault(key, (parent.id, child.type, segment, child.api_version))
+        return list(groups.values())
+
+    def _ownership_proven(self, resource: Resource, live: Mapping[str, Live]) -> bool:
+        tagged = resource if isinstance(resource.body.get("tags"), dict) else self._tagged_ancestor(resource)
+        body = live.get(tagged.address) if tagged is not None else None
+        return body is not None and is_owned(body.get("tags"), self.environment)
+
+    def _child_strays(self, group: tuple[str, str, str, str | None], desired_ids: set[str]) -> list[tuple[str, str]]:
+        """Live children of one managed type under one owned parent that are not desired."""
+        assert self.list_children is not None
+        parent_id, child_type, segment, api_version = group
+        try:
+            listed = self.list_children(parent_id, child_type, segment, api_version)
+        except Exception as exc:  # no listing, no verdict: nothing is pruned
+            log.info("children of %s not listed (%s); none pruned", parent_id, type(exc).__name__)
+            return []
+        return [
+            (rid, child_type) for rid in listed
+            if rid.lower() not in desired_ids and (child_type.lower(), rid.rsplit("/", 1)[-1].lower()) not in BUILT_IN_CHILDREN
+        ]
 
     def _prune_groups(self) -> list[str]:
         groups = {
@@ -492,6 +549,19 @@ class Engine:
             recheck = conflicts and not resource.secrets
             if current is not None and recheck and self._compare(resource, resource.body, current).in_sync:
                 return current
+
+
+def _parent_of(resource_id: str) -> tuple[str, str]:
+    """(parent id, type segment) of a child resource's id; ("", "") for a top-level
+    or extension resource (whose parent is a group, a scope or a `providers` segment)."""
+    head, _, _name = resource_id.rstrip("/").rpartition("/")
+    parent, _, segment = head.rpartition("/")
+    if "/providers/" not in parent.lower() or parent.lower().endswith("/providers") or "/" not in parent:
+        return "", ""
+    after = parent.lower().rsplit("/providers/", 1)[1]
+    if after.count("/") < 2:  # `Namespace/type/name`: a resource, else a scope's provider segment
+        return "", ""
+    return parent, segment
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -81,6 +81,7 @@ def open_session(
         convergence=FileConvergenceStore(target.work_dir / f"not-convergent-{environment}.json"),
         fingerprint_key=key,
         list_owned=owned_lister(registry, environment),
+        list_children=registry.list_children,
         apply_workers=apply_workers,
         observe_workers=observe_workers,
     )
