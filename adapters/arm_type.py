@@ -5,10 +5,20 @@ compare it. Adding a type to the product is adding one `ArmType` to the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.compare import CompareRules
+
+
+@dataclass(frozen=True)
+class ByName:
+    """What differs for one resource name of an `ArmType` (see `ArmType.by_name`)."""
+
+    get: str
+    create: str
+    model: str | None
+    rules: CompareRules | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,20 @@ class ArmType:
     data_holding: bool = False
     #: The api-version the SDK call uses and anything surprising about it.
     api_version: str = ""
+    #: Resource name (lower-case) -> how that one differs, for a type whose SDK
+    #: operations and rules differ by name (App Service `sites/config`:
+    #: `appsettings` is read with the `list` action, `web` with GET).
+    by_name: Mapping[str, ByName] = field(default_factory=dict)
+
+    def for_name(self, name: str) -> ArmType:
+        """The entry as it applies to the resource called `name`."""
+        variant = self.by_name.get(name.lower())
+        if variant is None:
+            return self
+        return replace(
+            self, get=variant.get, create=variant.create, model=variant.model,
+            rules=variant.rules if variant.rules is not None else self.rules, by_name={},
+        )
 
     @property
     def create_is_lro(self) -> bool:
@@ -54,3 +78,8 @@ class ArmType:
     @property
     def delete_is_lro(self) -> bool:
         return self.delete.startswith("begin_")
+
+    @property
+    def deleted_with_parent(self) -> bool:
+        """No delete operation: the resource goes with its parent (`sites/config`)."""
+        return not self.delete

@@ -70,6 +70,10 @@ class CompareRules:
     #: `sourceApiId`) that the service never echoes: never compared, reported
     #: as unverifiable when declared.
     write_only: frozenset[str] = frozenset()
+    #: Create-time inputs (`x-ms-mutability` create without update, such as SQL
+    #: `createMode`): sent when the resource is created, never compared, and an
+    #: update keeps what the live body holds.
+    create_only: frozenset[str] = frozenset()
     #: Desired path pattern -> sibling key the service may return the value
     #: under instead: as a one-element list (or the reverse; `addressPrefix` vs
     #: `addressPrefixes: [one]`), or as the same scalar under another name.
@@ -160,6 +164,15 @@ def looks_like_arm_id(value: str) -> bool:
     return lowered.startswith("/subscriptions/") or lowered.startswith("/providers/")
 
 
+_ARM_TYPE_VALUE = re.compile(r"^microsoft\.[a-z0-9]+(/[a-z0-9-]+)+$", re.IGNORECASE)
+
+
+def looks_like_arm_type(value: str) -> bool:
+    """`Microsoft.Network/virtualNetworks`: ARM type strings match case-insensitively
+    (providers return `Microsoft.Sql/servers/databases`, `microsoft.insights/...`)."""
+    return bool(_ARM_TYPE_VALUE.match(value))
+
+
 def pattern_of(path: str) -> str:
     """`properties.subnets[name=a].x` -> `properties.subnets[].x`."""
     return re.sub(r"\[[^\]]*\]", "[]", path)
@@ -212,6 +225,11 @@ class _Walker:
         if path == "tags":
             self.tags(desired, live_map)
             return
+        if set(live_map) == {"id"} and isinstance(desired.get("id"), str):
+            # ARM collapsed an embedded object to its reference (`{"id": ...}`):
+            # the object is the one the id names, compared by id alone.
+            self.value(desired["id"], live_map["id"], _join(path, "id"))
+            return
         live_by_lower = {k.lower(): k for k in live_map}
         for key, want in desired.items():
             child = _join(path, key)
@@ -219,6 +237,8 @@ class _Walker:
             if pattern_of(child) in self.secrets:
                 if pattern_of(child) not in self.unverifiable:
                     self.unverifiable.append(pattern_of(child))
+                continue
+            if pattern_of(child) in self.rules.create_only:
                 continue
             if live_key not in live_map and self.reshaped(child, want, live_map):
                 continue
@@ -285,7 +305,8 @@ class _Walker:
             if pattern in self.rules.locations:
                 return normalise_location(want) == normalise_location(got)
             # ARM resource names and ids match case-insensitively.
-            if pattern in self.rules.case_insensitive or pattern == "name" or looks_like_arm_id(want):
+            if (pattern in self.rules.case_insensitive or pattern == "name" or looks_like_arm_id(want)
+                    or looks_like_arm_type(want)):
                 return want.lower() == got.lower()
         return bool(want == got)
 

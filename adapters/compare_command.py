@@ -8,11 +8,12 @@ with one line naming the culprit and the fix; the CLI maps them to exit 1.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
 from adapters.compare import compare, render
-from adapters.registry import UnknownResourceType, rules_for
+from adapters.registry import rules_for
 
 IN_SYNC = 0
 DRIFTED = 2
@@ -44,6 +45,8 @@ def _depth(value: Any) -> int:
             if level <= MAX_DEPTH:
                 stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
     return deepest
+#: `Namespace/type[/childType...]`, as ARM spells types.
+_ARM_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z][A-Za-z0-9-]*)+$")
 
 
 def _load(path: str, role: str) -> dict[str, Any]:
@@ -77,10 +80,12 @@ def _load(path: str, role: str) -> dict[str, Any]:
 
 def run(arm_type: str, desired_path: str, live_path: str, output: str, out: TextIO) -> int:
     """Compare two ARM wire bodies with the rules of `arm_type`; print the differences."""
-    try:
-        rules = rules_for(arm_type)
-    except UnknownResourceType as error:
-        raise CompareInputError(f"{error}; `reconcile compare` knows the types of adapters.registry") from None
+    if not _ARM_TYPE.match(arm_type):
+        raise CompareInputError(
+            f"--type {arm_type!r} is not an ARM type; pass Namespace/type, e.g. Microsoft.Network/routeTables"
+        )
+    # Every type compares: a declared entry's rules, else the default ones (only declared paths count).
+    rules = rules_for(arm_type)
     if output not in ("text", "json"):
         raise CompareInputError(f"unknown output format {output!r}; use --output text or --output json")
     desired = _load(desired_path, "desired")

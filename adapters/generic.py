@@ -86,7 +86,7 @@ class GenericAdapter:
         self.entry = entry
         self.arm_type = entry.arm_type
         self.clients = clients
-        self._model: type | None = resolve_model(entry.model) if entry.model else None
+        self._models: dict[str, type | None] = {}
         # ETag headers of the last read per lower-cased id: many types (VNets,
         # Service Bus, Web...) carry no `etag` in the body, only in the header.
         self._header_etags: dict[str, str] = {}
@@ -98,13 +98,24 @@ class GenericAdapter:
     def _method(self, name: str) -> Any:
         return getattr(self._operations(), name)
 
+    def _entry(self, resource_id: str) -> ArmType:
+        return self.entry.for_name(resource_id.rstrip("/").rsplit("/", 1)[-1]) if self.entry.by_name else self.entry
+
+    def _model(self, entry: ArmType) -> type | None:
+        if entry.model is None:
+            return None
+        if entry.model not in self._models:
+            self._models[entry.model] = resolve_model(entry.model)
+        return self._models[entry.model]
+
     def read(self, resource_id: str) -> dict[str, Any] | None:
         """The live body, or None only for a genuine 404."""
-        get = self._method(self.entry.get)
+        entry = self._entry(resource_id)
+        get = self._method(entry.get)
         etags: list[str] = []
         try:
             # Any: a body of another shape is handed on for the engine's gate to report.
-            body: Any = call_raw(get, *arguments(resource_id, self.entry.args), etag_out=etags, **self.entry.get_kwargs)
+            body: Any = call_raw(get, *arguments(resource_id, entry.args), etag_out=etags, **entry.get_kwargs)
         except ResourceNotFoundError:
             with self._etag_lock:
                 self._header_etags.pop(resource_id.lower(), None)
@@ -123,8 +134,9 @@ class GenericAdapter:
 
     def request_body(self, resource: Resource, live: dict[str, Any] | None) -> dict[str, Any]:
         """Read-merge-write body (without secrets): live with the declared fields over it."""
-        body = overlay(live, resource.body, self.entry.rules, tolerate_foreign_tags=resource.tolerate_foreign_tags)
-        for path in self.entry.write_strip:
+        entry = self._entry(resource.id)
+        body = overlay(live, resource.body, entry.rules, tolerate_foreign_tags=resource.tolerate_foreign_tags)
+        for path in entry.write_strip:
             _remove(body, path)
         return body
 
@@ -150,14 +162,15 @@ class GenericAdapter:
                     with self._etag_lock:
                         etag = self._header_etags.get(resource.id.lower())
         body = with_secrets(self.request_body(resource, live), resource.secrets)
-        parameters = request_payload(self._model, body, resource.body)
-        kwargs: dict[str, Any] = dict(self.entry.create_kwargs)
-        if self.entry.etag and isinstance(etag, str) and etag:
+        entry = self._entry(resource.id)
+        parameters = request_payload(self._model(entry), body, resource.body)
+        kwargs: dict[str, Any] = dict(entry.create_kwargs)
+        if entry.etag and isinstance(etag, str) and etag:
             kwargs["headers"] = {"If-Match": etag}
-        create = self._method(self.entry.create)
-        args = arguments(resource.id, self.entry.args)
+        create = self._method(entry.create)
+        args = arguments(resource.id, entry.args)
         try:
-            if self.entry.create_is_lro:
+            if entry.create_is_lro:
                 result = self._run_lro(create, args, parameters, kwargs, resource.id, lro_tokens)
             else:
                 result = call_raw(create, *args, parameters, **kwargs)
@@ -234,6 +247,8 @@ class GenericAdapter:
 
     def delete(self, resource_id: str, *, lro_tokens: LroTokenStore | None = None) -> None:
         """Delete and wait; a resource already gone is not an error."""
+        if self.entry.deleted_with_parent:
+            return
         delete = self._method(self.entry.delete)
         args = arguments(resource_id, self.entry.args)
         try:

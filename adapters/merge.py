@@ -70,11 +70,14 @@ def _merge_tags(live: Any, desired: Mapping[str, Any], tolerate_foreign: bool) -
 def _merge_dict(
     live: Mapping[str, Any], desired: Mapping[str, Any], path: str, rules: CompareRules
 ) -> dict[str, Any]:
-    merged = copy.deepcopy(dict(live))
+    # A dict owned wholly (a site's app settings) holds what is desired and nothing else.
+    merged = {} if path and pattern_of(path) in rules.owned_dicts else copy.deepcopy(dict(live))
     by_lower = {k.lower(): k for k in merged}
     for key, want in desired.items():
         live_key = key if key in merged else by_lower.get(key.lower(), key)
         child = f"{path}.{key}" if path else key
+        if pattern_of(child) in rules.create_only:
+            continue  # set when the resource was created; an update keeps the live value
         got = merged.pop(live_key, None)
         merged[key] = _merge_value(got, want, child, rules)
     return merged

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from adapters.arm_type import ArmType
 from adapters.clients import ClientFactory
-from adapters.compare import CompareRules
+from adapters.compare import CompareRules, pattern_of
+from adapters.field_rules import FIELD_RULES
 from adapters.generic import GenericAdapter
 from adapters.services import (
     apimanagement,
@@ -31,7 +34,7 @@ from adapters.services import (
     storage,
     web,
 )
-from adapters.services.resource import ListedResource, list_resources
+from adapters.services.resource import ListedResource, list_children, list_resources
 
 SERVICE_MODULES = (
     resource, network, dns, privatedns, keyvault, msi, authorization, monitor, loganalytics,
@@ -40,9 +43,33 @@ SERVICE_MODULES = (
 )
 
 HOW_TO_ADD = (
-    "to add a type, append an ArmType entry (SDK operation group, get/create/delete method names, "
-    "id-to-argument mapping, body model, CompareRules) to TYPES in adapters/services/<service>.py"
+    "a type without an ArmType entry is managed by id through the generic resources API; declare "
+    "an entry in TYPES of adapters/services/<service>.py only for quirks (per-service SDK client, "
+    "keyed lists, write-only fields)"
 )
+
+_FIELD_RULES = {arm_type.lower(): paths for arm_type, paths in FIELD_RULES.items()}
+
+
+def with_field_rules(arm_type: str, rules: CompareRules) -> CompareRules:
+    """`rules` plus the generated facts of `adapters.field_rules` for the type.
+
+    A generated write-only path that the declared rules already explain (a
+    field returned under another name, `reshaped`) stays compared."""
+    facts = _FIELD_RULES.get(arm_type.lower())
+    if not facts:
+        return rules
+    explained = set(rules.reshaped)
+    kinds: dict[str, set[str]] = {"write_only": set(), "create_only": set(), "case_insensitive": set()}
+    for path, (kind, _source) in facts.items():
+        if pattern_of(path) not in explained:
+            kinds[kind].add(path)
+    return replace(
+        rules,
+        write_only=rules.write_only | kinds["write_only"],
+        create_only=rules.create_only | kinds["create_only"],
+        case_insensitive=rules.case_insensitive | kinds["case_insensitive"],
+    )
 
 
 class UnknownResourceType(KeyError):
@@ -53,7 +80,10 @@ class UnknownResourceType(KeyError):
         self.arm_type = arm_type
 
     def __str__(self) -> str:
-        return f"no adapter for ARM type {self.arm_type!r}; {HOW_TO_ADD}"
+        return (
+            f"no api-version for ARM type {self.arm_type!r}: its provider publishes none; "
+            f"set `api_version` on the desired-state spec ({HOW_TO_ADD})"
+        )
 
 
 def _index() -> dict[str, ArmType]:
@@ -63,11 +93,23 @@ def _index() -> dict[str, ArmType]:
             key = entry.arm_type.lower()
             if key in entries:
                 raise ValueError(f"{entry.arm_type} declared twice")
-            entries[key] = entry
+            entries[key] = replace(entry, rules=with_field_rules(entry.arm_type, entry.rules))
     return entries
 
 
 ENTRIES: Mapping[str, ArmType] = _index()
+
+
+def _generic_rules() -> dict[str, CompareRules]:
+    """Comparison quirks of types without an entry (a service module's `RULES`)."""
+    found: dict[str, CompareRules] = {}
+    for module in SERVICE_MODULES:
+        for arm_type, rules in getattr(module, "RULES", {}).items():
+            found[arm_type.lower()] = rules
+    return found
+
+
+GENERIC_RULES: Mapping[str, CompareRules] = _generic_rules()
 
 
 def entry_for(arm_type: str) -> ArmType:
@@ -78,9 +120,37 @@ def entry_for(arm_type: str) -> ArmType:
     return found
 
 
-def rules_for(arm_type: str) -> CompareRules:
-    """The comparison rules of a type, usable without any SDK client."""
-    return entry_for(arm_type).rules
+def is_declared(arm_type: str) -> bool:
+    return arm_type.lower() in ENTRIES
+
+
+def rules_for(arm_type: str, name: str | None = None) -> CompareRules:
+    """The comparison rules of a type (of the resource called `name`, where the
+    type's rules differ by name), usable without any SDK client: the declared
+    entry's, else the default rules (only declared paths count) with the
+    generated field facts of the type."""
+    found = ENTRIES.get(arm_type.lower())
+    if found is not None:
+        return found.for_name(name).rules if name else found.rules
+    return with_field_rules(arm_type, GENERIC_RULES.get(arm_type.lower(), CompareRules()))
+
+
+def generic_entry(arm_type: str, api_version: str) -> ArmType:
+    """The entry of an undeclared type: read, written and deleted by id through
+    `ResourceManagementClient.resources.*_by_id` at `api_version`."""
+    version: dict[str, Any] = {"api_version": api_version}
+    return ArmType(
+        arm_type=arm_type,
+        service="resource", operations="resources",
+        get="get_by_id", create="begin_create_or_update_by_id", delete="begin_delete_by_id",
+        args=("id",), model=None,
+        rules=rules_for(arm_type),
+        etag=False,
+        get_kwargs=version, create_kwargs=version, delete_kwargs=version,
+        # A child type (`routeTables/routes`) carries no tags: its owner is its tagged parent.
+        has_tags=arm_type.count("/") == 1,
+        api_version=f"{api_version} (generic, by id)",
+    )
 
 
 def all_types() -> list[str]:
@@ -93,16 +163,45 @@ class AdapterRegistry:
     def __init__(self, clients: ClientFactory) -> None:
         self.clients = clients
         self._adapters: dict[str, GenericAdapter] = {}
+        self._versions: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def for_type(self, arm_type: str) -> GenericAdapter:
-        entry = entry_for(arm_type)
+    def for_type(self, arm_type: str, api_version: str | None = None) -> GenericAdapter:
+        """The adapter of a type: its declared entry's, else the generic one by id
+        at `api_version` (default: the newest stable version the provider publishes)."""
+        declared = ENTRIES.get(arm_type.lower())
+        key = declared.arm_type if declared is not None else f"{arm_type.lower()}@{api_version or ''}"
         with self._lock:
-            adapter = self._adapters.get(entry.arm_type)
-            if adapter is None:
-                adapter = GenericAdapter(entry, self.clients)
-                self._adapters[entry.arm_type] = adapter
-            return adapter
+            adapter = self._adapters.get(key)
+            if adapter is not None:
+                return adapter
+        if declared is None:
+            entry = generic_entry(arm_type, api_version or self.published_api_version(arm_type))
+        else:
+            entry = declared
+        with self._lock:
+            return self._adapters.setdefault(key, GenericAdapter(entry, self.clients))
+
+    def published_api_version(self, arm_type: str) -> str:
+        """The newest non-preview api-version the type's provider publishes
+        (`GET /subscriptions/{id}/providers/{namespace}`), else its newest preview."""
+        namespace, _, rest = arm_type.partition("/")
+        with self._lock:
+            cached = self._versions.get(arm_type.lower())
+        if cached:
+            return cached
+        provider = self.clients.client("resource").providers.get(namespace)
+        versions: list[str] = []
+        for resource_type in provider.resource_types or []:
+            if (resource_type.resource_type or "").lower() == rest.lower():
+                versions = list(resource_type.api_versions or [])
+        if not versions:
+            raise UnknownResourceType(arm_type)
+        stable = sorted((v for v in versions if "preview" not in v.lower()), reverse=True)
+        chosen = (stable or sorted(versions, reverse=True))[0]
+        with self._lock:
+            self._versions[arm_type.lower()] = chosen
+        return chosen
 
     def types(self) -> list[str]:
         return all_types()
@@ -112,3 +211,9 @@ class AdapterRegistry:
     ) -> list[ListedResource]:
         """Ids, types and tags of the resources in a group carrying all the given tags."""
         return list_resources(self.clients, resource_group, tag_filter)
+
+    def list_children(self, parent_id: str, child_type: str, segment: str, api_version: str | None = None) -> list[str]:
+        """Ids of the live children of `child_type` under `parent_id` (`segment`
+        is the part of a child id between the parent id and the child's name).
+        The api-version is the given one, else the newest the provider publishes."""
+        return list_children(self.clients, parent_id, segment, api_version or self.published_api_version(child_type))

@@ -61,13 +61,19 @@ _TLS_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Microsoft.Storage/storageAccounts": ("properties.minimumTlsVersion", ("TLS1_2", "TLS1_3")),
     "Microsoft.Sql/servers": ("properties.minimalTlsVersion", ("1.2", "1.3")),
     "Microsoft.Cache/redis": ("properties.minimumTlsVersion", ("1.2", "1.3")),
-    "Microsoft.Web/sites": ("properties.siteConfig.minTlsVersion", ("1.2", "1.3")),
+    # A site's siteConfig is its `config/web` resource (a site GET does not return it).
+    "Microsoft.Web/sites/config": ("properties.minTlsVersion", ("1.2", "1.3")),
 }
+#: Types of which only one resource name holds the TLS field.
+_TLS_NAMED = {"Microsoft.Web/sites/config": "web"}
 
 
 def _tls(state: DesiredState) -> Iterator[PolicyViolation]:
     for r in state.resources:
         rule = _TLS_FIELDS.get(r.type)
+        named = _TLS_NAMED.get(r.type)
+        if named is not None and r.name.lower() != named:
+            continue
         if rule is not None and _get(r.body, rule[0]) not in rule[1]:
             yield PolicyViolation(
                 r.address, rule[0], "TLS 1.2 minimum", f"set {rule[0]} to {rule[1][0]} (or newer)"

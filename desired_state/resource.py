@@ -37,6 +37,9 @@ class Resource(BaseModel):
     depends_on: tuple[str, ...] = ()
     drift_policy: DriftPolicy | None = None
     tolerate_foreign_tags: bool = False
+    #: The api-version to manage a type without a declared adapter entry at
+    #: (None: the newest stable one its provider publishes).
+    api_version: str | None = None
 
     @property
     def name(self) -> str:
@@ -67,6 +70,9 @@ class ResourceSpec(BaseModel):
     #: path is not just the last type segment (blob containers:
     #: "blobServices/default/containers").
     child_path: ClassVar[str | None] = None
+    #: For a type the adapters declare no entry for (managed generically by id):
+    #: the api-version to use; None takes the newest stable one the provider publishes.
+    api_version: ClassVar[str | None] = None
 
     address: str
     name: str
@@ -107,6 +113,7 @@ class ResourceSpec(BaseModel):
             depends_on=deps,
             drift_policy=self.drift_policy,
             tolerate_foreign_tags=self.tolerate_foreign_tags,
+            api_version=self.api_version,
         )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import actions, bodies, computed, locations, readback, shapes
+from emulator import actions, bodies, computed, locations, readback, shapes, web_config
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -367,6 +367,24 @@ class Emulator:
             raise self._not_found(addr)
         return self._row_response(conn, row, req.now)
 
+    def _web_config_list(self, req: _Request, addr: Address) -> EmulatorResponse:
+        """`POST {id}/list`: the config resources App Service reads only this way
+        (app settings, connection strings: they hold secrets)."""
+        target_id, _, action = addr.id.rpartition("/")
+        target = parse_path(target_id)
+        if (action.lower() != "list" or target.kind != "resource" or target.type_key != web_config.CONFIG
+                or target.name.lower() not in web_config.LISTED):
+            raise ArmError(404, "NotFound", f"No action '{action}' is served on '{target_id}'.")
+        conn = self._store.read()
+        row = self._lookup(conn, target.key, req.now)
+        if row is not None:
+            return self._row_response(conn, row, req.now)
+        self._check_ancestors(conn, target, req.now)
+        # A site whose settings were never written has none.
+        return _json_response(
+            200, {"id": target.id, "name": target.name, "type": "Microsoft.Web/sites/config", "properties": {}}
+        )
+
     @staticmethod
     def _not_found(addr: Address) -> ArmError:
         where = f" under resource group '{addr.rg}'" if addr.rg else ""
@@ -544,6 +562,11 @@ class Emulator:
             lro = behaviour.put_style != "sync" and not (behaviour.put_style == "location" and existing is not None)
         duration = self.faults.lro_duration(addr.type_key) if lro else 0.0
         fails = lro and self._injector.lro_fails(addr.name)
+        configs = web_config.split_site(payload) if addr.type_key == web_config.SITES else {}
+        if addr.type_key == web_config.CONFIG and addr.name.lower() == "web" and existing is not None:
+            # siteConfig fields a PUT leaves out keep their values
+            kept = json.loads(existing.body).get("properties") or {}
+            payload["properties"] = {**kept, **(payload.get("properties") or {})}
         embedded_lists: dict[str, tuple[str, list[Any] | None]] = {}
         for list_path, child_type in behaviour.embedded:
             embedded_lists[list_path] = (child_type, _pop(payload, list_path))
@@ -580,6 +603,10 @@ class Emulator:
             self._replace_children(conn, req, row, child_type, items or [])
         if _moves_parent_etag(addr):
             _bump_etag(conn, addr.parent_id.lower())
+        for config_name, properties in configs.items():
+            config = parse_path(f"{addr.id}/config/{config_name}")
+            self._store_put(conn, req, config, behaviour_for(config.type_key, config.arm_type),
+                            {"properties": properties}, self._lookup(conn, config.key, now))
         status = behaviour.create_status if created else 200
         if shape is not None:
             status = shape.status
@@ -659,6 +686,9 @@ class Emulator:
         bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
         computed.fill(addr.type_key, work, addr.id, addr.key)
         readback.rewrite(addr.type_key, work)
+        for path, value in self.faults.rewrites(addr.type_key):
+            if bodies.get_path(work, path) is not None:
+                bodies.set_path(work, path, value)  # injected: a value the server replaces
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             work.setdefault("properties", {})["scope"] = addr.parent_id
         out = {"id": addr.id, "name": addr.name}
@@ -831,6 +861,8 @@ class Emulator:
 
     def _action(self, req: _Request, addr: Address) -> EmulatorResponse:
         """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
+        if addr.id.lower().endswith("/list") and _type_of(addr.id.rsplit("/", 1)[0].lower()) == web_config.CONFIG:
+            return self._web_config_list(req, addr)
         conn = self._store.read()
         parent_id, action = addr.id.rsplit("/", 1)
         parent_key = parent_id.lower()

@@ -18,7 +18,13 @@ Environment variables read by :meth:`FaultConfig.from_env` (all optional):
 ``RECONCILER_EMULATOR_PRINCIPAL_DELAY_SECONDS``              float, PrincipalNotFound window (0)
 ``RECONCILER_EMULATOR_READ_AFTER_CREATE_404_SECONDS``        float, GET 404 window after a create (0)
 ``RECONCILER_EMULATOR_CONFLICT_RATE``                        float 0..1, random 409 on writes
+``RECONCILER_EMULATOR_REWRITE``                              ``Type:dotted.path=value,...``: the server
+                                                             stores ``value`` whatever was sent there
 ==========================================================  ===========================================
+
+The rewrite models a value ARM replaces (recorded: a Log Analytics workspace
+created with SKU ``PerNode`` reads back ``pergb2018``), e.g.
+``Microsoft.OperationalInsights/workspaces:properties.sku.name=pergb2018``.
 
 Throttling follows ARM's token buckets per subscription (ARM-SEMANTICS.md,
 Throttling): reads 250 + 25/s, writes 200 + 10/s, deletes 200 + 10/s.
@@ -65,6 +71,12 @@ class FaultConfig:
     principal_delay_seconds: float = 0.0
     read_after_create_404_seconds: float = 0.0
     conflict_rate: float = 0.0
+    #: (ARM type, dotted path, value): a written field the server replaces with `value`.
+    rewrite: tuple[tuple[str, str, str], ...] = ()
+
+    def rewrites(self, type_key: str) -> list[tuple[str, str]]:
+        """(path, value) the server substitutes in a body of this (lower-cased) type."""
+        return [(path, value) for arm_type, path, value in self.rewrite if arm_type.lower() == type_key]
 
     def lro_duration(self, type_key: str) -> float:
         """Seconds an LRO of this (lower-cased) ARM type stays in progress."""
@@ -108,6 +120,18 @@ class FaultConfig:
                 name, _, secs = part.partition("=")
                 by_type[name.strip()] = number(_ENV + "LRO_SECONDS_BY_TYPE", secs)
         names = tuple(p.strip() for p in env.get(_ENV + "LRO_FAIL_NAMES", "").split(",") if p.strip())
+        rewrite: list[tuple[str, str, str]] = []
+        for part in env.get(_ENV + "REWRITE", "").split(","):
+            arm_type, colon, assignment = part.strip().partition(":")
+            path, equals, value = assignment.partition("=")
+            if not part.strip():
+                continue
+            if not (colon and equals and arm_type and path):
+                raise ValueError(
+                    f"{_ENV}REWRITE={part.strip()!r}: not Type:dotted.path=value; "
+                    "set it like Microsoft.OperationalInsights/workspaces:properties.sku.name=pergb2018"
+                )
+            rewrite.append((arm_type, path, value))
         return cls(
             seed=integer(_ENV + "SEED", 0),
             latency_ms=num("LATENCY_MS", 0.0),
@@ -124,6 +148,7 @@ class FaultConfig:
             principal_delay_seconds=num("PRINCIPAL_DELAY_SECONDS", 0.0),
             read_after_create_404_seconds=num("READ_AFTER_CREATE_404_SECONDS", 0.0),
             conflict_rate=num("CONFLICT_RATE", 0.0),
+            rewrite=tuple(rewrite),
         )
 
 

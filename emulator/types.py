@@ -281,7 +281,8 @@ _ROWS: list[TypeBehaviour] = [
         delete_async=True,
         write_only=("properties.administratorLoginPassword",),
     ),
-    _row("Microsoft.Sql/servers/databases", put_style="async", delete_async=True),
+    # `createMode` instructs the create and is never returned (Microsoft's GET examples, recordings).
+    _row("Microsoft.Sql/servers/databases", put_style="async", delete_async=True, write_only=("properties.createMode",)),
     _row("Microsoft.Sql/servers/firewallRules"),
     # Storage account create answers 202 + Location with an empty body (the example's empty 202).
     _row("Microsoft.Storage/storageAccounts", put_style="location", name_rule=_STORAGE_NAME),
@@ -292,6 +293,9 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Storage/storageAccounts/blobServices/containers"),
     _row("Microsoft.Web/serverfarms", put_style="async", delete_async=False),
     _row("Microsoft.Web/sites", put_style="async"),
+    # appsettings / connectionstrings / web: synchronous 200 answers; no provisioningState
+    # (emulator.web_config; the SDK's update_application_settings accepts 200 only).
+    _row("Microsoft.Web/sites/config", create_status=200, has_provisioning_state=False),
     _row(
         "Microsoft.Web/staticSites",
         put_style="async",

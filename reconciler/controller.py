@@ -36,7 +36,7 @@ from reconciler.inputs import check_target_options, port_option
 from reconciler.lease import BlobLease, FileLease, Lease
 from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.plan import Change, Plan
-from reconciler.report import CycleReport, DriftRecord
+from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.resume import resume_operations
 from reconciler.session import Session, open_session
 from reconciler.telemetry import Telemetry
@@ -176,12 +176,19 @@ class Controller:
                 applied = failed = skipped = 0
                 remediated = False
                 written: set[str] = set()
+                not_convergent: tuple[NotConvergentRecord, ...] = ()
                 if any(c.runnable for c in gated.changes) and not self.stop.is_set():
                     remediated = True
                     with self.telemetry.span("reconcile.apply", environment=env):
                         result = self.engine.apply(gated, observation, stop=self.stop)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
                     written = set(result.applied)
+                    by_address = {c.address: c for c in gated.changes}
+                    not_convergent = tuple(
+                        NotConvergentRecord(address, by_address[address].type, by_address[address].id, field_.path)
+                        for address, fields in sorted(result.not_convergent.items())
+                        for field_ in fields
+                    )
                     for address, why in result.failed.items():
                         log.error("write failed", extra={"address": address, "phase": "apply", "error": why})
                 drifted = tuple(
@@ -196,6 +203,7 @@ class Controller:
         except Exception as exc:  # a cycle that fails must not kill the controller
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
             drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
+            not_convergent = ()
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         after = self._requests()
         delta = after - before
@@ -206,6 +214,7 @@ class Controller:
             duration_s=time.monotonic() - t0,
             resources=len(self.engine.resources),
             drifted=drifted,
+            not_convergent=not_convergent,
             applied=applied,
             failed=failed,
             skipped=skipped,

@@ -18,13 +18,14 @@ from pydantic import SecretStr
 
 from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
-from adapters.compare import Comparison, compare, fingerprint
+from adapters.compare import Comparison, compare, fingerprint, render
 from adapters.generic import ConcurrentModification
 from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
 from desired_state.tags import is_owned
 from reconciler.bodies import has_unknown, leaves, resolve_refs
+from reconciler.convergence import FileConvergenceStore, NotKept
 from reconciler.executor import run_dag
 from reconciler.live_shape import unreadable
 from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
@@ -39,6 +40,10 @@ SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
 Live = dict[str, Any] | None
 _POOL_LOCK = threading.Lock()
 
+#: Children the service creates with their parent and never lets go (the API
+#: Management built-in all-access subscription): never pruned.
+BUILT_IN_CHILDREN = frozenset({("microsoft.apimanagement/service/subscriptions", "master")})
+
 #: Terminal provisioning states of a failed operation (ARM RPC, async operations).
 FAILED_STATES = frozenset({"failed", "canceled"})
 
@@ -46,7 +51,7 @@ FAILED_STATES = frozenset({"failed", "canceled"})
 class AdapterSource(Protocol):
     """Anything that hands out the adapter of an ARM type."""
 
-    def for_type(self, arm_type: str) -> Adapter: ...
+    def for_type(self, arm_type: str, api_version: str | None = None) -> Adapter: ...
 
 
 @dataclass
@@ -66,6 +71,8 @@ class ApplyResult:
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     live: dict[str, Live] = field(default_factory=dict)
+    #: Fields found not kept by ARM in this apply (address -> fields), reported once.
+    not_convergent: dict[str, list[NotKept]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +101,8 @@ class Engine:
         observe_workers: int = 64,
         apply_workers: int = 16,
         requeue_delay: float = 1.0,
+        convergence: FileConvergenceStore | None = None,
+        list_children: Callable[[str, str, str, str | None], Iterable[str]] | None = None,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -106,6 +115,8 @@ class Engine:
         self.observe_workers = observe_workers
         self.apply_workers = apply_workers
         self.requeue_delay = requeue_delay
+        self.convergence = convergence
+        self.list_children = list_children
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -136,6 +147,9 @@ class Engine:
             wanted.append(a)
             stack.extend(self.resources[a].depends_on)
         return [a for a in self.resources if a in seen]
+
+    def _adapter(self, resource: Resource) -> Adapter:
+        return self.adapters.for_type(resource.type, resource.api_version)
 
     # -- observe -------------------------------------------------------------------
     def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
@@ -180,6 +194,20 @@ class Engine:
                 strays.extend(future.result())
             except Exception as exc:  # an unreadable listing is that group's error, not the plan's end
                 scan_errors[f"prune-scan:{group}"] = f"{type(exc).__name__}: {_one_line(exc)}"
+        if prune_scan and self.list_children is not None:
+            known = {rid.lower() for rid, _type in strays}
+            child_groups = self._child_groups(selected, live)
+            child_futures = [pool.submit(self._child_strays, g, desired_ids) for g in child_groups]
+            for child_group, future in zip(child_groups, child_futures, strict=True):
+                try:
+                    found = future.result()
+                except Exception as exc:  # as above: that parent's error, not the plan's end
+                    scan_errors[f"prune-scan:{child_group[0]}/{child_group[2]}"] = f"{type(exc).__name__}: {_one_line(exc)}"
+                    continue
+                for rid, rtype in found:
+                    if rid.lower() not in known:
+                        known.add(rid.lower())
+                        strays.append((rid, rtype))
         obs.live = {a: live[a] for a in selected if a in live}
         obs.errors = {a: errors[a] for a in selected if a in errors} | scan_errors
         if prune_scan and self.list_owned is not None:
@@ -207,7 +235,7 @@ class Engine:
         batches: list[list[str]] = []
         for members in by_parent.values():
             try:
-                adapter: Any = self.adapters.for_type(self.resources[members[0]].type)
+                adapter: Any = self._adapter(self.resources[members[0]])
             except Exception:  # an unknown type is reported by its own read
                 adapter = None
             if len(members) > 1 and callable(getattr(adapter, "list_siblings", None)):
@@ -219,7 +247,7 @@ class Engine:
     def _read_one(self, address: str) -> tuple[list[tuple[str, Live, str | None]], list[str]]:
         resource = self.resources[address]
         try:
-            return [(address, self.adapters.for_type(resource.type).read(resource.id), None)], []
+            return [(address, self._adapter(resource).read(resource.id), None)], []
         except Exception as exc:  # one unreadable resource must not hide the others
             return [(address, None, f"{type(exc).__name__}: {_one_line(exc)}")], []
 
@@ -228,7 +256,7 @@ class Engine:
         not show are returned for a GET each (a list may lag behind a create)."""
         first = self.resources[members[0]]
         try:
-            listing = self.adapters.for_type(first.type).list_siblings(first.id)  # type: ignore[attr-defined]
+            listing = self._adapter(first).list_siblings(first.id)  # type: ignore[attr-defined]
         except Exception as exc:  # the list failing is no verdict: read each on its own
             log.info("list of %s siblings failed (%s); reading each", first.type, type(exc).__name__)
             listing = None
@@ -243,6 +271,49 @@ class Engine:
             else:
                 unread.append(address)
         return found, unread
+
+    def _child_groups(self, selected: list[str], live: Mapping[str, Live]) -> list[tuple[str, str, str, str | None]]:
+        """(parent id, child type, id segment, api-version) of each child type the
+        desired state manages under a parent whose ownership is proven: the
+        parent, or its nearest tagged ancestor, is live and carries our tags.
+        Only those children can be strays; a child of a type the desired state
+        does not manage under that parent is never listed, so never touched."""
+        by_id = {r.id.lower(): r for r in self.resources.values()}
+        groups: dict[tuple[str, str, str], tuple[str, str, str, str | None]] = {}
+        for address in selected:
+            child = self.resources[address]
+            parent_id, segment = _parent_of(child.id)
+            parent = by_id.get(parent_id.lower()) if parent_id else None
+            if parent is None or isinstance(child.body.get("tags"), dict) or not self._ownership_proven(parent, live):
+                continue  # a tagged child proves its ownership itself (the resource group scan)
+            try:
+                entry = getattr(self._adapter(child), "entry", None)
+            except Exception:  # a type that cannot be managed here is reported by its own read
+                continue
+            if entry is not None and entry.deleted_with_parent:
+                continue  # configuration that goes with its parent (sites/config): never deleted
+            key = (parent.id.lower(), child.type.lower(), segment.lower())
+            groups.setdefault(key, (parent.id, child.type, segment, child.api_version))
+        return list(groups.values())
+
+    def _ownership_proven(self, resource: Resource, live: Mapping[str, Live]) -> bool:
+        tagged = resource if isinstance(resource.body.get("tags"), dict) else self._tagged_ancestor(resource)
+        body = live.get(tagged.address) if tagged is not None else None
+        return body is not None and is_owned(body.get("tags"), self.environment)
+
+    def _child_strays(self, group: tuple[str, str, str, str | None], desired_ids: set[str]) -> list[tuple[str, str]]:
+        """Live children of one managed type under one owned parent that are not desired."""
+        assert self.list_children is not None
+        parent_id, child_type, segment, api_version = group
+        try:
+            listed = self.list_children(parent_id, child_type, segment, api_version)
+        except Exception as exc:  # no listing, no verdict: nothing is pruned
+            log.info("children of %s not listed (%s); none pruned", parent_id, type(exc).__name__)
+            return []
+        return [
+            (rid, child_type) for rid in listed
+            if rid.lower() not in desired_ids and (child_type.lower(), rid.rsplit("/", 1)[-1].lower()) not in BUILT_IN_CHILDREN
+        ]
 
     def _prune_groups(self) -> list[str]:
         groups = {
@@ -266,7 +337,7 @@ class Engine:
         return compare(
             desired,
             live,
-            rules_for(resource.type),
+            rules_for(resource.type, resource.name),
             tolerate_foreign_tags=resource.tolerate_foreign_tags,
             secret_paths=tuple(sorted(resource.secrets)),
         )
@@ -316,9 +387,18 @@ class Engine:
             # the rest; the unknown part is settled once its target exists.
             desired = _drop_unknown(desired)
         result = self._compare(resource, desired, current)
+        known = self.convergence.not_kept(resource.id) if self.convergence is not None else {}
+        # A field ARM did not keep when we last wrote this value is not rewritten:
+        # it is reported until the desired value changes.
+        stuck = tuple(
+            known[d.path] for d in result.differences
+            if d.path in known and _same(known[d.path].wrote, d.desired) and not d.requires_replace
+        )
+        stuck_paths = {n.path for n in stuck}
         diff = tuple(
             DiffEntry(d.path, _mask(d.path, d.live, secret_paths), _mask(d.path, d.desired, secret_paths))
             for d in result.differences
+            if d.path not in stuck_paths
         )
         state = (current.get("properties") or {}).get("provisioningState")
         if isinstance(state, str) and state.lower() in FAILED_STATES:
@@ -333,7 +413,7 @@ class Engine:
             if replace:
                 blocked = self.safety.destroy_block(self.environment, resource.type, replace=True)
             blocked = self.owner_state(resource, live) or blocked
-        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked)
+        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked, not_convergent=stuck)
 
     def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
         selected = list(addresses) if addresses is not None else list(self.resources)
@@ -376,7 +456,7 @@ class Engine:
             if not change.runnable:
                 return
             resource = self.resources[address]
-            adapter = self.adapters.for_type(resource.type)
+            adapter = self._adapter(resource)
             with lock:
                 snapshot = dict(live)
             current = snapshot.get(address)
@@ -385,9 +465,12 @@ class Engine:
                 current = None
             body = resolve_refs(resource.body, snapshot, strict=True)
             written = self._write(adapter, resource.model_copy(update={"body": body}), current)
+            written, not_kept = self._read_back(adapter, resource, body, written)
             with lock:
                 live[address] = written
                 result.applied.append(address)
+                if not_kept:
+                    result.not_convergent[address] = not_kept
 
         def done(address: str, error: BaseException | None) -> None:
             change = by_address.get(address)
@@ -435,6 +518,32 @@ class Engine:
         if callable(check):
             check()
 
+    def _read_back(
+        self, adapter: Adapter, resource: Resource, body: dict[str, Any], written: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[NotKept]]:
+        """Fields of the body just written that ARM answers with another value
+        (confirmed by a fresh read: a write's own answer may lag); recorded, and
+        those not known before are returned and logged, once."""
+        if self.convergence is None:
+            return written, []
+        differences = self._compare(resource, body, written).differences
+        if differences:
+            written = adapter.read(resource.id) or written
+            differences = self._compare(resource, body, written).differences
+        not_kept = [NotKept(d.path, d.desired, d.live) for d in differences if not d.requires_replace]
+        new = self.convergence.written(resource.id, not_kept)
+        for field_ in new:
+            log.warning(
+                "not convergent: %s %s",
+                resource.address,
+                field_.message,
+                extra={
+                    "event": "ReconcilerNotConvergent", "address": resource.address, "type": resource.type,
+                    "id": resource.id, "path": field_.path, "phase": "apply",
+                },
+            )
+        return written, new
+
     def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
         """Write, re-planning rather than overwriting when someone else wrote
         in between (412 on If-Match), and requeueing once, after a pause, an
@@ -466,6 +575,23 @@ class Engine:
             recheck = conflicts and not resource.secrets
             if current is not None and recheck and self._compare(resource, resource.body, current).in_sync:
                 return current
+
+
+def _parent_of(resource_id: str) -> tuple[str, str]:
+    """(parent id, type segment) of a child resource's id; ("", "") for a top-level
+    or extension resource (whose parent is a group, a scope or a `providers` segment)."""
+    head, _, _name = resource_id.rstrip("/").rpartition("/")
+    parent, _, segment = head.rpartition("/")
+    if "/providers/" not in parent.lower() or parent.lower().endswith("/providers") or "/" not in parent:
+        return "", ""
+    after = parent.lower().rsplit("/providers/", 1)[1]
+    if after.count("/") < 2:  # `Namespace/type/name`: a resource, else a scope's provider segment
+        return "", ""
+    return parent, segment
+
+
+def _same(a: Any, b: Any) -> bool:
+    return render(a) == render(b)
 
 
 def _mask(path: str, value: Any, secret_paths: tuple[str, ...]) -> Any:

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler.convergence import NotKept
+
 FORMAT_VERSION = "1.0"
 
 Action = Literal["create", "update", "replace", "delete", "noop"]
@@ -46,6 +48,9 @@ class Change:
     #: a live resource this controller does not own). None when it will run.
     blocked: str | None = None
     layer: str = ""
+    #: Declared fields ARM did not keep when last written (not rewritten; see
+    #: reconciler/convergence.py): the desired state must change.
+    not_convergent: tuple[NotKept, ...] = ()
 
     @property
     def is_change(self) -> bool:
@@ -65,6 +70,7 @@ class Change:
             "diff": [{"path": d.path, "before": d.before, "after": d.after} for d in self.diff],
             "unverifiable": list(self.unverifiable),
             "blocked": self.blocked,
+            "not_convergent": [n.to_json() for n in self.not_convergent],
         }
 
 

@@ -34,7 +34,12 @@ def _change_lines(change: Change) -> list[str]:
             lines.append(f"      ~ {d.path}: {_value(d.before)} -> {_value(d.after)}")
     for path in change.unverifiable:
         lines.append(f"      ? {path}: write-only, cannot be verified")
+    lines.extend(_not_convergent_lines(change, "      "))
     return lines
+
+
+def _not_convergent_lines(change: Change, indent: str) -> list[str]:
+    return [f"{indent}! {n.message} (not convergent; not rewritten)" for n in change.not_convergent]
 
 
 def render_text(plan: Plan) -> str:
@@ -53,6 +58,12 @@ def render_text(plan: Plan) -> str:
     for c in unverifiable:
         out.append(f"  ? {c.address}: {', '.join(c.unverifiable)} write-only, cannot be verified")
     if unverifiable:
+        out.append("")
+    stuck = [c for c in plan.changes if not c.is_change and c.not_convergent]
+    for c in stuck:
+        out.append(f"  ! {c.address}:")
+        out.extend(_not_convergent_lines(c, "      "))
+    if stuck:
         out.append("")
     for address, error in sorted(plan.errors.items()):
         out.append(f"  ! {address}: could not be read: {error}")

@@ -31,6 +31,18 @@ class DriftRecord:
     ``report``, a failed or skipped write); None when unknown (then the cycle's flag applies)."""
 
 
+@dataclass(frozen=True)
+class NotConvergentRecord:
+    """A declared field ARM answered with another value right after it was written;
+    reported once, in the cycle that found it (reconciler/convergence.py)."""
+
+    address: str
+    arm_type: str
+    resource_id: str
+    path: str
+    """Dotted path of the field; never its value."""
+
+
 def _empty_status_counts() -> Mapping[int, int]:
     return MappingProxyType({})
 
@@ -56,6 +68,8 @@ class CycleReport:
     """ARM responses seen during the cycle, counted by HTTP status."""
     throttled: int = 0
     """ARM 429 responses seen during the cycle."""
+    not_convergent: tuple[NotConvergentRecord, ...] = ()
+    """Fields found not kept by ARM in this cycle (each reported once)."""
     error: str | None = None
     """Why the cycle could not complete, when it could not; None when it ran to the end."""
 

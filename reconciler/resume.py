@@ -74,7 +74,7 @@ def resume_operations(
 
     def resume(address: str) -> str | None:
         resource = engine.resources[address]
-        adapter = engine.adapters.for_type(resource.type)
+        adapter = engine.adapters.for_type(resource.type, resource.api_version)
         body = resolve_refs(resource.body, live, strict=False)
         try:
             adapter.write(resource.model_copy(update={"body": body}), live.get(address), lro_tokens=engine.lro_tokens)

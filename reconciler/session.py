@@ -14,6 +14,7 @@ from desired_state import DesiredState, build
 from desired_state.errors import DesiredStateError
 from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
+from reconciler.convergence import FileConvergenceStore
 from reconciler.engine import Engine
 from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.safe_output import register_secrets
@@ -82,8 +83,10 @@ def open_session(
         target=target.kind,
         safety=safety,
         lro_tokens=FileLroTokenStore(target.work_dir / f"lro-tokens-{environment}.json"),
+        convergence=FileConvergenceStore(target.work_dir / f"not-convergent-{environment}.json"),
         fingerprint_key=key,
         list_owned=owned_lister(registry, environment),
+        list_children=registry.list_children,
         apply_workers=apply_workers,
         observe_workers=observe_workers,
     )

@@ -24,10 +24,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from reconciler.logs import redact
-from reconciler.report import CycleReport, DriftRecord
+from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
 
 DRIFT_EVENT_NAME = "ReconcilerDrift"
 """The customEvents name; the desired state's alert rule queries exactly this."""
+
+NOT_CONVERGENT_EVENT_NAME = "ReconcilerNotConvergent"
+"""The customEvents name of a field ARM did not keep (once per field, when found)."""
 
 SERVICE_NAME = "azure-reconciler"
 
@@ -62,6 +65,18 @@ def drift_event_properties(report: CycleReport, drift: DriftRecord) -> dict[str,
         "action": drift.action,
         "changed_paths": ",".join(drift.changed_paths),
         "remediated": str(report.remediated if drift.remediated is None else drift.remediated).lower(),
+    }
+
+
+def not_convergent_event_properties(report: CycleReport, record: NotConvergentRecord) -> dict[str, str]:
+    """The properties of the ``ReconcilerNotConvergent`` event: the field's path, never its values."""
+    return {
+        "environment": report.environment,
+        "target": report.target,
+        "type": record.arm_type,
+        "id": record.resource_id,
+        "address": record.address,
+        "path": record.path,
     }
 
 
@@ -219,6 +234,13 @@ class Telemetry:
                 body=DRIFT_EVENT_NAME,
                 severity_number=SeverityNumber.WARN,
                 attributes={_CUSTOM_EVENT_ATTRIBUTE: DRIFT_EVENT_NAME, **properties},
+            )
+        for record in report.not_convergent:
+            properties = _redacted(not_convergent_event_properties(report, record))
+            self._event_logger.emit(
+                body=NOT_CONVERGENT_EVENT_NAME,
+                severity_number=SeverityNumber.WARN,
+                attributes={_CUSTOM_EVENT_ATTRIBUTE: NOT_CONVERGENT_EVENT_NAME, **properties},
             )
         common = {"environment": report.environment, "target": report.target}
         self._cycles.add(1, {**common, "outcome": "failed" if not report.succeeded else "succeeded"})

@@ -28,3 +28,21 @@ TYPES = (
         data_holding=True,
     ),
 )
+
+#: Types managed generically (by id) whose comparison has a quirk.
+RULES = {
+    # `vaults/accessPolicies/add` merges the sent permissions into the vault's
+    # policies (REST spec Microsoft.KeyVault keyvault.json, Vaults_UpdateAccessPolicy:
+    # operationKind add | replace | remove); the answer is the whole merged list
+    # (recording keyvault/test_cli_mgmt_keyvault.test_keyvault.yaml).
+    "Microsoft.KeyVault/vaults/accessPolicies": CompareRules(
+        case_insensitive=frozenset({"properties.accessPolicies[].tenantId", "properties.accessPolicies[].objectId"}),
+        lists={
+            "properties.accessPolicies": ListRule("keyed", "objectId", owned="partly"),
+            **{
+                f"properties.accessPolicies[].permissions.{kind}": ListRule("set", owned="partly")
+                for kind in ("keys", "secrets", "certificates", "storage")
+            },
+        },
+    ),
+}

@@ -3,9 +3,14 @@ resource listing the engine uses to find owned resources to prune."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.rest import HttpRequest
 
 from adapters.arm_type import ArmType
 from adapters.bodies import to_wire
@@ -60,3 +65,28 @@ def list_resources(
 
 def _quote(value: str) -> str:
     return value.replace("'", "''")  # OData string literal escaping
+
+
+def list_children(clients: ClientFactory, parent_id: str, segment: str, api_version: str) -> list[str]:
+    """Ids of the children of one type under a parent: `GET {parent}/{segment}`,
+    ARM's collection of a child type, page by page (`nextLink`), through the
+    resource client's pipeline (its retry, rate limit and credentials). A parent
+    that is gone has no children."""
+    client = clients.client("resource")
+    url: str | None = f"{parent_id.rstrip('/')}/{quote(segment)}?api-version={quote(api_version)}"
+    ids: list[str] = []
+    while url:
+        response = client.send_request(HttpRequest("GET", url))
+        if response.status_code == 404:
+            return ids
+        try:
+            response.raise_for_status()
+        except ResourceNotFoundError:
+            return ids
+        except HttpResponseError:
+            raise
+        page = json.loads(response.text() or "{}")
+        ids.extend(str(item["id"]) for item in page.get("value", []) if isinstance(item, dict) and item.get("id"))
+        next_link = page.get("nextLink")
+        url = next_link if isinstance(next_link, str) and next_link else None
+    return ids

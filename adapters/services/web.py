@@ -1,8 +1,15 @@
-"""App Service plans, sites and static web apps (azure-mgmt-web 11, TypeSpec models)."""
+"""App Service plans, sites, their configuration and static web apps (azure-mgmt-web 11, TypeSpec models).
+
+A site GET shows no configuration (`siteConfig` fields null, no `appSettings`:
+recordings, web/test_cli_mgmt_web_app.test_web_app_slot.yaml), so a site's
+configuration is managed through its `sites/config` resources: `appsettings`
+and `connectionstrings` (PUT; read with the `POST .../list` action, as they
+hold secrets) and `web` (siteConfig; GET and PUT).
+"""
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, ByName
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.web.models:"
@@ -32,6 +39,28 @@ TYPES = (
                 "properties.siteConfig.connectionStrings": ListRule("keyed", "name"),
             },
         ),
+        etag=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.Web/sites/config",
+        service="web", operations="web_apps",
+        get="get_configuration", create="create_or_update_configuration", delete="",
+        args=("resource_group", "sites"), model=_M + "SiteConfigResource",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.ftpsState", "properties.minTlsVersion"}),
+        ),
+        by_name={
+            # Settings are a map owned wholly: a setting added by hand is drift, and is removed.
+            "appsettings": ByName(
+                "list_application_settings", "update_application_settings", _M + "StringDictionary",
+                CompareRules(owned_dicts=frozenset({"properties"})),
+            ),
+            "connectionstrings": ByName(
+                "list_connection_strings", "update_connection_strings", _M + "ConnectionStringDictionary",
+                CompareRules(owned_dicts=frozenset({"properties"})),
+            ),
+        },
+        has_tags=False,
         etag=False,
     ),
     ArmType(

@@ -94,4 +94,6 @@ def build(
                 **common,
             )
         )
+        for config in layer.apps[key].config_specs():
+            layer.add(config)
     return layer

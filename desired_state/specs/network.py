@@ -179,3 +179,34 @@ class AzureFirewallSpec(TrackedSpec):
                 }
             ],
         }
+
+
+class RouteTableSpec(TrackedSpec):
+    """`Microsoft.Network/routeTables`. No adapter entry: managed by id through
+    the generic resources API at the provider's newest api-version. Routes are
+    their own resources, so the body declares no `routes` list."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/routeTables"
+
+    disable_bgp_route_propagation: bool = True
+
+    def properties(self) -> dict[str, Any]:
+        return {"disableBgpRoutePropagation": self.disable_bgp_route_propagation}
+
+
+class RouteSpec(ChildSpec):
+    """`Microsoft.Network/routeTables/routes` (no adapter entry either)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/routeTables/routes"
+
+    parent: RouteTableSpec
+    address_prefix: str
+    next_hop_type: Literal["Internet", "VirtualAppliance", "VnetLocal", "VirtualNetworkGateway", "None"]
+    #: The appliance's address, for `VirtualAppliance` only.
+    next_hop_ip_address: str | None = None
+
+    def properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"addressPrefix": self.address_prefix, "nextHopType": self.next_hop_type}
+        if self.next_hop_ip_address is not None:
+            props["nextHopIpAddress"] = self.next_hop_ip_address
+        return props

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from desired_state.references import live_ref
-from desired_state.resource import ResourceSpec
+from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.applicationinsights import ApplicationInsightsSpec
 from desired_state.specs.keyvault import KeyVaultSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
@@ -87,22 +87,59 @@ class FunctionAppSpec(TrackedSpec):
         settings.update(self.settings)
         return settings
 
+    def site_config(self) -> dict[str, Any]:
+        """The app's `siteConfig`, managed as its `config/web` resource."""
+        return {"linuxFxVersion": "Python|3.11", "minTlsVersion": self.min_tls_version, "ftpsState": "Disabled"}
+
     def properties(self) -> dict[str, Any]:
+        # Only what a site GET returns: the configuration is in `config_specs()`.
         props: dict[str, Any] = {
             "serverFarmId": self.plan.id,
             "httpsOnly": True,
             "keyVaultReferenceIdentity": self.identity.id,
-            "siteConfig": {
-                "linuxFxVersion": "Python|3.11",
-                "minTlsVersion": self.min_tls_version,
-                "ftpsState": "Disabled",
-                "appSettings": [{"name": key, "value": value} for key, value in self.app_settings().items()],
-            },
         }
         if self.subnet is not None:
             props["virtualNetworkSubnetId"] = self.subnet.id
             props["vnetRouteAllEnabled"] = True
         return props
+
+    def config_specs(self) -> tuple[SiteAppSettingsSpec, SiteWebConfigSpec]:
+        """The app's settings and siteConfig, as the `sites/config` resources
+        ARM keeps them in (a site GET returns neither)."""
+        refers_to = tuple(s for s in (self.identity, self.app_insights) if s is not None)
+        return (
+            SiteAppSettingsSpec(
+                address=f"{self.address}.appsettings", parent=self, settings=self.app_settings(), refers_to=refers_to
+            ),
+            SiteWebConfigSpec(address=f"{self.address}.web", parent=self, site_config=self.site_config()),
+        )
+
+
+class SiteAppSettingsSpec(ChildSpec):
+    """A site's app settings (`sites/config/appsettings`): a map owned wholly,
+    written with PUT and read with the `list` action."""
+
+    arm_type: ClassVar[str] = "Microsoft.Web/sites/config"
+
+    name: Literal["appsettings"] = "appsettings"
+    settings: dict[str, str]
+    #: Specs whose live values the settings hold (`{ref:...}` placeholders).
+    refers_to: tuple[ResourceSpec, ...] = ()
+
+    def body(self) -> dict[str, Any]:
+        return {"properties": dict(self.settings)}
+
+
+class SiteWebConfigSpec(ChildSpec):
+    """A site's `siteConfig` (`sites/config/web`); only the declared fields count."""
+
+    arm_type: ClassVar[str] = "Microsoft.Web/sites/config"
+
+    name: Literal["web"] = "web"
+    site_config: dict[str, Any]
+
+    def body(self) -> dict[str, Any]:
+        return {"properties": dict(self.site_config)}
 
 
 class StaticSiteSpec(TrackedSpec):

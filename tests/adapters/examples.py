@@ -1,4 +1,4 @@
-"""The shared ARM example corpus (`<repo>/../shared/arm-examples`), as test data."""
+"""The ARM example corpus (`tests/fixtures/arm-examples`, see its SOURCE.md), as test data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "arm-examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "arm-examples"
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,18 @@ def test_drift_in_text(tmp_path: Path) -> None:
     assert out.getvalue().splitlines()[0] == '~ location: desired "northeurope", live "eastus"  (requires replace)'
 
 
-def test_unknown_type(tmp_path: Path) -> None:
+def test_an_undeclared_type_compares_with_the_default_rules(tmp_path: Path) -> None:
+    desired = write(tmp_path, "d.json", {"properties": {"disableBgpRoutePropagation": True}})
+    live = write(tmp_path, "l.json", {"properties": {"disableBgpRoutePropagation": False, "routes": []}})
+    out = io.StringIO()
+    assert run("Microsoft.Network/routeTables", desired, live, "text", out) == 2
+    assert out.getvalue().splitlines()[0] == "~ properties.disableBgpRoutePropagation: desired true, live false"
+
+
+def test_a_malformed_type_names_the_option(tmp_path: Path) -> None:
     path = write(tmp_path, "d.json", {})
-    with pytest.raises(CompareInputError, match=r"Microsoft\.Foo/bars") as caught:
-        run("Microsoft.Foo/bars", path, path, "text", io.StringIO())
+    with pytest.raises(CompareInputError, match=r"--type 'routeTables' is not an ARM type") as caught:
+        run("routeTables", path, path, "text", io.StringIO())
     assert "\n" not in str(caught.value)
 
 

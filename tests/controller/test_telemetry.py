@@ -9,14 +9,15 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 
 import pytest
 
 from reconciler.logs import forget_secrets, register_secret
-from reconciler.report import CycleReport, DriftRecord
-from reconciler.telemetry import DRIFT_EVENT_NAME, Telemetry
+from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
+from reconciler.telemetry import DRIFT_EVENT_NAME, NOT_CONVERGENT_EVENT_NAME, Telemetry
 from tests.controller.ingestion import IngestionServer
 
 SECRET = "Sup3r-Secret-Passw0rd!"  # a desired SQL admin password that must never leave the process
@@ -234,3 +235,18 @@ def test_an_ingestion_endpoint_that_never_answers_costs_a_cycle_only_the_read_ti
             telemetry.shutdown()
     exporter_warnings = [r.getMessage() for r in caplog.records if r.name.startswith("azure.monitor")]
     assert exporter_warnings and all("timed out" in m for m in exporter_warnings)
+
+
+def test_a_field_arm_did_not_keep_is_one_reconciler_not_convergent_event(
+    telemetry: Telemetry, ingestion: IngestionServer
+) -> None:
+    workspace = VNET_ID.replace("Microsoft.Network/virtualNetworks/vnet-app-dev", "Microsoft.OperationalInsights/workspaces/log")
+    report = replace(drifted_cycle(), drifted=(), not_convergent=(NotConvergentRecord(
+        "observability.log_analytics", "Microsoft.OperationalInsights/workspaces", workspace, "properties.sku.name"),))
+    telemetry.report_cycle(report)
+    assert telemetry.flush()
+
+    events = [e["data"]["baseData"] for e in ingestion.of_type("EventData")]
+    assert [e["name"] for e in events] == [NOT_CONVERGENT_EVENT_NAME]
+    assert events[0]["properties"]["path"] == "properties.sku.name"
+    assert events[0]["properties"]["id"] == workspace

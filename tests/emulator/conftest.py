@@ -15,7 +15,7 @@ from emulator.transport import EmulatorTransport
 
 SUB = "00000000-0000-0000-0000-0000000000aa"
 BASE = "https://management.azure.com"
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "arm-examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "arm-examples"
 
 ClientT = TypeVar("ClientT")
 
@@ -31,7 +31,7 @@ class FakeCredential:
 
 
 def load_example(name: str) -> dict[str, Any]:
-    """One file of ../shared/arm-examples."""
+    """One file of tests/fixtures/arm-examples."""
     data: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
     return data
 

@@ -30,6 +30,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("microsoft.cache/redis", "properties.shardCount"): "example response omits fields real Redis echoes",
     ("microsoft.cache/redis", "properties.subnetId"): "example response omits fields real Redis echoes",
     ("microsoft.cache/redis", "properties.staticIP"): "example response omits fields real Redis echoes",
+    ("microsoft.web/sites", "properties.siteConfig"):
+        "real ARM answers a site GET with siteConfig fields null and no appSettings (recordings: "
+        "web/test_cli_mgmt_web_app.test_web_app_slot.yaml); the configuration is in sites/config",
 }
 
 PUT_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*__PUT.json"))

@@ -1,0 +1,1 @@
+"""Generators of the data tables in adapters (run by hand, outputs committed)."""
