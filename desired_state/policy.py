@@ -85,6 +85,24 @@ def _public_sql(state: DesiredState) -> Iterator[PolicyViolation]:
             )
 
 
+def _private_dependencies(state: DesiredState) -> Iterator[PolicyViolation]:
+    """An app without VNet integration cannot reach a dependency whose public
+    access is disabled (Consumption plans have no VNet path:
+    learn.microsoft.com/azure/azure-functions/functions-networking-options)."""
+    by_address = {r.address: r for r in state.resources}
+    for r in _of_type(state, "Microsoft.Web/sites"):
+        if _get(r.body, "properties.virtualNetworkSubnetId"):
+            continue
+        for dep in r.depends_on:
+            target = by_address.get(dep)
+            if target is not None and _get(target.body, "properties.publicNetworkAccess") == "Disabled":
+                yield PolicyViolation(
+                    r.address, "properties.virtualNetworkSubnetId", "apps reach private dependencies over the VNet",
+                    f"{r.address} has no VNet integration but depends on {target.address}, whose public network "
+                    "access is disabled; run it on a plan with VNet integration (EP1) and set its subnet",
+                )
+
+
 def _subnets(state: DesiredState) -> Iterator[PolicyViolation]:
     vnets = {r.id.lower(): r for r in _of_type(state, "Microsoft.Network/virtualNetworks")}
     placed: dict[str, list[tuple[str, ipaddress.IPv4Network]]] = {}
@@ -125,6 +143,7 @@ RULES: tuple[Callable[[DesiredState], Iterator[PolicyViolation]], ...] = (
     _private_endpoints,
     _tls,
     _public_sql,
+    _private_dependencies,
     _subnets,
     _names,
 )

@@ -64,7 +64,7 @@ class AppSecrets(BaseSettings):
         default="pulumistateonelasha", validation_alias=AliasChoices("LEASE_STORAGE_ACCOUNT", "AZURE_STORAGE_ACCOUNT")
     )
     lease_resource_group: str = Field(default="rg-infra", validation_alias=AliasChoices("LEASE_RESOURCE_GROUP"))
-    sql_admin_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SQL_ADMIN_PASSWORD"))
+    thirdparty_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("THIRDPARTY_API_KEY"))
     apim_basic_auth_header: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("APIM_BASIC_AUTH_HEADER")
     )
@@ -222,7 +222,12 @@ class CostTiers(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    apim_sku: Literal["Developer", "Standard"]
+    #: Prod's plan tier "Standard" is Standard v2: classic Standard has no
+    #: virtual network mode, Standard v2 integrates outbound with a VNet
+    #: (learn.microsoft.com/azure/api-management/integrate-vnet-outbound).
+    apim_sku: Literal["Developer", "StandardV2"]
+    #: Consumption (Y1) has no VNet integration; Elastic Premium (EP1) has
+    #: (learn.microsoft.com/azure/azure-functions/functions-networking-options).
     functions_plan_sku: Literal["Y1", "EP1"]
     sql_database_sku: Literal["Basic", "S2"]
     service_bus_sku: Literal["Standard", "Premium"]
@@ -307,8 +312,9 @@ def _settings(env: str) -> EnvironmentSettings:
             enable_cosmos_db=env == "dev",
         ),
         tiers=CostTiers(
-            apim_sku="Standard" if prod else "Developer",
-            functions_plan_sku="EP1" if prod else "Y1",
+            apim_sku="StandardV2" if prod else "Developer",
+            # Functions need a VNet path wherever their dependencies are private.
+            functions_plan_sku="EP1" if private else "Y1",
             sql_database_sku="S2" if prod else "Basic",
             service_bus_sku="Premium" if private else "Standard",
             static_site_sku="Standard" if private else "Free",

@@ -186,13 +186,13 @@ def build_layers(ctx: LayerContext) -> dict[str, list[ResourceSpec]]:
     net = networking.build(ctx, rg)
     sec = security.build(ctx, rg, net)
     obs = observability.build(ctx, rg, sec)
-    db = database.build(ctx, rg, net, obs)
+    db = database.build(ctx, rg, net, sec, obs)
     msg = messaging.build(ctx, rg, net, sec, obs)
     cch = cache.build(ctx, rg)
     stg = etl.build(ctx, rg, net, sec)
     fn = functions.build(ctx, rg, net, sec, obs, msg, stg)
     ms = microservices.build(ctx, rg, net, sec, obs, msg)
-    gw = gateway.build(ctx, rg, ms)
+    gw = gateway.build(ctx, rg, net, sec, ms)
     fe = frontend.build(ctx, rg)
     return {layer.layer: layer.specs for layer in (c, net, sec, obs, db, msg, cch, stg, fn, ms, gw, fe)}
 

@@ -131,6 +131,7 @@ _ROWS: list[TypeBehaviour] = [
         updating_state="InProgress",
         write_only=("properties.sourceApiId",),
     ),
+    _row("Microsoft.ApiManagement/service/apis/operations"),
     _row("Microsoft.ApiManagement/service/apis/policies", write_only=("properties.format",)),
     _row(
         "Microsoft.ApiManagement/service/namedValues",
@@ -141,6 +142,7 @@ _ROWS: list[TypeBehaviour] = [
     ),
     _row("Microsoft.ApiManagement/service/policies", write_only=("properties.format",)),
     _row("Microsoft.ApiManagement/service/products"),
+    _row("Microsoft.ApiManagement/service/products/apiLinks", has_provisioning_state=False),
     _row("Microsoft.ApiManagement/service/subscriptions"),
     _row(
         "Microsoft.App/containerApps",
@@ -187,6 +189,8 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Insights/metricAlerts"),
     _row("Microsoft.Insights/scheduledQueryRules"),
     _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME),
+    # ARM never returns a secret's value (the 2024-11-01 "Get a secret" example has none).
+    _row("Microsoft.KeyVault/vaults/secrets", write_only=("properties.value",), has_provisioning_state=False),
     _row("Microsoft.ManagedIdentity/userAssignedIdentities"),
     _row("Microsoft.Network/azureFirewalls", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/ddosProtectionPlans", put_style="async", delete_async=True, **_NETWORK_BUSY),

@@ -18,6 +18,7 @@ from typing import Any
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.resource import ResourceGroupSpec
 from desired_state.settings import FIREWALL_SUBNET_NAME, SUBNET_ROLES
+from desired_state.specs.apimanagement import VNET_INTEGRATION_SKUS
 from desired_state.specs.network import (
     AzureFirewallSpec,
     DdosProtectionPlanSpec,
@@ -148,6 +149,12 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
         NatGatewaySpec(address="networking.nat_gateway", name=n.standard("ng"), public_ips=(nat_ip,), **common)
     )
 
+    delegations = dict(DELEGATIONS)
+    if ctx.private and ctx.settings.features.enable_api_management and ctx.settings.tiers.apim_sku in VNET_INTEGRATION_SKUS:
+        # Standard v2 VNet integration needs its subnet delegated to Microsoft.Web/serverFarms
+        # (learn.microsoft.com/azure/api-management/integrate-vnet-outbound); classic
+        # injection (Developer) needs it undelegated (.../virtual-network-injection-resources).
+        delegations["gateway"] = ("Microsoft.Web/serverFarms",)
     rules = nsg_rules(net.subnets)
     for role in SUBNET_ROLES:
         nsg = layer.add(
@@ -161,7 +168,7 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
                 address_prefix=net.subnets[role],
                 network_security_group=nsg,
                 nat_gateway=nat if role == "functions" else None,
-                delegations=DELEGATIONS.get(role, ()),
+                delegations=delegations.get(role, ()),
             )
         )
 

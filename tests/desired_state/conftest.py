@@ -9,7 +9,7 @@ from desired_state.settings import ENVIRONMENTS, AppSecrets
 from desired_state.state import DesiredState, build
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
-SQL_PASSWORD = "Sq1-admin-password-never-in-bodies!"
+THIRDPARTY_KEY = "3rd-party-api-key-never-in-bodies!"
 BASIC_AUTH = "Basic dXNlcjpub3QtaW4tYm9kaWVz"
 
 
@@ -21,7 +21,7 @@ def secrets() -> AppSecrets:
             "AZURE_TENANT_ID": "99999999-8888-7777-6666-555555555555",
             "AZURE_CLIENT_SECRET": "client-secret-value-never-in-bodies",
             "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=never-in-bodies",
-            "SQL_ADMIN_PASSWORD": SQL_PASSWORD,
+            "THIRDPARTY_API_KEY": THIRDPARTY_KEY,
             "APIM_BASIC_AUTH_HEADER": BASIC_AUTH,
             "RECONCILER_FINGERPRINT_KEY": "fingerprint-key-never-in-bodies",
         }

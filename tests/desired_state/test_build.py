@@ -14,7 +14,7 @@ from desired_state.naming import name_rule
 from desired_state.settings import ENVIRONMENTS, ZERO_SUBSCRIPTION
 from desired_state.state import DesiredState, build, summarize
 from desired_state.tags import is_owned
-from tests.desired_state.conftest import SQL_PASSWORD, SUBSCRIPTION, secrets
+from tests.desired_state.conftest import BASIC_AUTH, SUBSCRIPTION, THIRDPARTY_KEY, secrets
 
 EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "arm-examples"
 
@@ -151,17 +151,22 @@ def test_rendered_bodies_hold_no_secret_value(
 
 
 def test_secrets_travel_beside_the_body_keyed_by_path(states: dict[str, DesiredState]) -> None:
-    sql = states["dev"].by_address("database.sql_server")
-    assert "administratorLoginPassword" not in sql.body["properties"]
-    assert sql.secrets["properties.administratorLoginPassword"].get_secret_value() == SQL_PASSWORD
-    assert SQL_PASSWORD not in repr(sql)
-    named = states["dev"].by_address("gateway.named_value.basic_auth")
-    assert set(named.secrets) == {"properties.value"} and named.body["properties"]["secret"] is True
+    key = states["dev"].by_address("security.secret.thirdparty_api_key")
+    assert key.type == "Microsoft.KeyVault/vaults/secrets"
+    assert "value" not in key.body["properties"]
+    assert key.secrets["properties.value"].get_secret_value() == THIRDPARTY_KEY
+    assert THIRDPARTY_KEY not in repr(key)
+    header = states["dev"].by_address("security.secret.apim_basic_auth_header")
+    assert header.secrets["properties.value"].get_secret_value() == BASIC_AUTH
 
 
-def test_unset_sql_password_is_simply_not_managed() -> None:
-    state = build("dev", secrets=secrets().model_copy(update={"sql_admin_password": None}))
-    assert state.by_address("database.sql_server").secrets == {}
+def test_an_unset_secret_is_not_declared_and_its_readers_still_reference_it() -> None:
+    state = build("dev", secrets=secrets().model_copy(update={"thirdparty_api_key": None, "apim_basic_auth_header": None}))
+    assert not [r for r in state.resources if r.type == "Microsoft.KeyVault/vaults/secrets"]
+    sync = state.by_address("functions.app.thirdparty_sync")
+    assert "secrets/thirdparty-api-key/)" in json.dumps(sync.body)
+    named = state.by_address("gateway.named_value.basic_auth")
+    assert named.body["properties"]["keyVault"]["secretIdentifier"].endswith("/secrets/apim-basic-auth-header")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -228,7 +233,28 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     "Microsoft.OperationalInsights/workspaces": {"properties.workspaceCapping", "properties.workspaceCapping.dailyQuotaGb"},
     "Microsoft.Insights/scheduledQueryRules": {"kind"},
     "Microsoft.Insights/metricAlerts": {"properties.criteria.allOf[].threshold"},
-    "Microsoft.Sql/servers": {"properties.minimalTlsVersion"},
+    # Entra-only admin: ServerExternalAdministrator (sql 2023-08-01 "Create server", Microsoft.Sql REST spec).
+    "Microsoft.Sql/servers": {
+        "properties.minimalTlsVersion", "properties.administrators", "properties.administrators.administratorType",
+        "properties.administrators.principalType", "properties.administrators.login", "properties.administrators.sid",
+        "properties.administrators.tenantId", "properties.administrators.azureADOnlyAuthentication",
+    },
+    # KeyVaultContractCreateProperties (apimanagement 2024-05-01 "ApiManagementCreateNamedValueWithKeyVault").
+    "Microsoft.ApiManagement/service/namedValues": {"properties.keyVault", "properties.keyVault.secretIdentifier"},
+    "Microsoft.ApiManagement/service": {
+        "properties.virtualNetworkType", "properties.virtualNetworkConfiguration",
+        "properties.virtualNetworkConfiguration.subnetResourceId",
+    },
+    # No arm-example in the shared set: OperationContract (apimanagement 2024-05-01 "ApiManagementCreateApiOperation").
+    "Microsoft.ApiManagement/service/apis/operations": {
+        "properties", "properties.displayName", "properties.method", "properties.urlTemplate",
+        "properties.templateParameters", "properties.templateParameters[].name", "properties.templateParameters[].type",
+        "properties.templateParameters[].required", "properties.description",
+    },
+    # ProductApiLinkContract (apimanagement 2024-05-01 "ApiManagementCreateProductApiLink").
+    "Microsoft.ApiManagement/service/products/apiLinks": {"properties", "properties.apiId"},
+    # SecretCreateOrUpdateParameters (keyvault 2024-11-01 "Create a secret").
+    "Microsoft.KeyVault/vaults/secrets": {"tags", "properties", "properties.contentType"},
     "Microsoft.DocumentDB/databaseAccounts": {"properties.capabilities", "properties.capabilities[].name", "properties.disableLocalAuth"},
     "Microsoft.ServiceBus/namespaces": {"properties.publicNetworkAccess"},
     "Microsoft.ServiceBus/namespaces/queues": {"properties.deadLetteringOnMessageExpiration"},
