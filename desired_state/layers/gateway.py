@@ -139,7 +139,7 @@ def build(
             layer.add(
                 ApiOperationSpec(
                     address=f"gateway.operation.{key}.{verb}", name=f"{verb}-{key}", parent=api,
-                    display_name=f"{verb.title()} {key}", method=method, url_template=template,  # type: ignore[arg-type]
+                    display_name=f"{verb.title()} {key}", method=method, url_template=template,
                 )
             )
         layer.add(ProductApiLinkSpec(address=f"gateway.product_api.{key}", name=f"{key}-api", parent=product, api=api))

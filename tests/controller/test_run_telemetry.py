@@ -33,11 +33,11 @@ def ingestion() -> Iterator[IngestionServer]:
 
 
 def sql_server() -> tuple[str, str]:
-    """The id and api-version of dev's SQL server (its desired body carries the admin password)."""
+    """The address and id of dev's SQL server."""
     from desired_state import build
     from desired_state.settings import AppSecrets
 
-    secrets = AppSecrets(_env_file=None, sql_admin_password=KNOWN_SECRETS["SQL_ADMIN_PASSWORD"])
+    secrets = AppSecrets(_env_file=None, thirdparty_api_key=KNOWN_SECRETS["THIRDPARTY_API_KEY"])
     state = build("dev", subscription_id="00000000-0000-0000-0000-000000000000", secrets=secrets)
     (resource,) = [r for r in state.resources if r.type == "Microsoft.Sql/servers"]
     return resource.address, resource.id

@@ -1,0 +1,136 @@
+"""The estate is one that works on real Azure (issue 11), per environment:
+passwordless SQL, API Management that routes, the private path, functions
+that reach their private dependencies, Key Vault secrets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desired_state.errors import DesiredStateError
+from desired_state.settings import ENVIRONMENTS, get_environment_settings
+from desired_state.state import DesiredState, build_from_settings
+from tests.desired_state.conftest import secrets
+
+PRIVATE = ("staging", "prod")
+
+
+def _of_type(state: DesiredState, arm_type: str) -> list[dict[str, object]]:
+    return [r.body for r in state.resources if r.type == arm_type]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_sql_is_entra_only_with_no_password_anywhere(states: dict[str, DesiredState], env: str) -> None:
+    sql = states[env].by_address("database.sql_server")
+    admin = sql.body["properties"]["administrators"]
+    assert admin["azureADOnlyAuthentication"] is True and admin["administratorType"] == "ActiveDirectory"
+    assert admin["principalType"] == "Application"
+    assert admin["sid"] == "{ref:security.identity.sqladmin:properties.clientId}"
+    assert admin["tenantId"] == "{ref:security.identity.sqladmin:properties.tenantId}"
+    assert "administratorLogin" not in sql.body["properties"] and sql.secrets == {}
+    assert "security.identity.sqladmin" in sql.depends_on
+    assert "password" not in json.dumps([r.body for r in states[env].resources]).lower()
+
+
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if e != "qa"])
+def test_api_management_routes_every_api_through_the_product(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    apis = [r for r in state.resources if r.type == "Microsoft.ApiManagement/service/apis"]
+    assert len(apis) == 4
+    for api in apis:
+        operations = [r for r in state.resources
+                      if r.type == "Microsoft.ApiManagement/service/apis/operations" and r.id.startswith(api.id + "/")]
+        assert {(o.body["properties"]["method"], o.body["properties"]["urlTemplate"]) for o in operations} == {
+            ("GET", "/"), ("GET", "/{id}"), ("POST", "/"), ("PUT", "/{id}"), ("DELETE", "/{id}"),
+        }
+        links = [r for r in state.resources if r.type == "Microsoft.ApiManagement/service/products/apiLinks"
+                 and r.body["properties"]["apiId"] == api.id]
+        assert len(links) == 1 and "/products/platform/apiLinks/" in links[0].id
+
+
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if e != "qa"])
+def test_basic_auth_named_value_comes_from_key_vault_read_by_apim_identity(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    state = states[env]
+    vault = state.by_address("security.key_vault")
+    named = state.by_address("gateway.named_value.basic_auth")
+    assert named.secrets == {} and named.body["properties"]["secret"] is True
+    uri = named.body["properties"]["keyVault"]["secretIdentifier"]
+    assert uri == f"https://{vault.name}.vault.azure.net/secrets/apim-basic-auth-header"
+    assert "security.secret.apim_basic_auth_header" in named.depends_on
+    grant = state.by_address("gateway.role.apim.key_vault_secrets_user")
+    assert grant.id.startswith(vault.id + "/providers/Microsoft.Authorization/roleAssignments/")
+    assert grant.body["properties"]["principalId"] == "{ref:gateway.apim:identity.principalId}"
+    assert grant.body["properties"]["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6")
+    assert "gateway.role.apim.key_vault_secrets_user" in named.depends_on
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_private_path_where_private_endpoints_are_on(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    private = env in PRIVATE
+    cae = state.by_address("microservices.environment").body["properties"]["vnetConfiguration"]
+    assert cae["internal"] is private
+    gateway_subnet = state.by_address("networking.subnet.gateway")
+    if env != "qa":
+        apim = state.by_address("gateway.apim").body
+        if private:
+            assert apim["properties"]["virtualNetworkType"] == "External"
+            assert apim["properties"]["virtualNetworkConfiguration"]["subnetResourceId"] == gateway_subnet.id
+            # Developer is injected (no delegation); StandardV2 integrates (delegated to serverFarms).
+            delegated = [d["properties"]["serviceName"] for d in gateway_subnet.body["properties"].get("delegations", [])]
+            expected = {"Developer": [], "StandardV2": ["Microsoft.Web/serverFarms"]}[apim["sku"]["name"]]
+            assert delegated == expected
+        else:
+            assert "virtualNetworkType" not in apim["properties"]
+    for app in [r for r in state.resources if r.type == "Microsoft.App/containerApps"]:
+        # The quickstart placeholder image serves on port 80.
+        assert app.body["properties"]["configuration"]["ingress"]["targetPort"] == 80
+    rules = {r["name"]: r for r in state.by_address("networking.nsg.app").body["properties"]["securityRules"]}
+    assert rules["AllowGatewayToMicroservices"]["properties"]["sourceAddressPrefix"] == gateway_subnet.body["properties"]["addressPrefix"]
+    gw_rules = {r["name"] for r in state.by_address("networking.nsg.gateway").body["properties"]["securityRules"]}
+    assert {"AllowApimManagement", "AllowAzureLoadBalancer", "AllowHttpsFromInternet"} <= gw_rules
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_functions_have_a_vnet_path_wherever_dependencies_are_private(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    plan = state.by_address("functions.plan").body
+    apps = [r for r in state.resources if r.type == "Microsoft.Web/sites"]
+    if env in PRIVATE:
+        assert plan["sku"] == {"name": "EP1", "tier": "ElasticPremium"}
+        for app in apps:
+            assert app.body["properties"]["virtualNetworkSubnetId"] == state.by_address("networking.subnet.functions").id
+    else:
+        assert plan["sku"]["name"] == "Y1"
+        assert all("virtualNetworkSubnetId" not in app.body["properties"] for app in apps)
+
+
+def test_build_refuses_an_app_without_vnet_that_depends_on_a_private_resource() -> None:
+    settings = get_environment_settings("staging")
+    consumption = settings.model_copy(update={"tiers": settings.tiers.model_copy(update={"functions_plan_sku": "Y1"})})
+    with pytest.raises(DesiredStateError) as caught:
+        build_from_settings(consumption, secrets=secrets())
+    message = str(caught.value)
+    assert "functions.app." in message and "messaging.namespace" in message
+    assert "virtualNetworkSubnetId" in message and "EP1" in message
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_third_party_key_is_a_key_vault_secret_referenced_by_the_sync_worker(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    state = states[env]
+    vault = state.by_address("security.key_vault")
+    secret = state.by_address("security.secret.thirdparty_api_key")
+    assert secret.id == f"{vault.id}/secrets/thirdparty-api-key" and set(secret.secrets) == {"properties.value"}
+    settings = {s["name"]: s["value"] for s in
+                state.by_address("functions.app.thirdparty_sync").body["properties"]["siteConfig"]["appSettings"]}
+    assert settings["THIRDPARTY_API_KEY"] == (
+        f"@Microsoft.KeyVault(SecretUri=https://{vault.name}.vault.azure.net/secrets/thirdparty-api-key/)"
+    )
+    assert "security.secret.thirdparty_api_key" in state.by_address("functions.app.thirdparty_sync").depends_on
+    grant = state.by_address("security.role.functions.key_vault_secrets_user")
+    assert grant.id.startswith(vault.id + "/")
