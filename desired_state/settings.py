@@ -132,6 +132,9 @@ class NetworkSettings(BaseModel):
     enable_firewall: bool
     #: /26 for `AzureFirewallSubnet`, in a free range of the VNet (only used when the firewall is on).
     firewall_subnet_cidr: str | None = None
+    #: Hosts of the third-party APIs the sync worker calls: the only internet
+    #: destinations the firewall allows besides the Azure services the workers need.
+    thirdparty_api_hosts: tuple[str, ...] = ("api.thirdparty.example.com",)
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)

@@ -108,6 +108,17 @@ _CREATED_WITH_200 = frozenset(
 )
 
 
+# Each IP configuration of a firewall gets a private IP, which route tables point
+# at; the emulator does not allocate addresses, so it answers a fixed one.
+_FIREWALL_DEFAULTS: dict[str, Any] = {
+    **SERVER_DEFAULTS.get("microsoft.network/azurefirewalls", {}),
+    "properties": {
+        **SERVER_DEFAULTS.get("microsoft.network/azurefirewalls", {}).get("properties", {}),
+        "ipConfigurations": {"__each__": {"properties": {"privateIPAddress": "10.0.0.4"}}},
+    },
+}
+
+
 def _row(arm_type: str, **kwargs: Any) -> TypeBehaviour:
     key = arm_type.lower()
     if key in _CREATED_WITH_200:
@@ -192,7 +203,17 @@ _ROWS: list[TypeBehaviour] = [
     # ARM never returns a secret's value (the 2024-11-01 "Get a secret" example has none).
     _row("Microsoft.KeyVault/vaults/secrets", write_only=("properties.value",), has_provisioning_state=False),
     _row("Microsoft.ManagedIdentity/userAssignedIdentities"),
-    _row("Microsoft.Network/azureFirewalls", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row(
+        "Microsoft.Network/azureFirewalls",
+        put_style="async",
+        delete_async=True,
+        # Each IP configuration gets a private IP (the emulator does not allocate: a fixed one).
+        defaults=_FIREWALL_DEFAULTS,
+        **_NETWORK_BUSY,
+    ),
+    _row("Microsoft.Network/firewallPolicies", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/firewallPolicies/ruleCollectionGroups", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/routeTables", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/ddosProtectionPlans", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/dnsZones"),
     _row("Microsoft.Network/dnsZones/CNAME"),

@@ -195,7 +195,7 @@ class Controller:
                 created = sum(1 for c in plan.changes if c.action == "create" and c.address not in seen_before)
                 if created:
                     log.info("created %d resources that did not exist (not drift)", created,
-                             extra={"environment": env, "phase": "cycle", "created": created})
+                             extra={"environment": env, "phase": "cycle", "creations": created})
                 error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
         except Exception as exc:  # a cycle that fails must not kill the controller
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})

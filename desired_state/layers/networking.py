@@ -1,6 +1,8 @@
 """Networking layer: VNet, the six subnets with their NSGs, NAT egress for the
 functions subnet, private DNS zones where private endpoints are on, and DDoS
-protection and Azure Firewall where enabled.
+protection and Azure Firewall where enabled: then a firewall policy allows
+only the egress the workers need, and a route table on the workload subnets
+sends 0.0.0.0/0 to the firewall.
 
 NSG rules follow the plan's access-control table: inbound from the Internet
 is denied except HTTPS to the gateway subnet and the API Management control
@@ -22,10 +24,14 @@ from desired_state.specs.apimanagement import VNET_INTEGRATION_SKUS
 from desired_state.specs.network import (
     AzureFirewallSpec,
     DdosProtectionPlanSpec,
+    FirewallPolicySpec,
+    FirewallRule,
     NatGatewaySpec,
     NetworkSecurityGroupSpec,
     PrivateEndpointSpec,
     PublicIpAddressSpec,
+    RouteTableSpec,
+    RuleCollectionGroupSpec,
     SecurityRule,
     SubnetSpec,
     VirtualNetworkSpec,
@@ -51,6 +57,34 @@ DELEGATIONS: dict[str, tuple[str, ...]] = {
     "app": ("Microsoft.App/environments",),
     "functions": ("Microsoft.Web/serverFarms",),
 }
+
+
+#: Workload subnets whose internet egress goes through the firewall where there is one.
+EGRESS_THROUGH_FIREWALL: tuple[str, ...] = ("app", "functions")
+
+
+def egress_rules(subnets: dict[str, str], thirdparty_hosts: tuple[str, ...]) -> tuple[FirewallRule, ...]:
+    """What the workers may reach on the internet; the firewall denies the rest.
+
+    Besides the third-party APIs: Microsoft Entra ID for managed-identity
+    tokens, Azure Monitor for telemetry, Storage for the functions' host
+    account (not private), and the container registry Container Apps pulls
+    the images from (service tags MicrosoftContainerRegistry and
+    AzureFrontDoor.FirstParty: learn.microsoft.com/azure/container-apps/use-azure-firewall).
+    Service Bus, Key Vault and SQL are reached through private endpoints,
+    whose routes are more specific than 0.0.0.0/0.
+    """
+    sources = tuple(subnets[role] for role in EGRESS_THROUGH_FIREWALL)
+    return (
+        FirewallRule(name="thirdparty-apis", sources=sources, fqdns=thirdparty_hosts),
+        FirewallRule(name="entra-id", sources=sources, service_tags=("AzureActiveDirectory",)),
+        FirewallRule(name="azure-monitor", sources=sources, service_tags=("AzureMonitor",)),
+        FirewallRule(name="host-storage", sources=sources, service_tags=("Storage",)),
+        FirewallRule(
+            name="container-images", sources=sources,
+            service_tags=("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"),
+        ),
+    )
 
 
 @dataclass
@@ -155,6 +189,34 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
         # (learn.microsoft.com/azure/api-management/integrate-vnet-outbound); classic
         # injection (Developer) needs it undelegated (.../virtual-network-injection-resources).
         delegations["gateway"] = ("Microsoft.Web/serverFarms",)
+    route_table = None
+    if net.enable_firewall and net.firewall_subnet_cidr is not None:
+        # Azure requires this exact name and allows no NSG on it.
+        fw_subnet = layer.add(
+            SubnetSpec(
+                address="networking.subnet.firewall", name=FIREWALL_SUBNET_NAME, parent=vnet,
+                address_prefix=net.firewall_subnet_cidr,
+            )
+        )
+        layer.subnets["firewall"] = fw_subnet
+        fw_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.firewall", name=n.standard("pip", "afw"), **common))
+        policy = layer.add(FirewallPolicySpec(address="networking.firewall_policy", name=n.standard("afwp"), **common))
+        layer.add(
+            RuleCollectionGroupSpec(
+                address="networking.firewall_rules.egress", name="workload-egress", parent=policy, priority=200,
+                rules=egress_rules(net.subnets, net.thirdparty_api_hosts),
+            )
+        )
+        firewall = layer.add(
+            AzureFirewallSpec(
+                address="networking.firewall", name=n.standard("afw"), subnet=fw_subnet, public_ip=fw_ip, policy=policy,
+                **common,
+            )
+        )
+        route_table = layer.add(
+            RouteTableSpec(address="networking.route_table.egress", name=n.standard("rt", "egress"), appliance=firewall, **common)
+        )
+
     rules = nsg_rules(net.subnets)
     for role in SUBNET_ROLES:
         nsg = layer.add(
@@ -168,23 +230,8 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
                 address_prefix=net.subnets[role],
                 network_security_group=nsg,
                 nat_gateway=nat if role == "functions" else None,
+                route_table=route_table if role in EGRESS_THROUGH_FIREWALL else None,
                 delegations=delegations.get(role, ()),
-            )
-        )
-
-    if net.enable_firewall and net.firewall_subnet_cidr is not None:
-        # Azure requires this exact name and allows no NSG on it.
-        fw_subnet = layer.add(
-            SubnetSpec(
-                address="networking.subnet.firewall", name=FIREWALL_SUBNET_NAME, parent=vnet,
-                address_prefix=net.firewall_subnet_cidr,
-            )
-        )
-        layer.subnets["firewall"] = fw_subnet
-        fw_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.firewall", name=n.standard("pip", "afw"), **common))
-        layer.add(
-            AzureFirewallSpec(
-                address="networking.firewall", name=n.standard("afw"), subnet=fw_subnet, public_ip=fw_ip, **common
             )
         )
 

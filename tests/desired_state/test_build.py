@@ -223,7 +223,7 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     },
     "Microsoft.Network/virtualNetworks/subnets": {
         "properties.networkSecurityGroup", "properties.networkSecurityGroup.id", "properties.natGateway",
-        "properties.natGateway.id",
+        "properties.natGateway.id", "properties.routeTable", "properties.routeTable.id",
     },
     "Microsoft.Network/privateEndpoints": {"properties.privateLinkServiceConnections[].name"},
     "Microsoft.KeyVault/vaults": {
@@ -253,6 +253,26 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     },
     # ProductApiLinkContract (apimanagement 2024-05-01 "ApiManagementCreateProductApiLink").
     "Microsoft.ApiManagement/service/products/apiLinks": {"properties", "properties.apiId"},
+    # No arm-example in the shared set for these three: RouteTable, FirewallPolicy and
+    # FirewallPolicyRuleCollectionGroup of the network 2024-07-01 REST spec ("Create route table with
+    # route", "Create FirewallPolicy", "Create FirewallPolicyRuleCollectionGroup").
+    "Microsoft.Network/routeTables": {
+        "location", "tags", "properties", "properties.disableBgpRoutePropagation", "properties.routes", "properties.routes[].name",
+        "properties.routes[].properties", "properties.routes[].properties.addressPrefix",
+        "properties.routes[].properties.nextHopType", "properties.routes[].properties.nextHopIpAddress",
+    },
+    "Microsoft.Network/firewallPolicies": {"location", "tags", "properties", "properties.sku", "properties.sku.tier", "properties.threatIntelMode"},
+    "Microsoft.Network/firewallPolicies/ruleCollectionGroups": {
+        "properties", "properties.priority", "properties.ruleCollections", "properties.ruleCollections[].ruleCollectionType",
+        "properties.ruleCollections[].name", "properties.ruleCollections[].priority", "properties.ruleCollections[].action",
+        "properties.ruleCollections[].action.type", "properties.ruleCollections[].rules",
+        "properties.ruleCollections[].rules[].ruleType", "properties.ruleCollections[].rules[].name",
+        "properties.ruleCollections[].rules[].sourceAddresses", "properties.ruleCollections[].rules[].targetFqdns",
+        "properties.ruleCollections[].rules[].protocols", "properties.ruleCollections[].rules[].protocols[].protocolType",
+        "properties.ruleCollections[].rules[].protocols[].port", "properties.ruleCollections[].rules[].destinationAddresses",
+        "properties.ruleCollections[].rules[].destinationPorts", "properties.ruleCollections[].rules[].ipProtocols",
+    },
+    "Microsoft.Network/azureFirewalls": {"properties.firewallPolicy", "properties.firewallPolicy.id"},
     # SecretCreateOrUpdateParameters (keyvault 2024-11-01 "Create a secret").
     "Microsoft.KeyVault/vaults/secrets": {"tags", "properties", "properties.contentType"},
     "Microsoft.DocumentDB/databaseAccounts": {"properties.capabilities", "properties.capabilities[].name", "properties.disableLocalAuth"},

@@ -134,3 +134,36 @@ def test_third_party_key_is_a_key_vault_secret_referenced_by_the_sync_worker(
     assert "security.secret.thirdparty_api_key" in state.by_address("functions.app.thirdparty_sync").depends_on
     grant = state.by_address("security.role.functions.key_vault_secrets_user")
     assert grant.id.startswith(vault.id + "/")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_prod_egress_goes_through_the_firewall_policy_and_nothing_else_is_allowed(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    state = states[env]
+    tables = [r for r in state.resources if r.type == "Microsoft.Network/routeTables"]
+    if env != "prod":
+        assert tables == [] and not [r for r in state.resources if r.type.startswith("Microsoft.Network/firewallPolicies")]
+        return
+    (table,) = tables
+    (route,) = table.body["properties"]["routes"]
+    assert route["properties"] == {
+        "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance",
+        "nextHopIpAddress": "{ref:networking.firewall:properties.ipConfigurations.0.properties.privateIPAddress}",
+    }
+    for role in ("app", "functions"):
+        assert state.by_address(f"networking.subnet.{role}").body["properties"]["routeTable"] == {"id": table.id}
+    for role in ("gateway", "integration", "data", "management", "firewall"):
+        assert "routeTable" not in state.by_address(f"networking.subnet.{role}").body["properties"]
+    policy = state.by_address("networking.firewall_policy")
+    assert state.by_address("networking.firewall").body["properties"]["firewallPolicy"] == {"id": policy.id}
+    group = state.by_address("networking.firewall_rules.egress")
+    assert group.id.startswith(policy.id + "/ruleCollectionGroups/")
+    collections = group.body["properties"]["ruleCollections"]
+    assert {c["action"]["type"] for c in collections} == {"Allow"}
+    rules = {rule["name"]: rule for c in collections for rule in c["rules"]}
+    hosts = get_environment_settings("prod").network.thirdparty_api_hosts
+    assert rules["thirdparty-apis"]["targetFqdns"] == list(hosts)
+    assert set(rules) == {"thirdparty-apis", "entra-id", "azure-monitor", "host-storage", "container-images"}
+    subnets = get_environment_settings("prod").network.subnets
+    assert all(rule["sourceAddresses"] == [subnets["app"], subnets["functions"]] for rule in rules.values())
