@@ -47,6 +47,7 @@ SERVICES: dict[str, str] = {
     "appcontainers": "azure.mgmt.appcontainers:ContainerAppsAPIClient",
     "apimanagement": "azure.mgmt.apimanagement:ApiManagementClient",
     "cdn": "azure.mgmt.cdn:CdnManagementClient",
+    "frontdoor": "azure.mgmt.frontdoor:FrontDoorManagementClient",
     "datafactory": "azure.mgmt.datafactory:DataFactoryManagementClient",
     "redis": "azure.mgmt.redis:RedisManagementClient",
     "cosmosdb": "azure.mgmt.cosmosdb:CosmosDBManagementClient",

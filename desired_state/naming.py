@@ -96,6 +96,9 @@ NAME_RULES: dict[str, NameRule] = {
     "Microsoft.Cdn/profiles/originGroups": NameRule(1, 90, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
     "Microsoft.Cdn/profiles/originGroups/origins": NameRule(1, 90, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
     "Microsoft.Cdn/profiles/afdEndpoints/routes": NameRule(1, 90, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
+    "Microsoft.Cdn/profiles/securityPolicies": NameRule(1, 260, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
+    # WAF policy names: a letter, then letters and digits only (no hyphens).
+    "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies": NameRule(1, 128, r"[A-Za-z][A-Za-z0-9]*", "a letter, then letters and digits"),
     "Microsoft.DataFactory/factories": NameRule(3, 63, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, starting and ending with a letter or digit", True),
     "Microsoft.Cache/redis": NameRule(1, 63, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True),
     "Microsoft.DocumentDB/databaseAccounts": NameRule(3, 44, r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", "lowercase letters, digits and hyphens", True),

@@ -182,6 +182,8 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles/securityPolicies", put_style="async", delete_async=True),
+    _row("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups/origins", put_style="async", delete_async=True),
     _row("Microsoft.DataFactory/factories"),
     _row(

@@ -189,7 +189,7 @@ class RuleCollectionGroupSpec(ChildSpec):
     rules: tuple[FirewallRule, ...]
 
     def properties(self) -> dict[str, Any]:
-        collections = []
+        collections: list[dict[str, Any]] = []
         for kind, rules in (("app", [r for r in self.rules if r.fqdns]), ("net", [r for r in self.rules if not r.fqdns])):
             if rules:
                 collections.append({

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.telemetry import DRIFT_EVENT_NAME
+from reconciler.telemetry import DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME
 from tests.controller.controller_process import KNOWN_SECRETS, Controllers, Portal, controller_env
 from tests.controller.ingestion import IngestionServer
 from tests.controller.test_run_drift import (
@@ -79,7 +79,9 @@ def test_once_exports_drift_events_and_cycle_metrics_without_secrets(
     assert controller.wait() == 0, controller.tail()
 
     events = [e["data"]["baseData"] for e in ingestion.of_type("EventData")]
-    assert {e["name"] for e in events} == {DRIFT_EVENT_NAME}
+    assert {e["name"] for e in events} == {DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME}
+    assert len([e for e in events if e["name"] == HEARTBEAT_EVENT_NAME]) == 1  # one per cycle
+    events = [e for e in events if e["name"] == DRIFT_EVENT_NAME]
     by_address = {e["properties"]["address"]: e["properties"] for e in events}
     assert set(by_address) == {QUEUE_ADDRESS, VNET_ADDRESS, sql_address}
     assert by_address[QUEUE_ADDRESS]["changed_paths"] == "properties.maxDeliveryCount"

@@ -273,6 +273,21 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
         "properties.ruleCollections[].rules[].destinationPorts", "properties.ruleCollections[].rules[].ipProtocols",
     },
     "Microsoft.Network/azureFirewalls": {"properties.firewallPolicy", "properties.firewallPolicy.id"},
+    # No arm-example in the shared set: SecurityPolicy (cdn 2024-02-01 "SecurityPolicies_Create") and
+    # WebApplicationFirewallPolicy (frontdoor 2025-10-01 "Creates specific policy").
+    "Microsoft.Cdn/profiles/securityPolicies": {
+        "properties", "properties.parameters", "properties.parameters.type", "properties.parameters.wafPolicy",
+        "properties.parameters.wafPolicy.id", "properties.parameters.associations",
+        "properties.parameters.associations[].domains", "properties.parameters.associations[].domains[].id",
+        "properties.parameters.associations[].patternsToMatch",
+    },
+    "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies": {
+        "location", "tags", "sku", "sku.name", "properties", "properties.policySettings",
+        "properties.policySettings.enabledState", "properties.policySettings.mode", "properties.managedRules",
+        "properties.managedRules.managedRuleSets", "properties.managedRules.managedRuleSets[].ruleSetType",
+        "properties.managedRules.managedRuleSets[].ruleSetVersion",
+        "properties.managedRules.managedRuleSets[].ruleSetAction",
+    },
     # SecretCreateOrUpdateParameters (keyvault 2024-11-01 "Create a secret").
     "Microsoft.KeyVault/vaults/secrets": {"tags", "properties", "properties.contentType"},
     "Microsoft.DocumentDB/databaseAccounts": {"properties.capabilities", "properties.capabilities[].name", "properties.disableLocalAuth"},

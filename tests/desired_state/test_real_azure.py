@@ -167,3 +167,45 @@ def test_prod_egress_goes_through_the_firewall_policy_and_nothing_else_is_allowe
     assert set(rules) == {"thirdparty-apis", "entra-id", "azure-monitor", "host-storage", "container-images"}
     subnets = get_environment_settings("prod").network.subnets
     assert all(rule["sourceAddresses"] == [subnets["app"], subnets["functions"]] for rule in rules.values())
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_front_door_has_a_managed_waf_on_the_premium_tier_where_it_is_deployed(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    state = states[env]
+    policies = [r for r in state.resources if r.type == "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"]
+    if env not in PRIVATE:  # no Front Door in dev and qa
+        assert policies == [] and not [r for r in state.resources if r.type == "Microsoft.Cdn/profiles"]
+        return
+    (waf,) = policies
+    assert waf.body["sku"] == {"name": "Premium_AzureFrontDoor"}
+    assert state.by_address("frontend.cdn.profile").body["sku"] == {"name": "Premium_AzureFrontDoor"}
+    assert waf.body["properties"]["policySettings"] == {
+        "enabledState": "Enabled", "mode": "Prevention" if env == "prod" else "Detection",
+    }
+    sets = {(m["ruleSetType"], m["ruleSetVersion"]) for m in waf.body["properties"]["managedRules"]["managedRuleSets"]}
+    assert sets == {("Microsoft_DefaultRuleSet", "2.1"), ("Microsoft_BotManagerRuleSet", "1.1")}
+    link = state.by_address("frontend.cdn.security_policy")
+    params = link.body["properties"]["parameters"]
+    assert params["type"] == "WebApplicationFirewall" and params["wafPolicy"] == {"id": waf.id}
+    assert params["associations"] == [
+        {"domains": [{"id": state.by_address("frontend.cdn.endpoint").id}], "patternsToMatch": ["/*"]}
+    ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_controller_heartbeat_alert_fires_when_no_cycle_reported_for_three_intervals(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    state = states[env]
+    alert = state.by_address("observability.alert.controller_heartbeat").body["properties"]
+    (criterion,) = alert["criteria"]["allOf"]
+    assert criterion["query"] == 'customEvents | where name == "ReconcilerHeartbeat"'
+    assert (criterion["operator"], criterion["threshold"]) == ("LessThan", 1)
+    assert (alert["windowSize"], alert["evaluationFrequency"]) == ("PT15M", "PT5M")
+    from reconciler.telemetry import HEARTBEAT_EVENT_NAME  # the name the controller emits
+
+    assert HEARTBEAT_EVENT_NAME in criterion["query"]
+    drift = state.by_address("observability.alert.drift").body["properties"]
+    assert alert["scopes"] == drift["scopes"] and alert["actions"] == drift["actions"]
