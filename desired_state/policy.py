@@ -12,6 +12,7 @@ from typing import Any
 from desired_state.errors import DesiredStateError
 from desired_state.naming import name_rule
 from desired_state.resource import Resource
+from desired_state.settings import ZERO_SUBSCRIPTION
 from desired_state.state import DesiredState
 
 #: Environments that must have private endpoints (and therefore no public data plane).
@@ -103,6 +104,16 @@ def _private_dependencies(state: DesiredState) -> Iterator[PolicyViolation]:
                 )
 
 
+def _placeholders(state: DesiredState) -> Iterator[PolicyViolation]:
+    """Prod against a real subscription runs no placeholder: every setting
+    left at its example value is named with the way to set it (the local
+    emulator, subscription 00000000-..., accepts them)."""
+    if state.environment != "prod" or not state.resources or state.resources[0].subscription_id == ZERO_SUBSCRIPTION:
+        return
+    for setting, fix in state.settings.placeholders():
+        yield PolicyViolation("settings", setting, "no placeholder values in prod", fix)
+
+
 def _subnets(state: DesiredState) -> Iterator[PolicyViolation]:
     vnets = {r.id.lower(): r for r in _of_type(state, "Microsoft.Network/virtualNetworks")}
     placed: dict[str, list[tuple[str, ipaddress.IPv4Network]]] = {}
@@ -144,6 +155,7 @@ RULES: tuple[Callable[[DesiredState], Iterator[PolicyViolation]], ...] = (
     _tls,
     _public_sql,
     _private_dependencies,
+    _placeholders,
     _subnets,
     _names,
 )

@@ -121,6 +121,38 @@ def _network(value: str, setting: str) -> ipaddress.IPv4Network:
         ) from None
 
 
+#: The image every service runs until its CI publishes its own; it serves on port 80.
+PLACEHOLDER_IMAGE = "mcr.microsoft.com/k8se/quickstart:latest"
+PLACEHOLDER_IMAGE_PORT = 80
+#: Values under this domain are placeholders (RFC 2606 reserves it for examples).
+PLACEHOLDER_DOMAIN = "example.com"
+MICROSERVICES: tuple[str, ...] = ("users", "orders", "products", "payments")
+
+
+class ServiceImage(BaseModel):
+    """The container image of one microservice and the port it serves on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    image: str = PLACEHOLDER_IMAGE
+    port: int = Field(default=PLACEHOLDER_IMAGE_PORT, ge=1, le=65535)
+
+
+class DeploySettings(BaseSettings):
+    """The values a real deployment must supply (the built-in ones are
+    placeholders, refused in prod against Azure): `RECONCILER_DNS_ZONE`,
+    `RECONCILER_ALERT_EMAIL`, `RECONCILER_THIRDPARTY_API_HOSTS` (JSON list),
+    `RECONCILER_SERVICE_IMAGES` (JSON object: service -> {"image", "port"}),
+    from the environment or `.env`. They apply to the environment being deployed."""
+
+    model_config = SettingsConfigDict(env_prefix="RECONCILER_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    dns_zone: str | None = None
+    alert_email: str | None = None
+    thirdparty_api_hosts: tuple[str, ...] | None = None
+    service_images: dict[str, ServiceImage] | None = None
+
+
 class NetworkSettings(BaseModel):
     """VNet address space, the six /24 subnets, DDoS and firewall switches."""
 
@@ -269,6 +301,23 @@ class EnvironmentSettings(BaseModel):
     tiers: CostTiers
     regions: RegionSettings = RegionSettings()
     drift_policy: DriftPolicy
+    #: Image and port per microservice.
+    services: dict[str, ServiceImage] = Field(default_factory=lambda: {name: ServiceImage() for name in MICROSERVICES})
+
+    def placeholders(self) -> list[tuple[str, str]]:
+        """(setting, how to set it) for every value still a placeholder."""
+        found: list[tuple[str, str]] = []
+        if self.dns_zone_name.endswith(PLACEHOLDER_DOMAIN):
+            found.append(("dns_zone_name", "set RECONCILER_DNS_ZONE to the zone you own"))
+        if self.monitoring.alert_email.endswith("@" + PLACEHOLDER_DOMAIN):
+            found.append(("monitoring.alert_email", "set RECONCILER_ALERT_EMAIL to the on-call address"))
+        if any(host.endswith(PLACEHOLDER_DOMAIN) for host in self.network.thirdparty_api_hosts):
+            found.append(("network.thirdparty_api_hosts", "set RECONCILER_THIRDPARTY_API_HOSTS (a JSON list)"))
+        for name, service in sorted(self.services.items()):
+            if service.image == PLACEHOLDER_IMAGE:
+                found.append((f"services.{name}.image",
+                              'set RECONCILER_SERVICE_IMAGES (JSON: {"<service>": {"image": ..., "port": ...}})'))
+        return found
 
 
 def _subnets(second_octet: int) -> dict[str, str]:
@@ -328,11 +377,33 @@ def _settings(env: str) -> EnvironmentSettings:
     )
 
 
-def get_environment_settings(env: str) -> EnvironmentSettings:
-    """The settings of one environment; DesiredStateError for an unknown name."""
+def with_deploy_settings(settings: EnvironmentSettings, deploy: DeploySettings) -> EnvironmentSettings:
+    """`settings` with the values a deployment supplied in place of the placeholders."""
+    update: dict[str, Any] = {}
+    if deploy.dns_zone:
+        update["dns_zone_name"] = deploy.dns_zone
+    if deploy.alert_email:
+        update["monitoring"] = settings.monitoring.model_copy(update={"alert_email": deploy.alert_email})
+    if deploy.thirdparty_api_hosts:
+        update["network"] = settings.network.model_copy(update={"thirdparty_api_hosts": deploy.thirdparty_api_hosts})
+    if deploy.service_images:
+        unknown = sorted(set(deploy.service_images) - set(settings.services))
+        if unknown:
+            raise DesiredStateError(
+                f"unknown services {unknown}; the services are {list(settings.services)}",
+                resource="RECONCILER_SERVICE_IMAGES", field="service_images",
+            )
+        update["services"] = {**settings.services, **deploy.service_images}
+    return settings.model_copy(update=update)
+
+
+def get_environment_settings(env: str, deploy: DeploySettings | None = None) -> EnvironmentSettings:
+    """The settings of one environment with the deployment's values
+    (`DeploySettings`, read from the environment when not given);
+    DesiredStateError for an unknown name."""
     if env not in ENVIRONMENTS:
         raise DesiredStateError(
             f"unknown environment {env!r}; valid environments are {', '.join(ENVIRONMENTS)}",
             resource="environment",
         )
-    return _settings(env)
+    return with_deploy_settings(_settings(env), deploy if deploy is not None else DeploySettings())

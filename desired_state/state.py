@@ -33,6 +33,7 @@ from desired_state.resource import Resource, ResourceSpec
 from desired_state.settings import (
     ZERO_SUBSCRIPTION,
     AppSecrets,
+    DeploySettings,
     EnvironmentSettings,
     get_environment_settings,
     get_secrets,
@@ -211,13 +212,15 @@ def build_from_settings(
     return state
 
 
-def build(env: str, *, subscription_id: str | None = None, secrets: AppSecrets | None = None) -> DesiredState:
+def build(
+    env: str, *, subscription_id: str | None = None, secrets: AppSecrets | None = None, deploy: DeploySettings | None = None
+) -> DesiredState:
     """The desired state of environment `env` (dev, qa, staging, prod).
 
     Without a subscription id (argument or AZURE_/ARM_SUBSCRIPTION_ID) the
     zero GUID is used, which is what the local emulator expects.
     """
-    return build_from_settings(get_environment_settings(env), subscription_id=subscription_id, secrets=secrets)
+    return build_from_settings(get_environment_settings(env, deploy), subscription_id=subscription_id, secrets=secrets)
 
 
 def summarize(state: DesiredState) -> dict[str, Any]:

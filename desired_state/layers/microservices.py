@@ -16,10 +16,6 @@ from desired_state.resource import ResourceGroupSpec
 from desired_state.specs.appcontainers import ContainerAppSpec, ManagedEnvironmentSpec, ServiceBusScaleRule
 from desired_state.specs.monitor import DiagnosticSettingSpec
 
-#: Placeholder image until each service's CI publishes its own; it serves on port 80.
-DEFAULT_IMAGE = "mcr.microsoft.com/k8se/quickstart:latest"
-DEFAULT_IMAGE_PORT = 80
-
 #: KEDA rule per service: orders drain orders-queue, payments react to domain events.
 SCALE_RULES: dict[str, tuple[ServiceBusScaleRule, ...]] = {
     "users": (),
@@ -72,10 +68,11 @@ def build(
         )
     for service, rules in SCALE_RULES.items():
         usable = rules if messaging.namespace is not None else ()
+        image = ctx.settings.services[service]
         layer.apps[service] = layer.add(
             ContainerAppSpec(
                 address=f"microservices.app.{service}", name=f"ca-{service}-api-{ctx.env}", environment=environment,
-                identity=identity, image=DEFAULT_IMAGE, target_port=DEFAULT_IMAGE_PORT, service_bus=messaging.namespace, scale_rules=usable,
+                identity=identity, image=image.image, target_port=image.port, service_bus=messaging.namespace, scale_rules=usable,
                 min_replicas=1 if ctx.env == "prod" else 0, app_insights=observability.app_insights,
                 env={"SERVICE_NAME": f"{service}-api"}, **common,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from desired_state.settings import ENVIRONMENTS, AppSecrets
+from desired_state.settings import ENVIRONMENTS, AppSecrets, DeploySettings, ServiceImage
 from desired_state.state import DesiredState, build
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -28,9 +28,19 @@ def secrets() -> AppSecrets:
     )
 
 
+def deploy() -> DeploySettings:
+    """A deployment's real values (prod against a subscription refuses placeholders)."""
+    return DeploySettings(
+        _env_file=None, dns_zone="platform.contoso.net", alert_email="oncall@contoso.net",
+        thirdparty_api_hosts=("api.partner.net",),
+        service_images={s: ServiceImage(image=f"contoso.azurecr.io/{s}-api:1.0.0", port=8080)
+                        for s in ("users", "orders", "products", "payments")},
+    )
+
+
 @pytest.fixture(scope="session")
 def states() -> dict[str, DesiredState]:
-    return {env: build(env, secrets=secrets()) for env in ENVIRONMENTS}
+    return {env: build(env, secrets=secrets(), deploy=deploy() if env == "prod" else None) for env in ENVIRONMENTS}
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from desired_state.naming import name_rule
 from desired_state.settings import ENVIRONMENTS, ZERO_SUBSCRIPTION
 from desired_state.state import DesiredState, build, summarize
 from desired_state.tags import is_owned
-from tests.desired_state.conftest import BASIC_AUTH, SUBSCRIPTION, THIRDPARTY_KEY, secrets
+from tests.desired_state.conftest import BASIC_AUTH, SUBSCRIPTION, THIRDPARTY_KEY, deploy, secrets
 
 EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "arm-examples"
 
@@ -124,8 +124,8 @@ def test_every_environment_has_the_core_workloads(states: dict[str, DesiredState
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_name_satisfies_its_type_rule_and_is_stable(env: str) -> None:
-    first = build(env, secrets=secrets())
-    second = build(env, secrets=secrets())
+    first = build(env, secrets=secrets(), deploy=deploy())
+    second = build(env, secrets=secrets(), deploy=deploy())
     assert [(r.address, r.id) for r in first.resources] == [(r.address, r.id) for r in second.resources]
     for resource in first.resources:
         assert name_rule(resource.type).violation(resource.name) is None, resource.address

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from desired_state.errors import DesiredStateError
-from desired_state.settings import ENVIRONMENTS, get_environment_settings
+from desired_state.settings import ENVIRONMENTS, PLACEHOLDER_IMAGE, DeploySettings, get_environment_settings
 from desired_state.state import DesiredState, build_from_settings
-from tests.desired_state.conftest import secrets
+from tests.desired_state.conftest import deploy, secrets
 
 PRIVATE = ("staging", "prod")
 
@@ -86,8 +86,12 @@ def test_private_path_where_private_endpoints_are_on(states: dict[str, DesiredSt
         else:
             assert "virtualNetworkType" not in apim["properties"]
     for app in [r for r in state.resources if r.type == "Microsoft.App/containerApps"]:
-        # The quickstart placeholder image serves on port 80.
-        assert app.body["properties"]["configuration"]["ingress"]["targetPort"] == 80
+        # Each service's port is the one of its image (the quickstart placeholder serves on 80).
+        (container,) = app.body["properties"]["template"]["containers"]
+        image = state.settings.services[app.address.rsplit(".", 1)[1]]
+        assert container["image"] == image.image
+        assert app.body["properties"]["configuration"]["ingress"]["targetPort"] == image.port
+        assert image.port == 80 if image.image == PLACEHOLDER_IMAGE else image.port == 8080
     rules = {r["name"]: r for r in state.by_address("networking.nsg.app").body["properties"]["securityRules"]}
     assert rules["AllowGatewayToMicroservices"]["properties"]["sourceAddressPrefix"] == gateway_subnet.body["properties"]["addressPrefix"]
     gw_rules = {r["name"] for r in state.by_address("networking.nsg.gateway").body["properties"]["securityRules"]}
@@ -162,8 +166,7 @@ def test_prod_egress_goes_through_the_firewall_policy_and_nothing_else_is_allowe
     collections = group.body["properties"]["ruleCollections"]
     assert {c["action"]["type"] for c in collections} == {"Allow"}
     rules = {rule["name"]: rule for c in collections for rule in c["rules"]}
-    hosts = get_environment_settings("prod").network.thirdparty_api_hosts
-    assert rules["thirdparty-apis"]["targetFqdns"] == list(hosts)
+    assert rules["thirdparty-apis"]["targetFqdns"] == list(state.settings.network.thirdparty_api_hosts) == ["api.partner.net"]
     assert set(rules) == {"thirdparty-apis", "entra-id", "azure-monitor", "host-storage", "container-images"}
     subnets = get_environment_settings("prod").network.subnets
     assert all(rule["sourceAddresses"] == [subnets["app"], subnets["functions"]] for rule in rules.values())
@@ -209,3 +212,37 @@ def test_controller_heartbeat_alert_fires_when_no_cycle_reported_for_three_inter
     assert HEARTBEAT_EVENT_NAME in criterion["query"]
     drift = state.by_address("observability.alert.drift").body["properties"]
     assert alert["scopes"] == drift["scopes"] and alert["actions"] == drift["actions"]
+
+
+def test_prod_against_azure_refuses_each_placeholder_naming_the_setting() -> None:
+    with pytest.raises(DesiredStateError) as caught:
+        build_from_settings(get_environment_settings("prod", DeploySettings(_env_file=None)), secrets=secrets())
+    assert str(caught.value).startswith("settings.dns_zone_name:") and "RECONCILER_DNS_ZONE" in str(caught.value)
+    placeholders = [setting for setting, _fix in get_environment_settings("prod", DeploySettings(_env_file=None)).placeholders()]
+    assert placeholders == [
+        "dns_zone_name", "monitoring.alert_email", "network.thirdparty_api_hosts",
+        "services.orders.image", "services.payments.image", "services.products.image", "services.users.image",
+    ]
+    assert get_environment_settings("prod", deploy()).placeholders() == []
+    # One placeholder left is still refused, by name.
+    partial = deploy().model_copy(update={"alert_email": None})
+    with pytest.raises(DesiredStateError, match=r"settings.monitoring.alert_email: .*RECONCILER_ALERT_EMAIL"):
+        build_from_settings(get_environment_settings("prod", partial), secrets=secrets())
+
+
+@pytest.mark.parametrize("env", ["dev", "qa", "staging"])
+def test_placeholders_are_accepted_outside_prod(env: str) -> None:
+    settings = get_environment_settings(env, DeploySettings(_env_file=None))
+    assert settings.placeholders() != []
+    build_from_settings(settings, secrets=secrets())
+
+
+def test_deploy_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_THIRDPARTY_API_HOSTS", '["api.partner.net", "auth.partner.net"]')
+    monkeypatch.setenv("RECONCILER_SERVICE_IMAGES", '{"users": {"image": "contoso.azurecr.io/users:2", "port": 8080}}')
+    settings = get_environment_settings("prod", DeploySettings(_env_file=None))
+    assert settings.network.thirdparty_api_hosts == ("api.partner.net", "auth.partner.net")
+    assert settings.services["users"].image == "contoso.azurecr.io/users:2" and settings.services["orders"].port == 80
+    monkeypatch.setenv("RECONCILER_SERVICE_IMAGES", '{"billing": {"image": "x", "port": 80}}')
+    with pytest.raises(DesiredStateError, match="unknown services"):
+        get_environment_settings("prod", DeploySettings(_env_file=None))
