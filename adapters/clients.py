@@ -50,6 +50,7 @@ SERVICES: dict[str, str] = {
     "frontdoor": "azure.mgmt.frontdoor:FrontDoorManagementClient",
     "datafactory": "azure.mgmt.datafactory:DataFactoryManagementClient",
     "redis": "azure.mgmt.redis:RedisManagementClient",
+    "redisenterprise": "azure.mgmt.redisenterprise:RedisEnterpriseManagementClient",
     "cosmosdb": "azure.mgmt.cosmosdb:CosmosDBManagementClient",
     "resource": "azure.mgmt.resource.resources:ResourceManagementClient",
 }

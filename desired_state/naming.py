@@ -101,6 +101,9 @@ NAME_RULES: dict[str, NameRule] = {
     "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies": NameRule(1, 128, r"[A-Za-z][A-Za-z0-9]*", "a letter, then letters and digits"),
     "Microsoft.DataFactory/factories": NameRule(3, 63, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, starting and ending with a letter or digit", True),
     "Microsoft.Cache/redis": NameRule(1, 63, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True),
+    "Microsoft.Cache/redisEnterprise": NameRule(1, 60, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True),
+    # Azure Managed Redis has exactly one database, named `default`.
+    "Microsoft.Cache/redisEnterprise/databases": NameRule(7, 7, r"default", "exactly `default`"),
     "Microsoft.DocumentDB/databaseAccounts": NameRule(3, 44, r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", "lowercase letters, digits and hyphens", True),
 }
 

@@ -62,6 +62,7 @@ _TLS_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Microsoft.Storage/storageAccounts": ("properties.minimumTlsVersion", ("TLS1_2", "TLS1_3")),
     "Microsoft.Sql/servers": ("properties.minimalTlsVersion", ("1.2", "1.3")),
     "Microsoft.Cache/redis": ("properties.minimumTlsVersion", ("1.2", "1.3")),
+    "Microsoft.Cache/redisEnterprise": ("properties.minimumTlsVersion", ("1.2", "1.3")),
     "Microsoft.Web/sites": ("properties.siteConfig.minTlsVersion", ("1.2", "1.3")),
 }
 

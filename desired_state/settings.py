@@ -268,7 +268,8 @@ class CostTiers(BaseModel):
     service_bus_sku: Literal["Standard", "Premium"]
     container_apps_workload_profile: Literal["Consumption"] = "Consumption"
     static_site_sku: Literal["Free", "Standard"]
-    redis_sku: Literal["Basic", "Standard"]
+    #: Azure Managed Redis sizes (Azure Cache for Redis Basic/Standard are retiring: layers/cache.py).
+    redis_sku: Literal["Balanced_B0", "Balanced_B1"]
 
 
 class RegionSettings(BaseModel):
@@ -370,7 +371,7 @@ def _settings(env: str) -> EnvironmentSettings:
             sql_database_sku="S2" if prod else "Basic",
             service_bus_sku="Premium" if private else "Standard",
             static_site_sku="Standard" if private else "Free",
-            redis_sku="Standard" if prod else "Basic",
+            redis_sku="Balanced_B1" if prod else "Balanced_B0",
         ),
         regions=RegionSettings(frontend_secondary=SECONDARY_REGION if prod else None),
         drift_policy="report" if prod else "remediate",

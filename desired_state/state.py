@@ -189,7 +189,7 @@ def build_layers(ctx: LayerContext) -> dict[str, list[ResourceSpec]]:
     obs = observability.build(ctx, rg, sec)
     db = database.build(ctx, rg, net, sec, obs)
     msg = messaging.build(ctx, rg, net, sec, obs)
-    cch = cache.build(ctx, rg)
+    cch = cache.build(ctx, rg, net)
     stg = etl.build(ctx, rg, net, sec)
     fn = functions.build(ctx, rg, net, sec, obs, msg, stg)
     ms = microservices.build(ctx, rg, net, sec, obs, msg)

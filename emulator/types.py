@@ -178,6 +178,8 @@ _ROWS: list[TypeBehaviour] = [
     ),
     _row("Microsoft.Authorization/roleAssignments"),
     _row("Microsoft.Cache/redis", put_style="async", delete_async=True),
+    _row("Microsoft.Cache/redisEnterprise", put_style="async", delete_async=True),
+    _row("Microsoft.Cache/redisEnterprise/databases", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),

@@ -44,12 +44,15 @@ PRIVATE_DNS_ZONES: dict[str, str] = {
     "servicebus": "privatelink.servicebus.windows.net",
     "blob": "privatelink.blob.core.windows.net",
     "keyvault": "privatelink.vaultcore.azure.net",
+    "redis": "privatelink.redis.azure.net",
 }
 
 #: The private DNS zone of each private-link sub-resource (group id) the estate
 #: connects; zone names from Microsoft Learn, "Azure Private Endpoint private
 #: DNS zone values".
-ZONE_OF_GROUP_ID: dict[str, str] = {"sqlServer": "sql", "namespace": "servicebus", "blob": "blob", "vault": "keyvault"}
+ZONE_OF_GROUP_ID: dict[str, str] = {
+    "sqlServer": "sql", "namespace": "servicebus", "blob": "blob", "vault": "keyvault", "redisEnterprise": "redis",
+}
 
 #: Subnet delegations: Container Apps workload-profile environments and
 #: Functions VNet integration need their subnet delegated to the service.
@@ -237,6 +240,8 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
 
     if ctx.private:
         for key, zone_name in PRIVATE_DNS_ZONES.items():
+            if key == "redis" and not ctx.settings.features.enable_redis:
+                continue
             zone = layer.add(
                 PrivateDnsZoneSpec(address=f"networking.private_dns_zone.{key}", name=zone_name, resource_group=resource_group, tags=tags)
             )

@@ -36,7 +36,7 @@ def test_every_environment_builds_in_dependency_order(states: dict[str, DesiredS
 
 def test_dev_has_data_factory_redis_cosmos_and_no_cdn(states: dict[str, DesiredState]) -> None:
     types = _types(states["dev"])
-    assert {"Microsoft.DataFactory/factories", "Microsoft.Cache/redis", "Microsoft.DocumentDB/databaseAccounts"} <= types
+    assert {"Microsoft.DataFactory/factories", "Microsoft.Cache/redisEnterprise", "Microsoft.DocumentDB/databaseAccounts"} <= types
     assert "Microsoft.Cdn/profiles" not in types
     assert "Microsoft.Network/privateEndpoints" not in types
 
@@ -46,7 +46,7 @@ def test_qa_is_minimal(states: dict[str, DesiredState]) -> None:
     for absent in (
         "Microsoft.ApiManagement/service",
         "Microsoft.Cdn/profiles",
-        "Microsoft.Cache/redis",
+        "Microsoft.Cache/redisEnterprise",
         "Microsoft.DataFactory/factories",
         "Microsoft.DocumentDB/databaseAccounts",
     ):
@@ -57,7 +57,7 @@ def test_staging_has_private_endpoints_and_cdn_and_no_redis(states: dict[str, De
     state = states["staging"]
     types = _types(state)
     assert {"Microsoft.Network/privateEndpoints", "Microsoft.Network/privateDnsZones", "Microsoft.Cdn/profiles"} <= types
-    assert "Microsoft.Cache/redis" not in types
+    assert "Microsoft.Cache/redisEnterprise" not in types
     zones = {r.name for r in state.resources if r.type == "Microsoft.Network/privateDnsZones"}
     assert zones == {
         "privatelink.database.windows.net",
@@ -78,10 +78,12 @@ def test_every_private_endpoint_registers_in_the_zone_of_its_target(
         "namespace": "privatelink.servicebus.windows.net",
         "blob": "privatelink.blob.core.windows.net",
         "vault": "privatelink.vaultcore.azure.net",
+        # Azure Managed Redis (learn.microsoft.com/azure/private-link/private-endpoint-dns).
+        "redisEnterprise": "privatelink.redis.azure.net",
     }
     zone_ids = {r.name: r.id for r in state.resources if r.type == "Microsoft.Network/privateDnsZones"}
     endpoints = [r for r in state.resources if r.type == "Microsoft.Network/privateEndpoints"]
-    assert len(endpoints) == 4
+    assert len(endpoints) == (5 if env == "prod" else 4)  # prod's Managed Redis has one too
     for endpoint in endpoints:
         group = state.by_address(f"{endpoint.address}.dns")
         assert group.id == f"{endpoint.id}/privateDnsZoneGroups/default"
@@ -98,7 +100,7 @@ def test_prod_has_ddos_firewall_private_endpoints_redis_cdn_and_apim(states: dic
         "Microsoft.Network/ddosProtectionPlans",
         "Microsoft.Network/azureFirewalls",
         "Microsoft.Network/privateEndpoints",
-        "Microsoft.Cache/redis",
+        "Microsoft.Cache/redisEnterprise",
         "Microsoft.Cdn/profiles",
         "Microsoft.ApiManagement/service",
     } <= types
@@ -287,6 +289,16 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
         "properties.managedRules.managedRuleSets", "properties.managedRules.managedRuleSets[].ruleSetType",
         "properties.managedRules.managedRuleSets[].ruleSetVersion",
         "properties.managedRules.managedRuleSets[].ruleSetAction",
+    },
+    # No arm-example in the shared set: Cluster and Database of Microsoft.Cache/redisEnterprise 2025-07-01
+    # ("RedisEnterpriseCreate", "RedisEnterpriseDatabasesCreate").
+    "Microsoft.Cache/redisEnterprise": {
+        "location", "tags", "sku", "sku.name", "properties", "properties.minimumTlsVersion",
+        "properties.highAvailability", "properties.publicNetworkAccess",
+    },
+    "Microsoft.Cache/redisEnterprise/databases": {
+        "properties", "properties.clientProtocol", "properties.port", "properties.clusteringPolicy",
+        "properties.evictionPolicy", "properties.accessKeysAuthentication",
     },
     # SecretCreateOrUpdateParameters (keyvault 2024-11-01 "Create a secret").
     "Microsoft.KeyVault/vaults/secrets": {"tags", "properties", "properties.contentType"},

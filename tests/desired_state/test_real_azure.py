@@ -246,3 +246,30 @@ def test_deploy_settings_are_read_from_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("RECONCILER_SERVICE_IMAGES", '{"billing": {"image": "x", "port": 80}}')
     with pytest.raises(DesiredStateError, match="unknown services"):
         get_environment_settings("prod", DeploySettings(_env_file=None))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_cache_is_azure_managed_redis_with_a_private_endpoint_where_they_are_on(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    state = states[env]
+    assert not [r for r in state.resources if r.type == "Microsoft.Cache/redis"]  # retiring: Managed Redis only
+    clusters = [r for r in state.resources if r.type == "Microsoft.Cache/redisEnterprise"]
+    if env not in ("dev", "prod"):
+        assert clusters == []
+        return
+    (cluster,) = clusters
+    assert cluster.body["sku"]["name"] == ("Balanced_B1" if env == "prod" else "Balanced_B0")
+    assert cluster.body["properties"]["minimumTlsVersion"] == "1.2"
+    database = state.by_address("cache.redis.database")
+    assert database.id == f"{cluster.id}/databases/default"
+    assert database.body["properties"]["accessKeysAuthentication"] == "Disabled"
+    assert database.body["properties"]["clientProtocol"] == "Encrypted"
+    endpoints = [r for r in state.resources if r.type == "Microsoft.Network/privateEndpoints"
+                 and r.body["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] == cluster.id]
+    if env == "prod":
+        (endpoint,) = endpoints
+        assert endpoint.body["properties"]["privateLinkServiceConnections"][0]["properties"]["groupIds"] == ["redisEnterprise"]
+        assert cluster.body["properties"]["publicNetworkAccess"] == "Disabled"
+    else:
+        assert endpoints == [] and cluster.body["properties"]["publicNetworkAccess"] == "Enabled"
