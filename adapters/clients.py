@@ -52,8 +52,10 @@ SERVICES: dict[str, str] = {
     "appcontainers": "azure.mgmt.appcontainers:ContainerAppsAPIClient",
     "apimanagement": "azure.mgmt.apimanagement:ApiManagementClient",
     "cdn": "azure.mgmt.cdn:CdnManagementClient",
+    "frontdoor": "azure.mgmt.frontdoor:FrontDoorManagementClient",
     "datafactory": "azure.mgmt.datafactory:DataFactoryManagementClient",
     "redis": "azure.mgmt.redis:RedisManagementClient",
+    "redisenterprise": "azure.mgmt.redisenterprise:RedisEnterpriseManagementClient",
     "cosmosdb": "azure.mgmt.cosmosdb:CosmosDBManagementClient",
     "resource": "azure.mgmt.resource.resources:ResourceManagementClient",
 }

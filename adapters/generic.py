@@ -41,6 +41,17 @@ class ConcurrentModification(Exception):
         self.resource_id = resource_id
 
 
+class UnsupportedDelete(Exception):
+    """The type has no ARM delete (Key Vault secrets are deleted in the vault's data plane)."""
+
+    def __init__(self, arm_type: str, resource_id: str) -> None:
+        super().__init__(
+            f"{resource_id}: {arm_type} cannot be deleted through Azure Resource Manager; "
+            "delete it where it lives (for a Key Vault secret: az keyvault secret delete)"
+        )
+        self.resource_id = resource_id
+
+
 def _json_of(http_response: Any) -> Any:
     """The body as sent; a non-object body is returned as it is, so the engine's
     live-body gate (reconciler/live_shape.py) reports it instead of reading `{}`."""
@@ -249,6 +260,8 @@ class GenericAdapter:
         """Delete and wait; a resource already gone is not an error."""
         if self.entry.deleted_with_parent:
             return
+        if not self.entry.delete:
+            raise UnsupportedDelete(self.arm_type, resource_id)
         delete = self._method(self.entry.delete)
         args = arguments(resource_id, self.entry.args)
         try:

@@ -54,6 +54,9 @@ NAME_RULES: dict[str, NameRule] = {
     "Microsoft.Network/privateEndpoints": NameRule(2, 64, r"\w[\w.-]*\w", "letters, digits, _-."),
     "Microsoft.Network/ddosProtectionPlans": NameRule(1, 80, r"\w(?:[\w.-]*\w)?", "letters, digits, _-."),
     "Microsoft.Network/azureFirewalls": NameRule(1, 80, r"\w(?:[\w.-]*\w)?", "letters, digits, _-."),
+    "Microsoft.Network/routeTables": NameRule(1, 80, r"\w(?:[\w.-]*\w)?", "letters, digits, _-."),
+    "Microsoft.Network/firewallPolicies": NameRule(1, 80, r"\w(?:[\w.-]*\w)?", "letters, digits, _-."),
+    "Microsoft.Network/firewallPolicies/ruleCollectionGroups": NameRule(1, 80, r"\w(?:[\w.-]*\w)?", "letters, digits, _-."),
     "Microsoft.Network/dnsZones": NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots"),
     "Microsoft.Network/dnsZones/CNAME": NameRule(1, 63, r"@|[A-Za-z0-9_*-]+", "a DNS label or @"),
     "Microsoft.Network/privateDnsZones": NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots"),
@@ -93,8 +96,14 @@ NAME_RULES: dict[str, NameRule] = {
     "Microsoft.Cdn/profiles/originGroups": NameRule(1, 90, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
     "Microsoft.Cdn/profiles/originGroups/origins": NameRule(1, 90, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
     "Microsoft.Cdn/profiles/afdEndpoints/routes": NameRule(1, 90, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
+    "Microsoft.Cdn/profiles/securityPolicies": NameRule(1, 260, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens"),
+    # WAF policy names: a letter, then letters and digits only (no hyphens).
+    "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies": NameRule(1, 128, r"[A-Za-z][A-Za-z0-9]*", "a letter, then letters and digits"),
     "Microsoft.DataFactory/factories": NameRule(3, 63, _ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, starting and ending with a letter or digit", True),
     "Microsoft.Cache/redis": NameRule(1, 63, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True),
+    "Microsoft.Cache/redisEnterprise": NameRule(1, 60, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True),
+    # Azure Managed Redis has exactly one database, named `default`.
+    "Microsoft.Cache/redisEnterprise/databases": NameRule(7, 7, r"default", "exactly `default`"),
     "Microsoft.DocumentDB/databaseAccounts": NameRule(3, 44, r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", "lowercase letters, digits and hyphens", True),
 }
 

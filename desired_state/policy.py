@@ -13,6 +13,7 @@ from desired_state.errors import DesiredStateError
 from desired_state.estate import DesiredState
 from desired_state.naming import name_rule
 from desired_state.resource import Resource
+from desired_state.settings import ZERO_SUBSCRIPTION
 
 #: Environments that must have private endpoints (and therefore no public data plane).
 PRIVATE_ENVIRONMENTS: frozenset[str] = frozenset({"staging", "prod"})
@@ -63,6 +64,7 @@ _TLS_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Microsoft.Cache/redis": ("properties.minimumTlsVersion", ("1.2", "1.3")),
     # A site's siteConfig is its `config/web` resource (a site GET does not return it).
     "Microsoft.Web/sites/config": ("properties.minTlsVersion", ("1.2", "1.3")),
+    "Microsoft.Cache/redisEnterprise": ("properties.minimumTlsVersion", ("1.2", "1.3")),
 }
 #: Types of which only one resource name holds the TLS field.
 _TLS_NAMED = {"Microsoft.Web/sites/config": "web"}
@@ -89,6 +91,34 @@ def _public_sql(state: DesiredState) -> Iterator[PolicyViolation]:
                 r.address, "properties.publicNetworkAccess", "no public SQL access where private endpoints are on",
                 "set public_network_access=False on the SQL server spec",
             )
+
+
+def _private_dependencies(state: DesiredState) -> Iterator[PolicyViolation]:
+    """An app without VNet integration cannot reach a dependency whose public
+    access is disabled (Consumption plans have no VNet path:
+    learn.microsoft.com/azure/azure-functions/functions-networking-options)."""
+    by_address = {r.address: r for r in state.resources}
+    for r in _of_type(state, "Microsoft.Web/sites"):
+        if _get(r.body, "properties.virtualNetworkSubnetId"):
+            continue
+        for dep in r.depends_on:
+            target = by_address.get(dep)
+            if target is not None and _get(target.body, "properties.publicNetworkAccess") == "Disabled":
+                yield PolicyViolation(
+                    r.address, "properties.virtualNetworkSubnetId", "apps reach private dependencies over the VNet",
+                    f"{r.address} has no VNet integration but depends on {target.address}, whose public network "
+                    "access is disabled; run it on a plan with VNet integration (EP1) and set its subnet",
+                )
+
+
+def _placeholders(state: DesiredState) -> Iterator[PolicyViolation]:
+    """Prod against a real subscription runs no placeholder: every setting
+    left at its example value is named with the way to set it (the local
+    emulator, subscription 00000000-..., accepts them)."""
+    if state.environment != "prod" or not state.resources or state.resources[0].subscription_id == ZERO_SUBSCRIPTION:
+        return
+    for setting, fix in state.settings.placeholders():
+        yield PolicyViolation("settings", setting, "no placeholder values in prod", fix)
 
 
 def _subnets(state: DesiredState) -> Iterator[PolicyViolation]:
@@ -131,6 +161,8 @@ RULES: tuple[Callable[[DesiredState], Iterator[PolicyViolation]], ...] = (
     _private_endpoints,
     _tls,
     _public_sql,
+    _private_dependencies,
+    _placeholders,
     _subnets,
     _names,
 )

@@ -64,7 +64,7 @@ class AppSecrets(BaseSettings):
         default="pulumistateonelasha", validation_alias=AliasChoices("LEASE_STORAGE_ACCOUNT", "AZURE_STORAGE_ACCOUNT")
     )
     lease_resource_group: str = Field(default="rg-infra", validation_alias=AliasChoices("LEASE_RESOURCE_GROUP"))
-    sql_admin_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SQL_ADMIN_PASSWORD"))
+    thirdparty_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("THIRDPARTY_API_KEY"))
     apim_basic_auth_header: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("APIM_BASIC_AUTH_HEADER")
     )
@@ -121,6 +121,38 @@ def _network(value: str, setting: str) -> ipaddress.IPv4Network:
         ) from None
 
 
+#: The image every service runs until its CI publishes its own; it serves on port 80.
+PLACEHOLDER_IMAGE = "mcr.microsoft.com/k8se/quickstart:latest"
+PLACEHOLDER_IMAGE_PORT = 80
+#: Values under this domain are placeholders (RFC 2606 reserves it for examples).
+PLACEHOLDER_DOMAIN = "example.com"
+MICROSERVICES: tuple[str, ...] = ("users", "orders", "products", "payments")
+
+
+class ServiceImage(BaseModel):
+    """The container image of one microservice and the port it serves on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    image: str = PLACEHOLDER_IMAGE
+    port: int = Field(default=PLACEHOLDER_IMAGE_PORT, ge=1, le=65535)
+
+
+class DeploySettings(BaseSettings):
+    """The values a real deployment must supply (the built-in ones are
+    placeholders, refused in prod against Azure): `RECONCILER_DNS_ZONE`,
+    `RECONCILER_ALERT_EMAIL`, `RECONCILER_THIRDPARTY_API_HOSTS` (JSON list),
+    `RECONCILER_SERVICE_IMAGES` (JSON object: service -> {"image", "port"}),
+    from the environment or `.env`. They apply to the environment being deployed."""
+
+    model_config = SettingsConfigDict(env_prefix="RECONCILER_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    dns_zone: str | None = None
+    alert_email: str | None = None
+    thirdparty_api_hosts: tuple[str, ...] | None = None
+    service_images: dict[str, ServiceImage] | None = None
+
+
 class NetworkSettings(BaseModel):
     """VNet address space, the six /24 subnets, DDoS and firewall switches."""
 
@@ -132,6 +164,9 @@ class NetworkSettings(BaseModel):
     enable_firewall: bool
     #: /26 for `AzureFirewallSubnet`, in a free range of the VNet (only used when the firewall is on).
     firewall_subnet_cidr: str | None = None
+    #: Hosts of the third-party APIs the sync worker calls: the only internet
+    #: destinations the firewall allows besides the Azure services the workers need.
+    thirdparty_api_hosts: tuple[str, ...] = ("api.thirdparty.example.com",)
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -222,13 +257,19 @@ class CostTiers(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    apim_sku: Literal["Developer", "Standard"]
+    #: Prod's plan tier "Standard" is Standard v2: classic Standard has no
+    #: virtual network mode, Standard v2 integrates outbound with a VNet
+    #: (learn.microsoft.com/azure/api-management/integrate-vnet-outbound).
+    apim_sku: Literal["Developer", "StandardV2"]
+    #: Consumption (Y1) has no VNet integration; Elastic Premium (EP1) has
+    #: (learn.microsoft.com/azure/azure-functions/functions-networking-options).
     functions_plan_sku: Literal["Y1", "EP1"]
     sql_database_sku: Literal["Basic", "S2"]
     service_bus_sku: Literal["Standard", "Premium"]
     container_apps_workload_profile: Literal["Consumption"] = "Consumption"
     static_site_sku: Literal["Free", "Standard"]
-    redis_sku: Literal["Basic", "Standard"]
+    #: Azure Managed Redis sizes (Azure Cache for Redis Basic/Standard are retiring: layers/cache.py).
+    redis_sku: Literal["Balanced_B0", "Balanced_B1"]
 
 
 class RegionSettings(BaseModel):
@@ -261,6 +302,23 @@ class EnvironmentSettings(BaseModel):
     tiers: CostTiers
     regions: RegionSettings = RegionSettings()
     drift_policy: DriftPolicy
+    #: Image and port per microservice.
+    services: dict[str, ServiceImage] = Field(default_factory=lambda: {name: ServiceImage() for name in MICROSERVICES})
+
+    def placeholders(self) -> list[tuple[str, str]]:
+        """(setting, how to set it) for every value still a placeholder."""
+        found: list[tuple[str, str]] = []
+        if self.dns_zone_name.endswith(PLACEHOLDER_DOMAIN):
+            found.append(("dns_zone_name", "set RECONCILER_DNS_ZONE to the zone you own"))
+        if self.monitoring.alert_email.endswith("@" + PLACEHOLDER_DOMAIN):
+            found.append(("monitoring.alert_email", "set RECONCILER_ALERT_EMAIL to the on-call address"))
+        if any(host.endswith(PLACEHOLDER_DOMAIN) for host in self.network.thirdparty_api_hosts):
+            found.append(("network.thirdparty_api_hosts", "set RECONCILER_THIRDPARTY_API_HOSTS (a JSON list)"))
+        for name, service in sorted(self.services.items()):
+            if service.image == PLACEHOLDER_IMAGE:
+                found.append((f"services.{name}.image",
+                              'set RECONCILER_SERVICE_IMAGES (JSON: {"<service>": {"image": ..., "port": ...}})'))
+        return found
 
 
 def _subnets(second_octet: int) -> dict[str, str]:
@@ -307,23 +365,46 @@ def _settings(env: str) -> EnvironmentSettings:
             enable_cosmos_db=env == "dev",
         ),
         tiers=CostTiers(
-            apim_sku="Standard" if prod else "Developer",
-            functions_plan_sku="EP1" if prod else "Y1",
+            apim_sku="StandardV2" if prod else "Developer",
+            # Functions need a VNet path wherever their dependencies are private.
+            functions_plan_sku="EP1" if private else "Y1",
             sql_database_sku="S2" if prod else "Basic",
             service_bus_sku="Premium" if private else "Standard",
             static_site_sku="Standard" if private else "Free",
-            redis_sku="Standard" if prod else "Basic",
+            redis_sku="Balanced_B1" if prod else "Balanced_B0",
         ),
         regions=RegionSettings(frontend_secondary=SECONDARY_REGION if prod else None),
         drift_policy="report" if prod else "remediate",
     )
 
 
-def get_environment_settings(env: str) -> EnvironmentSettings:
-    """The settings of one environment; DesiredStateError for an unknown name."""
+def with_deploy_settings(settings: EnvironmentSettings, deploy: DeploySettings) -> EnvironmentSettings:
+    """`settings` with the values a deployment supplied in place of the placeholders."""
+    update: dict[str, Any] = {}
+    if deploy.dns_zone:
+        update["dns_zone_name"] = deploy.dns_zone
+    if deploy.alert_email:
+        update["monitoring"] = settings.monitoring.model_copy(update={"alert_email": deploy.alert_email})
+    if deploy.thirdparty_api_hosts:
+        update["network"] = settings.network.model_copy(update={"thirdparty_api_hosts": deploy.thirdparty_api_hosts})
+    if deploy.service_images:
+        unknown = sorted(set(deploy.service_images) - set(settings.services))
+        if unknown:
+            raise DesiredStateError(
+                f"unknown services {unknown}; the services are {list(settings.services)}",
+                resource="RECONCILER_SERVICE_IMAGES", field="service_images",
+            )
+        update["services"] = {**settings.services, **deploy.service_images}
+    return settings.model_copy(update=update)
+
+
+def get_environment_settings(env: str, deploy: DeploySettings | None = None) -> EnvironmentSettings:
+    """The settings of one environment with the deployment's values
+    (`DeploySettings`, read from the environment when not given);
+    DesiredStateError for an unknown name."""
     if env not in ENVIRONMENTS:
         raise DesiredStateError(
             f"unknown environment {env!r}; valid environments are {', '.join(ENVIRONMENTS)}",
             resource="environment",
         )
-    return _settings(env)
+    return with_deploy_settings(_settings(env), deploy if deploy is not None else DeploySettings())

@@ -34,6 +34,7 @@ from desired_state.resource import Resource, ResourceSpec
 from desired_state.settings import (
     ZERO_SUBSCRIPTION,
     AppSecrets,
+    DeploySettings,
     EnvironmentSettings,
     get_environment_settings,
     get_secrets,
@@ -163,13 +164,13 @@ def build_layers(ctx: LayerContext) -> dict[str, list[ResourceSpec]]:
     net = networking.build(ctx, rg)
     sec = security.build(ctx, rg, net)
     obs = observability.build(ctx, rg, sec)
-    db = database.build(ctx, rg, net, obs)
+    db = database.build(ctx, rg, net, sec, obs)
     msg = messaging.build(ctx, rg, net, sec, obs)
-    cch = cache.build(ctx, rg)
+    cch = cache.build(ctx, rg, net)
     stg = etl.build(ctx, rg, net, sec)
     fn = functions.build(ctx, rg, net, sec, obs, msg, stg)
     ms = microservices.build(ctx, rg, net, sec, obs, msg)
-    gw = gateway.build(ctx, rg, ms)
+    gw = gateway.build(ctx, rg, net, sec, ms)
     fe = frontend.build(ctx, rg)
     return {layer.layer: layer.specs for layer in (c, net, sec, obs, db, msg, cch, stg, fn, ms, gw, fe)}
 
@@ -186,13 +187,15 @@ def build_from_settings(
     return state
 
 
-def build(env: str, *, subscription_id: str | None = None, secrets: AppSecrets | None = None) -> DesiredState:
+def build(
+    env: str, *, subscription_id: str | None = None, secrets: AppSecrets | None = None, deploy: DeploySettings | None = None
+) -> DesiredState:
     """The desired state of environment `env` (dev, qa, staging, prod).
 
     Without a subscription id (argument or AZURE_/ARM_SUBSCRIPTION_ID) the
     zero GUID is used, which is what the local emulator expects.
     """
-    return build_from_settings(get_environment_settings(env), subscription_id=subscription_id, secrets=secrets)
+    return build_from_settings(get_environment_settings(env, deploy), subscription_id=subscription_id, secrets=secrets)
 
 
 def summarize(state: DesiredState) -> dict[str, Any]:

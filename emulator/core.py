@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import actions, bodies, computed, locations, readback, shapes, web_config
+from emulator import actions, bodies, computed, locations, readback, refusals, shapes, web_config
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -325,6 +325,11 @@ class Emulator:
             return None
         return row
 
+    def _body_of(self, conn: sqlite3.Connection, resource_id: str, now: float) -> dict[str, Any] | None:
+        """The stored body of another resource, or None."""
+        row = self._lookup(conn, resource_id.lower(), now)
+        return None if row is None else dict(json.loads(row.body))
+
     def _render(self, conn: sqlite3.Connection, row: Row, now: float) -> dict[str, Any]:
         body: dict[str, Any] = json.loads(row.body)
         behaviour = TYPES.get(row.type)
@@ -537,6 +542,7 @@ class Emulator:
                 parent_location = json.loads(parent.body).get("location") if parent is not None else None
                 if isinstance(parent_location, str):
                     payload["location"] = parent_location
+            refusals.refuse(addr.type_key, payload, existing is None, lambda rid: self._body_of(conn, rid, req.now))
             return self._store_put(conn, req, addr, behaviour, payload, existing)
 
     def _store_put(

@@ -123,6 +123,17 @@ _CREATED_WITH_200 = frozenset(
 )
 
 
+# Each IP configuration of a firewall gets a private IP, which route tables point
+# at; the emulator does not allocate addresses, so it answers a fixed one.
+_FIREWALL_DEFAULTS: dict[str, Any] = {
+    **SERVER_DEFAULTS.get("microsoft.network/azurefirewalls", {}),
+    "properties": {
+        **SERVER_DEFAULTS.get("microsoft.network/azurefirewalls", {}).get("properties", {}),
+        "ipConfigurations": {"__each__": {"properties": {"privateIPAddress": "10.0.0.4"}}},
+    },
+}
+
+
 def _row(arm_type: str, **kwargs: Any) -> TypeBehaviour:
     key = arm_type.lower()
     if key in _CREATED_WITH_200:
@@ -146,6 +157,7 @@ _ROWS: list[TypeBehaviour] = [
         updating_state="InProgress",
         write_only=("properties.sourceApiId",),
     ),
+    _row("Microsoft.ApiManagement/service/apis/operations"),
     _row("Microsoft.ApiManagement/service/apis/policies", write_only=("properties.format",)),
     _row(
         "Microsoft.ApiManagement/service/namedValues",
@@ -156,6 +168,7 @@ _ROWS: list[TypeBehaviour] = [
     ),
     _row("Microsoft.ApiManagement/service/policies", write_only=("properties.format",)),
     _row("Microsoft.ApiManagement/service/products"),
+    _row("Microsoft.ApiManagement/service/products/apiLinks", has_provisioning_state=False),
     _row("Microsoft.ApiManagement/service/subscriptions"),
     _row(
         "Microsoft.App/containerApps",
@@ -180,6 +193,8 @@ _ROWS: list[TypeBehaviour] = [
     ),
     _row("Microsoft.Authorization/roleAssignments"),
     _row("Microsoft.Cache/redis", put_style="async", delete_async=True),
+    _row("Microsoft.Cache/redisEnterprise", put_style="async", delete_async=True),
+    _row("Microsoft.Cache/redisEnterprise/databases", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles", put_style="async", delete_async=True),
     # A classic CDN endpoint's PUT carries its origins inline (properties.origins); they are
     # then addressable as children (recordings: cdn/test_cli_mgmt_cdn GET .../origins/{name}).
@@ -193,6 +208,8 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups", put_style="async", delete_async=True),
+    _row("Microsoft.Cdn/profiles/securityPolicies", put_style="async", delete_async=True),
+    _row("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups/origins", put_style="async", delete_async=True),
     _row("Microsoft.DataFactory/factories"),
     _row(
@@ -226,8 +243,20 @@ _ROWS: list[TypeBehaviour] = [
     # Recorded: create answers 200 with provisioningState RegisteringDns, no LRO header (the SDK
     # polls the vault until Succeeded); the docs' async 201 is not what the service does.
     _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME, creating_state="RegisteringDns"),
+    _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME),
+    # ARM never returns a secret's value (the 2024-11-01 "Get a secret" example has none).
+    _row("Microsoft.KeyVault/vaults/secrets", write_only=("properties.value",), has_provisioning_state=False),
     _row("Microsoft.ManagedIdentity/userAssignedIdentities"),
-    _row("Microsoft.Network/azureFirewalls", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row(
+        "Microsoft.Network/azureFirewalls",
+        put_style="async",
+        delete_async=True,
+        # Each IP configuration gets a private IP (the emulator does not allocate: a fixed one).
+        defaults=_FIREWALL_DEFAULTS,
+        **_NETWORK_BUSY,
+    ),
+    _row("Microsoft.Network/firewallPolicies", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/firewallPolicies/ruleCollectionGroups", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/ddosProtectionPlans", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/dnsZones"),
     _row("Microsoft.Network/dnsZones/CNAME"),

@@ -27,6 +27,9 @@ class Unresolved(Exception):
 def get_path(body: Mapping[str, Any] | None, dotted: str) -> Any:
     node: Any = body
     for part in dotted.split("."):
+        if isinstance(node, list) and part.isdigit():  # a list index (`ipConfigurations.0`)
+            node = node[int(part)] if int(part) < len(node) else None
+            continue
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]

@@ -123,6 +123,9 @@ class Controller:
         #: ``--drift-policy``: the operator's word wins over every resource's own policy.
         self.policy_override: str | None = drift_policy
         self.default_policy: str = drift_policy or str(getattr(settings, "drift_policy", "remediate"))
+        #: Addresses this process has seen live: only their absence is drift. A resource that
+        #: never existed (a first deployment) is a creation, not drift, and raises no drift alert.
+        self._seen_live: set[str] = set()
 
     def _requests(self) -> Counter[int]:
         """ARM responses so far by status (0: no response, e.g. a dropped connection)."""
@@ -172,6 +175,8 @@ class Controller:
                         observation = self.engine.observe()
                 with self.telemetry.span("reconcile.plan", environment=env):
                     plan = self.engine.plan(observation)
+                seen_before = set(self._seen_live)
+                self._seen_live.update(observation.live)
                 gated = self._gate(plan)
                 applied = failed = skipped = 0
                 remediated = False
@@ -197,8 +202,13 @@ class Controller:
                         remediated=c.address in written,
                     )
                     for c in plan.changes
-                    if c.is_change
+                    if c.is_change and (c.action != "create" or c.address in seen_before)
                 )
+                self._seen_live.update(written)
+                created = sum(1 for c in plan.changes if c.action == "create" and c.address not in seen_before)
+                if created:
+                    log.info("created %d resources that did not exist (not drift)", created,
+                             extra={"environment": env, "phase": "cycle", "creations": created})
                 error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
         except Exception as exc:  # a cycle that fails must not kill the controller
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})

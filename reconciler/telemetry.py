@@ -32,6 +32,10 @@ DRIFT_EVENT_NAME = "ReconcilerDrift"
 NOT_CONVERGENT_EVENT_NAME = "ReconcilerNotConvergent"
 """The customEvents name of a field ARM did not keep (once per field, when found)."""
 
+HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+"""One customEvent per finished cycle, failed or not; the desired state's
+heartbeat alert fires when none arrived for three intervals."""
+
 SERVICE_NAME = "azure-reconciler"
 
 # Attribute the Azure Monitor exporter reads to emit a customEvent (see module docstring).
@@ -243,6 +247,12 @@ class Telemetry:
                 attributes={_CUSTOM_EVENT_ATTRIBUTE: NOT_CONVERGENT_EVENT_NAME, **properties},
             )
         common = {"environment": report.environment, "target": report.target}
+        self._event_logger.emit(
+            body=HEARTBEAT_EVENT_NAME,
+            severity_number=SeverityNumber.INFO,
+            attributes={_CUSTOM_EVENT_ATTRIBUTE: HEARTBEAT_EVENT_NAME, **common,
+                        "outcome": "failed" if not report.succeeded else "succeeded"},
+        )
         self._cycles.add(1, {**common, "outcome": "failed" if not report.succeeded else "succeeded"})
         self._resources.record(report.resources, common)
         self._drifted.record(len(report.drifted), common)

@@ -7,7 +7,7 @@ Policies are XML the service re-indents and re-escapes (compared normalised).
 from __future__ import annotations
 
 from adapters.arm_type import ArmType
-from adapters.compare import CompareRules
+from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.apimanagement.models:"
 _ANY_ETAG = {"if_match": "*"}
@@ -43,6 +43,18 @@ TYPES = (
         has_tags=False,
     ),
     ArmType(
+        arm_type="Microsoft.ApiManagement/service/apis/operations",
+        service="apimanagement", operations="api_operation",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "apis", "name"), model=_M + "OperationContract",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.method"}),
+            lists={"properties.templateParameters": ListRule("keyed", "name")},
+            immutable=frozenset(),
+        ),
+        delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
         arm_type="Microsoft.ApiManagement/service/apis/policies",
         service="apimanagement", operations="api_policy",
         get="get", create="create_or_update", delete="delete",
@@ -70,6 +82,14 @@ TYPES = (
         args=("resource_group", "service", "name"), model=_M + "ProductContract",
         rules=CompareRules(case_insensitive=frozenset({"properties.state"}), immutable=frozenset()),
         delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
+        arm_type="Microsoft.ApiManagement/service/products/apiLinks",
+        service="apimanagement", operations="product_api_link",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "products", "name"), model=_M + "ProductApiLinkContract",
+        rules=CompareRules(case_insensitive=frozenset({"properties.apiId"}), immutable=frozenset({"properties.apiId"})),
+        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/subscriptions",

@@ -68,4 +68,33 @@ TYPES = (
         ),
         has_tags=False,
     ),
+    ArmType(
+        arm_type="Microsoft.Cdn/profiles/securityPolicies",
+        service="cdn", operations="security_policies",
+        get="get", create="begin_create", delete="begin_delete",
+        args=("resource_group", "profiles", "name"), model=_M + "SecurityPolicy",
+        rules=CompareRules(
+            case_insensitive=frozenset({
+                "properties.parameters.type", "properties.parameters.wafPolicy.id",
+                "properties.parameters.associations[].domains[].id",
+            }),
+            immutable=frozenset(),
+        ),
+        has_tags=False,
+    ),
+    # The Front Door WAF policy lives in Microsoft.Network but is served by azure-mgmt-frontdoor.
+    ArmType(
+        arm_type="Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
+        service="frontdoor", operations="policies",
+        get="get", create="begin_create_or_update", delete="begin_delete",
+        args=("resource_group", "name"), model="azure.mgmt.frontdoor.models:WebApplicationFirewallPolicy",
+        rules=CompareRules(
+            case_insensitive=frozenset({
+                "sku.name", "properties.policySettings.enabledState", "properties.policySettings.mode",
+                "properties.managedRules.managedRuleSets[].ruleSetAction",
+            }),
+            lists={"properties.managedRules.managedRuleSets": ListRule("keyed", "ruleSetType")},
+            immutable=_GLOBAL,
+        ),
+    ),
 )

@@ -27,6 +27,20 @@ TYPES = (
         ),
         data_holding=True,
     ),
+    # Secrets through ARM: create/update and read (the value is never returned);
+    # the management SDK has no delete (deleting is a data-plane operation).
+    ArmType(
+        arm_type="Microsoft.KeyVault/vaults/secrets",
+        service="keyvault", operations="secrets",
+        get="get", create="create_or_update", delete="",
+        args=("resource_group", "vaults", "name"), model="azure.mgmt.keyvault.models:SecretCreateOrUpdateParameters",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.contentType"}),
+            write_only=frozenset({"properties.value"}),
+            immutable=frozenset(),
+        ),
+        data_holding=True,
+    ),
 )
 
 #: Types managed generically (by id) whose comparison has a quirk.

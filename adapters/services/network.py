@@ -149,4 +149,32 @@ TYPES = (
             immutable=_LOCATION_AND_ZONES,
         ),
     ),
+    ArmType(
+        arm_type="Microsoft.Network/firewallPolicies",
+        service="network", operations="firewall_policies",
+        get="get", create="begin_create_or_update", delete="begin_delete",
+        args=("resource_group", "name"), model=_M + "FirewallPolicy",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.sku.tier", "properties.threatIntelMode"}),
+            immutable=_LOCATION_AND_ZONES,
+        ),
+    ),
+    ArmType(
+        arm_type="Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+        service="network", operations="firewall_policy_rule_collection_groups",
+        get="get", create="begin_create_or_update", delete="begin_delete",
+        args=("resource_group", "firewallPolicies", "name"), model=_M + "FirewallPolicyRuleCollectionGroup",
+        rules=CompareRules(
+            case_insensitive=frozenset({
+                "properties.ruleCollections[].action.type", "properties.ruleCollections[].rules[].protocols[].protocolType",
+                "properties.ruleCollections[].rules[].ipProtocols[]",
+            }),
+            lists={
+                "properties.ruleCollections": ListRule("keyed", "name"),
+                "properties.ruleCollections[].rules": ListRule("keyed", "name"),
+            },
+            immutable=frozenset(),
+        ),
+        has_tags=False,
+    ),
 )

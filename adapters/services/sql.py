@@ -14,7 +14,11 @@ TYPES = (
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "name"), model=_M + "Server",
         rules=CompareRules(
-            case_insensitive=frozenset({"properties.publicNetworkAccess", "properties.minimalTlsVersion"}),
+            case_insensitive=frozenset({
+                "properties.publicNetworkAccess", "properties.minimalTlsVersion",
+                "properties.administrators.sid", "properties.administrators.tenantId",
+                "properties.administrators.principalType", "properties.administrators.administratorType",
+            }),
             write_only=frozenset({"properties.administratorLoginPassword"}),
             immutable=frozenset({"location", "properties.administratorLogin"}),
         ),

@@ -11,6 +11,7 @@ from typing import Any
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.networking import NetworkingLayer
 from desired_state.layers.observability import ObservabilityLayer
+from desired_state.layers.security import SecurityLayer
 from desired_state.resource import ResourceGroupSpec
 from desired_state.specs.cosmosdb import CosmosDbAccountSpec
 from desired_state.specs.monitor import DiagnosticSettingSpec, MetricAlertSpec, MetricCriterion
@@ -27,7 +28,11 @@ class DatabaseLayer(LayerSpecs):
 
 
 def build(
-    ctx: LayerContext, resource_group: ResourceGroupSpec, network: NetworkingLayer, observability: ObservabilityLayer
+    ctx: LayerContext,
+    resource_group: ResourceGroupSpec,
+    network: NetworkingLayer,
+    security: SecurityLayer,
+    observability: ObservabilityLayer,
 ) -> DatabaseLayer:
     layer = DatabaseLayer("database")
     n, features = ctx.namer, ctx.settings.features
@@ -37,7 +42,7 @@ def build(
             SqlServerSpec(
                 address="database.sql_server", name=n.unique("sql"), public_network_access=not ctx.private,
                 minimal_tls_version=ctx.settings.security.min_tls_version,
-                administrator_password=ctx.secrets.sql_admin_password, **common,
+                entra_admin=security.identities["sqladmin"], **common,
             )
         )
         database = layer.add(

@@ -1,6 +1,8 @@
 """Frontend layer: a Static Web App per frontend region (West US 2, plus West
 Europe in prod), Front Door (profile, endpoint, origin group, one origin per
-region, route) where the CDN is enabled, and the DNS zone with a `www` CNAME
+region, route, and a WAF policy with Microsoft's managed rule sets attached
+by a security policy: Prevention in prod, Detection in staging) where the
+CDN is enabled, and the DNS zone with a `www` CNAME
 to Front Door, or to the primary static site where there is no CDN."""
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from desired_state.resource import ResourceGroupSpec, ResourceSpec
 from desired_state.specs.cdn import (
     AfdEndpointSpec,
     FrontDoorProfileSpec,
+    FrontDoorWafPolicySpec,
     OriginGroupSpec,
     OriginSpec,
     RouteSpec,
+    SecurityPolicySpec,
 )
 from desired_state.specs.dns import CnameRecordSpec, DnsZoneSpec
 from desired_state.specs.web import StaticSiteSpec
@@ -45,7 +49,10 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> FrontendLayer
     cname_target: ResourceSpec = primary
     cname_path = "properties.defaultHostname"
     if s.features.enable_cdn:
-        profile = layer.add(FrontDoorProfileSpec(address="frontend.cdn.profile", name=n.standard("afd"), **tagged))
+        # Premium: the tier whose WAF runs Microsoft's managed rule sets (see specs/cdn.py).
+        profile = layer.add(
+            FrontDoorProfileSpec(address="frontend.cdn.profile", name=n.standard("afd"), sku="Premium_AzureFrontDoor", **tagged)
+        )
         endpoint = layer.add(
             AfdEndpointSpec(
                 address="frontend.cdn.endpoint", name=n.unique("fde", max_length=46), parent=profile, tags=ctx.tags
@@ -64,6 +71,17 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> FrontendLayer
         layer.add(
             RouteSpec(
                 address="frontend.cdn.route", name="default", parent=endpoint, origin_group=group, origins=origins
+            )
+        )
+        waf = layer.add(
+            FrontDoorWafPolicySpec(
+                address="frontend.waf_policy", name=f"waf{s.workload}{ctx.env}",
+                mode="Prevention" if ctx.env == "prod" else "Detection", **tagged,
+            )
+        )
+        layer.add(
+            SecurityPolicySpec(
+                address="frontend.cdn.security_policy", name="waf", parent=profile, waf_policy=waf, endpoints=(endpoint,)
             )
         )
         cname_target, cname_path = endpoint, "properties.hostName"

@@ -1,5 +1,6 @@
 """Functions layer: the host storage account, the plan per the cost table
-(Consumption Y1, Premium EP1 with VNet integration in prod) and the four
+(Consumption Y1 where dependencies are public, Elastic Premium EP1 with VNet
+integration wherever they are private: staging and prod) and the four
 workers: queue worker, topic worker, ETL processor and third-party sync."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from desired_state.layers.etl import EtlLayer
 from desired_state.layers.messaging import MessagingLayer
 from desired_state.layers.networking import NetworkingLayer
 from desired_state.layers.observability import ObservabilityLayer
-from desired_state.layers.security import SecurityLayer
+from desired_state.layers.security import THIRDPARTY_API_KEY_SECRET, SecurityLayer
 from desired_state.resource import ResourceGroupSpec, ResourceSpec
 from desired_state.specs.authorization import RoleAssignmentSpec
 from desired_state.specs.storage import StorageAccountSpec
@@ -73,7 +74,7 @@ def build(
         },
         "thirdparty_sync": {"THIRDPARTY_QUEUE": queues.get("thirdparty", "")},
     }
-    secrets = {"thirdparty_sync": {"THIRDPARTY_API_KEY": "thirdparty-api-key"}}
+    secrets = {"thirdparty_sync": {"THIRDPARTY_API_KEY": THIRDPARTY_API_KEY_SECRET}}
     for key, settings in workers.items():
         slug = key.replace("_", "-")
         layer.apps[key] = layer.add(
@@ -89,7 +90,7 @@ def build(
                 subnet=network.subnets["functions"] if sku == "EP1" else None,
                 settings=settings,
                 key_vault_secrets=secrets.get(key, {}),
-                after=tuple(grants),
+                after=(*grants, *security.secrets.values()),
                 min_tls_version=ctx.settings.security.min_tls_version,
                 **common,
             )

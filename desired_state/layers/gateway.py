@@ -1,6 +1,12 @@
 """Gateway layer: API Management per the cost table, one API per
-microservice, a product with a subscription, and the policies: global basic
-auth + subscription key check, rate limiting and response caching."""
+microservice with its operations, a product that links every API and a
+subscription to it, and the policies: global basic auth (the expected header
+is a Key Vault named value) + subscription key check, rate limiting and
+response caching.
+
+Where the microservices are private (staging, prod) the gateway reaches them
+over the VNet through the gateway subnet: Developer is injected (External
+mode), prod's StandardV2 integrates outbound (see `CostTiers.apim_sku`)."""
 
 from __future__ import annotations
 
@@ -8,18 +14,34 @@ from dataclasses import dataclass
 
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.microservices import MicroservicesLayer
-from desired_state.resource import ResourceGroupSpec
+from desired_state.layers.networking import NetworkingLayer
+from desired_state.layers.security import BASIC_AUTH_SECRET, SecurityLayer
+from desired_state.resource import ResourceGroupSpec, ResourceSpec
 from desired_state.specs.apimanagement import (
     ApiManagementServiceSpec,
     ApimSubscriptionSpec,
+    ApiOperationSpec,
     ApiPolicySpec,
     ApiSpec,
     NamedValueSpec,
+    ProductApiLinkSpec,
     ProductSpec,
     ServicePolicySpec,
 )
+from desired_state.specs.authorization import RoleAssignmentSpec
 
 BASIC_AUTH_NAMED_VALUE = "basic-auth-header"
+
+#: The operations every service API exposes: (operation id suffix, method, URL template).
+#: The services are CRUD resources named after themselves (GET /users, GET /users/{id}, ...),
+#: and the API's path is the service key, so the templates are relative to it.
+OPERATIONS: tuple[tuple[str, str, str], ...] = (
+    ("list", "GET", "/"),
+    ("get", "GET", "/{id}"),
+    ("create", "POST", "/"),
+    ("update", "PUT", "/{id}"),
+    ("delete", "DELETE", "/{id}"),
+)
 
 #: Global policy. Scopes per policy: learn.microsoft.com/azure/api-management/api-management-policies
 #: (`rate-limit-by-key` and the cache policies are valid at the global scope; `rate-limit` is not).
@@ -58,23 +80,38 @@ class GatewayLayer(LayerSpecs):
     service: ApiManagementServiceSpec | None = None
 
 
-def build(ctx: LayerContext, resource_group: ResourceGroupSpec, microservices: MicroservicesLayer) -> GatewayLayer:
+def build(
+    ctx: LayerContext,
+    resource_group: ResourceGroupSpec,
+    network: NetworkingLayer,
+    security: SecurityLayer,
+    microservices: MicroservicesLayer,
+) -> GatewayLayer:
     layer = GatewayLayer("gateway")
-    if not ctx.settings.features.enable_api_management:
+    vault = security.key_vault
+    if not ctx.settings.features.enable_api_management or vault is None:
         return layer
     s = ctx.settings
     service = layer.add(
         ApiManagementServiceSpec(
             address="gateway.apim", name=ctx.namer.unique("apim", max_length=50), resource_group=resource_group,
             location=ctx.location, tags=ctx.tags, sku=s.tiers.apim_sku, publisher_email=s.monitoring.alert_email,
-            publisher_name=s.owner,
+            publisher_name=s.owner, subnet=network.subnets["gateway"] if ctx.private else None,
         )
     )
     layer.service = service
+    reader = layer.add(
+        RoleAssignmentSpec.grant_system_identity(
+            "gateway.role.apim.key_vault_secrets_user", scope=vault, holder=service, role="Key Vault Secrets User",
+            subscription_id=ctx.subscription_id,
+        )
+    )
+    secret = security.secrets.get(BASIC_AUTH_SECRET)
+    after: tuple[ResourceSpec, ...] = (reader,) if secret is None else (reader, secret)
     basic_auth = layer.add(
         NamedValueSpec(
             address="gateway.named_value.basic_auth", name=BASIC_AUTH_NAMED_VALUE, parent=service,
-            display_name=BASIC_AUTH_NAMED_VALUE, value=ctx.secrets.apim_basic_auth_header,
+            display_name=BASIC_AUTH_NAMED_VALUE, secret_uri=vault.secret_uri(BASIC_AUTH_SECRET), after=after,
         )
     )
     layer.add(ServicePolicySpec(address="gateway.policy.global", parent=service, xml=GLOBAL_POLICY, named_values=(basic_auth,)))
@@ -98,4 +135,12 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, microservices: M
             )
         )
         layer.add(ApiPolicySpec(address=f"gateway.api_policy.{key}", parent=api, xml=api_policy(key)))
+        for verb, method, template in OPERATIONS:
+            layer.add(
+                ApiOperationSpec(
+                    address=f"gateway.operation.{key}.{verb}", name=f"{verb}-{key}", parent=api,
+                    display_name=f"{verb.title()} {key}", method=method, url_template=template,
+                )
+            )
+        layer.add(ProductApiLinkSpec(address=f"gateway.product_api.{key}", name=f"{key}-api", parent=product, api=api))
     return layer

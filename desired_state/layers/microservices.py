@@ -16,9 +16,6 @@ from desired_state.resource import ResourceGroupSpec
 from desired_state.specs.appcontainers import ContainerAppSpec, ManagedEnvironmentSpec, ServiceBusScaleRule
 from desired_state.specs.monitor import DiagnosticSettingSpec
 
-#: Placeholder image until each service's CI publishes its own.
-DEFAULT_IMAGE = "mcr.microsoft.com/k8se/quickstart:latest"
-
 #: KEDA rule per service: orders drain orders-queue, payments react to domain events.
 SCALE_RULES: dict[str, tuple[ServiceBusScaleRule, ...]] = {
     "users": (),
@@ -51,8 +48,16 @@ def build(
         return layer
     n = ctx.namer
     common: dict[str, Any] = {"resource_group": resource_group, "location": ctx.location, "tags": ctx.tags}
+    # Where the data tier is private (staging, prod) the environment is internal: its
+    # load balancer has a private IP in the app subnet only. An app's "external" ingress
+    # then means "reachable from the VNet" (API Management's subnet), while non-external
+    # ingress would limit it to the environment itself
+    # (learn.microsoft.com/azure/container-apps/ingress-overview, .../networking).
     environment = layer.add(
-        ManagedEnvironmentSpec(address="microservices.environment", name=n.standard("cae"), subnet=network.subnets["app"], **common)
+        ManagedEnvironmentSpec(
+            address="microservices.environment", name=n.standard("cae"), subnet=network.subnets["app"],
+            internal=ctx.private, **common,
+        )
     )
     if observability.workspace is not None:
         layer.add(
@@ -63,10 +68,11 @@ def build(
         )
     for service, rules in SCALE_RULES.items():
         usable = rules if messaging.namespace is not None else ()
+        image = ctx.settings.services[service]
         layer.apps[service] = layer.add(
             ContainerAppSpec(
                 address=f"microservices.app.{service}", name=f"ca-{service}-api-{ctx.env}", environment=environment,
-                identity=identity, image=DEFAULT_IMAGE, service_bus=messaging.namespace, scale_rules=usable,
+                identity=identity, image=image.image, target_port=image.port, service_bus=messaging.namespace, scale_rules=usable,
                 min_replicas=1 if ctx.env == "prod" else 0, app_insights=observability.app_insights,
                 env={"SERVICE_NAME": f"{service}-api"}, **common,
             )

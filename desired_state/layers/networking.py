@@ -1,6 +1,8 @@
 """Networking layer: VNet, the six subnets with their NSGs, NAT egress for the
 functions subnet, private DNS zones where private endpoints are on, and DDoS
-protection and Azure Firewall where enabled.
+protection and Azure Firewall where enabled: then a firewall policy allows
+only the egress the workers need, and a route table on the workload subnets
+sends 0.0.0.0/0 to the firewall.
 
 NSG rules follow the plan's access-control table: inbound from the Internet
 is denied except HTTPS to the gateway subnet and the API Management control
@@ -18,13 +20,19 @@ from typing import Any
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.resource import ResourceGroupSpec
 from desired_state.settings import FIREWALL_SUBNET_NAME, SUBNET_ROLES
+from desired_state.specs.apimanagement import VNET_INTEGRATION_SKUS
 from desired_state.specs.network import (
     AzureFirewallSpec,
     DdosProtectionPlanSpec,
+    FirewallPolicySpec,
+    FirewallRule,
     NatGatewaySpec,
     NetworkSecurityGroupSpec,
     PrivateEndpointSpec,
     PublicIpAddressSpec,
+    RouteSpec,
+    RouteTableSpec,
+    RuleCollectionGroupSpec,
     SecurityRule,
     SubnetSpec,
     VirtualNetworkSpec,
@@ -37,12 +45,15 @@ PRIVATE_DNS_ZONES: dict[str, str] = {
     "servicebus": "privatelink.servicebus.windows.net",
     "blob": "privatelink.blob.core.windows.net",
     "keyvault": "privatelink.vaultcore.azure.net",
+    "redis": "privatelink.redis.azure.net",
 }
 
 #: The private DNS zone of each private-link sub-resource (group id) the estate
 #: connects; zone names from Microsoft Learn, "Azure Private Endpoint private
 #: DNS zone values".
-ZONE_OF_GROUP_ID: dict[str, str] = {"sqlServer": "sql", "namespace": "servicebus", "blob": "blob", "vault": "keyvault"}
+ZONE_OF_GROUP_ID: dict[str, str] = {
+    "sqlServer": "sql", "namespace": "servicebus", "blob": "blob", "vault": "keyvault", "redisEnterprise": "redis",
+}
 
 #: Subnet delegations: Container Apps workload-profile environments and
 #: Functions VNet integration need their subnet delegated to the service.
@@ -50,6 +61,34 @@ DELEGATIONS: dict[str, tuple[str, ...]] = {
     "app": ("Microsoft.App/environments",),
     "functions": ("Microsoft.Web/serverFarms",),
 }
+
+
+#: Workload subnets whose internet egress goes through the firewall where there is one.
+EGRESS_THROUGH_FIREWALL: tuple[str, ...] = ("app", "functions")
+
+
+def egress_rules(subnets: dict[str, str], thirdparty_hosts: tuple[str, ...]) -> tuple[FirewallRule, ...]:
+    """What the workers may reach on the internet; the firewall denies the rest.
+
+    Besides the third-party APIs: Microsoft Entra ID for managed-identity
+    tokens, Azure Monitor for telemetry, Storage for the functions' host
+    account (not private), and the container registry Container Apps pulls
+    the images from (service tags MicrosoftContainerRegistry and
+    AzureFrontDoor.FirstParty: learn.microsoft.com/azure/container-apps/use-azure-firewall).
+    Service Bus, Key Vault and SQL are reached through private endpoints,
+    whose routes are more specific than 0.0.0.0/0.
+    """
+    sources = tuple(subnets[role] for role in EGRESS_THROUGH_FIREWALL)
+    return (
+        FirewallRule(name="thirdparty-apis", sources=sources, fqdns=thirdparty_hosts),
+        FirewallRule(name="entra-id", sources=sources, service_tags=("AzureActiveDirectory",)),
+        FirewallRule(name="azure-monitor", sources=sources, service_tags=("AzureMonitor",)),
+        FirewallRule(name="host-storage", sources=sources, service_tags=("Storage",)),
+        FirewallRule(
+            name="container-images", sources=sources,
+            service_tags=("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"),
+        ),
+    )
 
 
 @dataclass
@@ -148,6 +187,50 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
         NatGatewaySpec(address="networking.nat_gateway", name=n.standard("ng"), public_ips=(nat_ip,), **common)
     )
 
+    delegations = dict(DELEGATIONS)
+    if ctx.private and ctx.settings.features.enable_api_management and ctx.settings.tiers.apim_sku in VNET_INTEGRATION_SKUS:
+        # Standard v2 VNet integration needs its subnet delegated to Microsoft.Web/serverFarms
+        # (learn.microsoft.com/azure/api-management/integrate-vnet-outbound); classic
+        # injection (Developer) needs it undelegated (.../virtual-network-injection-resources).
+        delegations["gateway"] = ("Microsoft.Web/serverFarms",)
+    route_table = None
+    if net.enable_firewall and net.firewall_subnet_cidr is not None:
+        # Azure requires this exact name and allows no NSG on it.
+        fw_subnet = layer.add(
+            SubnetSpec(
+                address="networking.subnet.firewall", name=FIREWALL_SUBNET_NAME, parent=vnet,
+                address_prefix=net.firewall_subnet_cidr,
+            )
+        )
+        layer.subnets["firewall"] = fw_subnet
+        fw_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.firewall", name=n.standard("pip", "afw"), **common))
+        policy = layer.add(FirewallPolicySpec(address="networking.firewall_policy", name=n.standard("afwp"), **common))
+        layer.add(
+            RuleCollectionGroupSpec(
+                address="networking.firewall_rules.egress", name="workload-egress", parent=policy, priority=200,
+                rules=egress_rules(net.subnets, net.thirdparty_api_hosts),
+            )
+        )
+        firewall = layer.add(
+            AzureFirewallSpec(
+                address="networking.firewall", name=n.standard("afw"), subnet=fw_subnet, public_ip=fw_ip, policy=policy,
+                **common,
+            )
+        )
+        route_table = layer.add(
+            RouteTableSpec(address="networking.route_table.egress", name=n.standard("rt", "egress"), **common)
+        )
+        # All outbound traffic (0.0.0.0/0) to the firewall's private IP (known after apply). Private
+        # endpoints' /32 routes stay more specific, so private traffic does not pass the appliance
+        # (learn.microsoft.com/azure/private-link/private-endpoint-overview).
+        layer.add(
+            RouteSpec(
+                address="networking.route.egress_default", name="default-to-firewall", parent=route_table,
+                address_prefix="0.0.0.0/0", next_hop_type="VirtualAppliance",
+                appliance=firewall,
+            )
+        )
+
     rules = nsg_rules(net.subnets)
     for role in SUBNET_ROLES:
         nsg = layer.add(
@@ -161,28 +244,15 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
                 address_prefix=net.subnets[role],
                 network_security_group=nsg,
                 nat_gateway=nat if role == "functions" else None,
-                delegations=DELEGATIONS.get(role, ()),
-            )
-        )
-
-    if net.enable_firewall and net.firewall_subnet_cidr is not None:
-        # Azure requires this exact name and allows no NSG on it.
-        fw_subnet = layer.add(
-            SubnetSpec(
-                address="networking.subnet.firewall", name=FIREWALL_SUBNET_NAME, parent=vnet,
-                address_prefix=net.firewall_subnet_cidr,
-            )
-        )
-        layer.subnets["firewall"] = fw_subnet
-        fw_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.firewall", name=n.standard("pip", "afw"), **common))
-        layer.add(
-            AzureFirewallSpec(
-                address="networking.firewall", name=n.standard("afw"), subnet=fw_subnet, public_ip=fw_ip, **common
+                route_table=route_table if role in EGRESS_THROUGH_FIREWALL else None,
+                delegations=delegations.get(role, ()),
             )
         )
 
     if ctx.private:
         for key, zone_name in PRIVATE_DNS_ZONES.items():
+            if key == "redis" and not ctx.settings.features.enable_redis:
+                continue
             zone = layer.add(
                 PrivateDnsZoneSpec(address=f"networking.private_dns_zone.{key}", name=zone_name, resource_group=resource_group, tags=tags)
             )

@@ -25,6 +25,12 @@ from desired_state.specs.monitor import (
 #: The custom event name the controller emits on drift (reconciler.report).
 DRIFT_EVENT_NAME = "ReconcilerDrift"
 DRIFT_QUERY = f'customEvents | where name == "{DRIFT_EVENT_NAME}"'
+#: The custom event the controller emits once per cycle (reconciler.telemetry).
+HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+HEARTBEAT_QUERY = f'customEvents | where name == "{HEARTBEAT_EVENT_NAME}"'
+#: The controller's default interval (5 minutes, docs/deploy.md); the heartbeat
+#: alert fires when no heartbeat arrived for three of them.
+CONTROLLER_INTERVAL_MINUTES = 5
 
 
 @dataclass
@@ -63,6 +69,17 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, security: Securi
             address="observability.alert.drift", name=n.standard("alert", "drift"), location=ctx.location,
             scope=insights, action_group=group, query=DRIFT_QUERY, severity=2 if ctx.env == "prod" else 3,
             description="The reconciler found live Azure resources that differ from the desired state.", **common,
+        )
+    )
+    window = f"PT{3 * CONTROLLER_INTERVAL_MINUTES}M"
+    layer.add(
+        ScheduledQueryRuleSpec(
+            address="observability.alert.controller_heartbeat", name=n.standard("alert", "heartbeat"),
+            location=ctx.location, scope=insights, action_group=group, query=HEARTBEAT_QUERY,
+            severity=1 if ctx.env == "prod" else 3, operator="LessThan", threshold=1,
+            evaluation_frequency=f"PT{CONTROLLER_INTERVAL_MINUTES}M", window_size=window,
+            description="The reconciler controller sent no heartbeat for three intervals: it is stopped or stuck.",
+            **common,
         )
     )
     layer.add(

@@ -12,12 +12,19 @@ from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.networking import NetworkingLayer
 from desired_state.resource import ResourceGroupSpec
 from desired_state.specs.authorization import RoleAssignmentSpec
-from desired_state.specs.keyvault import KeyVaultSpec
+from desired_state.specs.keyvault import KeyVaultSecretSpec, KeyVaultSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
 from desired_state.specs.network import PrivateEndpointSpec
 
+#: Key Vault secrets the plan names, each valued from the deploy environment
+#: (never from the desired state): the third-party API key the sync worker
+#: uses, and the Authorization header API Management expects.
+THIRDPARTY_API_KEY_SECRET = "thirdparty-api-key"
+BASIC_AUTH_SECRET = "apim-basic-auth-header"
+
 #: Workloads that get an identity, and whether each reads Key Vault secrets.
-WORKLOAD_IDENTITIES: dict[str, bool] = {"functions": True, "microservices": True, "datafactory": False}
+#: `sqladmin` is the SQL server's Microsoft Entra admin (no SQL password exists).
+WORKLOAD_IDENTITIES: dict[str, bool] = {"functions": True, "microservices": True, "datafactory": False, "sqladmin": False}
 
 
 @dataclass
@@ -26,6 +33,8 @@ class SecurityLayer(LayerSpecs):
 
     key_vault: KeyVaultSpec | None = None
     identities: dict[str, UserAssignedIdentitySpec] = field(default_factory=dict)
+    #: Secrets declared because their value is set in the deploy environment.
+    secrets: dict[str, KeyVaultSecretSpec] = field(default_factory=dict)
 
 
 def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: NetworkingLayer) -> SecurityLayer:
@@ -44,8 +53,21 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: Network
         )
     )
     layer.key_vault = vault
+    # A secret whose value is not set in this process is not declared: it is
+    # neither written nor deleted, and its readers still reference its URI.
+    values = {THIRDPARTY_API_KEY_SECRET: ctx.secrets.thirdparty_api_key, BASIC_AUTH_SECRET: ctx.secrets.apim_basic_auth_header}
+    for secret_name, value in values.items():
+        if value is not None:
+            layer.secrets[secret_name] = layer.add(
+                KeyVaultSecretSpec(
+                    address=f"security.secret.{secret_name.replace('-', '_')}", name=secret_name, parent=vault,
+                    value=value, tags=ctx.tags,
+                )
+            )
     for workload, reads_secrets in WORKLOAD_IDENTITIES.items():
         if workload == "datafactory" and not ctx.settings.features.enable_data_factory:
+            continue
+        if workload == "sqladmin" and not ctx.settings.features.enable_sql_database:
             continue
         identity = layer.add(
             UserAssignedIdentitySpec(address=f"security.identity.{workload}", name=n.standard("id", workload), **common)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import SecretStr
-
+from desired_state.errors import DesiredStateError
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
+from desired_state.specs.network import SubnetSpec
 from desired_state.specs.tracked import TrackedSpec
 
 #: Turning off TLS 1.0/1.1 and SSL 3.0 on the gateway and towards backends
@@ -20,24 +20,48 @@ _PROTOCOL_SWITCHES = {
 }
 
 
+#: How each environment's gateway reaches the VNet: classic Developer and
+#: Premium are injected into a subnet without delegation; Standard v2 and
+#: Premium v2 integrate outbound through a subnet delegated to
+#: Microsoft.Web/serverFarms; Basic and Standard classic have no VNet mode
+#: (learn.microsoft.com/azure/api-management/virtual-network-concepts,
+#: .../virtual-network-injection-resources, .../integrate-vnet-outbound).
+VNET_INJECTION_SKUS = frozenset({"Developer", "Premium"})
+VNET_INTEGRATION_SKUS = frozenset({"StandardV2", "PremiumV2"})
+ApimSku = Literal["Developer", "Standard", "StandardV2", "Premium"]
+
+
 class ApiManagementServiceSpec(TrackedSpec):
-    """An API Management instance (Developer outside prod, Standard in prod)."""
+    """An API Management instance, in the VNet (`subnet`) where the
+    microservices are private, in External mode: the gateway stays public
+    (the plan's "Internet -> API Management: public, with auth") and reaches
+    the backends over the VNet."""
 
     arm_type: ClassVar[str] = "Microsoft.ApiManagement/service"
 
-    sku: Literal["Developer", "Standard"]
+    sku: ApimSku
     publisher_email: str
     publisher_name: str
+    subnet: SubnetSpec | None = None
 
     def envelope(self) -> dict[str, Any]:
         return {"sku": {"name": self.sku, "capacity": 1}, "identity": {"type": "SystemAssigned"}}
 
     def properties(self) -> dict[str, Any]:
-        return {
+        props: dict[str, Any] = {
             "publisherEmail": self.publisher_email,
             "publisherName": self.publisher_name,
             "customProperties": dict(_PROTOCOL_SWITCHES),
         }
+        if self.subnet is not None:
+            if self.sku not in VNET_INJECTION_SKUS | VNET_INTEGRATION_SKUS:
+                raise DesiredStateError(
+                    f"API Management {self.sku} has no virtual network mode; use Developer or Premium (injection) "
+                    "or StandardV2 (integration)", resource=self.address, field="sku",
+                )
+            props["virtualNetworkType"] = "External"
+            props["virtualNetworkConfiguration"] = {"subnetResourceId": self.subnet.id}
+        return props
 
 
 class ApiSpec(ChildSpec):
@@ -122,17 +146,59 @@ class ApiPolicySpec(ChildSpec):
 
 
 class NamedValueSpec(ChildSpec):
-    """A secret named value: its value goes in `secret_values()`, never in the body,
-    and is left unmanaged when not configured."""
+    """A secret named value whose value lives in Key Vault: API Management
+    reads it with its system-assigned identity (granted Key Vault Secrets
+    User) and refreshes it from the vault
+    (learn.microsoft.com/azure/api-management/api-management-howto-properties#key-vault-secrets).
+    No value is held in the desired state."""
 
     arm_type: ClassVar[str] = "Microsoft.ApiManagement/service/namedValues"
 
     parent: ApiManagementServiceSpec
     display_name: str
-    value: SecretStr | None = None
+    secret_uri: str
+    #: The vault secret and the role grant the service needs first.
+    after: tuple[ResourceSpec, ...] = ()
 
     def properties(self) -> dict[str, Any]:
-        return {"displayName": self.display_name, "secret": True}
+        return {"displayName": self.display_name, "secret": True, "keyVault": {"secretIdentifier": self.secret_uri}}
 
-    def secret_values(self) -> dict[str, SecretStr]:
-        return {} if self.value is None else {"properties.value": self.value}
+
+class ApiOperationSpec(ChildSpec):
+    """One operation of an API: without operations every call to the API
+    answers 404 (learn.microsoft.com/azure/api-management/add-api-manually)."""
+
+    arm_type: ClassVar[str] = "Microsoft.ApiManagement/service/apis/operations"
+
+    parent: ApiSpec
+    display_name: str
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    url_template: str
+    description: str = ""
+
+    def properties(self) -> dict[str, Any]:
+        params = [
+            {"name": part[1:-1], "type": "string", "required": True}
+            for part in self.url_template.split("/")
+            if part.startswith("{") and part.endswith("}")
+        ]
+        return {
+            "displayName": self.display_name,
+            "method": self.method,
+            "urlTemplate": self.url_template,
+            "templateParameters": params,
+            "description": self.description,
+        }
+
+
+class ProductApiLinkSpec(ChildSpec):
+    """The link that puts an API in a product (`products/apiLinks`,
+    2024-05-01): a subscription to the product then grants the API."""
+
+    arm_type: ClassVar[str] = "Microsoft.ApiManagement/service/products/apiLinks"
+
+    parent: ProductSpec
+    api: ApiSpec
+
+    def properties(self) -> dict[str, Any]:
+        return {"apiId": self.api.id}

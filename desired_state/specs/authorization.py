@@ -34,13 +34,16 @@ def role_assignment_name(scope_id: str, principal: str, role_guid: str) -> str:
 
 
 class RoleAssignmentSpec(ExtensionSpec):
-    """A role assignment of a built-in role on `scope` to a user-assigned identity."""
+    """A role assignment of a built-in role on `scope` to a managed identity:
+    a user-assigned identity (its `properties.principalId`) or the
+    system-assigned identity of another resource (`identity.principalId`)."""
 
     arm_type: ClassVar[str] = "Microsoft.Authorization/roleAssignments"
 
     subscription_id: str
     role: str
-    identity: UserAssignedIdentitySpec
+    identity: ResourceSpec
+    principal_path: str = "properties.principalId"
 
     @classmethod
     def grant(
@@ -49,6 +52,17 @@ class RoleAssignmentSpec(ExtensionSpec):
         """The assignment of built-in `role` to `identity` on `scope`, with its stable name."""
         name = role_assignment_name(scope.id, identity.id, BUILT_IN_ROLES[role])
         return cls(address=address, name=name, scope=scope, identity=identity, role=role, subscription_id=subscription_id)
+
+    @classmethod
+    def grant_system_identity(
+        cls, address: str, *, scope: ResourceSpec, holder: ResourceSpec, role: str, subscription_id: str
+    ) -> RoleAssignmentSpec:
+        """The assignment of built-in `role` to the system-assigned identity of `holder` on `scope`."""
+        name = role_assignment_name(scope.id, f"{holder.id}/identity", BUILT_IN_ROLES[role])
+        return cls(
+            address=address, name=name, scope=scope, identity=holder, role=role, subscription_id=subscription_id,
+            principal_path="identity.principalId",
+        )
 
     @property
     def role_definition_id(self) -> str:
@@ -61,7 +75,7 @@ class RoleAssignmentSpec(ExtensionSpec):
         return {
             "roleDefinitionId": self.role_definition_id,
             # Unknown until the identity exists: resolved by the engine from its live body.
-            "principalId": live_ref(self.identity, "properties.principalId"),
+            "principalId": live_ref(self.identity, self.principal_path),
             # Setting principalType avoids PrincipalNotFound during AAD replication (ARM-SEMANTICS.md).
             "principalType": "ServicePrincipal",
         }

@@ -3,7 +3,7 @@ group, origins and route (examples 2024-02-01 to 2025-06-01)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
@@ -101,4 +101,57 @@ class RouteSpec(ChildSpec):
             "linkToDefaultDomain": "Enabled",
             "httpsRedirect": "Enabled",
             "enabledState": "Enabled",
+        }
+
+
+#: Front Door WAF managed rule sets: Microsoft's default rule set and bot
+#: protection. Managed rule sets run on the Premium tier only; Standard has
+#: custom rules only (learn.microsoft.com/azure/web-application-firewall/afds/afds-overview,
+#: learn.microsoft.com/azure/frontdoor/standard-premium/tier-comparison).
+MANAGED_RULE_SETS: tuple[tuple[str, str], ...] = (("Microsoft_DefaultRuleSet", "2.1"), ("Microsoft_BotManagerRuleSet", "1.1"))
+
+
+class FrontDoorWafPolicySpec(TrackedSpec):
+    """`Microsoft.Network/FrontDoorWebApplicationFirewallPolicies` (Premium
+    tier, global) with the managed default rule set and bot protection."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+
+    location: str = "Global"
+    mode: Literal["Prevention", "Detection"]
+
+    def envelope(self) -> dict[str, Any]:
+        return {"sku": {"name": "Premium_AzureFrontDoor"}}
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "policySettings": {"enabledState": "Enabled", "mode": self.mode},
+            "managedRules": {
+                "managedRuleSets": [
+                    {"ruleSetType": kind, "ruleSetVersion": version, "ruleSetAction": "Block"}
+                    for kind, version in MANAGED_RULE_SETS
+                ]
+            },
+        }
+
+
+class SecurityPolicySpec(ChildSpec):
+    """`Microsoft.Cdn/profiles/securityPolicies`: attaches a WAF policy to
+    every path of the given endpoints."""
+
+    arm_type: ClassVar[str] = "Microsoft.Cdn/profiles/securityPolicies"
+
+    parent: FrontDoorProfileSpec
+    waf_policy: FrontDoorWafPolicySpec
+    endpoints: tuple[AfdEndpointSpec, ...]
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "parameters": {
+                "type": "WebApplicationFirewall",
+                "wafPolicy": sub_resource(self.waf_policy),
+                "associations": [
+                    {"domains": [sub_resource(endpoint) for endpoint in self.endpoints], "patternsToMatch": ["/*"]}
+                ],
+            }
         }

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import SecretStr
+
+from desired_state.resource import ChildSpec
 from desired_state.specs.tracked import TrackedSpec
 
 
@@ -21,9 +24,14 @@ class KeyVaultSpec(TrackedSpec):
     def vault_uri(self) -> str:
         return f"https://{self.name}.vault.azure.net/"
 
+    def secret_uri(self, secret_name: str) -> str:
+        """The versionless URI of one secret (readers always get the latest version)."""
+        return f"{self.vault_uri}secrets/{secret_name}"
+
     def secret_reference(self, secret_name: str) -> str:
-        """An App Service Key Vault reference to one secret (latest version)."""
-        return f"@Microsoft.KeyVault(SecretUri={self.vault_uri}secrets/{secret_name}/)"
+        """An App Service Key Vault reference to one secret (latest version):
+        learn.microsoft.com/azure/app-service/app-service-key-vault-references."""
+        return f"@Microsoft.KeyVault(SecretUri={self.secret_uri(secret_name)}/)"
 
     def properties(self) -> dict[str, Any]:
         props: dict[str, Any] = {
@@ -42,3 +50,28 @@ class KeyVaultSpec(TrackedSpec):
         if self.purge_protection:
             props["enablePurgeProtection"] = True
         return props
+
+
+class KeyVaultSecretSpec(ChildSpec):
+    """A secret created through ARM (`vaults/secrets`, 2024-11-01 example
+    "Create a secret"). The value comes from the deploy environment, travels
+    only in `secret_values()` and is compared by fingerprint; ARM never
+    returns it."""
+
+    arm_type: ClassVar[str] = "Microsoft.KeyVault/vaults/secrets"
+
+    parent: KeyVaultSpec
+    value: SecretStr
+    content_type: str = "text/plain"
+    tags: dict[str, str] = {}
+
+    @property
+    def uri(self) -> str:
+        assert isinstance(self.parent, KeyVaultSpec)
+        return self.parent.secret_uri(self.name)
+
+    def body(self) -> dict[str, Any]:
+        return {"tags": dict(self.tags), "properties": {"contentType": self.content_type}}
+
+    def secret_values(self) -> dict[str, SecretStr]:
+        return {"properties.value": self.value}

@@ -95,6 +95,7 @@ class ScheduledQueryRuleSpec(TrackedSpec):
     description: str
     query: str
     severity: int = 2
+    operator: Literal["GreaterThan", "LessThan"] = "GreaterThan"
     threshold: float = 0
     evaluation_frequency: str = "PT5M"
     window_size: str = "PT5M"
@@ -116,7 +117,7 @@ class ScheduledQueryRuleSpec(TrackedSpec):
                         "query": self.query,
                         "timeAggregation": "Count",
                         "dimensions": [],
-                        "operator": "GreaterThan",
+                        "operator": self.operator,
                         "threshold": self.threshold,
                         "failingPeriods": {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1},
                     }

@@ -1,5 +1,6 @@
 """Microsoft.Network: virtual networks, subnets, NSGs, NAT, public IPs,
-private endpoints, DDoS plans and Azure Firewall.
+private endpoints, DDoS plans, Azure Firewall with its policy and rule
+collection groups, and route tables.
 
 Body shapes follow the 2024-07-01 request examples in ../shared/arm-examples.
 """
@@ -10,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.tracked import TrackedSpec, sub_resource
 
@@ -113,6 +115,66 @@ class NatGatewaySpec(TrackedSpec):
         }
 
 
+class FirewallPolicySpec(TrackedSpec):
+    """`Microsoft.Network/firewallPolicies`: the rules of the firewall, held in
+    rule collection groups (learn.microsoft.com/azure/firewall-manager/policy-overview)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/firewallPolicies"
+
+    threat_intel_mode: Literal["Alert", "Deny", "Off"] = "Alert"
+
+    def properties(self) -> dict[str, Any]:
+        return {"sku": {"tier": "Standard"}, "threatIntelMode": self.threat_intel_mode}
+
+
+class FirewallRule(BaseModel):
+    """One allow rule: an application rule (FQDNs over HTTPS) or a network rule (service tags)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    sources: tuple[str, ...]
+    fqdns: tuple[str, ...] = ()
+    service_tags: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ("443",)
+
+    def body(self) -> dict[str, Any]:
+        if self.fqdns:
+            return {
+                "ruleType": "ApplicationRule", "name": self.name, "sourceAddresses": list(self.sources),
+                "targetFqdns": list(self.fqdns), "protocols": [{"protocolType": "Https", "port": int(p)} for p in self.ports],
+            }
+        return {
+            "ruleType": "NetworkRule", "name": self.name, "sourceAddresses": list(self.sources),
+            "destinationAddresses": list(self.service_tags), "destinationPorts": list(self.ports), "ipProtocols": ["TCP"],
+        }
+
+
+class RuleCollectionGroupSpec(ChildSpec):
+    """`firewallPolicies/ruleCollectionGroups`: one Allow collection of `rules`
+    (application rules and network rules go in separate collections). What no
+    rule allows, the firewall denies."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
+
+    parent: FirewallPolicySpec
+    priority: int
+    rules: tuple[FirewallRule, ...]
+
+    def properties(self) -> dict[str, Any]:
+        collections: list[dict[str, Any]] = []
+        for kind, rules in (("app", [r for r in self.rules if r.fqdns]), ("net", [r for r in self.rules if not r.fqdns])):
+            if rules:
+                collections.append({
+                    "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
+                    "name": f"{self.name}-{kind}",
+                    "priority": self.priority + len(collections),
+                    "action": {"type": "Allow"},
+                    "rules": [rule.body() for rule in rules],
+                })
+        return {"priority": self.priority, "ruleCollections": collections}
+
+
 class SubnetSpec(ChildSpec):
     """`Microsoft.Network/virtualNetworks/subnets`."""
 
@@ -122,6 +184,7 @@ class SubnetSpec(ChildSpec):
     address_prefix: str
     network_security_group: NetworkSecurityGroupSpec | None = None
     nat_gateway: NatGatewaySpec | None = None
+    route_table: RouteTableSpec | None = None
     #: Service names the subnet is delegated to (e.g. `Microsoft.App/environments`).
     delegations: tuple[str, ...] = ()
 
@@ -131,6 +194,8 @@ class SubnetSpec(ChildSpec):
             props["networkSecurityGroup"] = sub_resource(self.network_security_group)
         if self.nat_gateway is not None:
             props["natGateway"] = sub_resource(self.nat_gateway)
+        if self.route_table is not None:
+            props["routeTable"] = sub_resource(self.route_table)
         if self.delegations:
             props["delegations"] = [
                 {"name": service.replace("/", "."), "properties": {"serviceName": service}} for service in self.delegations
@@ -167,9 +232,10 @@ class AzureFirewallSpec(TrackedSpec):
     subnet: SubnetSpec
     public_ip: PublicIpAddressSpec
     threat_intel_mode: Literal["Alert", "Deny", "Off"] = "Alert"
+    policy: FirewallPolicySpec | None = None
 
     def properties(self) -> dict[str, Any]:
-        return {
+        props: dict[str, Any] = {
             "sku": {"name": "AZFW_VNet", "tier": "Standard"},
             "threatIntelMode": self.threat_intel_mode,
             "ipConfigurations": [
@@ -179,6 +245,9 @@ class AzureFirewallSpec(TrackedSpec):
                 }
             ],
         }
+        if self.policy is not None:
+            props["firewallPolicy"] = sub_resource(self.policy)
+        return props
 
 
 class RouteTableSpec(TrackedSpec):
@@ -204,9 +273,14 @@ class RouteSpec(ChildSpec):
     next_hop_type: Literal["Internet", "VirtualAppliance", "VnetLocal", "VirtualNetworkGateway", "None"]
     #: The appliance's address, for `VirtualAppliance` only.
     next_hop_ip_address: str | None = None
+    #: Or the appliance itself (a firewall): its private IP, known after apply, is the next hop.
+    appliance: ResourceSpec | None = None
+    appliance_ip_path: str = "properties.ipConfigurations.0.properties.privateIPAddress"
 
     def properties(self) -> dict[str, Any]:
         props: dict[str, Any] = {"addressPrefix": self.address_prefix, "nextHopType": self.next_hop_type}
-        if self.next_hop_ip_address is not None:
+        if self.appliance is not None:
+            props["nextHopIpAddress"] = live_ref(self.appliance, self.appliance_ip_path)
+        elif self.next_hop_ip_address is not None:
             props["nextHopIpAddress"] = self.next_hop_ip_address
         return props

@@ -1,9 +1,12 @@
-"""Microsoft.Cache/redis (api 2024-11-01 example; `sku` sits inside properties)."""
+"""Microsoft.Cache/redis (api 2024-11-01 example; `sku` sits inside
+properties) and Azure Managed Redis, `Microsoft.Cache/redisEnterprise` with
+its `databases` (api 2025-07-01, azure-mgmt-redisenterprise 3.1)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from desired_state.resource import ChildSpec
 from desired_state.specs.tracked import TrackedSpec
 
 
@@ -24,4 +27,47 @@ class RedisCacheSpec(TrackedSpec):
             "minimumTlsVersion": self.minimum_tls_version,
             "publicNetworkAccess": "Enabled" if self.public_network_access else "Disabled",
             "redisConfiguration": {"maxmemory-policy": "allkeys-lru"},
+        }
+
+
+class ManagedRedisSpec(TrackedSpec):
+    """An Azure Managed Redis cluster (the successor of Azure Cache for Redis,
+    whose every SKU is retiring: learn.microsoft.com/azure/azure-cache-for-redis/retirement-faq).
+    Balanced B0/B1 are the sizes Microsoft maps Basic/Standard C0-C1 to
+    (learn.microsoft.com/azure/redis/migrate/migrate-basic-standard-premium-understand)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Cache/redisEnterprise"
+
+    sku: Literal["Balanced_B0", "Balanced_B1"]
+    high_availability: bool = False
+    public_network_access: bool = True
+    minimum_tls_version: Literal["1.2"] = "1.2"
+
+    def envelope(self) -> dict[str, Any]:
+        return {"sku": {"name": self.sku}}
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "minimumTlsVersion": self.minimum_tls_version,
+            "highAvailability": "Enabled" if self.high_availability else "Disabled",
+            "publicNetworkAccess": "Enabled" if self.public_network_access else "Disabled",
+        }
+
+
+class ManagedRedisDatabaseSpec(ChildSpec):
+    """The cluster's one database (Azure Managed Redis names it `default`):
+    TLS only on port 10000, Microsoft Entra authentication only (access keys off)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Cache/redisEnterprise/databases"
+
+    parent: ManagedRedisSpec
+    name: str = "default"
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "clientProtocol": "Encrypted",
+            "port": 10000,
+            "clusteringPolicy": "OSSCluster",
+            "evictionPolicy": "AllKeysLRU",
+            "accessKeysAuthentication": "Disabled",
         }

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import SecretStr
-
+from desired_state.references import live_ref
 from desired_state.resource import ChildSpec
+from desired_state.specs.msi import UserAssignedIdentitySpec
 from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec
 
 SQL_SKUS: dict[str, dict[str, Any]] = {
@@ -17,28 +17,40 @@ SQL_SKUS: dict[str, dict[str, Any]] = {
 
 
 class SqlServerSpec(TrackedSpec):
-    """An Azure SQL logical server. The admin password is write-only: it is a
-    secret value (never in the body) and is not managed when not configured."""
+    """An Azure SQL logical server with Microsoft Entra-only authentication:
+    no SQL login or password exists anywhere.
+
+    The Entra admin is a user-assigned identity (principal type
+    `Application`). For an application the `sid` is its client (application)
+    id, not its object id ("az sql server ad-admin create --object-id: Object
+    Id for User or Group, Application Id for Applications", Microsoft Learn),
+    and `azureADOnlyAuthentication: true` on create makes the server refuse
+    SQL authentication from the start
+    (learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication-create-server).
+    Database users for the workload identities are created once with T-SQL
+    (ARM cannot create contained users): docs/deploy.md.
+    """
 
     arm_type: ClassVar[str] = "Microsoft.Sql/servers"
 
-    administrator_login: str = "sqladminuser"
-    administrator_password: SecretStr | None = None
+    entra_admin: UserAssignedIdentitySpec
     public_network_access: bool = True
     minimal_tls_version: Literal["1.2", "1.3"] = "1.2"
 
     def properties(self) -> dict[str, Any]:
         return {
-            "administratorLogin": self.administrator_login,
             "version": "12.0",
             "minimalTlsVersion": self.minimal_tls_version,
             "publicNetworkAccess": "Enabled" if self.public_network_access else "Disabled",
+            "administrators": {
+                "administratorType": "ActiveDirectory",
+                "principalType": "Application",
+                "login": self.entra_admin.name,
+                "sid": live_ref(self.entra_admin, "properties.clientId"),
+                "tenantId": live_ref(self.entra_admin, "properties.tenantId"),
+                "azureADOnlyAuthentication": True,
+            },
         }
-
-    def secret_values(self) -> dict[str, SecretStr]:
-        if self.administrator_password is None:
-            return {}
-        return {"properties.administratorLoginPassword": self.administrator_password}
 
 
 class SqlDatabaseSpec(TrackedChildSpec):

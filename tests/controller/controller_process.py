@@ -30,11 +30,11 @@ GUARD_S = 90.0
 
 # Known values for every secret setting, so tests can look for them where they must not be.
 KNOWN_SECRETS: Mapping[str, str] = {
-    "SQL_ADMIN_PASSWORD": "Ctl-Sql-Adm1n-Pa55!",
+    "THIRDPARTY_API_KEY": "ctl-thirdparty-key-9d2e71",
     "APIM_BASIC_AUTH_HEADER": "Basic Y3RsLWFwaW0tdXNlcjpjdGwtYXBpbS1wYXNz",
     "RECONCILER_FINGERPRINT_KEY": "ctl-fingerprint-key-0f3c9a",
 }
-_FOREIGN = ("AZURE_", "ARM_", "APPLICATIONINSIGHTS_", "RECONCILER_", "LEASE_", "SQL_", "APIM_")
+_FOREIGN = ("AZURE_", "ARM_", "APPLICATIONINSIGHTS_", "RECONCILER_", "LEASE_", "SQL_", "APIM_", "THIRDPARTY_")
 
 Event = dict[str, Any]
 

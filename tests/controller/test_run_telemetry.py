@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.telemetry import DRIFT_EVENT_NAME
+from reconciler.telemetry import DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME
 from tests.controller.controller_process import KNOWN_SECRETS, Controllers, Portal, controller_env
 from tests.controller.ingestion import IngestionServer
 from tests.controller.test_run_drift import (
@@ -33,11 +33,11 @@ def ingestion() -> Iterator[IngestionServer]:
 
 
 def sql_server() -> tuple[str, str]:
-    """The id and api-version of dev's SQL server (its desired body carries the admin password)."""
+    """The address and id of dev's SQL server."""
     from desired_state import build
     from desired_state.settings import AppSecrets
 
-    secrets = AppSecrets(_env_file=None, sql_admin_password=KNOWN_SECRETS["SQL_ADMIN_PASSWORD"])
+    secrets = AppSecrets(_env_file=None, thirdparty_api_key=KNOWN_SECRETS["THIRDPARTY_API_KEY"])
     state = build("dev", subscription_id="00000000-0000-0000-0000-000000000000", secrets=secrets)
     (resource,) = [r for r in state.resources if r.type == "Microsoft.Sql/servers"]
     return resource.address, resource.id
@@ -79,7 +79,9 @@ def test_once_exports_drift_events_and_cycle_metrics_without_secrets(
     assert controller.wait() == 0, controller.tail()
 
     events = [e["data"]["baseData"] for e in ingestion.of_type("EventData")]
-    assert {e["name"] for e in events} == {DRIFT_EVENT_NAME}
+    assert {e["name"] for e in events} == {DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME}
+    assert len([e for e in events if e["name"] == HEARTBEAT_EVENT_NAME]) == 1  # one per cycle
+    events = [e for e in events if e["name"] == DRIFT_EVENT_NAME]
     by_address = {e["properties"]["address"]: e["properties"] for e in events}
     assert set(by_address) == {QUEUE_ADDRESS, VNET_ADDRESS, sql_address}
     assert by_address[QUEUE_ADDRESS]["changed_paths"] == "properties.maxDeliveryCount"

@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.logs import forget_secrets, register_secret
 from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
-from reconciler.telemetry import DRIFT_EVENT_NAME, NOT_CONVERGENT_EVENT_NAME, Telemetry
+from reconciler.telemetry import DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME, NOT_CONVERGENT_EVENT_NAME, Telemetry
 from tests.controller.ingestion import IngestionServer
 
 SECRET = "Sup3r-Secret-Passw0rd!"  # a desired SQL admin password that must never leave the process
@@ -110,6 +110,9 @@ def test_each_drifted_resource_is_one_reconciler_drift_custom_event(
     exported_cycle(telemetry)
 
     events = [e["data"]["baseData"] for e in ingestion.of_type("EventData")]
+    heartbeats = [e for e in events if e["name"] == HEARTBEAT_EVENT_NAME]
+    assert len(heartbeats) == 1 and heartbeats[0]["properties"]["environment"] == "dev"
+    events = [e for e in events if e["name"] != HEARTBEAT_EVENT_NAME]
     assert [e["name"] for e in events] == [DRIFT_EVENT_NAME, DRIFT_EVENT_NAME]
     vnet = next(e["properties"] for e in events if e["properties"]["address"] == "networking.vnet")
     assert vnet["environment"] == "dev"
@@ -179,7 +182,7 @@ def test_no_secret_value_appears_in_any_envelope(telemetry: Telemetry, ingestion
     sql = next(
         e["data"]["baseData"]["properties"]
         for e in ingestion.of_type("EventData")
-        if e["data"]["baseData"]["properties"]["address"] == "database.sql_server"
+        if e["data"]["baseData"]["properties"].get("address") == "database.sql_server"
     )
     assert sql["changed_paths"] == "properties.administratorLoginPassword,tags.note=***"
 
@@ -206,7 +209,7 @@ def test_a_reported_cycle_has_left_the_process_when_report_cycle_returns(
 ) -> None:
     telemetry.report_cycle(drifted_cycle())
 
-    assert len(ingestion.of_type("EventData")) == 2
+    assert len(ingestion.of_type("EventData")) == 3  # two drift events and the heartbeat
     assert any(
         m["name"] == "reconciler_cycles"
         for e in ingestion.of_type("MetricData")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from desired_state.settings import ENVIRONMENTS, AppSecrets
+from desired_state.settings import ENVIRONMENTS, AppSecrets, DeploySettings, ServiceImage
 from desired_state.state import DesiredState, build
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
-SQL_PASSWORD = "Sq1-admin-password-never-in-bodies!"
+THIRDPARTY_KEY = "3rd-party-api-key-never-in-bodies!"
 BASIC_AUTH = "Basic dXNlcjpub3QtaW4tYm9kaWVz"
 
 
@@ -21,16 +21,26 @@ def secrets() -> AppSecrets:
             "AZURE_TENANT_ID": "99999999-8888-7777-6666-555555555555",
             "AZURE_CLIENT_SECRET": "client-secret-value-never-in-bodies",
             "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=never-in-bodies",
-            "SQL_ADMIN_PASSWORD": SQL_PASSWORD,
+            "THIRDPARTY_API_KEY": THIRDPARTY_KEY,
             "APIM_BASIC_AUTH_HEADER": BASIC_AUTH,
             "RECONCILER_FINGERPRINT_KEY": "fingerprint-key-never-in-bodies",
         }
     )
 
 
+def deploy() -> DeploySettings:
+    """A deployment's real values (prod against a subscription refuses placeholders)."""
+    return DeploySettings(
+        _env_file=None, dns_zone="platform.contoso.net", alert_email="oncall@contoso.net",
+        thirdparty_api_hosts=("api.partner.net",),
+        service_images={s: ServiceImage(image=f"contoso.azurecr.io/{s}-api:1.0.0", port=8080)
+                        for s in ("users", "orders", "products", "payments")},
+    )
+
+
 @pytest.fixture(scope="session")
 def states() -> dict[str, DesiredState]:
-    return {env: build(env, secrets=secrets()) for env in ENVIRONMENTS}
+    return {env: build(env, secrets=secrets(), deploy=deploy() if env == "prod" else None) for env in ENVIRONMENTS}
 
 
 @pytest.fixture(scope="session")

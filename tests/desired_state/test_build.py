@@ -14,7 +14,7 @@ from desired_state.naming import name_rule
 from desired_state.settings import ENVIRONMENTS, ZERO_SUBSCRIPTION
 from desired_state.state import DesiredState, build, summarize
 from desired_state.tags import is_owned
-from tests.desired_state.conftest import SQL_PASSWORD, SUBSCRIPTION, secrets
+from tests.desired_state.conftest import BASIC_AUTH, SUBSCRIPTION, THIRDPARTY_KEY, deploy, secrets
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "arm-examples"
 
@@ -36,7 +36,7 @@ def test_every_environment_builds_in_dependency_order(states: dict[str, DesiredS
 
 def test_dev_has_data_factory_redis_cosmos_and_no_cdn(states: dict[str, DesiredState]) -> None:
     types = _types(states["dev"])
-    assert {"Microsoft.DataFactory/factories", "Microsoft.Cache/redis", "Microsoft.DocumentDB/databaseAccounts"} <= types
+    assert {"Microsoft.DataFactory/factories", "Microsoft.Cache/redisEnterprise", "Microsoft.DocumentDB/databaseAccounts"} <= types
     assert "Microsoft.Cdn/profiles" not in types
     assert "Microsoft.Network/privateEndpoints" not in types
 
@@ -46,7 +46,7 @@ def test_qa_is_minimal(states: dict[str, DesiredState]) -> None:
     for absent in (
         "Microsoft.ApiManagement/service",
         "Microsoft.Cdn/profiles",
-        "Microsoft.Cache/redis",
+        "Microsoft.Cache/redisEnterprise",
         "Microsoft.DataFactory/factories",
         "Microsoft.DocumentDB/databaseAccounts",
     ):
@@ -57,7 +57,7 @@ def test_staging_has_private_endpoints_and_cdn_and_no_redis(states: dict[str, De
     state = states["staging"]
     types = _types(state)
     assert {"Microsoft.Network/privateEndpoints", "Microsoft.Network/privateDnsZones", "Microsoft.Cdn/profiles"} <= types
-    assert "Microsoft.Cache/redis" not in types
+    assert "Microsoft.Cache/redisEnterprise" not in types
     zones = {r.name for r in state.resources if r.type == "Microsoft.Network/privateDnsZones"}
     assert zones == {
         "privatelink.database.windows.net",
@@ -78,10 +78,12 @@ def test_every_private_endpoint_registers_in_the_zone_of_its_target(
         "namespace": "privatelink.servicebus.windows.net",
         "blob": "privatelink.blob.core.windows.net",
         "vault": "privatelink.vaultcore.azure.net",
+        # Azure Managed Redis (learn.microsoft.com/azure/private-link/private-endpoint-dns).
+        "redisEnterprise": "privatelink.redis.azure.net",
     }
     zone_ids = {r.name: r.id for r in state.resources if r.type == "Microsoft.Network/privateDnsZones"}
     endpoints = [r for r in state.resources if r.type == "Microsoft.Network/privateEndpoints"]
-    assert len(endpoints) == 4
+    assert len(endpoints) == (5 if env == "prod" else 4)  # prod's Managed Redis has one too
     for endpoint in endpoints:
         group = state.by_address(f"{endpoint.address}.dns")
         assert group.id == f"{endpoint.id}/privateDnsZoneGroups/default"
@@ -98,7 +100,7 @@ def test_prod_has_ddos_firewall_private_endpoints_redis_cdn_and_apim(states: dic
         "Microsoft.Network/ddosProtectionPlans",
         "Microsoft.Network/azureFirewalls",
         "Microsoft.Network/privateEndpoints",
-        "Microsoft.Cache/redis",
+        "Microsoft.Cache/redisEnterprise",
         "Microsoft.Cdn/profiles",
         "Microsoft.ApiManagement/service",
     } <= types
@@ -124,8 +126,8 @@ def test_every_environment_has_the_core_workloads(states: dict[str, DesiredState
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_name_satisfies_its_type_rule_and_is_stable(env: str) -> None:
-    first = build(env, secrets=secrets())
-    second = build(env, secrets=secrets())
+    first = build(env, secrets=secrets(), deploy=deploy())
+    second = build(env, secrets=secrets(), deploy=deploy())
     assert [(r.address, r.id) for r in first.resources] == [(r.address, r.id) for r in second.resources]
     for resource in first.resources:
         assert name_rule(resource.type).violation(resource.name) is None, resource.address
@@ -151,17 +153,22 @@ def test_rendered_bodies_hold_no_secret_value(
 
 
 def test_secrets_travel_beside_the_body_keyed_by_path(states: dict[str, DesiredState]) -> None:
-    sql = states["dev"].by_address("database.sql_server")
-    assert "administratorLoginPassword" not in sql.body["properties"]
-    assert sql.secrets["properties.administratorLoginPassword"].get_secret_value() == SQL_PASSWORD
-    assert SQL_PASSWORD not in repr(sql)
-    named = states["dev"].by_address("gateway.named_value.basic_auth")
-    assert set(named.secrets) == {"properties.value"} and named.body["properties"]["secret"] is True
+    key = states["dev"].by_address("security.secret.thirdparty_api_key")
+    assert key.type == "Microsoft.KeyVault/vaults/secrets"
+    assert "value" not in key.body["properties"]
+    assert key.secrets["properties.value"].get_secret_value() == THIRDPARTY_KEY
+    assert THIRDPARTY_KEY not in repr(key)
+    header = states["dev"].by_address("security.secret.apim_basic_auth_header")
+    assert header.secrets["properties.value"].get_secret_value() == BASIC_AUTH
 
 
-def test_unset_sql_password_is_simply_not_managed() -> None:
-    state = build("dev", secrets=secrets().model_copy(update={"sql_admin_password": None}))
-    assert state.by_address("database.sql_server").secrets == {}
+def test_an_unset_secret_is_not_declared_and_its_readers_still_reference_it() -> None:
+    state = build("dev", secrets=secrets().model_copy(update={"thirdparty_api_key": None, "apim_basic_auth_header": None}))
+    assert not [r for r in state.resources if r.type == "Microsoft.KeyVault/vaults/secrets"]
+    sync_settings = state.by_address("functions.app.thirdparty_sync.appsettings")
+    assert "secrets/thirdparty-api-key/)" in json.dumps(sync_settings.body)
+    named = state.by_address("gateway.named_value.basic_auth")
+    assert named.body["properties"]["keyVault"]["secretIdentifier"].endswith("/secrets/apim-basic-auth-header")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -218,7 +225,7 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     },
     "Microsoft.Network/virtualNetworks/subnets": {
         "properties.networkSecurityGroup", "properties.networkSecurityGroup.id", "properties.natGateway",
-        "properties.natGateway.id",
+        "properties.natGateway.id", "properties.routeTable", "properties.routeTable.id",
     },
     "Microsoft.Network/privateEndpoints": {"properties.privateLinkServiceConnections[].name"},
     "Microsoft.KeyVault/vaults": {
@@ -228,7 +235,72 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     "Microsoft.OperationalInsights/workspaces": {"properties.workspaceCapping", "properties.workspaceCapping.dailyQuotaGb"},
     "Microsoft.Insights/scheduledQueryRules": {"kind"},
     "Microsoft.Insights/metricAlerts": {"properties.criteria.allOf[].threshold"},
-    "Microsoft.Sql/servers": {"properties.minimalTlsVersion"},
+    # Entra-only admin: ServerExternalAdministrator (sql 2023-08-01 "Create server", Microsoft.Sql REST spec).
+    "Microsoft.Sql/servers": {
+        "properties.minimalTlsVersion", "properties.administrators", "properties.administrators.administratorType",
+        "properties.administrators.principalType", "properties.administrators.login", "properties.administrators.sid",
+        "properties.administrators.tenantId", "properties.administrators.azureADOnlyAuthentication",
+    },
+    # KeyVaultContractCreateProperties (apimanagement 2024-05-01 "ApiManagementCreateNamedValueWithKeyVault").
+    "Microsoft.ApiManagement/service/namedValues": {"properties.keyVault", "properties.keyVault.secretIdentifier"},
+    "Microsoft.ApiManagement/service": {
+        "properties.virtualNetworkType", "properties.virtualNetworkConfiguration",
+        "properties.virtualNetworkConfiguration.subnetResourceId",
+    },
+    # No arm-example in the shared set: OperationContract (apimanagement 2024-05-01 "ApiManagementCreateApiOperation").
+    "Microsoft.ApiManagement/service/apis/operations": {
+        "properties", "properties.displayName", "properties.method", "properties.urlTemplate",
+        "properties.templateParameters", "properties.templateParameters[].name", "properties.templateParameters[].type",
+        "properties.templateParameters[].required", "properties.description",
+    },
+    # ProductApiLinkContract (apimanagement 2024-05-01 "ApiManagementCreateProductApiLink").
+    "Microsoft.ApiManagement/service/products/apiLinks": {"properties", "properties.apiId"},
+    # No arm-example in the shared set for these three: RouteTable, FirewallPolicy and
+    # FirewallPolicyRuleCollectionGroup of the network 2024-07-01 REST spec ("Create route table with
+    # route", "Create FirewallPolicy", "Create FirewallPolicyRuleCollectionGroup").
+    "Microsoft.Network/routeTables": {"location", "tags", "properties", "properties.disableBgpRoutePropagation"},
+    "Microsoft.Network/routeTables/routes": {
+        "properties", "properties.addressPrefix", "properties.nextHopType", "properties.nextHopIpAddress",
+    },
+    "Microsoft.Network/firewallPolicies": {"location", "tags", "properties", "properties.sku", "properties.sku.tier", "properties.threatIntelMode"},
+    "Microsoft.Network/firewallPolicies/ruleCollectionGroups": {
+        "properties", "properties.priority", "properties.ruleCollections", "properties.ruleCollections[].ruleCollectionType",
+        "properties.ruleCollections[].name", "properties.ruleCollections[].priority", "properties.ruleCollections[].action",
+        "properties.ruleCollections[].action.type", "properties.ruleCollections[].rules",
+        "properties.ruleCollections[].rules[].ruleType", "properties.ruleCollections[].rules[].name",
+        "properties.ruleCollections[].rules[].sourceAddresses", "properties.ruleCollections[].rules[].targetFqdns",
+        "properties.ruleCollections[].rules[].protocols", "properties.ruleCollections[].rules[].protocols[].protocolType",
+        "properties.ruleCollections[].rules[].protocols[].port", "properties.ruleCollections[].rules[].destinationAddresses",
+        "properties.ruleCollections[].rules[].destinationPorts", "properties.ruleCollections[].rules[].ipProtocols",
+    },
+    "Microsoft.Network/azureFirewalls": {"properties.firewallPolicy", "properties.firewallPolicy.id"},
+    # No arm-example in the shared set: SecurityPolicy (cdn 2024-02-01 "SecurityPolicies_Create") and
+    # WebApplicationFirewallPolicy (frontdoor 2025-10-01 "Creates specific policy").
+    "Microsoft.Cdn/profiles/securityPolicies": {
+        "properties", "properties.parameters", "properties.parameters.type", "properties.parameters.wafPolicy",
+        "properties.parameters.wafPolicy.id", "properties.parameters.associations",
+        "properties.parameters.associations[].domains", "properties.parameters.associations[].domains[].id",
+        "properties.parameters.associations[].patternsToMatch",
+    },
+    "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies": {
+        "location", "tags", "sku", "sku.name", "properties", "properties.policySettings",
+        "properties.policySettings.enabledState", "properties.policySettings.mode", "properties.managedRules",
+        "properties.managedRules.managedRuleSets", "properties.managedRules.managedRuleSets[].ruleSetType",
+        "properties.managedRules.managedRuleSets[].ruleSetVersion",
+        "properties.managedRules.managedRuleSets[].ruleSetAction",
+    },
+    # No arm-example in the shared set: Cluster and Database of Microsoft.Cache/redisEnterprise 2025-07-01
+    # ("RedisEnterpriseCreate", "RedisEnterpriseDatabasesCreate").
+    "Microsoft.Cache/redisEnterprise": {
+        "location", "tags", "sku", "sku.name", "properties", "properties.minimumTlsVersion",
+        "properties.highAvailability", "properties.publicNetworkAccess",
+    },
+    "Microsoft.Cache/redisEnterprise/databases": {
+        "properties", "properties.clientProtocol", "properties.port", "properties.clusteringPolicy",
+        "properties.evictionPolicy", "properties.accessKeysAuthentication",
+    },
+    # SecretCreateOrUpdateParameters (keyvault 2024-11-01 "Create a secret").
+    "Microsoft.KeyVault/vaults/secrets": {"tags", "properties", "properties.contentType"},
     "Microsoft.DocumentDB/databaseAccounts": {"properties.capabilities", "properties.capabilities[].name", "properties.disableLocalAuth"},
     "Microsoft.ServiceBus/namespaces": {"properties.publicNetworkAccess"},
     "Microsoft.ServiceBus/namespaces/queues": {"properties.deadLetteringOnMessageExpiration"},

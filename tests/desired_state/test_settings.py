@@ -69,7 +69,7 @@ def test_staging_matches_the_plan() -> None:
     assert (f.enable_api_management, f.enable_cdn, f.enable_data_factory, f.enable_redis, f.enable_cosmos_db) == (
         True, True, False, False, False,
     )
-    assert (s.tiers.apim_sku, s.tiers.functions_plan_sku, s.tiers.sql_database_sku) == ("Developer", "Y1", "Basic")
+    assert (s.tiers.apim_sku, s.tiers.functions_plan_sku, s.tiers.sql_database_sku) == ("Developer", "EP1", "Basic")  # EP1: private dependencies need VNet integration
     assert s.tiers.service_bus_sku == "Premium"  # Service Bus private endpoints need Premium
     assert s.drift_policy == "remediate"
 
@@ -86,7 +86,7 @@ def test_prod_matches_the_plan() -> None:
     assert (f.enable_api_management, f.enable_cdn, f.enable_data_factory, f.enable_redis, f.enable_cosmos_db) == (
         True, True, False, True, False,
     )
-    assert (s.tiers.apim_sku, s.tiers.functions_plan_sku, s.tiers.sql_database_sku) == ("Standard", "EP1", "S2")
+    assert (s.tiers.apim_sku, s.tiers.functions_plan_sku, s.tiers.sql_database_sku) == ("StandardV2", "EP1", "S2")  # Standard classic has no VNet mode
     assert s.regions.frontend_regions == ("westus2", "westeurope")
     assert s.drift_policy == "report"
 

@@ -83,6 +83,22 @@ def _example_url(file_name: str) -> tuple[str, str, list[str]]:
     return type_key, path, [p for p in parents if not p.endswith("/blobServices/default")]
 
 
+#: Parents whose empty body Azure refuses (emulator/refusals.py): a SQL server needs an admin.
+_PARENT_PROPERTIES: dict[str, dict[str, Any]] = {
+    "microsoft.sql/servers": {"administrators": {
+        "administratorType": "ActiveDirectory", "principalType": "Group", "login": "sql-admins",
+        "sid": "00000011-1111-2222-2222-123456789111", "tenantId": "00000011-1111-2222-2222-123456789111",
+        "azureADOnlyAuthentication": True,
+    }},
+}
+
+
+def _parent_body(path: str) -> dict[str, Any]:
+    segs = path.split("/providers/")[-1].split("/")
+    type_key = "/".join([segs[0], *segs[1::2]]).lower()
+    return {"location": "westus2", "properties": dict(_PARENT_PROPERTIES.get(type_key, {}))}
+
+
 def _send(client: PipelineClient[Any, Any], method: str, path: str, version: str, body: Any = None) -> Any:
     request = HttpRequest(method, f"{BASE}{path}", params={"api-version": version}, json=body)
     return client.send_request(request)
@@ -104,7 +120,7 @@ def test_get_after_put_has_the_real_response_keys(file_name: str, tmp_path: Path
     client: PipelineClient[Any, Any] = PipelineClient(base_url=BASE, transport=EmulatorTransport(emulator))
     assert _send(client, "PUT", f"/subscriptions/{SUB}/resourceGroups/rg1", "2025-04-01", {"location": "westus2"}).status_code == 201
     for parent in parents:
-        created = _send(client, "PUT", parent, _any_version(parent), {"location": "westus2", "properties": {}})
+        created = _send(client, "PUT", parent, _any_version(parent), _parent_body(parent))
         assert created.status_code in (200, 201, 202), created.text()
 
     put = _send(client, "PUT", path, data["api_version"], request_body)

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from desired_state import build
+from desired_state.settings import AppSecrets
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
@@ -337,8 +338,8 @@ def test_a_real_plan_validates_against_the_documented_schema(
 def test_secrets_never_appear_in_plans_logs_or_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    password = f"Pw-{uuid.uuid4().hex}!"
-    monkeypatch.setenv("SQL_ADMIN_PASSWORD", password)
+    password = f"Key-{uuid.uuid4().hex}!"
+    monkeypatch.setenv("THIRDPARTY_API_KEY", password)
     state = tmp_path / "dev.db"
     outputs = []
     for argv in (
@@ -350,19 +351,19 @@ def test_secrets_never_appear_in_plans_logs_or_errors(
         code, out, err = reconcile(capsys, *argv, "--emulator-state", str(state))
         assert code == 0, out + err
         outputs.append(out + err)
-    monkeypatch.setenv("SQL_ADMIN_PASSWORD", password + "-rotated")
+    monkeypatch.setenv("THIRDPARTY_API_KEY", password + "-rotated")
     code, out, err = reconcile(capsys, "--dry-run", "--env", "dev", "--output", "json", "--emulator-state", str(state))
     outputs.append(out + err)
     rotated = changes(json.loads(out))
-    # The rotated password is detected through its fingerprint, not its value.
-    assert rotated["database.sql_server"]["action"] == "update"
-    assert [d["path"] for d in rotated["database.sql_server"]["diff"]] == ["tags.reconciler-secret-fp"]
+    # The rotated Key Vault secret is detected through its fingerprint, not its value.
+    assert rotated["security.secret.thirdparty_api_key"]["action"] == "update"
+    assert [d["path"] for d in rotated["security.secret.thirdparty_api_key"]["diff"]] == ["tags.reconciler-secret-fp"]
     for text in outputs:
         assert password not in text
     # ...and the emulator never stored it where a GET would return it.
-    sql = resource("database.sql_server")
+    secret = build("dev", secrets=AppSecrets(_env_file=None)).by_address("security.secret.thirdparty_api_key")
     with running_server(state) as server:
-        assert password not in json.dumps(Portal(server.base_url).get(sql.id, sql.type))
+        assert password not in json.dumps(Portal(server.base_url).get(secret.id, secret.type))
 
 
 def test_apply_without_a_terminal_and_without_yes_refuses(

@@ -40,7 +40,7 @@ def secret_values(ingestion_port: int) -> dict[str, str]:
     """Fresh, unmistakable secret values (the App Insights string points at the fake endpoint)."""
     tag = uuid.uuid4().hex
     return {
-        "SQL_ADMIN_PASSWORD": f"Sq1!Adm1n-{tag}",
+        "THIRDPARTY_API_KEY": f"3rdP4rty-{tag}",
         "AZURE_CLIENT_SECRET": f"client-secret-{tag}",
         "APIM_BASIC_AUTH_HEADER": f"Basic {base64.b64encode(f'user:{tag}'.encode()).decode()}",
         "RECONCILER_FINGERPRINT_KEY": f"fingerprint-key-{tag}",
@@ -68,10 +68,10 @@ def _runs(state: str) -> list[tuple[str, list[str], dict[str, str]]]:
         ("controller", ["run", "--once", "--env", "dev", "--emulator-state", state, "--health-port", "-1",
                         "--interval", "1m", *debug], {}),
         ("password-rotated-plan", ["--dry-run", "--env", "dev", "--emulator-state", state, *debug],
-         {"SQL_ADMIN_PASSWORD": "rotated"}),
+         {"THIRDPARTY_API_KEY": "rotated"}),
         ("failing-apply-text", ["--yes", "--env", "dev", "--emulator-state", state, "--log-format", "text",
                                 "--log-level", "DEBUG"], {"RECONCILER_EMULATOR_LRO_FAIL_NAMES": "kv-*,sql-*",
-                                                           "SQL_ADMIN_PASSWORD": "rotated"}),
+                                                           "THIRDPARTY_API_KEY": "rotated"}),
     ]
 
 

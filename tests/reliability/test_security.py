@@ -43,8 +43,8 @@ def test_no_secret_in_any_output_of_a_full_set_of_runs(tmp_path: Path) -> None:
         "plan-json": 0, "failing-apply": 1, "apply": 0, "controller": 0,
         "password-rotated-plan": 0, "failing-apply-text": 1,
     }
-    # The runs did use the secrets: a rotated password shows as a change of the SQL server.
-    assert b"database.sql_server" in collected.outputs["password-rotated-plan/stdout"]
+    # The runs did use the secrets: a rotated third-party key shows as a change of its Key Vault secret.
+    assert b"security.secret.thirdparty_api_key" in collected.outputs["password-rotated-plan/stdout"]
     assert b"ProvisioningFailed" in collected.outputs["failing-apply/stdout"]
     assert int(collected.outputs["telemetry-count"]) > 0
     assert json.loads(collected.outputs["plan-json/stdout"])  # the plan JSON was scanned

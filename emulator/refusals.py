@@ -1,0 +1,175 @@
+"""Writes Azure refuses although their body is well formed: rules that look
+at the request together with the resources it points at.
+
+`refuse(type_key, payload, creating, lookup)` raises the `ArmError` Azure
+answers, or returns. `lookup(resource_id)` gives the stored body of another
+resource (or None), so a rule can read the SKU of the plan or namespace a
+request refers to. Each rule names its source; where the exact error code
+was not found in recorded traffic or Microsoft's documentation, the rule
+says so and uses the provider's generic validation code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.errors import ArmError
+
+Lookup = Callable[[str], dict[str, Any] | None]
+
+
+def _get(body: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(body, dict):
+            return None
+        body = body.get(part)
+    return body
+
+
+def _sql_server(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """A server is created with a SQL login and its password, unless its
+    administrators are Entra-only (learn.microsoft.com/azure/azure-sql/database/
+    authentication-azure-ad-only-authentication-create-server). Azure answers
+    InvalidParameterValue naming the missing parameter (hashicorp/
+    terraform-provider-azurerm#29155 shows the code for the login)."""
+    if not creating:
+        return
+    if _get(payload, "properties.administrators.azureADOnlyAuthentication") is True:
+        for field in ("sid", "login", "tenantId"):
+            if not _get(payload, f"properties.administrators.{field}"):
+                raise ArmError(
+                    400, "InvalidParameterValue",
+                    f"Invalid value given for parameter administrators.{field}. Specify a valid parameter value.",
+                    target=f"properties.administrators.{field}",
+                )
+        return
+    for field, label in (("administratorLogin", "Login"), ("administratorLoginPassword", "Password")):
+        if not _get(payload, f"properties.{field}"):
+            raise ArmError(
+                400, "InvalidParameterValue",
+                f"Invalid value given for parameter {label}. Specify a valid parameter value.",
+                target=f"properties.{field}",
+            )
+
+
+def _named_value(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """A named value holds a value or a Key Vault secret reference
+    (NamedValueCreateContractProperties in the 2024-05-01 REST spec). API
+    Management reports field errors as ValidationError (Azure/apiops#181)."""
+    if _get(payload, "properties.value") in (None, "") and not _get(payload, "properties.keyVault.secretIdentifier"):
+        raise ArmError(
+            400, "ValidationError",
+            "One or more fields contain incorrect values: 'value' or 'keyVault.secretIdentifier' is required.",
+            target="properties.value",
+        )
+    if _get(payload, "properties.keyVault.secretIdentifier") and _get(payload, "properties.secret") is not True:
+        # hashicorp/terraform-provider-azurerm#26150: a Key Vault named value must be secret.
+        raise ArmError(
+            400, "ValidationError", "One or more fields contain incorrect values: a Key Vault named value must be secret.",
+            target="properties.secret",
+        )
+
+
+#: API Management tiers and the virtual network types they accept. Classic
+#: Developer/Premium inject the gateway (External or Internal); Standard v2
+#: integrates outbound only (External); Premium v2 does both; Basic,
+#: Standard, Consumption and Basic v2 have no VNet mode
+#: (learn.microsoft.com/azure/api-management/virtual-network-concepts).
+_APIM_VNET_TYPES: dict[str, frozenset[str]] = {
+    "developer": frozenset({"external", "internal"}),
+    "premium": frozenset({"external", "internal"}),
+    "isolated": frozenset({"external", "internal"}),
+    "standardv2": frozenset({"external"}),
+    "premiumv2": frozenset({"external", "internal"}),
+}
+
+
+def _apim_service(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """VNet mode per tier (see `_APIM_VNET_TYPES`). Exact error code not
+    found in recordings or docs: API Management's validation code is used."""
+    mode = str(_get(payload, "properties.virtualNetworkType") or "None").lower()
+    if mode == "none":
+        return
+    sku = str(_get(payload, "sku.name") or "").lower()
+    if mode not in _APIM_VNET_TYPES.get(sku, frozenset()):
+        raise ArmError(
+            400, "ValidationError",
+            f"Virtual network type '{mode}' is not supported for the '{sku}' tier of API Management.",
+            target="properties.virtualNetworkType",
+        )
+    if not _get(payload, "properties.virtualNetworkConfiguration.subnetResourceId"):
+        raise ArmError(
+            400, "ValidationError", "virtualNetworkConfiguration.subnetResourceId is required when a virtual network type is set.",
+            target="properties.virtualNetworkConfiguration.subnetResourceId",
+        )
+
+
+def _managed_environment(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """An internal environment needs its infrastructure subnet
+    (ManagedEnvironment.vnetConfiguration.internal: "must provide
+    infrastructureSubnetId if enabling this property", Microsoft.App REST
+    spec); the code is the one Azure gives for network configuration errors
+    (microsoft/azure-container-apps#1220)."""
+    if _get(payload, "properties.vnetConfiguration.internal") is True and not _get(
+        payload, "properties.vnetConfiguration.infrastructureSubnetId"
+    ):
+        raise ArmError(
+            400, "ManagedEnvironmentInvalidNetworkConfiguration",
+            "The environment network configuration is invalid: an internal environment requires infrastructureSubnetId.",
+            target="properties.vnetConfiguration.infrastructureSubnetId",
+        )
+
+
+def _private_endpoint(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """Service Bus private endpoints exist on the Premium tier only
+    (learn.microsoft.com/azure/service-bus-messaging/private-link-service).
+    Exact error code not found; Network's generic BadRequest is used."""
+    for connection in _get(payload, "properties.privateLinkServiceConnections") or []:
+        target = _get(connection, "properties.privateLinkServiceId")
+        if not isinstance(target, str) or "/providers/microsoft.servicebus/namespaces/" not in target.lower():
+            continue
+        namespace = lookup(target)
+        tier = str(_get(namespace, "sku.name") or "").lower() if namespace is not None else ""
+        if tier != "premium":
+            raise ArmError(
+                400, "BadRequest",
+                f"Private endpoints are supported on Premium Service Bus namespaces only; '{target}' is '{tier or 'unknown'}'.",
+                target="properties.privateLinkServiceConnections",
+            )
+
+
+def _site(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """Consumption (Y1, tier Dynamic) apps have no virtual network integration
+    (learn.microsoft.com/azure/azure-functions/functions-networking-options,
+    "Virtual network integration"; Azure/azure-cli#19469). Exact error code
+    not found; App Service's generic BadRequest is used."""
+    subnet = _get(payload, "properties.virtualNetworkSubnetId")
+    plan_id = _get(payload, "properties.serverFarmId")
+    if not subnet or not isinstance(plan_id, str):
+        return
+    plan = lookup(plan_id)
+    if plan is not None and str(_get(plan, "sku.tier") or "").lower() == "dynamic":
+        raise ArmError(
+            400, "BadRequest",
+            "Virtual network integration is not supported on a Consumption (Dynamic) plan; use Flex Consumption, "
+            "Elastic Premium or a dedicated plan.",
+            target="properties.virtualNetworkSubnetId",
+        )
+
+
+_RULES: dict[str, Callable[[dict[str, Any], bool, Lookup], None]] = {
+    "microsoft.sql/servers": _sql_server,
+    "microsoft.apimanagement/service/namedvalues": _named_value,
+    "microsoft.apimanagement/service": _apim_service,
+    "microsoft.app/managedenvironments": _managed_environment,
+    "microsoft.network/privateendpoints": _private_endpoint,
+    "microsoft.web/sites": _site,
+}
+
+
+def refuse(type_key: str, payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """Raise the ArmError Azure answers to this PUT, if it refuses it."""
+    rule = _RULES.get(type_key)
+    if rule is not None:
+        rule(payload, creating, lookup)
