@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,9 @@ import requests
 from desired_state import build
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
-from reconciler.planfile import content_digest
+from reconciler.plan import Change
+from reconciler.planfile import LiveGuard, content_digest, load
+from reconciler.session import open_session
 from tests.reliability.bad_inputs import clean_environment
 from tests.reliability.secrets_scan import Collected, secret_values
 
@@ -84,6 +86,15 @@ class Emulator:
         node[leaf] = value
         answer = requests.put(self._url(r.id, r.type), headers=self.headers, data=json.dumps(body), timeout=10)
         assert answer.status_code in (200, 201, 202), answer.text
+
+    def put(self, rid: str, arm_type: str, body: dict[str, Any]) -> None:
+        answer = requests.put(self._url(rid, arm_type), headers=self.headers, data=json.dumps(body), timeout=10)
+        assert answer.status_code in (200, 201, 202), answer.text
+
+    def exists(self, rid: str, arm_type: str) -> bool:
+        answer = requests.get(self._url(rid, arm_type), headers=self.headers, timeout=10)
+        assert answer.status_code in (200, 404), answer.text
+        return answer.status_code == 200
 
     def delete(self, address: str) -> None:
         r = resource(address)
@@ -250,6 +261,64 @@ def test_a_secret_that_differs_from_the_plans_fingerprint_is_refused_as_stale(em
     code, out, err = run(tmp_path, "apply", "plan.json", "--emulator-url", emulator.url, env=reviewed)
     assert code == 0, out + err
     assert "Apply complete: 2 applied, 0 failed (0 stale), 0 skipped." in out
+
+
+def test_a_saved_prune_deletes_only_what_is_unchanged_since_the_plan(emulator: Emulator, tmp_path: Path) -> None:
+    vnet = resource("networking.vnet")
+    group = vnet.id.split("/providers/")[0]
+    ip_type = "Microsoft.Network/publicIPAddresses"
+    strays = [f"{group}/providers/{ip_type}/pip-no-longer-desired-{n}" for n in (1, 2)]
+    for rid in strays:
+        emulator.put(rid, ip_type, {"location": "westus2", "tags": dict(vnet.body["tags"]), "sku": {"name": "Standard"},
+                                    "properties": {"publicIPAllocationMethod": "Static"}})
+    code, out, err = run(tmp_path, "--dry-run", "--prune", "--env", "dev", "--emulator-url", emulator.url,
+                         "--out", "plan.json")
+    assert code == 0, out + err
+    document = json.loads((tmp_path / "plan.json").read_text())
+    assert sorted(planned(document)) == [f"pruned:{rid}" for rid in strays]
+    assert document["options"]["prune"] is True
+    # Someone starts using the second address after the review.
+    emulator.put(strays[1], ip_type, {"location": "westus2", "tags": {**vnet.body["tags"], "in-use": "yes"},
+                                      "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Static"}})
+    clear_request_log(emulator.state)
+    code, out, err = run(tmp_path, "apply", "plan.json", "--emulator-url", emulator.url)
+    assert code == 1, out + err
+    assert f"! pruned:{strays[1]}: StaleResource: changed since the plan was saved" in out
+    assert not emulator.exists(strays[0], ip_type)
+    assert emulator.exists(strays[1], ip_type)
+    assert [w.split(" ")[0] for w in emulator.writes()] == ["DELETE"]
+
+
+def test_a_change_between_the_check_and_the_write_is_a_412_and_not_retried(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write carries If-Match with the saved etag: another writer landing
+    in the instant after the check is refused by ARM (412), and the saved plan
+    does not re-read and retry as a normal run would. In process, to place the
+    other writer's PUT exactly between the check and the write."""
+    emulator.change("messaging.queue.orders", "properties.maxDeliveryCount", 17)
+    save_plan(tmp_path, emulator)
+    monkeypatch.chdir(tmp_path)
+    for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_FINGERPRINT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    saved = load(tmp_path / "plan.json")
+    session = open_session("dev", emulator_url=emulator.url)
+
+    class OtherWriterAfterTheCheck(LiveGuard):
+        def __call__(self, change: Change, snapshot: Mapping[str, Any]) -> Any:
+            live = super().__call__(change, snapshot)
+            emulator.change(change.address, "properties.maxDeliveryCount", 31)
+            return live
+
+    engine = session.engine
+    observation = engine.observe(["messaging.namespace", "messaging.queue.orders"], prune_scan=False)
+    clear_request_log(emulator.state)
+    result = engine.apply(saved.plan(), observation, check=OtherWriterAfterTheCheck(engine, saved))
+    assert list(result.failed) == ["messaging.queue.orders"]
+    assert "412 Precondition Failed" in result.failed["messaging.queue.orders"]
+    assert emulator.get("messaging.queue.orders")["properties"]["maxDeliveryCount"] == 31
+    # Two PUTs: the other writer's, and ours refused; no retry.
+    assert [w.split(" ")[0] for w in emulator.writes()] == ["PUT", "PUT"]
 
 
 # -- refused before any call ------------------------------------------------------------------------
