@@ -138,6 +138,22 @@ class GenericAdapter:
                 self._header_etags.pop(resource_id.lower(), None)
         return body  # type: ignore[no-any-return]
 
+    @property
+    def guards_with_etag(self) -> bool:
+        """Whether updates of this type carry `If-Match` (see `ArmType.etag`)."""
+        return self.entry.etag
+
+    def etag_of(self, resource_id: str, live: Mapping[str, Any]) -> str | None:
+        """The etag an update of `live` sends as `If-Match` (the body's, else the
+        ETag header of the last read), or None where the type takes none."""
+        if not self.entry.etag:
+            return None
+        etag = live.get("etag")
+        if isinstance(etag, str) and etag:
+            return etag
+        with self._etag_lock:
+            return self._header_etags.get(resource_id.lower())
+
     def list_siblings(self, resource_id: str) -> SiblingListing | None:
         """Every resource of this type under `resource_id`'s parent, read with one
         list call; None when the type's list does not return full bodies."""

@@ -1,6 +1,8 @@
 """The `reconcile` command.
 
     reconcile [--env ENV] [--dry-run] [--yes] ...      plan, and apply unless --dry-run
+    reconcile [--env ENV] --dry-run --out PLANFILE      save the plan for review
+    reconcile apply PLANFILE | show-plan PLANFILE      apply / render a saved plan (docs/plan-format.md)
     reconcile show | graph | compare | emulator | run  see `reconcile COMMAND --help`
 
 Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad
@@ -25,7 +27,7 @@ from reconciler.inputs import check_target_options
 log = logging.getLogger("reconciler.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
-SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run")
+SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run", "apply", "show-plan")
 DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
 
 
@@ -66,6 +68,8 @@ def _plan_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-resource", action="append", default=[], metavar="ADDRESS",
                    help="reconcile only ADDRESS and what it depends on (repeatable)")
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
+    p.add_argument("--out", metavar="PLANFILE",
+                   help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
     return p
 
 
@@ -97,6 +101,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run
+    if args.out:
+        from reconciler.plan_commands import check_out_option
+
+        check_out_option(args.out, dry_run=args.dry_run)
     if apply_mode and not args.yes and not sys.stdin.isatty():
         raise UsageError(
             "refusing to apply without confirmation: no terminal to ask on; pass --yes to apply "
@@ -138,6 +146,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     out.write(render_json(plan) if args.output == "json" else render_text(plan))
     # With --output json, stdout holds the plan's JSON and nothing else.
     status = err if args.output == "json" else out
+    if args.out:
+        from reconciler.plan_commands import save_plan
+
+        save_plan(args, session, plan, observation, banner_to)
     if plan.errors:
         return EXIT_ERROR
     if not apply_mode or not any(c.runnable for c in plan.changes):
@@ -237,6 +249,18 @@ def cmd_emulator(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     return int(args.func(args))
 
 
+def cmd_apply(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.plan_commands import apply_command
+
+    return apply_command(argv, out, err)
+
+
+def cmd_show_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.plan_commands import show_plan_command
+
+    return show_plan_command(argv, out, err)
+
+
 def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     from reconciler.controller import main as controller_main
 
@@ -275,7 +299,7 @@ def _safe(stream: Any) -> Any:
 def _dispatch(argv: list[str], out: Any, err: Any) -> int:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     handlers = {"show": cmd_show, "graph": cmd_graph, "compare": cmd_compare,
-                "emulator": cmd_emulator, "run": cmd_run}
+                "emulator": cmd_emulator, "run": cmd_run, "apply": cmd_apply, "show-plan": cmd_show_plan}
     try:
         if command is None:
             return cmd_plan(argv, out, err)

@@ -442,8 +442,14 @@ class Engine:
         *,
         stop: threading.Event | None = None,
         on_progress: Callable[[str, str, BaseException | None], None] | None = None,
+        check: Callable[[Change, Mapping[str, Live]], Live] | None = None,
     ) -> ApplyResult:
-        """Carry out the runnable changes of `plan` in dependency order."""
+        """Carry out the runnable changes of `plan` in dependency order.
+
+        With `check` (a saved plan, `reconciler.planfile.LiveGuard`), each write
+        and delete first asks it for the live body to write over; it raises to
+        refuse the write (its dependents are skipped), and a 412 is not retried:
+        a saved plan is applied as reviewed, never re-planned."""
         self.preflight()
         live: dict[str, Live] = dict(observation.live)
         lock = threading.Lock()
@@ -459,12 +465,12 @@ class Engine:
             adapter = self._adapter(resource)
             with lock:
                 snapshot = dict(live)
-            current = snapshot.get(address)
+            current = snapshot.get(address) if check is None else check(change, snapshot)
             if change.action == "replace" and current is not None:
                 adapter.delete(resource.id, lro_tokens=self.lro_tokens)
                 current = None
             body = resolve_refs(resource.body, snapshot, strict=True)
-            written = self._write(adapter, resource.model_copy(update={"body": body}), current)
+            written = self._write(adapter, resource.model_copy(update={"body": body}), current, replan=check is None)
             written, not_kept = self._read_back(adapter, resource, body, written)
             with lock:
                 live[address] = written
@@ -500,6 +506,8 @@ class Engine:
                 result.skipped[change.address] = "stop requested"
                 continue
             try:
+                if check is not None:
+                    check(change, live)
                 self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
                 result.applied.append(change.address)
                 if on_progress:
@@ -544,7 +552,7 @@ class Engine:
             )
         return written, new
 
-    def _write(self, adapter: Adapter, resource: Resource, current: Live) -> dict[str, Any]:
+    def _write(self, adapter: Adapter, resource: Resource, current: Live, *, replan: bool = True) -> dict[str, Any]:
         """Write, re-planning rather than overwriting when someone else wrote
         in between (412 on If-Match), and requeueing once, after a pause, an
         operation that ARM accepted but whose provisioning ended Failed (as
@@ -557,7 +565,7 @@ class Engine:
                 return adapter.write(resource, current, lro_tokens=self.lro_tokens)
             except ConcurrentModification:
                 conflicts += 1
-                if conflicts == 3:
+                if conflicts == 3 or not replan:
                     raise
                 log.info("etag changed under us; re-reading", extra={"address": resource.address, "phase": "apply"})
                 time.sleep(0.05 * conflicts)

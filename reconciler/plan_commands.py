@@ -1,0 +1,169 @@
+"""The saved-plan commands: `--out` of the dry run, `reconcile apply PLANFILE`
+and `reconcile show-plan PLANFILE` (format and rules in reconciler/planfile.py
+and docs/plan-format.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from reconciler.cli import EXIT_ERROR, EXIT_OK, UsageError, _configure_logging, _Parser, _Progress
+from reconciler.planfile import (
+    SavedPlan,
+    build_document,
+    check_integrity,
+    load,
+    save,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from reconciler.engine import Observation
+    from reconciler.plan import Plan
+    from reconciler.session import Session
+
+#: Default of `reconcile apply --max-age`.
+MAX_AGE_ENV = "RECONCILER_PLAN_MAX_AGE"
+
+
+def check_out_option(out: str, *, dry_run: bool) -> None:
+    """`--out` is checked before anything is read."""
+    if not dry_run:
+        raise UsageError(
+            "--out saves a plan for review and needs --dry-run; apply the saved plan with `reconcile apply PLANFILE`"
+        )
+    parent = Path(out).parent
+    if not parent.is_dir():
+        raise UsageError(f"--out {out}: directory {parent} does not exist; create it or choose another path")
+
+
+def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observation: Observation, to: TextIO) -> None:
+    options = {
+        "allow_replace": args.allow_replace, "prune": args.prune, "allow_data_loss": args.allow_data_loss,
+        "allow_prod_destroy": args.allow_prod_destroy, "adopt": sorted(args.adopt),
+        "target_resource": list(args.target_resource),
+    }
+    document = build_document(
+        session.engine, plan, observation, subscription_id=session.target.subscription_id, options=options
+    )
+    save(Path(args.out), document)
+    runnable = sum(1 for c in plan.changes if c.runnable)
+    to.write(f"Saved plan: {args.out} ({runnable} change(s) to apply). Apply it with `reconcile apply {args.out}`.\n")
+
+
+def _location(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--emulator-state", metavar="PATH", help="emulator state file (default .reconciler/emulator.db)")
+    p.add_argument("--emulator-url", metavar="URL", help="a served emulator, e.g. http://127.0.0.1:8443")
+    p.add_argument("--log-format", choices=("auto", "json", "text"), default="auto")
+    p.add_argument("--log-level", default=os.environ.get("RECONCILER_LOG_LEVEL", "WARNING"))
+
+
+def _apply_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="reconcile apply",
+        description="Apply a saved plan (`reconcile --dry-run --out PLANFILE`) exactly as reviewed: only its "
+        "changes, each refused where the live resource moved since. Does not ask: the plan was the review.",
+    )
+    p.add_argument("planfile", help="the file written by `reconcile --dry-run --out PLANFILE`")
+    p.add_argument("--env", default=None, help="refuse unless the plan is for this environment")
+    p.add_argument("--max-age", default=os.environ.get(MAX_AGE_ENV, "24h"),
+                   help=f"refuse a plan older than this (default %(default)s; ${MAX_AGE_ENV})")
+    p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
+    _location(p)
+    return p
+
+
+def _max_age(text: str) -> timedelta:
+    from reconciler.controller import parse_duration
+
+    return timedelta(seconds=parse_duration(text, "--max-age"))
+
+
+def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    args = _apply_parser().parse_args(argv)
+    max_age = _max_age(args.max_age)
+    if args.parallelism < 1:
+        raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
+    if args.emulator_state and args.emulator_url:
+        raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
+    _configure_logging(args)
+    from reconciler.planfile import LiveGuard, PlanFileError, verify
+    from reconciler.safety import SafetyPolicy
+    from reconciler.session import open_session
+
+    saved = load(Path(args.planfile))
+    if args.env is not None and args.env != saved.environment:
+        raise PlanFileError(
+            f"plan file {saved.path} is for {saved.environment}, not --env {args.env}; use a plan saved for {args.env}"
+        )
+    options = saved.document.get("options") or {}
+    safety = SafetyPolicy(adopt=frozenset(str(a) for a in options.get("adopt") or ()))
+    session = open_session(
+        saved.environment, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
+        apply_workers=args.parallelism,
+    )
+    engine = session.engine
+    # Everything the plan claims is checked before the first call.
+    verify(
+        saved, environment=args.env, target_kind=session.target.kind, subscription_id=session.target.subscription_id,
+        key=engine.fingerprint_key, state=session.state, max_age=max_age,
+    )
+    out.write(session.target.banner + "\n")
+    plan = saved.plan()
+    runnable = [c for c in plan.changes if c.runnable]
+    out.write(
+        f"Applying saved plan {saved.path} for {saved.environment} (saved {saved.document['created_at']} "
+        f"by reconcile {saved.document['tool_version']}): {len(runnable)} change(s).\n"
+    )
+    if not runnable:
+        out.write("Nothing to apply.\n")
+        return EXIT_OK
+    # Reads (no writes) of what the writes refer to, for values known only after apply.
+    needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
+    observation = engine.observe([a for a in engine.resources if a in needed], prune_scan=False)
+    result = engine.apply(plan, observation, on_progress=_Progress(err, len(runnable)), check=LiveGuard(engine, saved))
+    stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
+    out.write(
+        f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed ({len(stale)} stale), "
+        f"{len(result.skipped)} skipped.\n"
+    )
+    for address, error in sorted(result.failed.items()):
+        out.write(f"  ! {address}: {error}\n")
+    for address, cause in sorted(result.skipped.items()):
+        out.write(f"  - {address}: skipped (depends on {cause})\n")
+    return EXIT_ERROR if result.failed else EXIT_OK
+
+
+def _fingerprint_key(saved: SavedPlan) -> bytes:
+    """The key `reconcile apply` will check the file with (as `open_session` derives it)."""
+    from desired_state.settings import AppSecrets
+
+    secrets = AppSecrets()
+    if secrets.fingerprint_key:
+        return secrets.fingerprint_key.get_secret_value().encode()
+    return str(saved.document["target"].get("subscription_id", "")).encode()
+
+
+def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    p = _Parser(prog="reconcile show-plan", description="Render a saved plan like a dry run (for the approval page).")
+    p.add_argument("planfile")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    from reconciler.render import render_json, render_text
+
+    saved = load(Path(args.planfile))
+    check_integrity(saved, _fingerprint_key(saved))
+    target: dict[str, Any] = saved.document["target"]
+    header = (
+        f"Saved plan {saved.path}: {saved.environment} on {target.get('kind')} subscription "
+        f"{target.get('subscription_id')}, saved {saved.document['created_at']} by reconcile "
+        f"{saved.document['tool_version']}; apply with `reconcile apply {saved.path}`\n"
+    )
+    (err if args.output == "json" else out).write(header)
+    plan = saved.plan()
+    out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    return EXIT_OK
