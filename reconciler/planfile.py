@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -331,6 +332,16 @@ class LiveGuard:
     def __init__(self, engine: Engine, saved: SavedPlan) -> None:
         self.engine = engine
         self.entries = saved.entries
+        # Ids this run creates (checked absent just before their write). A child found live under
+        # one of them was made by ARM with its parent (a site's `config/appsettings` exists as
+        # soon as the site does), not by someone else since the plan.
+        self._creating: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _made_with_a_parent_we_create(self, resource_id: str) -> bool:
+        rid = resource_id.lower()
+        with self._lock:
+            return any(rid.startswith(parent + "/") for parent in self._creating)
 
     def __call__(self, change: Change, snapshot: Mapping[str, Live]) -> Live:
         entry = self.entries[change.address]
@@ -343,7 +354,11 @@ class LiveGuard:
         seen = entry["live"]
         if not seen.get("exists"):
             if fresh is not None:
+                if self._made_with_a_parent_we_create(change.id):
+                    return fresh
                 raise StaleResource(change.address, "created outside the plan")
+            with self._lock:
+                self._creating.add(change.id.lower())
             return None
         if fresh is None:
             raise StaleResource(change.address, "deleted since the plan")

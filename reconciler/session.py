@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
+
 from adapters.registry import AdapterRegistry
 from desired_state import DesiredState, build
 from desired_state.errors import DesiredStateError
@@ -64,7 +66,11 @@ def open_session(
     secrets = secrets if secrets is not None else AppSecrets()
     # Before anything can fail or print: every secret we hold is masked in
     # every output (plan, errors, logs, telemetry), one-shot and controller alike.
-    register_secrets(getattr(secrets, name, None) for name in type(secrets).model_fields)
+    # Only the SecretStr fields: ids (subscription, tenant, client) are not secrets, and masking
+    # them would hide which subscription an error is about.
+    register_secrets(
+        value for name in type(secrets).model_fields if isinstance(value := getattr(secrets, name, None), SecretStr)
+    )
     state = build(environment, subscription_id=secrets.subscription_id or EMULATOR_SUBSCRIPTION, secrets=secrets)
     register_secrets(value for r in state.resources for value in r.secrets.values())
     known = {r.address for r in state.resources}
