@@ -33,6 +33,20 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("microsoft.web/sites", "properties.siteConfig"):
         "real ARM answers a site GET with siteConfig fields null and no appSettings (recordings: "
         "web/test_cli_mgmt_web_app.test_web_app_slot.yaml); the configuration is in sites/config",
+    # The example's own estate (foreign ids, placeholder names/addresses) never reaches a body:
+    # these fields exist only when the resource is linked/attached to something (emulator.bodies).
+    ("microsoft.insights/components", "properties.LinkedStorages"): "example links its own storage account",
+    ("microsoft.insights/components", "properties.WorkspaceResourceId"): "example links its own workspace",
+    ("microsoft.network/natgateways", "properties.subnets"): "back-reference to subnets using the gateway; none here",
+    ("microsoft.network/privateendpoints", "properties.customDnsConfigs"): "example's placeholder FQDNs and addresses",
+    ("microsoft.network/publicipaddresses", "properties.ipConfiguration"): "an unattached public IP has none",
+    ("microsoft.sql/servers", "properties.privateEndpointConnections[].properties.privateEndpoint"):
+        "example's own private endpoint id",
+    ("microsoft.web/sites", "properties.workloadProfileName"): "example's own workload profile; set only when the site runs in one",
+    # Recorded live traffic (tests/fixtures/recordings): Service Bus children return the namespace's location
+    ("microsoft.servicebus/namespaces/queues", "location"): "recorded: the namespace's location, display name",
+    ("microsoft.servicebus/namespaces/topics", "location"): "recorded: the namespace's location, display name",
+    ("microsoft.servicebus/namespaces/topics/subscriptions", "location"): "recorded: the namespace's location",
 }
 
 PUT_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*__PUT.json"))
