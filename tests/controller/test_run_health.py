@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from desired_state import build
 from emulator.request_log import clear_request_log, read_request_log
 from tests.controller.controller_process import Controllers, free_port, get, wait_until_serving
 
@@ -48,7 +49,7 @@ def test_health_endpoints_of_a_running_controller(controllers: Controllers, dev_
     dev = ("environment", "dev")
     assert found[("reconciler_cycles_total", frozenset({dev, ("outcome", "succeeded")}))] == 1
     assert found[("reconciler_cycles_total", frozenset({dev, ("outcome", "failed")}))] == 0
-    assert found[("reconciler_resources", frozenset({dev}))] == 87
+    assert found[("reconciler_resources", frozenset({dev}))] == len(build("dev").resources)
     assert found[("reconciler_drifted_resources", frozenset({dev}))] == 0
     assert found[("reconciler_leader", frozenset({dev}))] == 1
     assert "# TYPE reconciler_arm_requests_total counter" in metrics.text
