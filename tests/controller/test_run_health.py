@@ -7,10 +7,19 @@ from collections import Counter
 from pathlib import Path
 
 from desired_state import build
+from desired_state.resource import Resource
+from desired_state.settings import AppSecrets
 from emulator.request_log import clear_request_log, read_request_log
-from tests.controller.controller_process import Controllers, free_port, get, wait_until_serving
+from tests.controller.controller_process import KNOWN_SECRETS, Controllers, free_port, get, wait_until_serving
 
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
+
+
+def dev_resources() -> tuple[Resource, ...]:
+    """dev's desired resources as the controller builds them (with the controller's secrets set)."""
+    secrets = AppSecrets(_env_file=None, thirdparty_api_key=KNOWN_SECRETS["THIRDPARTY_API_KEY"],
+                         apim_basic_auth_header=KNOWN_SECRETS["APIM_BASIC_AUTH_HEADER"])
+    return build("dev", subscription_id="00000000-0000-0000-0000-000000000000", secrets=secrets).resources
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -49,7 +58,7 @@ def test_health_endpoints_of_a_running_controller(controllers: Controllers, dev_
     dev = ("environment", "dev")
     assert found[("reconciler_cycles_total", frozenset({dev, ("outcome", "succeeded")}))] == 1
     assert found[("reconciler_cycles_total", frozenset({dev, ("outcome", "failed")}))] == 0
-    assert found[("reconciler_resources", frozenset({dev}))] == len(build("dev").resources)
+    assert found[("reconciler_resources", frozenset({dev}))] == len(dev_resources())
     assert found[("reconciler_drifted_resources", frozenset({dev}))] == 0
     assert found[("reconciler_leader", frozenset({dev}))] == 1
     assert "# TYPE reconciler_arm_requests_total counter" in metrics.text

@@ -69,7 +69,9 @@ def _runs(state: str) -> list[tuple[str, list[str], dict[str, str]]]:
                         "--interval", "1m", *debug], {}),
         ("password-rotated-plan", ["--dry-run", "--env", "dev", "--emulator-state", state, *debug],
          {"THIRDPARTY_API_KEY": "rotated"}),
-        ("failing-apply-text", ["--yes", "--env", "dev", "--emulator-state", state, "--log-format", "text",
+        # On an empty state of its own, so that failing LROs (the vault, SQL) are written while the
+        # rotated key is set (the key itself is a synchronous write that cannot fail an LRO).
+        ("failing-apply-text", ["--yes", "--env", "dev", "--emulator-state", f"{state}-text", "--log-format", "text",
                                 "--log-level", "DEBUG"], {"RECONCILER_EMULATOR_LRO_FAIL_NAMES": "kv-*,sql-*",
                                                            "THIRDPARTY_API_KEY": "rotated"}),
     ]
