@@ -43,14 +43,17 @@ def is_slow_create(record: RequestRecord) -> bool:
 
 def wait_for_slow_create(state: Path) -> None:
     deadline = time.monotonic() + GUARD_S
-    while True:
-        try:
-            if state.exists() and any(is_slow_create(r) for r in read_request_log(state)):
-                return
-        except EmulatorStateError:  # the controller has created the file but not its tables yet
-            pass
+    while not (state.exists() and any(is_slow_create(r) for r in _request_log(state))):
         assert time.monotonic() < deadline, "no long-running create was started"
         time.sleep(0.1)
+
+
+def _request_log(state: Path) -> list[RequestRecord]:
+    """The log so far; empty while the controller is still creating the state file's tables."""
+    try:
+        return read_request_log(state)
+    except EmulatorStateError:
+        return []
 
 
 def accepted_puts(records: list[RequestRecord]) -> set[str]:

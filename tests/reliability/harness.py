@@ -31,6 +31,11 @@ CLEAN = FaultConfig(throttle=False)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
 
 
+def is_read_action(method: str, path: str) -> bool:
+    """`POST .../list`: a read (App Service settings are read only this way)."""
+    return method == "POST" and path.rstrip("/").lower().endswith("/list")
+
+
 def clean_secrets(**values: Any) -> AppSecrets:
     """Secrets that never come from the caller's environment or a `.env`."""
     return AppSecrets(_env_file=None, **values)
