@@ -24,6 +24,7 @@ from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
 from desired_state.tags import is_owned
+from reconciler.attribution import Attributor, attach
 from reconciler.bodies import has_unknown, leaves, resolve_refs
 from reconciler.executor import run_dag
 from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
@@ -93,6 +94,7 @@ class Engine:
         observe_workers: int = 64,
         apply_workers: int = 16,
         requeue_delay: float = 1.0,
+        attributor: Attributor | None = None,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -105,6 +107,8 @@ class Engine:
         self.observe_workers = observe_workers
         self.apply_workers = apply_workers
         self.requeue_delay = requeue_delay
+        #: Looks up who changed drifted resources (None: plans carry no attribution).
+        self.attributor = attributor
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -340,6 +344,9 @@ class Engine:
                     blocked=self.safety.destroy_block(self.environment, rtype, replace=False),
                 )
             )
+        if self.attributor is not None:
+            secrets = {a: tuple(r.secrets) for a, r in self.resources.items()}
+            changes = list(attach(changes, self.attributor.attribute(changes, secrets)))
         return Plan(self.environment, self.target, tuple(changes), dict(observation.errors))
 
     # -- apply ---------------------------------------------------------------------

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from reconciler.attribution import Attribution
 
 FORMAT_VERSION = "1.0"
 
@@ -46,6 +49,8 @@ class Change:
     #: a live resource this controller does not own). None when it will run.
     blocked: str | None = None
     layer: str = ""
+    #: Who changed a drifted resource (reconciler/attribution.py); None when not looked up.
+    attribution: Attribution | None = None
 
     @property
     def is_change(self) -> bool:
@@ -65,6 +70,7 @@ class Change:
             "diff": [{"path": d.path, "before": d.before, "after": d.after} for d in self.diff],
             "unverifiable": list(self.unverifiable),
             "blocked": self.blocked,
+            "attribution": self.attribution.to_json() if self.attribution is not None else None,
         }
 
 

@@ -14,6 +14,7 @@ from desired_state import DesiredState, build
 from desired_state.errors import DesiredStateError
 from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
+from reconciler.attribution import Attributor
 from reconciler.engine import Engine
 from reconciler.lro_tokens import FileLroTokenStore
 from reconciler.safety import SafetyPolicy
@@ -81,5 +82,6 @@ def open_session(
         list_owned=owned_lister(registry, environment),
         apply_workers=apply_workers,
         observe_workers=observe_workers,
+        attributor=Attributor(target.clients, target.subscription_id),
     )
     return Session(secrets, state, target, engine)
