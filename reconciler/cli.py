@@ -22,7 +22,7 @@ from typing import Any, NoReturn, TextIO
 log = logging.getLogger("reconciler.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
-SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run")
+SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run", "history")
 DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
 
 
@@ -236,12 +236,18 @@ def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     return controller_main(argv, out, err)
 
 
+def cmd_history(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.history import main as history_main
+
+    return history_main(list(argv), out, err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     out, err = sys.stdout, sys.stderr
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     handlers = {"show": cmd_show, "graph": cmd_graph, "compare": cmd_compare,
-                "emulator": cmd_emulator, "run": cmd_run}
+                "emulator": cmd_emulator, "run": cmd_run, "history": cmd_history}
     try:
         if command is None:
             return cmd_plan(argv, out, err)
