@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import requests
 
@@ -100,6 +101,8 @@ def test_a_portal_change_is_attributed_in_plan_telemetry_and_history(
     plan = plan_json(dev_state, cwd)
     # Both drifted resources are looked up with one query, and the Activity Log is not needed.
     assert len(change_feed_requests(dev_state)) == 1
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "plan-schema.json").read_text())
+    jsonschema.validate(plan, schema)
     queue = attribution_of(plan, QUEUE_ADDRESS)
     assert queue["known"] is True and queue["source"] == "resourcegraph"
     assert (queue["changed_by"], queue["changed_by_type"], queue["client_type"]) == ("alice@contoso.com", "User", "Azure Portal")
