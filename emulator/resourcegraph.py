@@ -149,11 +149,11 @@ def run_query(query: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if match is None:
                 raise _bad(stage, "order by supports one column, asc or desc")
             col, desc = match.group(1), (match.group(2) or "desc").lower() == "desc"
-            out.sort(key=lambda r: (r.get("__t_" + col) or 0.0) if "__t_" + col in r else str(r.get(col) or ""),
-                     reverse=desc)
+            # Ties (one millisecond) are broken by the order the writes were committed in.
+            out.sort(key=lambda r: (_sort_value(r, col), r.get("__seq", 0)), reverse=desc)
         elif verb == "project":
             cols = [c.strip() for c in rest.split(",") if c.strip()]
-            out = [{c: r.get(c) for c in cols} for r in out]
+            out = [{**{c: r.get(c) for c in cols}, **{k: v for k, v in r.items() if k.startswith("__")}} for r in out]
         elif verb in ("limit", "take"):
             try:
                 out = out[: int(rest.strip())]
@@ -161,7 +161,13 @@ def run_query(query: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 raise _bad(stage, "limit needs a number") from err
         else:
             raise _bad(stage, f"operator '{verb}' is not supported")
-    return [{k: v for k, v in r.items() if not k.startswith("__t_")} for r in out]
+    return [{k: v for k, v in r.items() if not k.startswith("__")} for r in out]
+
+
+def _sort_value(row: dict[str, Any], col: str) -> Any:
+    if "__t_" + col in row:
+        return row["__t_" + col] or 0.0
+    return str(row.get(col) or "")
 
 
 def _where(stage: str, clause: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -203,7 +209,7 @@ def answer(
     top = min(int(options.get("$top") or 100), _MAX_TOP)
     skip = int(options.get("$skipToken") or options.get("$skip") or 0)
     rows = [
-        change_row(r)
+        {**change_row(r), "__seq": r.seq}
         for sub in subs
         for r in changes.visible(conn, str(sub), now=now, delay=config.delay_seconds)
     ]

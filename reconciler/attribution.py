@@ -38,6 +38,7 @@ MAX_IDS_PER_QUERY = 500
 MAX_ACTIVITY_LOG_LOOKUPS = 20
 _ARM_SCOPE = "https://management.azure.com/.default"
 _DRIFT_ACTIONS = frozenset({"update", "replace"})
+_LAG = "Resource Graph and the Activity Log can take up to 5 minutes to show a change"
 
 
 @dataclass(frozen=True)
@@ -181,11 +182,18 @@ class Attributor:
             records = {}
         missing: list[Change] = []
         for change in drifted:
-            attribution = _attribute(records.get(change.id.lower(), []), own, "resourcegraph", secret_paths.get(change.address, ()))
-            if attribution is None:
-                missing.append(change)
-            else:
+            seen = records.get(change.id.lower(), [])
+            attribution = _attribute(seen, own, "resourcegraph", secret_paths.get(change.address, ()))
+            if attribution is not None:
                 found[change.address] = attribution
+            elif seen:
+                # Resource Graph knows the resource and our last write is its newest change: nobody
+                # else changed it since (a change of the desired state), or theirs is not visible yet.
+                found[change.address] = Attribution.unknown(
+                    f"no change by another identity since our last write; {_LAG}, else the desired state changed"
+                )
+            else:
+                missing.append(change)  # a type Resource Graph lacks, or it could not be asked
         for index, change in enumerate(missing):
             if index >= MAX_ACTIVITY_LOG_LOOKUPS:
                 found[change.address] = Attribution.unknown("too many drifted resources for the Activity Log fallback")
@@ -199,9 +207,7 @@ class Attributor:
             attribution = _attribute(events, own, "activitylog", ())
             if attribution is None:
                 why = graph_error or "no change by another identity recorded yet"
-                found[change.address] = Attribution.unknown(
-                    f"{why}; Resource Graph and the Activity Log can take up to 5 minutes to show a change"
-                )
+                found[change.address] = Attribution.unknown(f"{why}; {_LAG}")
             else:
                 found[change.address] = attribution
         return found

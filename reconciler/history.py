@@ -92,7 +92,7 @@ class History:
                 "type": change.type,
                 "action": change.action,
                 "changed_paths": [d.path for d in change.diff],
-                "attribution": change.attribution.to_json() if change.attribution is not None else None,
+                "attribution": redact_value(change.attribution.to_json()) if change.attribution is not None else None,
                 "overwritten": scrub(dict(live), resource, key) if live is not None else None,
             },
         )
