@@ -14,7 +14,9 @@ plain header policy carries the fake token there).
 
 from __future__ import annotations
 
+import base64
 import importlib
+import json
 import random
 import threading
 import time
@@ -58,7 +60,10 @@ SERVICES: dict[str, str] = {
     "redisenterprise": "azure.mgmt.redisenterprise:RedisEnterpriseManagementClient",
     "cosmosdb": "azure.mgmt.cosmosdb:CosmosDBManagementClient",
     "resource": "azure.mgmt.resource.resources:ResourceManagementClient",
+    "resourcegraph": "azure.mgmt.resourcegraph:ResourceGraphClient",
 }
+#: Tenant-level clients: built without a subscription id.
+_TENANT_LEVEL = frozenset({"resourcegraph"})
 
 AZURE_BASE_URL = "https://management.azure.com"
 EMULATOR_POLLING_INTERVAL = 0.05
@@ -81,11 +86,30 @@ class OperationFailed(HttpResponseError):
     finished operation's continuation token) handles this too."""
 
 
+def _unsigned_jwt(claims: dict[str, str]) -> str:
+    """An unsigned test token (``alg: none``), the format the emulator reads (emulator/changes.py)."""
+
+    def part(value: dict[str, str]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+#: The reconciler's own identity against the emulator: an application, as a managed identity is.
+EMULATOR_PRINCIPAL = {
+    "oid": "5e1f0000-0000-4000-8000-00000000a2c1",
+    "appid": "5e1f0000-0000-4000-8000-00000000a2c0",
+    "name": "azure-reconciler",
+    "idtyp": "app",
+}
+EMULATOR_TOKEN = _unsigned_jwt(EMULATOR_PRINCIPAL)
+
+
 class FakeCredential:
-    """A credential returning a constant token (emulator targets only)."""
+    """A credential returning a constant unsigned token naming the reconciler (emulator targets only)."""
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("emulator-token", int(time.time()) + 3600)
+        return AccessToken(EMULATOR_TOKEN, int(time.time()) + 3600)
 
 
 class PlainBearerPolicy(SansIOHTTPPolicy[Any, Any]):
@@ -93,7 +117,7 @@ class PlainBearerPolicy(SansIOHTTPPolicy[Any, Any]):
     azure-core's BearerTokenCredentialPolicy refuses to send tokens."""
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        request.http_request.headers["Authorization"] = "Bearer emulator-token"
+        request.http_request.headers["Authorization"] = f"Bearer {EMULATOR_TOKEN}"
 
 
 class ReadTimeoutPolicy(SansIOHTTPPolicy[Any, Any]):
@@ -231,6 +255,8 @@ class ClientFactory:
             kwargs["authentication_policy"] = self.authentication_policy
         if self.polling_interval is not None:
             kwargs["polling_interval"] = self.polling_interval
+        if service_key in _TENANT_LEVEL:
+            return client_cls(self.credential, **kwargs)
         return client_cls(self.credential, self.subscription_id, **kwargs)
 
     # -- LROs ---------------------------------------------------------------------------

@@ -22,7 +22,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from emulator import actions, bodies, computed, locations, readback, refusals, shapes, web_config
+from emulator import (
+    actions,
+    activitylog,
+    bodies,
+    changes,
+    computed,
+    locations,
+    readback,
+    refusals,
+    resourcegraph,
+    shapes,
+    web_config,
+)
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
@@ -128,6 +140,7 @@ class Emulator:
         faults: FaultConfig | None = None,
         page_size: int = 100,
         clock: Callable[[], float] = time.time,
+        change_feed: changes.ChangeFeedConfig | None = None,
     ) -> None:
         self.state_path = Path(state_path)
         # the wall clock; a replay of recorded traffic passes its own to reproduce Azure's timing
@@ -140,6 +153,10 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._injector = FaultInjector(self.faults)
         self._store = Store(self.state_path)
+        #: Who wrote what (emulator/changes.py): visibility delay and denial of the change APIs.
+        self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
+        with self._store.write() as conn:
+            changes.ensure_schema(conn)
 
     # -- public ----------------------------------------------------------
 
@@ -248,6 +265,9 @@ class Emulator:
     # -- routing ---------------------------------------------------------
 
     def _route(self, req: _Request) -> EmulatorResponse:
+        feed = self._change_feed(req)
+        if feed is not None:
+            return feed
         addr = parse_path(req.path)
         kind = addr.kind
         if kind in ("operation_status", "operation_result"):
@@ -295,6 +315,46 @@ class Emulator:
             found = self._lookup(self._store.read(), addr.key, req.now)
             return EmulatorResponse(204 if found else 404)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on {addr.arm_type}.")
+
+    def _change_feed(self, req: _Request) -> EmulatorResponse | None:
+        """Resource Graph and Activity Log queries over the recorded writes; None for other paths."""
+        low = req.path.lower().rstrip("/")
+        activity = _ACTIVITY_LOG.match(low)
+        if low != "/providers/microsoft.resourcegraph/resources" and activity is None:
+            return None
+        if not req.api_version:
+            raise ArmError(
+                400, "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        conn = self._store.read()
+        if activity is None:
+            if req.method != "POST":
+                raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed; POST a query.")
+            return _json_response(200, resourcegraph.answer(conn, req.body, now=req.now, config=self.change_feed))
+        if req.method != "GET":
+            raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on the Activity Log.")
+        payload = activitylog.answer(
+            conn, activity.group(1), req.query, base=req.base, path=req.path, now=req.now, config=self.change_feed
+        )
+        return _json_response(200, payload)
+
+    @staticmethod
+    def _record_change(
+        conn: sqlite3.Connection, req: _Request, addr: Address, before: str | None, after: str | None
+    ) -> None:
+        """Who wrote what, in the write's own transaction (emulator/changes.py)."""
+        changes.record(
+            conn,
+            caller=changes.caller_of(req.headers),
+            method=req.method,
+            target_id=addr.id,
+            arm_type=addr.arm_type,
+            before=before,
+            after=after,
+            at=req.now,
+            correlation_id=req.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4()),
+        )
 
     @staticmethod
     def _check_api_version(type_key: str, version: str) -> None:
@@ -603,6 +663,7 @@ class Emulator:
             seq=time.time_ns() if existing is None else existing.seq,
         )
         Store.put(conn, row)
+        self._record_change(conn, req, addr, None if existing is None else existing.body, text)
         for child_type, items in embedded_lists.values():
             if patch and items is None:
                 continue
@@ -841,6 +902,7 @@ class Emulator:
                 return EmulatorResponse(204)
             self._check_preconditions(req, existing, for_put=False)
             self._check_busy(conn, addr, behaviour, existing, req.now)
+            self._record_change(conn, req, addr, existing.body, None)
             if _moves_parent_etag(addr):
                 _bump_etag(conn, addr.parent_id.lower())
             shape = shapes.recorded(addr.type_key, "DELETE")
@@ -1142,6 +1204,7 @@ def _principal_of(type_key: str, body: dict[str, Any]) -> str | None:
     return None
 
 
+_ACTIVITY_LOG = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.insights/eventtypes/management/values$")
 _CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECASE)
 
 

@@ -27,7 +27,7 @@ from reconciler.inputs import check_target_options
 log = logging.getLogger("reconciler.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
-SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run", "apply", "show-plan")
+SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run", "apply", "show-plan", "history")
 DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
 
 
@@ -267,6 +267,12 @@ def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     return controller_main(argv, out, err)
 
 
+def cmd_history(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.history import main as history_main
+
+    return history_main(list(argv), out, err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Every text output (plan, JSON, errors, progress, logs) passes one funnel:
@@ -299,7 +305,7 @@ def _safe(stream: Any) -> Any:
 def _dispatch(argv: list[str], out: Any, err: Any) -> int:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     handlers = {"show": cmd_show, "graph": cmd_graph, "compare": cmd_compare,
-                "emulator": cmd_emulator, "run": cmd_run, "apply": cmd_apply, "show-plan": cmd_show_plan}
+                "emulator": cmd_emulator, "run": cmd_run, "apply": cmd_apply, "show-plan": cmd_show_plan, "history": cmd_history}
     try:
         if command is None:
             return cmd_plan(argv, out, err)

@@ -24,17 +24,19 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, NoReturn, TextIO
 
+from reconciler.documents import BlobDocuments, Documents, FileDocuments
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
+from reconciler.history import History
 from reconciler.inputs import check_target_options, port_option
-from reconciler.lease import BlobLease, FileLease, Lease
-from reconciler.lro_tokens import FileLroTokenStore
+from reconciler.lease import LEASE_CONTAINER, BlobLease, FileLease, Lease
+from reconciler.lro_tokens import DocumentLroTokenStore
 from reconciler.plan import Change, Plan
 from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.resume import resume_operations
@@ -108,8 +110,11 @@ class Controller:
         health: HealthState,
         drift_policy: str | None = None,
         stop: threading.Event | None = None,
+        history: History | None = None,
     ) -> None:
         self.session = session
+        #: Drift written back (with the body overwritten) and our writes, per resource.
+        self.history = history
         self.engine: Engine = session.engine
         self.telemetry = telemetry
         self.health = health
@@ -184,8 +189,10 @@ class Controller:
                 not_convergent: tuple[NotConvergentRecord, ...] = ()
                 if any(c.runnable for c in gated.changes) and not self.stop.is_set():
                     remediated = True
+                    self._remember_drift(gated, observation.live)
                     with self.telemetry.span("reconcile.apply", environment=env):
                         result = self.engine.apply(gated, observation, stop=self.stop)
+                    self._remember_writes(gated, result.applied, result.failed)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
                     written = set(result.applied)
                     by_address = {c.address: c for c in gated.changes}
@@ -200,6 +207,7 @@ class Controller:
                     DriftRecord(
                         c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff),
                         remediated=c.address in written,
+                        attribution=c.attribution.dimensions() if c.attribution is not None else {},
                     )
                     for c in plan.changes
                     if c.is_change and (c.action != "create" or c.address in seen_before)
@@ -242,6 +250,32 @@ class Controller:
         )
         return report
 
+    def _remember_drift(self, plan: Plan, live: Mapping[str, Any]) -> None:
+        """Before the writes: each drifted resource's live body, which they will overwrite."""
+        if self.history is None:
+            return
+        for change in plan.changes:
+            resource = self.engine.resources.get(change.address)
+            if not change.runnable or resource is None or live.get(change.address) is None:
+                continue
+            try:
+                self.history.record_drift(change, live[change.address], resource, self.engine.fingerprint_key)
+            except Exception as error:  # history is for people; it must not stop a remediation
+                log.warning("could not keep the drift history", extra={"address": change.address,
+                                                                      "error": type(error).__name__})
+
+    def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, str]) -> None:
+        if self.history is None:
+            return
+        done = set(applied)
+        for change in plan.changes:
+            if change.address in done or change.address in failed:
+                try:
+                    self.history.record_write(change, "applied" if change.address in done else failed[change.address])
+                except Exception as error:
+                    log.warning("could not keep the write history", extra={"address": change.address,
+                                                                          "error": type(error).__name__})
+
     def _gate(self, plan: Plan) -> Plan:
         """Resources whose drift policy is `report` are reported, never written."""
         changes = tuple(
@@ -273,6 +307,25 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
         f"https://{account}.blob.core.windows.net", DefaultAzureCredential(), env,
         duration_s=args.lease_duration, on_lost=on_lost,
     )
+
+
+def _documents_for(args: argparse.Namespace, session: Session) -> Documents:
+    """Controller state next to the lease: the lease's Blob container, else the work directory."""
+    kind = args.lease
+    if kind == "auto":
+        kind = "file" if session.target.kind == "emulator" else "blob"
+    if kind == "blob" and args.lease_connection_string:
+        return BlobDocuments.from_connection_string(args.lease_connection_string, LEASE_CONTAINER, "")
+    if kind == "blob":
+        from azure.identity import DefaultAzureCredential
+        from azure.storage.blob import ContainerClient
+
+        account = session.secrets.lease_storage_account
+        container = ContainerClient(
+            f"https://{account}.blob.core.windows.net", LEASE_CONTAINER, credential=DefaultAzureCredential()
+        )
+        return BlobDocuments(container, "")
+    return FileDocuments(session.target.work_dir)
 
 
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -315,7 +368,14 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
     health = HealthState(interval, environment=args.env)
-    controller = Controller(session, telemetry=telemetry, health=health, drift_policy=args.drift_policy, stop=stop)
+    documents = _documents_for(args, session)
+    if isinstance(documents, BlobDocuments):
+        # Where the lease lives: a successor on another node resumes these operations.
+        session.engine.lro_tokens = DocumentLroTokenStore(documents, args.env)
+    controller = Controller(
+        session, telemetry=telemetry, health=health, drift_policy=args.drift_policy, stop=stop,
+        history=History(documents, args.env),
+    )
     server = HealthServer(health, args.health_host, args.health_port).start() if args.health_port >= 0 else None
     if server is not None:
         # The bound port: the only way to find it when --health-port 0 picked one.
@@ -419,7 +479,7 @@ def _exit_abandoning(controller: Controller, code: int) -> NoReturn:
     exit would join those threads and wait for the operations after all.
     """
     tokens = controller.engine.lro_tokens
-    pending = tokens.pending() if isinstance(tokens, FileLroTokenStore) else []
+    pending = tokens.pending() if callable(getattr(tokens, "pending", None)) else []  # type: ignore[union-attr]
     log.warning(
         "writes still in flight after the shutdown grace; leaving them to the next run",
         extra={"phase": "shutdown", "pending_operations": len(pending)},

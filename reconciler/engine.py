@@ -24,6 +24,7 @@ from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
 from desired_state.tags import is_owned
+from reconciler.attribution import Attributor, attach
 from reconciler.bodies import has_unknown, leaves, resolve_refs
 from reconciler.convergence import FileConvergenceStore, NotKept
 from reconciler.executor import run_dag
@@ -103,6 +104,7 @@ class Engine:
         requeue_delay: float = 1.0,
         convergence: FileConvergenceStore | None = None,
         list_children: Callable[[str, str, str, str | None], Iterable[str]] | None = None,
+        attributor: Attributor | None = None,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -117,6 +119,8 @@ class Engine:
         self.requeue_delay = requeue_delay
         self.convergence = convergence
         self.list_children = list_children
+        #: Looks up who changed drifted resources (None: plans carry no attribution).
+        self.attributor = attributor
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -432,6 +436,9 @@ class Engine:
                     blocked=self.safety.destroy_block(self.environment, rtype, replace=False),
                 )
             )
+        if self.attributor is not None:
+            secrets = {a: tuple(r.secrets) for a, r in self.resources.items()}
+            changes = list(attach(changes, self.attributor.attribute(changes, secrets)))
         return Plan(self.environment, self.target, tuple(changes), dict(observation.errors))
 
     # -- apply ---------------------------------------------------------------------

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler.documents import Documents
+
 
 class RecordingUnavailable(OSError):
     """A file the apply records to cannot be written (one line: which and the fix)."""
@@ -93,6 +95,54 @@ class FileLroTokenStore:
                 f"written to Azure: make {where.parent} writable and {where.name} a regular file, or set "
                 "RECONCILER_WORK_DIR (emulator: --emulator-state) to another directory"
             ) from None
+
+    def get(self, resource_id: str) -> str | None:
+        with self._lock:
+            return self._tokens.get(resource_id.lower())
+
+    def put(self, resource_id: str, token: str) -> None:
+        with self._lock:
+            self._update(resource_id, token)
+
+    def clear(self, resource_id: str) -> None:
+        with self._lock:
+            if resource_id.lower() in self._tokens or resource_id.lower() in self._load():
+                self._update(resource_id, None)
+
+    def pending(self) -> list[str]:
+        with self._lock:
+            return sorted(self._tokens)
+
+
+class DocumentLroTokenStore:
+    """Continuation tokens in one document of a ``Documents`` store (``reconciler/documents.py``):
+    with a Blob lease, the lease's container, so a successor replica on another node resumes the
+    operations its predecessor left in flight instead of sending their writes again.
+
+    Every change is a conditional read-modify-write of ``lro-tokens/<environment>.json``, done
+    before the operation's first poll (the adapter stores the token right after ARM accepts it).
+    """
+
+    def __init__(self, documents: Documents, environment: str) -> None:
+        self.documents = documents
+        self.name = f"lro-tokens/{environment}.json"
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = self._load()
+
+    def _load(self) -> dict[str, str]:
+        data = self.documents.load(self.name)
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _update(self, resource_id: str, token: str | None) -> None:
+        def change(current: object) -> dict[str, str]:
+            tokens = {str(k): str(v) for k, v in current.items()} if isinstance(current, dict) else {}
+            if token is None:
+                tokens.pop(resource_id.lower(), None)
+            else:
+                tokens[resource_id.lower()] = token
+            return tokens
+
+        self._tokens = self.documents.update(self.name, change)
 
     def get(self, resource_id: str) -> str | None:
         with self._lock:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from reconciler.attribution import Attribution
 
 from reconciler.convergence import NotKept
 
@@ -51,6 +54,8 @@ class Change:
     #: Declared fields ARM did not keep when last written (not rewritten; see
     #: reconciler/convergence.py): the desired state must change.
     not_convergent: tuple[NotKept, ...] = ()
+    #: Who changed a drifted resource (reconciler/attribution.py); None when not looked up.
+    attribution: Attribution | None = None
 
     @property
     def is_change(self) -> bool:
@@ -71,6 +76,7 @@ class Change:
             "unverifiable": list(self.unverifiable),
             "blocked": self.blocked,
             "not_convergent": [n.to_json() for n in self.not_convergent],
+            "attribution": self.attribution.to_json() if self.attribution is not None else None,
         }
 
 

@@ -21,6 +21,11 @@ def _change_lines(change: Change) -> list[str]:
     lines = [f"  # {change.address} will be {_VERB[change.action]}"]
     if change.blocked:
         lines.append(f"  # ! not in this run: {change.blocked}")
+    if change.attribution is not None:
+        paths = ", ".join(d.path for d in change.diff[:3]) + (", ..." if len(change.diff) > 3 else "")
+        lines.append(f"  # drifted: {paths} {change.attribution.headline()}")
+        for p in change.attribution.properties:
+            lines.append(f"  #   {p.path}: {_value(p.before)} -> {_value(p.after)}")
     lines.append(f"  {symbol} {change.address} ({change.type})")
     lines.append(f"      id: {change.id}")
     for d in change.diff:

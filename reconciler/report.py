@@ -29,6 +29,9 @@ class DriftRecord:
     remediated: bool | None = None
     """True when this cycle wrote the resource back, False when it did not (drift policy
     ``report``, a failed or skipped write); None when unknown (then the cycle's flag applies)."""
+    attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Who changed it (``changedBy``, ``clientType``, ...) or why that is unknown; never values
+    (``Attribution.dimensions`` in reconciler/attribution.py)."""
 
 
 @dataclass(frozen=True)

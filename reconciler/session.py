@@ -16,6 +16,7 @@ from desired_state import DesiredState, build
 from desired_state.errors import DesiredStateError
 from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
+from reconciler.attribution import Attributor
 from reconciler.convergence import FileConvergenceStore
 from reconciler.engine import Engine
 from reconciler.lro_tokens import FileLroTokenStore
@@ -95,5 +96,6 @@ def open_session(
         list_children=registry.list_children,
         apply_workers=apply_workers,
         observe_workers=observe_workers,
+        attributor=Attributor(target.clients, target.subscription_id),
     )
     return Session(secrets, state, target, engine)

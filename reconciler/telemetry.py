@@ -69,6 +69,7 @@ def drift_event_properties(report: CycleReport, drift: DriftRecord) -> dict[str,
         "action": drift.action,
         "changed_paths": ",".join(drift.changed_paths),
         "remediated": str(report.remediated if drift.remediated is None else drift.remediated).lower(),
+        **drift.attribution,
     }
 
 

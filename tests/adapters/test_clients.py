@@ -12,7 +12,7 @@ import pytest
 from azure.core.pipeline.policies import RetryPolicy
 
 from adapters.base import Adapter
-from adapters.clients import SERVICES, ClientFactory, LroTimeout
+from adapters.clients import EMULATOR_TOKEN, SERVICES, ClientFactory, LroTimeout
 from adapters.ratelimit import RateLimitPolicy, RequestCounter
 from adapters.registry import AdapterRegistry
 from adapters.retry import ArmRetryPolicy
@@ -97,7 +97,7 @@ def test_a_plain_http_endpoint_gets_the_fake_token(loopback: tuple[str, list[dic
     adapter: Adapter = registry.for_type(VNET)  # the generic adapter satisfies the contract
     assert adapter.read(resource_id) == example(VNET, "GET").live_body()
     assert seen[0]["path"].startswith(resource_id + "?api-version=")
-    assert seen[0]["authorization"] == "Bearer emulator-token"
+    assert seen[0]["authorization"] == f"Bearer {EMULATOR_TOKEN}"
 
 
 class _StuckPoller:

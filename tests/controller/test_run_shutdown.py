@@ -65,7 +65,10 @@ def test_sigterm_mid_cycle_exits_releases_the_lease_and_the_successor_resumes(
 ) -> None:
     state = tmp_path / "empty" / "emulator.db"
     state.parent.mkdir()
-    tokens_file = state.parent / "lro-tokens-dev.json"
+    # With a Blob lease the tokens live beside it, in the lease's container (issue 15).
+    tokens_blob = BlobServiceClient.from_connection_string(azurite.connection_string).get_blob_client(
+        LEASE_CONTAINER, "lro-tokens/dev.json"
+    )
     env = controller_env(RECONCILER_EMULATOR_LRO_SECONDS_BY_TYPE=SLOW_TYPES)
     port = free_port()
     args = [
@@ -93,8 +96,9 @@ def test_sigterm_mid_cycle_exits_releases_the_lease_and_the_successor_resumes(
     assert blob.get_blob_properties().lease.state == "available"
     assert not any(e.get("event") == "ReconcilerCycle" for e in first.events)
     _, left = first.wait_for(lambda e: e.get("phase") == "shutdown" and "pending_operations" in e, what="hand-over")
-    pending = json.loads(tokens_file.read_text())
+    pending = json.loads(tokens_blob.download_blob().readall())
     assert left["pending_operations"] == len(pending) >= 1
+    assert not (state.parent / "lro-tokens-dev.json").exists()
     before = read_request_log(state)
 
     second = controllers.start(*args, "--once", "--health-port", "-1", env=env, name="second")
@@ -107,7 +111,7 @@ def test_sigterm_mid_cycle_exits_releases_the_lease_and_the_successor_resumes(
     # The operations left in flight were resumed to their end from their tokens.
     resumed = {e["address"] for e in second.events if e.get("message") == "operation resumed to its end"}
     assert len(resumed) == len(pending)
-    assert json.loads(tokens_file.read_text()) == {}
+    assert json.loads(tokens_blob.download_blob().readall()) == {}
     (cycle,) = [e for e in second.events if e.get("event") == "ReconcilerCycle"]
     assert cycle["failed"] == 0 and cycle["error"] is None
     assert blob.get_blob_properties().lease.state == "available"

@@ -1,0 +1,362 @@
+"""Who changed a drifted resource, how, and what it was before: from Azure's own change records.
+
+For the drifted resources of a plan (updates and replaces of live resources; nothing is looked up
+on a no-op plan), one Resource Graph query asks ``resourcechanges`` for every drifted id at once
+(``azure-mgmt-resourcegraph``; Microsoft Learn, "Get resource changes",
+https://learn.microsoft.com/azure/governance/resource-graph/changes/get-resource-changes: records
+appear within about five minutes and are kept 14 days; child types may be missing). A resource
+Resource Graph has nothing for is looked up in the Activity Log (``azure-mgmt-monitor``
+``activity_logs.list``; kept 90 days; "Activity Logs - List",
+https://learn.microsoft.com/rest/api/monitor/activity-logs/list), which names the caller but not
+the properties.
+
+Walking a resource's changes from the newest, the changes made before our own last write do not
+count (our writes are recognised by our token's ``oid``/``appid``/``upn`` claims); the newest
+foreign change names who, with what client, and when; the property values come from all foreign
+changes since then. When the lookup is refused (403) or nothing is visible yet, the attribution
+says so and why; it never fails a plan.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from reconciler.plan import SENSITIVE, Change
+
+log = logging.getLogger(__name__)
+
+#: How far back Resource Graph keeps changes (Microsoft Learn, "Get resource changes").
+LOOKBACK = timedelta(days=14)
+#: Most ids sent in one query, and most Activity Log lookups per plan.
+MAX_IDS_PER_QUERY = 500
+MAX_ACTIVITY_LOG_LOOKUPS = 20
+_ARM_SCOPE = "https://management.azure.com/.default"
+_DRIFT_ACTIONS = frozenset({"update", "replace"})
+_LAG = "Resource Graph and the Activity Log can take up to 5 minutes to show a change"
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property a foreign change touched: its dotted path, value before and after."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who changed a drifted resource, or why that is not known."""
+
+    known: bool
+    changed_by: str = ""
+    changed_by_type: str = ""
+    client_type: str = ""
+    operation: str = ""
+    timestamp: str = ""
+    correlation_id: str = ""
+    source: str = ""
+    """``resourcegraph`` or ``activitylog``."""
+    properties: tuple[PropertyChange, ...] = ()
+    reason: str = ""
+    """Why the attribution is unknown; empty when known."""
+
+    @classmethod
+    def unknown(cls, reason: str) -> Attribution:
+        return cls(known=False, reason=reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "known": self.known,
+            "changed_by": self.changed_by or None,
+            "changed_by_type": self.changed_by_type or None,
+            "client_type": self.client_type or None,
+            "operation": self.operation or None,
+            "timestamp": self.timestamp or None,
+            "correlation_id": self.correlation_id or None,
+            "source": self.source or None,
+            "properties": [{"path": p.path, "before": p.before, "after": p.after} for p in self.properties],
+            "reason": self.reason or None,
+        }
+
+    def headline(self) -> str:
+        """``changed by alice@contoso.com via Azure Portal at 14:02Z`` or ``attribution unknown (why)``."""
+        if not self.known:
+            return f"attribution unknown ({self.reason})"
+        who = self.changed_by or "an unnamed caller"
+        via = f" via {self.client_type}" if self.client_type else ""
+        return f"changed by {who}{via} at {short_time(self.timestamp)}"
+
+    def dimensions(self) -> dict[str, str]:
+        """Custom dimensions of a drift event (never property values)."""
+        if not self.known:
+            return {"attribution": "unknown", "attributionReason": self.reason}
+        return {
+            "attribution": "known",
+            "changedBy": self.changed_by,
+            "changedByType": self.changed_by_type,
+            "clientType": self.client_type,
+            "changeOperation": self.operation,
+            "changedAt": self.timestamp,
+            "attributionSource": self.source,
+        }
+
+
+def short_time(iso: str) -> str:
+    """``2026-11-29T14:02:31.123Z`` -> ``14:02Z`` today, else ``2026-11-28 14:02Z``."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return iso
+    if when.date() == datetime.now(UTC).date():
+        return when.strftime("%H:%MZ")
+    return when.strftime("%Y-%m-%d %H:%MZ")
+
+
+def token_identities(token: str) -> frozenset[str]:
+    """Our own ``oid``, ``appid``, ``upn`` (lower-cased) from an access token's claims, unverified:
+    only to recognise our own writes in change records, never to authorise anything."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return frozenset()
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return frozenset()
+    if not isinstance(claims, dict):
+        return frozenset()
+    return frozenset(str(claims[k]).lower() for k in ("oid", "appid", "upn", "unique_name") if claims.get(k))
+
+
+@dataclass
+class _Record:
+    target: str
+    changed_by: str
+    changed_by_type: str
+    client_type: str
+    operation: str
+    timestamp: str
+    correlation_id: str
+    identities: frozenset[str]
+    properties: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+class Attributor:
+    """Looks up who changed drifted resources, through the target's SDK clients."""
+
+    def __init__(self, clients: Any, subscription_id: str, *, lookback: timedelta = LOOKBACK) -> None:
+        self.clients = clients
+        self.subscription_id = subscription_id
+        self.lookback = lookback
+        self._own: frozenset[str] | None = None
+
+    def own_identities(self) -> frozenset[str]:
+        """The claims naming this controller, read once from its own ARM token."""
+        if self._own is None:
+            try:
+                self._own = token_identities(self.clients.credential.get_token(_ARM_SCOPE).token)
+            except Exception as error:  # no token: nothing is recognised as ours
+                log.warning("could not read our own identity: %s", type(error).__name__)
+                self._own = frozenset()
+        return self._own
+
+    def attribute(self, changes: Sequence[Change], secret_paths: Mapping[str, Iterable[str]]) -> dict[str, Attribution]:
+        """Address -> attribution, for every drifted change; {} when nothing drifted (no request)."""
+        drifted = [c for c in changes if c.action in _DRIFT_ACTIONS and c.diff]
+        if not drifted:
+            return {}
+        own = self.own_identities()
+        since = datetime.now(UTC) - self.lookback
+        found: dict[str, Attribution] = {}
+        graph_error = ""
+        try:
+            records = self._resource_graph([c.id for c in drifted], since)
+        except Exception as error:
+            graph_error = _why(error, "Resource Graph")
+            records = {}
+        missing: list[Change] = []
+        for change in drifted:
+            seen = records.get(change.id.lower(), [])
+            attribution = _attribute(seen, own, "resourcegraph", secret_paths.get(change.address, ()))
+            if attribution is not None:
+                found[change.address] = attribution
+            elif seen:
+                # Resource Graph knows the resource and our last write is its newest change: nobody
+                # else changed it since (a change of the desired state), or theirs is not visible yet.
+                found[change.address] = Attribution.unknown(
+                    f"no change by another identity since our last write; {_LAG}, else the desired state changed"
+                )
+            else:
+                missing.append(change)  # a type Resource Graph lacks, or it could not be asked
+        for index, change in enumerate(missing):
+            if index >= MAX_ACTIVITY_LOG_LOOKUPS:
+                found[change.address] = Attribution.unknown("too many drifted resources for the Activity Log fallback")
+                continue
+            try:
+                events = self._activity_log(change.id, since)
+            except Exception as error:
+                reasons = [r for r in (graph_error, _why(error, "the Activity Log")) if r]
+                found[change.address] = Attribution.unknown("; ".join(reasons))
+                continue
+            attribution = _attribute(events, own, "activitylog", ())
+            if attribution is None:
+                why = graph_error or "no change by another identity recorded yet"
+                found[change.address] = Attribution.unknown(f"{why}; {_LAG}")
+            else:
+                found[change.address] = attribution
+        return found
+
+    def _resource_graph(self, ids: list[str], since: datetime) -> dict[str, list[_Record]]:
+        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+        client = self.clients.client("resourcegraph")
+        out: dict[str, list[_Record]] = {}
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            listed = ", ".join(_kql_string(i) for i in ids[start : start + MAX_IDS_PER_QUERY])
+            query = (
+                "resourcechanges"
+                " | extend targetResourceId = tostring(properties.targetResourceId),"
+                " changeTime = todatetime(properties.changeAttributes.timestamp)"
+                f" | where targetResourceId in~ ({listed}) and changeTime > datetime({since.isoformat()})"
+                " | order by changeTime desc"
+                " | project targetResourceId, changeTime, properties"
+            )
+            skip_token: str | None = None
+            while True:
+                options = QueryRequestOptions(result_format="objectArray", top=1000, skip_token=skip_token)
+                answer = client.resources(
+                    QueryRequest(subscriptions=[self.subscription_id], query=query, options=options)
+                )
+                for row in answer.data or []:
+                    record = _graph_record(row)
+                    if record is not None:
+                        out.setdefault(record.target, []).append(record)
+                skip_token = answer.skip_token
+                if not skip_token:
+                    break
+        return out
+
+    def _activity_log(self, resource_id: str, since: datetime) -> list[_Record]:
+        client = self.clients.client("monitor")
+        flt = (
+            f"eventTimestamp ge '{since.strftime('%Y-%m-%dT%H:%M:%SZ')}' "
+            f"and resourceUri eq '{resource_id.replace(chr(39), chr(39) * 2)}'"
+        )
+        records: list[_Record] = []
+        for event in client.activity_logs.list(filter=flt):
+            status = getattr(getattr(event, "status", None), "value", "") or ""
+            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
+            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+                continue
+            claims = {k.lower(): str(v) for k, v in (event.claims or {}).items()}
+            stamp = event.event_timestamp
+            records.append(
+                _Record(
+                    target=resource_id.lower(),
+                    changed_by=event.caller or claims.get("appid", ""),
+                    changed_by_type="",
+                    client_type="",
+                    operation=operation,
+                    timestamp=stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if stamp else "",
+                    correlation_id=event.correlation_id or "",
+                    identities=frozenset(
+                        v.lower() for k, v in claims.items() if k in ("oid", "appid", "upn", "unique_name") and v
+                    ),
+                )
+            )
+        records.sort(key=lambda r: r.timestamp, reverse=True)
+        return records
+
+
+def attach(changes: Sequence[Change], attributions: Mapping[str, Attribution]) -> tuple[Change, ...]:
+    """The changes with their attributions set."""
+    return tuple(
+        replace(c, attribution=attributions[c.address]) if c.address in attributions else c for c in changes
+    )
+
+
+def _attribute(
+    records: list[_Record], own: frozenset[str], source: str, secret_paths: Iterable[str]
+) -> Attribution | None:
+    """The attribution from one resource's records (newest first); None when none is foreign."""
+    foreign: list[_Record] = []
+    for record in records:
+        if own & (record.identities | {record.changed_by.lower()}):
+            break  # our last write: what came before it was overwritten already
+        foreign.append(record)
+    if not foreign:
+        return None
+    newest = foreign[0]
+    secrets = tuple(secret_paths)
+    merged: dict[str, PropertyChange] = {}
+    for record in reversed(foreign):  # oldest first: before from the first, after from the last
+        for path, change in record.properties.items():
+            if change.get("changeCategory") == "System":
+                continue
+            masked = any(path == s or path.startswith(s + ".") for s in secrets)
+            before = SENSITIVE if masked else _value(change.get("previousValue"))
+            after = SENSITIVE if masked else _value(change.get("newValue"))
+            first = merged.get(path)
+            merged[path] = PropertyChange(path, first.before if first else before, after)
+    return Attribution(
+        known=True,
+        changed_by=newest.changed_by,
+        changed_by_type=newest.changed_by_type,
+        client_type=newest.client_type,
+        operation=newest.operation,
+        timestamp=newest.timestamp,
+        correlation_id=newest.correlation_id,
+        source=source,
+        properties=tuple(merged[p] for p in sorted(merged)),
+    )
+
+
+def _graph_record(row: Any) -> _Record | None:
+    if not isinstance(row, dict):
+        return None
+    props = row.get("properties") or {}
+    attrs = props.get("changeAttributes") or {}
+    target = str(row.get("targetResourceId") or props.get("targetResourceId") or "").lower()
+    if not target:
+        return None
+    changed_by = str(attrs.get("changedBy") or "")
+    return _Record(
+        target=target,
+        changed_by=changed_by,
+        changed_by_type=str(attrs.get("changedByType") or ""),
+        client_type=str(attrs.get("clientType") or ""),
+        operation=str(attrs.get("operation") or ""),
+        timestamp=str(attrs.get("timestamp") or ""),
+        correlation_id=str(attrs.get("correlationId") or ""),
+        identities=frozenset({changed_by.lower()}) if changed_by else frozenset(),
+        properties=props.get("changes") or {},
+    )
+
+
+def _value(text: Any) -> Any:
+    """Resource Graph gives values as strings; JSON ones are shown as what they encode."""
+    if isinstance(text, str):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _kql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _why(error: Exception, source: str) -> str:
+    status = getattr(error, "status_code", None)
+    code = getattr(getattr(error, "error", None), "code", None) or type(error).__name__
+    if status == 403:
+        return f"not allowed to read {source} (403 {code})"
+    first = str(error).splitlines()[0][:160] if str(error) else ""
+    return f"{source} lookup failed ({status or ''} {code}: {first})".replace("( ", "(")

@@ -1,0 +1,136 @@
+"""Where a controller keeps its state: small JSON documents next to its lease.
+
+With a Blob lease, in the same container (``reconciler-leases``), so a successor replica on
+another node sees the same documents; otherwise in the work directory. Every update is a
+read-modify-write of one document: under an exclusive ``flock`` for files (atomic rename, so a
+kill leaves the old or the new document), and conditional on the blob's ETag for blobs
+(``If-Match``; a 412 means another writer came in between: read again and retry).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+_RETRIES = 8
+
+
+class Documents(Protocol):
+    """Named JSON documents."""
+
+    def load(self, name: str) -> Any:
+        """The document, or None when there is none (or it cannot be read)."""
+        ...
+
+    def update(self, name: str, change: Callable[[Any], Any]) -> Any:
+        """Replace the document with ``change(current)`` (current is None when absent); returns it."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """A human description of the location (for logs and `reconcile history`)."""
+        ...
+
+
+class FileDocuments:
+    """Documents as files under a directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+
+    @property
+    def where(self) -> str:
+        return str(self.directory)
+
+    def _path(self, name: str) -> Path:
+        return self.directory / name
+
+    def load(self, name: str) -> Any:
+        try:
+            return json.loads(self._path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    @contextmanager
+    def _locked(self, path: Path) -> Iterator[None]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(path.with_name(path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def update(self, name: str, change: Callable[[Any], Any]) -> Any:
+        path = self._path(name)
+        with self._locked(path):
+            value = change(self.load(name))
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(value, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, path)
+        return value
+
+
+class BlobDocuments:
+    """Documents as block blobs ``<prefix>/<name>`` in a container (``azure.storage.blob.ContainerClient``)."""
+
+    def __init__(self, container: Any, prefix: str) -> None:
+        self.container = container
+        self.prefix = prefix.strip("/")
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_connection_string(cls, connection_string: str, container: str, prefix: str) -> BlobDocuments:
+        from azure.storage.blob import ContainerClient
+
+        return cls(ContainerClient.from_connection_string(connection_string, container), prefix)
+
+    @property
+    def where(self) -> str:
+        return f"blob container {self.container.container_name}" + (f"/{self.prefix}" if self.prefix else "")
+
+    def _blob(self, name: str) -> Any:
+        return self.container.get_blob_client(f"{self.prefix}/{name}" if self.prefix else name)
+
+    def _read(self, name: str) -> tuple[Any, str | None]:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            downloaded = self._blob(name).download_blob()
+        except ResourceNotFoundError:
+            return None, None
+        try:
+            return json.loads(downloaded.readall()), downloaded.properties.etag
+        except ValueError:
+            return None, downloaded.properties.etag
+
+    def load(self, name: str) -> Any:
+        return self._read(name)[0]
+
+    def update(self, name: str, change: Callable[[Any], Any]) -> Any:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+
+        with self._lock:
+            for _ in range(_RETRIES):
+                current, etag = self._read(name)
+                value = change(current)
+                data = json.dumps(value, sort_keys=True).encode()
+                try:
+                    if etag is None:
+                        self._blob(name).upload_blob(data, overwrite=False)
+                    else:
+                        self._blob(name).upload_blob(
+                            data, overwrite=True, etag=etag, match_condition=MatchConditions.IfNotModified
+                        )
+                    return value
+                except (ResourceModifiedError, ResourceExistsError, ResourceNotFoundError):
+                    continue  # someone wrote in between: read again
+            raise RuntimeError(f"{self.where}/{name}: kept changing under us; not updated")

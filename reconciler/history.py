@@ -1,0 +1,179 @@
+"""A resource's history: drift events with their attribution and the live body we overwrote, and our writes.
+
+Before the controller writes a drifted resource back, it keeps what is about to be overwritten
+(the live body as observed) with the drift record, so that a person can codify or restore an
+emergency change (`reconcile history ADDRESS --show N`). Kept where the lease lives
+(``reconciler/documents.py``), one document per resource, bounded by count and age. Secrets never
+enter it: values at the resource's write-only secret paths are replaced by their keyed
+fingerprint (the one the engine tags resources with), and registered secret values anywhere are
+masked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from adapters.compare import fingerprint
+from desired_state.resource import Resource
+from reconciler.documents import Documents
+from reconciler.logs import redact_value
+from reconciler.plan import Change
+
+#: Events kept per resource, and for how long.
+MAX_EVENTS = 50
+MAX_AGE = timedelta(days=90)
+
+
+def document_name(environment: str, address: str) -> str:
+    """``history/<env>/<address>-<hash>.json``: readable, and unique even for addresses that differ in case only."""
+    digest = hashlib.sha256(address.encode()).hexdigest()[:8]
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in address)
+    return f"history/{environment}/{safe}-{digest}.json"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def scrub(body: Any, resource: Resource, key: bytes) -> Any:
+    """The body with secret paths fingerprinted and registered secret values masked."""
+    if not isinstance(body, dict):
+        return redact_value(body)
+    out: Any = redact_value(body)
+    for path in resource.secrets:
+        node = out
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(parts[-1]) is not None:
+            value = node[parts[-1]]
+            node[parts[-1]] = {"fingerprint": fingerprint(SecretStr(str(value)), key, resource.id)}
+    return out
+
+
+@dataclass
+class History:
+    """The history documents of one environment."""
+
+    documents: Documents
+    environment: str
+    max_events: int = MAX_EVENTS
+    max_age: timedelta = MAX_AGE
+
+    def _append(self, address: str, event: dict[str, Any]) -> None:
+        cutoff = (datetime.now(UTC) - self.max_age).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def add(current: Any) -> Any:
+            events = list(current.get("events", [])) if isinstance(current, dict) else []
+            number = max((int(e.get("n", 0)) for e in events), default=0) + 1
+            events.append({"n": number, **event})
+            events = [e for e in events if str(e.get("at", "")) >= cutoff][-self.max_events :]
+            return {"address": address, "events": events}
+
+        self.documents.update(document_name(self.environment, address), add)
+
+    def record_drift(self, change: Change, live: Mapping[str, Any] | None, resource: Resource, key: bytes) -> None:
+        """A drift about to be written back, with the body it will overwrite."""
+        self._append(
+            change.address,
+            {
+                "kind": "drift",
+                "at": _now(),
+                "id": change.id,
+                "type": change.type,
+                "action": change.action,
+                "changed_paths": [d.path for d in change.diff],
+                "attribution": redact_value(change.attribution.to_json()) if change.attribution is not None else None,
+                "overwritten": scrub(dict(live), resource, key) if live is not None else None,
+            },
+        )
+
+    def record_write(self, change: Change, outcome: str) -> None:
+        """Our own write of the resource: ``applied`` or the one-line failure."""
+        self._append(
+            change.address,
+            {"kind": "write", "at": _now(), "id": change.id, "type": change.type, "action": change.action,
+             "outcome": outcome},
+        )
+
+    def events(self, address: str) -> list[dict[str, Any]]:
+        """Oldest first."""
+        current = self.documents.load(document_name(self.environment, address))
+        events = current.get("events", []) if isinstance(current, dict) else []
+        return [e for e in events if isinstance(e, dict)]
+
+
+def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
+    """`reconcile history ADDRESS`: newest first, one line each."""
+    lines = [f"History of {address} (newest first):"]
+    listed = sorted(events, key=lambda e: int(e.get("n", 0)), reverse=True)
+    if not listed:
+        return f"No history for {address} yet (drift written back and our writes are recorded by `reconcile run`).\n"
+    for e in listed:
+        n, at = e.get("n"), e.get("at")
+        if e.get("kind") == "drift":
+            attribution = e.get("attribution") or {}
+            if attribution.get("known"):
+                who = f"changed by {attribution.get('changed_by') or 'an unnamed caller'}"
+                if attribution.get("client_type"):
+                    who += f" via {attribution['client_type']}"
+                who += f" at {attribution.get('timestamp')}"
+            elif attribution:
+                who = f"attribution unknown ({attribution.get('reason')})"
+            else:
+                who = "attribution not looked up"
+            lines.append(f"  #{n} {at} drift ({e.get('action')}): {', '.join(e.get('changed_paths') or [])} {who}")
+            for prop in attribution.get("properties") or []:
+                lines.append(f"       {prop.get('path')}: {prop.get('before')!r} -> {prop.get('after')!r}")
+            if e.get("overwritten") is not None:
+                lines.append(f"       overwritten body kept: reconcile history {address} --show {n}")
+        else:
+            lines.append(f"  #{n} {at} our write ({e.get('action')}): {e.get('outcome')}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str], out: Any, err: Any) -> int:
+    """``reconcile history ADDRESS [--show N]``: drift events, attributions and our writes of one resource."""
+    from reconciler.cli import DEFAULT_ENV, UsageError, _Parser
+    from reconciler.controller import _documents_for
+    from reconciler.session import open_session
+
+    p = _Parser(prog="reconcile history", description="Drift events, attributions and our writes of a resource.")
+    p.add_argument("address", help="desired-state address, e.g. messaging.queue.orders (see `reconcile show`)")
+    p.add_argument("--env", default=DEFAULT_ENV)
+    p.add_argument("--show", type=int, metavar="N", help="print the body that drift event N's write overwrote")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+    p.add_argument("--emulator-state", metavar="PATH")
+    p.add_argument("--emulator-url", metavar="URL")
+    p.add_argument("--lease", choices=("auto", "blob", "file", "none"), default="auto",
+                   help="where the controller keeps its state: with its lease (default auto, as `reconcile run`)")
+    p.add_argument("--lease-connection-string", default=None,
+                   help="storage connection string of the blob lease (else $RECONCILER_LEASE_CONNECTION_STRING)")
+    args: argparse.Namespace = p.parse_args(argv)
+    args.lease_connection_string = args.lease_connection_string or os.environ.get("RECONCILER_LEASE_CONNECTION_STRING")
+    session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
+                           targets=[args.address])
+    history = History(_documents_for(args, session), args.env)
+    events = history.events(args.address)
+    if args.show is not None:
+        chosen = next((e for e in events if int(e.get("n", 0)) == args.show), None)
+        if chosen is None or chosen.get("overwritten") is None:
+            numbers = ", ".join(str(e.get("n")) for e in events if e.get("overwritten") is not None) or "none"
+            raise UsageError(f"--show {args.show}: no overwritten body kept for event {args.show} of {args.address} "
+                             f"(events with one: {numbers})")
+        out.write(json.dumps(chosen["overwritten"], indent=2, sort_keys=True) + "\n")
+        return 0
+    if args.output == "json":
+        out.write(json.dumps({"address": args.address, "events": events}, indent=2) + "\n")
+    else:
+        out.write(render(args.address, events))
+    return 0
