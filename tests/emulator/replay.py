@@ -226,6 +226,20 @@ def _create_groups(transport: EmulatorTransport, cassette: list[dict[str, Any]])
             raise RuntimeError(f"could not create {group}: {answer.status_code} {answer.text()}")
 
 
+#: Bodies of parents made outside a recording, where Azure refuses a bare `{"location"}` body
+#: (a SQL server needs an administrator: here Entra-only, as the estate's own).
+_PARENT_BODIES: dict[str, dict[str, Any]] = {
+    "microsoft.sql/servers": {
+        "location": "eastus",
+        "properties": {"administrators": {
+            "administratorType": "ActiveDirectory", "azureADOnlyAuthentication": True, "principalType": "Application",
+            "login": "replay-admin", "sid": "00000000-0000-0000-0000-0000000000a1",
+            "tenantId": "00000000-0000-0000-0000-0000000000b2",
+        }},
+    },
+}
+
+
 def _create_parents(transport: EmulatorTransport, cassette: list[dict[str, Any]]) -> None:
     """Create parents the cassette writes children under but never created itself (Azure had them).
 
@@ -253,7 +267,7 @@ def _create_parents(transport: EmulatorTransport, cassette: list[dict[str, Any]]
                 "PUT",
                 f"{BASE}{parent}?api-version={known[-1] if known else row['api_version']}",
                 headers={"Content-Type": "application/json"},
-                content=json.dumps({"location": "eastus"}).encode(),
+                content=json.dumps(_PARENT_BODIES.get(parent_type, {"location": "eastus"})).encode(),
             )
         )
 
