@@ -14,6 +14,7 @@ from pathlib import Path
 
 from azure.storage.blob import BlobServiceClient
 
+from emulator.errors import EmulatorStateError
 from emulator.request_log import RequestRecord, read_request_log
 from reconciler.lease import LEASE_CONTAINER, FileLease, lease_blob_name
 from tests.controller.conftest import Azurite
@@ -40,9 +41,16 @@ def is_slow_create(record: RequestRecord) -> bool:
     )
 
 
+def _slow_create_seen(state: Path) -> bool:
+    try:
+        return any(is_slow_create(r) for r in read_request_log(state))
+    except EmulatorStateError:
+        return False  # the file exists but the controller has not written its schema yet
+
+
 def wait_for_slow_create(state: Path) -> None:
     deadline = time.monotonic() + GUARD_S
-    while not (state.exists() and any(is_slow_create(r) for r in read_request_log(state))):
+    while not (state.exists() and _slow_create_seen(state)):
         assert time.monotonic() < deadline, "no long-running create was started"
         time.sleep(0.1)
 
