@@ -18,35 +18,29 @@ import json
 import logging
 import os
 import sys
-import time
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
+from reconciler.cli_common import (
+    DEFAULT_ENV,
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    Parser,
+    Progress,
+    UsageError,
+    add_common_options,
+    configure_logging_from,
+)
 from reconciler.inputs import check_target_options
+
+__all__ = ["DEFAULT_ENV", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "SUBCOMMANDS", "UsageError", "main"]
+
+_Parser, _common, _configure_logging, _Progress = Parser, add_common_options, configure_logging_from, Progress
 
 log = logging.getLogger("reconciler.cli")
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run", "apply", "show-plan", "history")
-DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
-
-
-class UsageError(Exception):
-    """Bad command-line input: one line naming the option and the fix."""
-
-
-class _Parser(argparse.ArgumentParser):
-    # argparse exits 2 on usage errors, which would read as "changes present".
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", default=DEFAULT_ENV, help="environment: dev, qa, staging or prod (default %(default)s)")
-    p.add_argument("--emulator-state", metavar="PATH", help="emulator state file (default .reconciler/emulator.db)")
-    p.add_argument("--emulator-url", metavar="URL", help="a served emulator, e.g. http://127.0.0.1:8443")
-    p.add_argument("--log-format", choices=("auto", "json", "text"), default="auto")
-    p.add_argument("--log-level", default=os.environ.get("RECONCILER_LOG_LEVEL", "WARNING"))
 
 
 def _plan_parser() -> argparse.ArgumentParser:
@@ -71,12 +65,6 @@ def _plan_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PLANFILE",
                    help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
     return p
-
-
-def _configure_logging(args: argparse.Namespace) -> None:
-    from reconciler.logs import configure_logging
-
-    configure_logging(args.log_format, args.log_level)
 
 
 def _secrets() -> Any:
@@ -172,24 +160,6 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if result.failed:
         return EXIT_ERROR
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
-
-
-class _Progress:
-    """One line per finished write on a terminal; silent otherwise."""
-
-    def __init__(self, stream: TextIO, total: int) -> None:
-        self.stream, self.total, self.done = stream, total, 0
-        self.start = time.monotonic()
-        self.enabled = stream.isatty()
-
-    def __call__(self, address: str, action: str, error: BaseException | None) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        state = "failed" if error is not None else "done"
-        self.stream.write(
-            f"[{self.done}/{self.total} {time.monotonic() - self.start:6.1f}s] {action} {address}: {state}\n"
-        )
 
 
 def cmd_show(argv: Sequence[str], out: TextIO, err: TextIO) -> int:

@@ -30,12 +30,13 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, NoReturn, TextIO
 
-from reconciler.documents import BlobDocuments, Documents, FileDocuments
+from reconciler.controller_state import documents_for
+from reconciler.documents import BlobDocuments
 from reconciler.engine import Engine
 from reconciler.health import HealthServer, HealthState
 from reconciler.history import History
 from reconciler.inputs import check_target_options, port_option
-from reconciler.lease import LEASE_CONTAINER, BlobLease, FileLease, Lease
+from reconciler.lease import BlobLease, FileLease, Lease
 from reconciler.lro_tokens import DocumentLroTokenStore
 from reconciler.plan import Change, Plan
 from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
@@ -74,7 +75,9 @@ def parse_interval(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from reconciler.cli import DEFAULT_ENV, _common, _Parser
+    from reconciler.cli_common import DEFAULT_ENV
+    from reconciler.cli_common import Parser as _Parser
+    from reconciler.cli_common import add_common_options as _common
 
     p = _Parser(prog="reconcile run", description="Reconcile one environment continuously.")
     _common(p)
@@ -309,25 +312,6 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
     )
 
 
-def _documents_for(args: argparse.Namespace, session: Session) -> Documents:
-    """Controller state next to the lease: the lease's Blob container, else the work directory."""
-    kind = args.lease
-    if kind == "auto":
-        kind = "file" if session.target.kind == "emulator" else "blob"
-    if kind == "blob" and args.lease_connection_string:
-        return BlobDocuments.from_connection_string(args.lease_connection_string, LEASE_CONTAINER, "")
-    if kind == "blob":
-        from azure.identity import DefaultAzureCredential
-        from azure.storage.blob import ContainerClient
-
-        account = session.secrets.lease_storage_account
-        container = ContainerClient(
-            f"https://{account}.blob.core.windows.net", LEASE_CONTAINER, credential=DefaultAzureCredential()
-        )
-        return BlobDocuments(container, "")
-    return FileDocuments(session.target.work_dir)
-
-
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _parser().parse_args(argv)
     check_target_options(args)
@@ -368,7 +352,7 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
     health = HealthState(interval, environment=args.env)
-    documents = _documents_for(args, session)
+    documents = documents_for(args, session)
     if isinstance(documents, BlobDocuments):
         # Where the lease lives: a successor on another node resumes these operations.
         session.engine.lro_tokens = DocumentLroTokenStore(documents, args.env)

@@ -143,8 +143,9 @@ def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
 
 def main(argv: list[str], out: Any, err: Any) -> int:
     """``reconcile history ADDRESS [--show N]``: drift events, attributions and our writes of one resource."""
-    from reconciler.cli import DEFAULT_ENV, UsageError, _Parser
-    from reconciler.controller import _documents_for
+    from reconciler.cli_common import DEFAULT_ENV, UsageError
+    from reconciler.cli_common import Parser as _Parser
+    from reconciler.controller_state import documents_for
     from reconciler.session import open_session
 
     p = _Parser(prog="reconcile history", description="Drift events, attributions and our writes of a resource.")
@@ -162,7 +163,7 @@ def main(argv: list[str], out: Any, err: Any) -> int:
     args.lease_connection_string = args.lease_connection_string or os.environ.get("RECONCILER_LEASE_CONNECTION_STRING")
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
                            targets=[args.address])
-    history = History(_documents_for(args, session), args.env)
+    history = History(documents_for(args, session), args.env)
     events = history.events(args.address)
     if args.show is not None:
         chosen = next((e for e in events if int(e.get("n", 0)) == args.show), None)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from reconciler.attribution import Attribution
+    from reconciler.attribution_record import Attribution
 
 from reconciler.convergence import NotKept
 

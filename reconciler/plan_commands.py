@@ -10,7 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from reconciler.cli import EXIT_ERROR, EXIT_OK, UsageError, _configure_logging, _Parser, _Progress
+from reconciler.cli_common import EXIT_ERROR, EXIT_OK, UsageError
+from reconciler.cli_common import Parser as _Parser
+from reconciler.cli_common import Progress as _Progress
+from reconciler.cli_common import configure_logging_from as _configure_logging
 from reconciler.planfile import (
     SavedPlan,
     build_document,

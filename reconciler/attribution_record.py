@@ -1,0 +1,86 @@
+"""Who changed a drifted resource, as a value: what a plan's change carries and renders.
+Looked up by `reconciler.attribution`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property a foreign change touched: its dotted path, value before and after."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who changed a drifted resource, or why that is not known."""
+
+    known: bool
+    changed_by: str = ""
+    changed_by_type: str = ""
+    client_type: str = ""
+    operation: str = ""
+    timestamp: str = ""
+    correlation_id: str = ""
+    source: str = ""
+    """``resourcegraph`` or ``activitylog``."""
+    properties: tuple[PropertyChange, ...] = ()
+    reason: str = ""
+    """Why the attribution is unknown; empty when known."""
+
+    @classmethod
+    def unknown(cls, reason: str) -> Attribution:
+        return cls(known=False, reason=reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "known": self.known,
+            "changed_by": self.changed_by or None,
+            "changed_by_type": self.changed_by_type or None,
+            "client_type": self.client_type or None,
+            "operation": self.operation or None,
+            "timestamp": self.timestamp or None,
+            "correlation_id": self.correlation_id or None,
+            "source": self.source or None,
+            "properties": [{"path": p.path, "before": p.before, "after": p.after} for p in self.properties],
+            "reason": self.reason or None,
+        }
+
+    def headline(self) -> str:
+        """``changed by alice@contoso.com via Azure Portal at 14:02Z`` or ``attribution unknown (why)``."""
+        if not self.known:
+            return f"attribution unknown ({self.reason})"
+        who = self.changed_by or "an unnamed caller"
+        via = f" via {self.client_type}" if self.client_type else ""
+        return f"changed by {who}{via} at {short_time(self.timestamp)}"
+
+    def dimensions(self) -> dict[str, str]:
+        """Custom dimensions of a drift event (never property values)."""
+        if not self.known:
+            return {"attribution": "unknown", "attributionReason": self.reason}
+        return {
+            "attribution": "known",
+            "changedBy": self.changed_by,
+            "changedByType": self.changed_by_type,
+            "clientType": self.client_type,
+            "changeOperation": self.operation,
+            "changedAt": self.timestamp,
+            "attributionSource": self.source,
+        }
+
+
+def short_time(iso: str) -> str:
+    """``2026-11-29T14:02:31.123Z`` -> ``14:02Z`` today, else ``2026-11-28 14:02Z``."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return iso
+    if when.date() == datetime.now(UTC).date():
+        return when.strftime("%H:%MZ")
+    return when.strftime("%Y-%m-%d %H:%MZ")

@@ -1,0 +1,58 @@
+"""What every `reconcile` subcommand shares: exit codes, the argument parser
+that reports usage errors as `UsageError`, the options common to commands that
+open a target, logging set-up and apply progress. Imported by `reconciler.cli`
+and by the subcommands' own modules (controller, saved plans, history), so none
+of them imports the dispatcher that imports them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import NoReturn, TextIO
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
+
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line naming the option and the fix."""
+
+
+class Parser(argparse.ArgumentParser):
+    # argparse exits 2 on usage errors, which would read as "changes present".
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def add_common_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", default=DEFAULT_ENV, help="environment: dev, qa, staging or prod (default %(default)s)")
+    p.add_argument("--emulator-state", metavar="PATH", help="emulator state file (default .reconciler/emulator.db)")
+    p.add_argument("--emulator-url", metavar="URL", help="a served emulator, e.g. http://127.0.0.1:8443")
+    p.add_argument("--log-format", choices=("auto", "json", "text"), default="auto")
+    p.add_argument("--log-level", default=os.environ.get("RECONCILER_LOG_LEVEL", "WARNING"))
+
+
+def configure_logging_from(args: argparse.Namespace) -> None:
+    from reconciler.logs import configure_logging
+
+    configure_logging(args.log_format, args.log_level)
+
+
+class Progress:
+    """One line per finished write on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO, total: int) -> None:
+        self.stream, self.total, self.done = stream, total, 0
+        self.start = time.monotonic()
+        self.enabled = stream.isatty()
+
+    def __call__(self, address: str, action: str, error: BaseException | None) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        state = "failed" if error is not None else "done"
+        self.stream.write(
+            f"[{self.done}/{self.total} {time.monotonic() - self.start:6.1f}s] {action} {address}: {state}\n"
+        )
