@@ -38,6 +38,22 @@ class Attribution:
     def unknown(cls, reason: str) -> Attribution:
         return cls(known=False, reason=reason)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Attribution:
+        """The attribution `to_json` wrote (a saved plan shows it as the dry run did)."""
+        return cls(
+            known=bool(data.get("known")),
+            changed_by=data.get("changed_by") or "",
+            changed_by_type=data.get("changed_by_type") or "",
+            client_type=data.get("client_type") or "",
+            operation=data.get("operation") or "",
+            timestamp=data.get("timestamp") or "",
+            correlation_id=data.get("correlation_id") or "",
+            source=data.get("source") or "",
+            properties=tuple(PropertyChange(p["path"], p.get("before"), p.get("after")) for p in data.get("properties") or ()),
+            reason=data.get("reason") or "",
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "known": self.known,

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from desired_state.state import DesiredState
+from reconciler.attribution_record import Attribution
+from reconciler.convergence import NotKept
 from reconciler.engine import Engine, Live, Observation, secret_fingerprint
 from reconciler.plan import Change, DiffEntry, Plan
 
@@ -223,6 +225,8 @@ class SavedPlan:
                 depends_on=tuple(c.get("depends_on") or ()),
                 diff=tuple(DiffEntry(d["path"], d["before"], d["after"]) for d in c.get("diff") or ()),
                 unverifiable=tuple(c.get("unverifiable") or ()), blocked=c.get("blocked"), layer=c.get("layer", ""),
+                not_convergent=tuple(NotKept(n["path"], n.get("wrote"), n.get("returned")) for n in c.get("not_convergent") or ()),
+                attribution=Attribution.from_json(c["attribution"]) if c.get("attribution") else None,
             )
             for c in self.document["changes"]
         )

@@ -92,7 +92,7 @@ def test_a_portal_change_is_attributed_in_plan_telemetry_and_history(
     alice = Person(served, ALICE, PORTAL_AGENT)
     alice.change(QUEUE_ID, QUEUE_API, lambda b: b["properties"].update(maxDeliveryCount=3))
     sql_address, sql_id = sql_server()
-    secret = KNOWN_SECRETS["SQL_ADMIN_PASSWORD"]
+    secret = KNOWN_SECRETS["THIRDPARTY_API_KEY"]
     pipeline = Person(served, PIPELINE, "AZURECLI/2.61.0 (PIP) azsdk-python-core/1.30")
     # A careless pipeline puts a secret where it does not belong: it must not reach history or telemetry.
     pipeline.change(sql_id, SQL_API, lambda b: b["tags"].update({"cost-center": secret}))

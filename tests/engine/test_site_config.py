@@ -90,7 +90,12 @@ def test_sql_database_create_mode_is_never_returned(tmp_path: Path) -> None:
     server = f"{rg}/providers/Microsoft.Sql/servers/sqlsrv1"
     with emulator_at(tmp_path / "s.db") as emu:
         assert arm_call(emu, "PUT", rg, "2025-04-01", {"location": "westus2"}).status == 201
-        arm_call(emu, "PUT", server, "2023-08-01", {"location": "westus2", "properties": {}})
+        entra_only = {"administrators": {
+            "administratorType": "ActiveDirectory", "azureADOnlyAuthentication": True, "principalType": "Application",
+            "login": "sqladmin-id", "sid": "00000000-0000-0000-0000-0000000000a1",
+            "tenantId": "00000000-0000-0000-0000-0000000000b2"}}
+        # A server needs an administrator (the emulator refuses one without, as Azure does): Entra-only.
+        assert arm_call(emu, "PUT", server, "2023-08-01", {"location": "westus2", "properties": entra_only}).status < 300
         db = f"{server}/databases/db1"
         put = arm_call(emu, "PUT", db, "2023-08-01", {"location": "westus2", "properties": {"createMode": "Default"}})
         assert put.status in (200, 201, 202), put.body[:200]

@@ -13,8 +13,8 @@ Behaviours (`HostileArm(behaviour=...)`):
   `Azure-AsyncOperation` URL on the foreign server (same scheme and host,
   another port), which says "Succeeded" to anyone;
 - `foreign-location`: the same with a `Location` URL only;
-- `echo-secret`: a SQL server write is answered 400 with a message quoting the
-  request body (its administrator password included) and ESC/BEL sequences;
+- `echo-secret`: a Key Vault secret write is answered 400 with a message quoting the
+  request body (the secret's value included) and ESC/BEL sequences;
 - `throttle-forever`: every request is answered 429 with
   `Retry-After: 1000000000`;
 - `escape-names`: reads find nothing, but the resource group lists an owned
@@ -148,11 +148,11 @@ class HostileArm:
                 echoed = {**body, "id": path, "name": name}
                 echoed.setdefault("properties", {})
                 is_group = path.lower().rstrip("/").rsplit("/", 2)[-2] == "resourcegroups"
-                if arm.behaviour == "echo-secret" and "/microsoft.sql/servers/" in path.lower():
+                if arm.behaviour == "echo-secret" and "/secrets/" in path.lower():
                     quoted = json.dumps(body.get("properties", {}))
                     _send(self, 400, _error(
                         "InvalidParameterValue",
-                        f"{ESCAPES}The server properties {quoted} are not valid.\x07",
+                        f"{ESCAPES}The secret properties {quoted} are not valid.\x07",
                     ))
                     return
                 if not is_group and arm.behaviour == "foreign-async-operation":
