@@ -6,7 +6,7 @@ pipeline, bearer token included, and trusts the status it reads there. An
 answer pointing at another host would receive our token and could claim
 "Succeeded" for a write that never happened. Real ARM never does this: every
 poll URL recorded against live Azure is on `https://management.azure.com`
-(shared/recordings/interactions.jsonl: 59 `Azure-AsyncOperation` and 84
+(tests/fixtures/recordings/interactions.jsonl: 59 `Azure-AsyncOperation` and 84
 `Location` headers, one spelled with the explicit default port `:443`).
 
 `EndpointGuardPolicy` sits in every client's pipeline (adapters/clients.py),

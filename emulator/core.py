@@ -1,6 +1,6 @@
 """The emulator's request handler: ARM semantics over the SQLite store.
 
-Facts modelled are those of /work/shared/design/ARM-SEMANTICS.md (status
+Facts modelled are those of docs/arm-semantics.md (status
 codes, LRO protocol, etag table, throttling, eventual consistency); where a
 detail comes from elsewhere, the line says so.
 """

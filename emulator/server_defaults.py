@@ -1,6 +1,6 @@
 """Server-filled fields per ARM type, derived from real PUT responses.
 
-Generated from ../shared/arm-examples: for each ``<type>__PUT.json`` the keys
+Generated from Microsoft's REST examples (copied in tests/fixtures/arm-examples): for each ``<type>__PUT.json`` the keys
 of the 200 body (the 201 body for Microsoft.Cache/redis, whose 200 differs from
 its request) that the request did not send, with the example's values.
 Template conventions, applied by ``emulator.bodies``:

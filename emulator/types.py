@@ -3,7 +3,7 @@
 One row per ARM type the estate uses. Anything not listed is served
 generically (body stored, ``id``/``name``/``type``/``provisioningState`` added,
 synchronous). Server defaults and body shape come from real response bodies
-(``emulator.server_defaults``, derived from ../shared/arm-examples); the LRO
+(``emulator.server_defaults``, derived from the REST examples in tests/fixtures/arm-examples); the LRO
 style follows whether the SDK exposes ``begin_create_or_update`` for the type
 and the async headers the examples show.
 

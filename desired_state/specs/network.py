@@ -2,7 +2,7 @@
 private endpoints, DDoS plans, Azure Firewall with its policy and rule
 collection groups, and route tables.
 
-Body shapes follow the 2024-07-01 request examples in ../shared/arm-examples.
+Body shapes follow the 2024-07-01 request examples in tests/fixtures/arm-examples.
 """
 
 from __future__ import annotations
