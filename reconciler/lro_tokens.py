@@ -21,7 +21,38 @@ class RecordingUnavailable(OSError):
     """A file the apply records to cannot be written (one line: which and the fix)."""
 
 
-class FileLroTokenStore:
+class _TokenStore:
+    """What both stores share: a cached id -> token map under a lock; each store says how the
+    map is read (`_load`) and how one token is written (`_update`, which refreshes the cache)."""
+
+    _lock: threading.Lock
+    _tokens: dict[str, str]
+
+    def _load(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _update(self, resource_id: str, token: str | None) -> None:
+        raise NotImplementedError
+
+    def get(self, resource_id: str) -> str | None:
+        with self._lock:
+            return self._tokens.get(resource_id.lower())
+
+    def put(self, resource_id: str, token: str) -> None:
+        with self._lock:
+            self._update(resource_id, token)
+
+    def clear(self, resource_id: str) -> None:
+        with self._lock:
+            if resource_id.lower() in self._tokens or resource_id.lower() in self._load():
+                self._update(resource_id, None)
+
+    def pending(self) -> list[str]:
+        with self._lock:
+            return sorted(self._tokens)
+
+
+class FileLroTokenStore(_TokenStore):
     """A JSON file mapping lower-cased resource id -> continuation token.
 
     Every change is written atomically (temporary file + rename), so a SIGKILL
@@ -96,25 +127,7 @@ class FileLroTokenStore:
                 "RECONCILER_WORK_DIR (emulator: --emulator-state) to another directory"
             ) from None
 
-    def get(self, resource_id: str) -> str | None:
-        with self._lock:
-            return self._tokens.get(resource_id.lower())
-
-    def put(self, resource_id: str, token: str) -> None:
-        with self._lock:
-            self._update(resource_id, token)
-
-    def clear(self, resource_id: str) -> None:
-        with self._lock:
-            if resource_id.lower() in self._tokens or resource_id.lower() in self._load():
-                self._update(resource_id, None)
-
-    def pending(self) -> list[str]:
-        with self._lock:
-            return sorted(self._tokens)
-
-
-class DocumentLroTokenStore:
+class DocumentLroTokenStore(_TokenStore):
     """Continuation tokens in one document of a ``Documents`` store (``reconciler/documents.py``):
     with a Blob lease, the lease's container, so a successor replica on another node resumes the
     operations its predecessor left in flight instead of sending their writes again.
@@ -143,20 +156,3 @@ class DocumentLroTokenStore:
             return tokens
 
         self._tokens = self.documents.update(self.name, change)
-
-    def get(self, resource_id: str) -> str | None:
-        with self._lock:
-            return self._tokens.get(resource_id.lower())
-
-    def put(self, resource_id: str, token: str) -> None:
-        with self._lock:
-            self._update(resource_id, token)
-
-    def clear(self, resource_id: str) -> None:
-        with self._lock:
-            if resource_id.lower() in self._tokens or resource_id.lower() in self._load():
-                self._update(resource_id, None)
-
-    def pending(self) -> list[str]:
-        with self._lock:
-            return sorted(self._tokens)
