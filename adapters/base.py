@@ -35,9 +35,12 @@ class Adapter(Protocol):
         live: dict[str, Any] | None,
         *,
         lro_tokens: LroTokenStore | None = None,
+        resume_only: bool = False,
     ) -> dict[str, Any]:
         """Create (live is None) or update by read-merge-write with If-Match on
-        the live etag; waits for the LRO; returns the live body after."""
+        the live etag; waits for the LRO; returns the live body after.
+        With `resume_only`, only an operation left in flight (a stored token) is
+        followed to its end; nothing is sent when there is none to follow."""
         ...
 
     def delete(self, resource_id: str, *, lro_tokens: LroTokenStore | None = None) -> None:

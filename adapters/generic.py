@@ -173,8 +173,12 @@ class GenericAdapter:
         live: dict[str, Any] | None,
         *,
         lro_tokens: LroTokenStore | None = None,
+        resume_only: bool = False,
     ) -> dict[str, Any]:
-        """Create or update, wait for the LRO, return the live body after."""
+        """Create or update, wait for the LRO, return the live body after. With
+        `resume_only`, follow only an operation left in flight; when its token is
+        missing or unusable nothing is sent and the resource is re-read (the next
+        plan decides whether a write is due: never a blind second create)."""
         etag = (live or {}).get("etag")
         if live is not None and not (isinstance(etag, str) and etag):
             with self._etag_lock:
@@ -198,7 +202,9 @@ class GenericAdapter:
         args = arguments(resource.id, entry.args)
         try:
             if entry.create_is_lro:
-                result = self._run_lro(create, args, parameters, kwargs, resource.id, lro_tokens)
+                result = self._run_lro(create, args, parameters, kwargs, resource.id, lro_tokens, resume_only)
+            elif resume_only:
+                result = None
             else:
                 result = call_raw(create, *args, parameters, **kwargs)
         except DeserializationError:
@@ -219,6 +225,7 @@ class GenericAdapter:
         kwargs: dict[str, Any],
         resource_id: str,
         lro_tokens: LroTokenStore | None,
+        resume_only: bool = False,
     ) -> Any:
         what = f"{self.arm_type} {resource_id}"
         poller = self._resume(begin, args, parameters, kwargs, resource_id, lro_tokens)
@@ -227,9 +234,11 @@ class GenericAdapter:
                 return self._finish(poller, what, resource_id, lro_tokens)
             except _UNUSABLE_TOKEN as error:
                 # A token whose poller cannot follow its operation (stale, or from
-                # another SDK version): drop it and write afresh, never fail for ever.
+                # another SDK version): drop it, never fail for ever.
                 assert lro_tokens is not None
                 _drop_token(lro_tokens, resource_id, error)
+        if resume_only:
+            return None  # nothing in flight to follow: the caller re-reads, the plan decides
         poller = begin(*args, parameters, cls=raw_json, **kwargs)
         if lro_tokens is not None:
             _keep_token(lro_tokens, resource_id, poller)

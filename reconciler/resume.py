@@ -69,7 +69,7 @@ def resume_operations(
     addresses = pending_addresses(engine)
     if not addresses or (stop is not None and stop.is_set()):
         return Resumed()
-    engine.preflight()  # resuming may write again (a token that no longer resolves starts over)
+    engine.preflight()  # resuming records to the token store
     log.info("resuming operations left in flight", extra={"phase": "resume", "count": len(addresses)})
 
     def resume(address: str) -> str | None:
@@ -77,7 +77,12 @@ def resume_operations(
         adapter = engine.adapters.for_type(resource.type, resource.api_version)
         body = resolve_refs(resource.body, live, strict=False)
         try:
-            adapter.write(resource.model_copy(update={"body": body}), live.get(address), lro_tokens=engine.lro_tokens)
+            # Only follow what is in flight: a token that no longer resolves is dropped and the
+            # resource re-read, never written again blindly (its create may have finished).
+            adapter.write(
+                resource.model_copy(update={"body": body}), live.get(address), lro_tokens=engine.lro_tokens,
+                resume_only=True,
+            )
         except Exception as error:  # one operation's failure must not stop the others
             return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
         return None
