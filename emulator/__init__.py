@@ -6,8 +6,9 @@ Public surface: :class:`Emulator` (``handle(method, url, headers, body)``),
 readers, and :func:`default_state_path`. Imports nothing of the project.
 """
 
-from emulator.core import Emulator, EmulatorResponse
+from emulator.core import Emulator
 from emulator.errors import ArmError, ConnectionDropped, EmulatorStateError, RequestTimedOut
+from emulator.exchange import EmulatorResponse
 from emulator.faults import FaultConfig
 from emulator.request_log import RequestRecord, clear_request_log, read_request_log
 from emulator.store import default_state_path

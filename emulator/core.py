@@ -16,7 +16,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +37,7 @@ from emulator import (
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
+from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
 from emulator.faults import BucketKind, FaultConfig, FaultInjector
 from emulator.request_log import RequestRecord
 from emulator.store import Operation, Row, Store
@@ -49,7 +49,6 @@ _IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
 _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
-_TERMINAL = ("Succeeded", "Failed", "Canceled")
 _ETAG_MOVING_PARENTS = frozenset(
     {"microsoft.network/routetables", "microsoft.network/serviceendpointpolicies", "microsoft.network/firewallpolicies"}
 )
@@ -64,46 +63,6 @@ REQUEST_LOG_MEMORY = 10_000
 # (azure/core/pipeline/policies/_utils.py get_retry_after); 0 would mean the 30 s default.
 _POLL_MS = "10"
 _SUBSCRIPTION_DISPLAY = "Emulated subscription"
-
-
-@dataclass
-class EmulatorResponse:
-    """An HTTP answer: status, headers, body bytes."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-    def json(self) -> Any:
-        """The body parsed as JSON (None when empty)."""
-        return json.loads(self.body) if self.body else None
-
-
-@dataclass
-class _Request:
-    method: str
-    base: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes | None
-    api_version: str
-    now: float
-    timeout: float | None
-
-
-def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> EmulatorResponse:
-    out = {"Content-Type": "application/json; charset=utf-8"}
-    if headers:
-        out.update(headers)
-    return EmulatorResponse(status, out, json.dumps(payload).encode())
-
-
-def _error_response(err: ArmError) -> EmulatorResponse:
-    payload: dict[str, Any] = {
-        "error": {"code": err.code, "message": err.message, "target": err.target, "details": []}
-    }
-    return _json_response(err.status, payload, err.headers)
 
 
 def _iso(ts: float) -> str:
@@ -187,7 +146,7 @@ class Emulator:
         started = time.perf_counter()
         parts = urlsplit(url)
         query = {k.lower() if k.lower() == "api-version" else k: v for k, v in parse_qsl(parts.query)}
-        req = _Request(
+        req = Request(
             method=method.upper(),
             base=f"{parts.scheme or 'https'}://{parts.netloc or 'management.azure.com'}",
             path=parts.path,
@@ -204,14 +163,14 @@ class Emulator:
             self._log(req, 0, started)
             raise
         except ArmError as err:
-            response = _error_response(err)
+            response = error_response(err)
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
         self._log(req, response.status, started)
         return response
 
     # -- faults, throttling, logging --------------------------------------
 
-    def _handle_with_faults(self, req: _Request) -> EmulatorResponse:
+    def _handle_with_faults(self, req: Request) -> EmulatorResponse:
         cfg = self.faults
         if cfg.latency_ms > 0:
             time.sleep(cfg.latency_ms / 1000.0)
@@ -250,7 +209,7 @@ class Emulator:
         response.headers.update(limit_headers)
         return response
 
-    def _log(self, req: _Request, status: int, started: float) -> None:
+    def _log(self, req: Request, status: int, started: float) -> None:
         latency = (time.perf_counter() - started) * 1000.0
         record = RequestRecord(req.method, req.path, req.api_version, status, latency, req.now)
         with self._log_lock:
@@ -264,7 +223,7 @@ class Emulator:
 
     # -- routing ---------------------------------------------------------
 
-    def _route(self, req: _Request) -> EmulatorResponse:
+    def _route(self, req: Request) -> EmulatorResponse:
         feed = self._change_feed(req)
         if feed is not None:
             return feed
@@ -316,7 +275,7 @@ class Emulator:
             return EmulatorResponse(204 if found else 404)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on {addr.arm_type}.")
 
-    def _change_feed(self, req: _Request) -> EmulatorResponse | None:
+    def _change_feed(self, req: Request) -> EmulatorResponse | None:
         """Resource Graph and Activity Log queries over the recorded writes; None for other paths."""
         low = req.path.lower().rstrip("/")
         activity = _ACTIVITY_LOG.match(low)
@@ -331,17 +290,17 @@ class Emulator:
         if activity is None:
             if req.method != "POST":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed; POST a query.")
-            return _json_response(200, resourcegraph.answer(conn, req.body, now=req.now, config=self.change_feed))
+            return json_response(200, resourcegraph.answer(conn, req.body, now=req.now, config=self.change_feed))
         if req.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on the Activity Log.")
         payload = activitylog.answer(
             conn, activity.group(1), req.query, base=req.base, path=req.path, now=req.now, config=self.change_feed
         )
-        return _json_response(200, payload)
+        return json_response(200, payload)
 
     @staticmethod
     def _record_change(
-        conn: sqlite3.Connection, req: _Request, addr: Address, before: str | None, after: str | None
+        conn: sqlite3.Connection, req: Request, addr: Address, before: str | None, after: str | None
     ) -> None:
         """Who wrote what, in the write's own transaction (emulator/changes.py)."""
         changes.record(
@@ -421,7 +380,7 @@ class Emulator:
             return EmulatorResponse(status, headers, row.body.encode())
         return EmulatorResponse(status, headers, json.dumps(self._render(conn, row, now)).encode())
 
-    def _get(self, req: _Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
+    def _get(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         conn = self._store.read()
         row = self._lookup(conn, addr.key, req.now)
         if row is None:
@@ -432,7 +391,7 @@ class Emulator:
             raise self._not_found(addr)
         return self._row_response(conn, row, req.now)
 
-    def _web_config_list(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _web_config_list(self, req: Request, addr: Address) -> EmulatorResponse:
         """`POST {id}/list`: the config resources App Service reads only this way
         (app settings, connection strings: they hold secrets)."""
         target_id, _, action = addr.id.rpartition("/")
@@ -446,7 +405,7 @@ class Emulator:
             return self._row_response(conn, row, req.now)
         self._check_ancestors(conn, target, req.now)
         # A site whose settings were never written has none.
-        return _json_response(
+        return json_response(
             200, {"id": target.id, "name": target.name, "type": "Microsoft.Web/sites/config", "properties": {}}
         )
 
@@ -488,7 +447,7 @@ class Emulator:
             f"Can not perform requested operation on nested resource. Parent resource '{parent}' not found.",
         )
 
-    def _list(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _list(self, req: Request, addr: Address) -> EmulatorResponse:
         conn = self._store.read()
         parent_key = addr.parent_id.lower()
         sub = addr.sub.lower()
@@ -524,9 +483,9 @@ class Emulator:
             if len(keys) > self.page_size:
                 params = {**req.query, "$skiptoken": str(skip + self.page_size)}
                 next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
-        return _json_response(200, {"value": [self._render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
+        return json_response(200, {"value": [self._render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
 
-    def _page_of(self, req: _Request, items: list[_T]) -> tuple[list[_T], str | None]:
+    def _page_of(self, req: Request, items: list[_T]) -> tuple[list[_T], str | None]:
         skip = int(req.query.get("$skiptoken", "0") or 0)
         next_link = None
         if skip + self.page_size < len(items):
@@ -534,11 +493,11 @@ class Emulator:
             next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
         return items[skip : skip + self.page_size], next_link
 
-    def _page(self, req: _Request, items: list[dict[str, Any]]) -> EmulatorResponse:
+    def _page(self, req: Request, items: list[dict[str, Any]]) -> EmulatorResponse:
         page, next_link = self._page_of(req, items)
-        return _json_response(200, {"value": page, "nextLink": next_link})
+        return json_response(200, {"value": page, "nextLink": next_link})
 
-    def _generic_list(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _generic_list(self, req: Request, addr: Address) -> EmulatorResponse:
         conn = self._store.read()
         if addr.rg is not None:
             self._check_ancestors(conn, addr, req.now)
@@ -565,12 +524,12 @@ class Emulator:
                     generic[key] = body[key]
             items.append(generic)
             last_seq = row.seq
-        return _json_response(200, {"value": items, "nextLink": next_link})
+        return json_response(200, {"value": items, "nextLink": next_link})
 
     # -- writes ----------------------------------------------------------
 
-    def _put(self, req: _Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
-        payload = _parse_body(req.body)
+    def _put(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
+        payload = parse_body(req.body)
         check_resource_name(addr.name)
         rule = behaviour.name_rule
         if rule is not None and not rule.pattern.match(addr.name):
@@ -608,7 +567,7 @@ class Emulator:
     def _store_put(
         self,
         conn: sqlite3.Connection,
-        req: _Request,
+        req: Request,
         addr: Address,
         behaviour: TypeBehaviour,
         payload: dict[str, Any],
@@ -706,7 +665,7 @@ class Emulator:
     def _recorded_answer(
         self,
         conn: sqlite3.Connection,
-        req: _Request,
+        req: Request,
         addr: Address,
         behaviour: TypeBehaviour,
         row: Row,
@@ -769,7 +728,7 @@ class Emulator:
         return out
 
     def _replace_children(
-        self, conn: sqlite3.Connection, req: _Request, parent: Row, child_type: str, items: list[Any]
+        self, conn: sqlite3.Connection, req: Request, parent: Row, child_type: str, items: list[Any]
     ) -> None:
         """A parent PUT replaces its inline children: listed ones are upserted, others deleted."""
         child_behaviour = TYPES[child_type]
@@ -822,7 +781,7 @@ class Emulator:
             if child.key not in keep:
                 Store.delete_tree(conn, child.key)
 
-    def _check_preconditions(self, req: _Request, existing: Row | None, *, for_put: bool) -> None:
+    def _check_preconditions(self, req: Request, existing: Row | None, *, for_put: bool) -> None:
         """If-Match / If-None-Match per the table in ARM-SEMANTICS.md (ETags)."""
         if_match = req.headers.get("if-match")
         if_none = req.headers.get("if-none-match")
@@ -878,8 +837,8 @@ class Emulator:
             ):
                 raise ArmError(409, "RoleAssignmentExists", "The role assignment already exists.")
 
-    def _patch(self, req: _Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
-        patch = _parse_body(req.body)
+    def _patch(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
+        patch = parse_body(req.body)
         with self._store.write() as conn:
             existing = self._lookup(conn, addr.key, req.now)
             if existing is None:
@@ -893,7 +852,7 @@ class Emulator:
                 merged["tags"] = patch["tags"]
             return self._store_put(conn, req, addr, behaviour, merged, existing, patch=True)
 
-    def _delete(self, req: _Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
+    def _delete(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         with self._store.write() as conn:
             existing = self._lookup(conn, addr.key, req.now)
             if existing is None:
@@ -927,7 +886,7 @@ class Emulator:
                 headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
             return EmulatorResponse(202, headers, b"")
 
-    def _action(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _action(self, req: Request, addr: Address) -> EmulatorResponse:
         """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
         if addr.id.lower().endswith("/list") and _type_of(addr.id.rsplit("/", 1)[0].lower()) == web_config.CONFIG:
             return self._web_config_list(req, addr)
@@ -940,7 +899,7 @@ class Emulator:
             self._check_ancestors(conn, addr, req.now)
             raise self._not_found(parse_path(parent_id))
         if action.lower() == "checknameavailability" and req.body:
-            wanted = _parse_body(req.body)
+            wanted = parse_body(req.body)
             name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()
             taken = any(
                 str(json.loads(r.body).get("name", "")).lower() == name.lower()
@@ -958,14 +917,14 @@ class Emulator:
                 headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
         if result.body is None:
             return EmulatorResponse(result.status, headers, b"")
-        return _json_response(result.status, result.body, headers)
+        return json_response(result.status, result.body, headers)
 
     # -- resource groups -------------------------------------------------
 
-    def _resource_group(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _resource_group(self, req: Request, addr: Address) -> EmulatorResponse:
         behaviour = TYPES[_RG_TYPE]
         if req.method == "PUT":
-            payload = _parse_body(req.body)
+            payload = parse_body(req.body)
             check_resource_group_name(addr.name)
             if not isinstance(payload.get("location"), str):
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
@@ -993,7 +952,7 @@ class Emulator:
             return self._patch(req, addr, behaviour)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on resource groups.")
 
-    def _list_resource_groups(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _list_resource_groups(self, req: Request, addr: Address) -> EmulatorResponse:
         conn = self._store.read()
         rows = Store.of_type(conn, addr.sub.lower(), None, _RG_TYPE)
         items = [self._render(conn, r, req.now) for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
@@ -1002,17 +961,17 @@ class Emulator:
 
     # -- subscriptions and providers --------------------------------------
 
-    def _subscription_level(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _subscription_level(self, req: Request, addr: Address) -> EmulatorResponse:
         if addr.kind == "subscriptions":
             subs = sorted({r[0] for r in self._store.read().execute("SELECT DISTINCT id FROM resources WHERE type = ?", (_RG_TYPE,)).fetchall()})
             ids = sorted({s.split("/")[2] for s in subs})
-            return _json_response(200, {"value": [_subscription(s) for s in ids], "nextLink": None})
+            return json_response(200, {"value": [_subscription(s) for s in ids], "nextLink": None})
         if addr.kind == "subscription":
-            return _json_response(200, _subscription(addr.sub))
+            return json_response(200, _subscription(addr.sub))
         if addr.kind == "providers":
             namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()}, key=str.lower)
-            return _json_response(200, {"value": [_provider(addr.sub, ns) for ns in namespaces], "nextLink": None})
-        return _json_response(200, _provider(addr.sub, addr.namespace))
+            return json_response(200, {"value": [_provider(addr.sub, ns) for ns in namespaces], "nextLink": None})
+        return json_response(200, _provider(addr.sub, addr.namespace))
 
     # -- long-running operations -------------------------------------------
 
@@ -1036,14 +995,14 @@ class Emulator:
         Store.add_operation(conn, op)
         return op
 
-    def _operation_url(self, req: _Request, addr: Address, op_id: str, leaf: str) -> str:
+    def _operation_url(self, req: Request, addr: Address, op_id: str, leaf: str) -> str:
         namespace = addr.namespace or addr.arm_type.split("/", 1)[0] or "Microsoft.Resources"
         return (
             f"{req.base}/subscriptions/{addr.sub}/providers/{namespace}/locations/emulator/{leaf}/{op_id}"
             f"?api-version={req.api_version}"
         )
 
-    def _operation(self, req: _Request, addr: Address) -> EmulatorResponse:
+    def _operation(self, req: Request, addr: Address) -> EmulatorResponse:
         op = self._store.operation(addr.op_id)
         if op is None:
             raise ArmError(404, "OperationNotFound", f"The operation '{addr.op_id}' was not found.")
@@ -1060,13 +1019,13 @@ class Emulator:
                 "error": json.loads(op.error) if done and op.error else None,
             }
             headers = {} if done else _poll_headers(op.end - req.now)
-            return _json_response(200, payload, headers)
+            return json_response(200, payload, headers)
         if not done:
             location = f"{req.base}{req.path}?api-version={req.api_version}"
             return EmulatorResponse(202, {"Location": location, **_poll_headers(op.end - req.now)}, b"")
         if op.error:
             err = json.loads(op.error)
-            return _json_response(400, {"error": {**err, "details": []}})
+            return json_response(400, {"error": {**err, "details": []}})
         if op.kind == "delete":
             # recorded live traffic: a finished delete's operationResults answers 200, no body
             # (Service Bus, Redis, resource groups), where ARM-SEMANTICS.md suggested 204
@@ -1146,18 +1105,6 @@ def _bump_etag(conn: sqlite3.Connection, key: str) -> None:
 
 def _delete_contents(conn: sqlite3.Connection, rg_key: str) -> None:
     conn.execute("DELETE FROM resources WHERE key > ? AND key < ?", (rg_key + "/", rg_key + "0"))
-
-
-def _parse_body(raw: bytes | None) -> dict[str, Any]:
-    if not raw:
-        raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: empty body.")
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ArmError(400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: {err}.") from err
-    if not isinstance(value, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request content must be a JSON object.")
-    return value
 
 
 def _subscription_of(path: str) -> str:
