@@ -42,8 +42,8 @@ from emulator.faults import BucketKind, FaultConfig, FaultInjector
 from emulator.request_log import RequestRecord
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
+from emulator.versions_check import check_api_version, check_api_version_format
 
-_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-[a-zA-Z]+)?$")
 _RG_TYPE = "microsoft.resources/resourcegroups"
 _IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
@@ -231,30 +231,18 @@ class Emulator:
         kind = addr.kind
         if kind in ("operation_status", "operation_result"):
             return self._operation(req, addr)
-        if not req.api_version:
-            raise ArmError(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            )
-        if not _API_VERSION.match(req.api_version):
-            raise ArmError(
-                400,
-                "InvalidApiVersionParameter",
-                f"The api-version '{req.api_version}' is invalid. The supported versions are date-formatted "
-                "(yyyy-mm-dd, optionally with a suffix such as -preview).",
-            )
+        check_api_version_format(req.api_version)
         if kind in ("subscriptions", "subscription", "providers", "provider", "provider_register"):
             return self._subscription_level(req, addr)
         if kind in ("resource_group", "resource_groups"):
-            self._check_api_version(_RG_TYPE, req.api_version)
+            check_api_version(_RG_TYPE, req.api_version)
             if kind == "resource_groups":
                 return self._list_resource_groups(req, addr)
             return self._resource_group(req, addr)
         if kind == "generic_list":
-            self._check_api_version("microsoft.resources/resources", req.api_version)
+            check_api_version("microsoft.resources/resources", req.api_version)
             return self._generic_list(req, addr)
-        self._check_api_version(addr.type_key, req.api_version)
+        check_api_version(addr.type_key, req.api_version)
         if kind == "collection" and req.method == "POST":
             return self._action(req, addr)
         if kind == "collection":
@@ -314,23 +302,6 @@ class Emulator:
             at=req.now,
             correlation_id=req.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4()),
         )
-
-    @staticmethod
-    def _check_api_version(type_key: str, version: str) -> None:
-        """400 NoRegisteredProviderFound for a version the type's provider does not serve."""
-        probe = type_key
-        while probe.count("/") >= 1:
-            known = KNOWN_API_VERSIONS.get(probe)
-            if known is not None:
-                if version in known:
-                    return
-                raise ArmError(
-                    400,
-                    "NoRegisteredProviderFound",
-                    f"No registered resource provider found for API version '{version}' and type "
-                    f"'{type_key}'. The supported api-versions are '{', '.join(sorted(known))}'.",
-                )
-            probe = probe.rsplit("/", 1)[0]
 
     # -- reads -----------------------------------------------------------
 
