@@ -38,7 +38,8 @@ from emulator.addressing import Address, check_resource_group_name, check_resour
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
-from emulator.faults import BucketKind, FaultConfig, FaultInjector
+from emulator.fault_gate import through_faults
+from emulator.faults import FaultConfig, FaultInjector
 from emulator.request_log import RequestRecord
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
@@ -171,43 +172,11 @@ class Emulator:
     # -- faults, throttling, logging --------------------------------------
 
     def _handle_with_faults(self, req: Request) -> EmulatorResponse:
-        cfg = self.faults
-        if cfg.latency_ms > 0:
-            time.sleep(cfg.latency_ms / 1000.0)
-        if self._injector.draw("drop", cfg.drop_rate):
-            raise ConnectionDropped("connection dropped by injected fault")
-        if self._injector.draw("hang", cfg.hang_rate):
-            if req.timeout is not None and req.timeout < cfg.hang_seconds:
-                time.sleep(req.timeout)
-                raise RequestTimedOut(f"no answer within the caller's {req.timeout} s (injected hang)")
-            time.sleep(cfg.hang_seconds)
-        sub = _subscription_of(req.path)
-        bucket: BucketKind = (
-            "reads" if req.method in ("GET", "HEAD") else "deletes" if req.method == "DELETE" else "writes"
-        )
-        limit_headers: dict[str, str] = {}
-        if sub:
-            allowed, remaining, wait = self._injector.throttle(sub.lower(), bucket)
-            limit_headers[f"x-ms-ratelimit-remaining-subscription-{bucket}"] = str(remaining)
-            if not allowed:
-                raise ArmError(
-                    429,
-                    "TooManyRequests",
-                    f"The request is being throttled: the subscription's {bucket} budget is exhausted.",
-                    headers={"Retry-After": str(wait), **limit_headers},
-                )
-        if self._injector.draw("error", cfg.error_rate):
-            status = self._injector.error_status()
-            code = "InternalServerError" if status == 500 else "ServiceUnavailable"
-            raise ArmError(status, code, "Injected transient server error.", headers=limit_headers)
-        try:
-            with self._store.lock:
-                response = self._route(req)
-        except ArmError as err:
-            err.headers.update(limit_headers)
-            raise
-        response.headers.update(limit_headers)
-        return response
+        return through_faults(req, self.faults, self._injector, self._answer)
+
+    def _answer(self, req: Request) -> EmulatorResponse:
+        with self._store.lock:
+            return self._route(req)
 
     def _log(self, req: Request, status: int, started: float) -> None:
         latency = (time.perf_counter() - started) * 1000.0
@@ -1076,13 +1045,6 @@ def _bump_etag(conn: sqlite3.Connection, key: str) -> None:
 
 def _delete_contents(conn: sqlite3.Connection, rg_key: str) -> None:
     conn.execute("DELETE FROM resources WHERE key > ? AND key < ?", (rg_key + "/", rg_key + "0"))
-
-
-def _subscription_of(path: str) -> str:
-    parts = path.split("/", 3)
-    if len(parts) >= 3 and parts[1].lower() == "subscriptions":
-        return parts[2]
-    return ""
 
 
 def _type_of(key: str) -> str:
