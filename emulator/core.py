@@ -40,12 +40,22 @@ from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
+from emulator.reads import (
+    RG_TYPE,
+    body_of,
+    check_ancestors,
+    get,
+    lookup,
+    not_found,
+    render,
+    row_response,
+    type_of,
+)
 from emulator.request_log import RequestRecord
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
 from emulator.versions_check import check_api_version, check_api_version_format
 
-_RG_TYPE = "microsoft.resources/resourcegroups"
 _IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
@@ -204,7 +214,7 @@ class Emulator:
         if kind in ("subscriptions", "subscription", "providers", "provider", "provider_register"):
             return self._subscription_level(req, addr)
         if kind in ("resource_group", "resource_groups"):
-            check_api_version(_RG_TYPE, req.api_version)
+            check_api_version(RG_TYPE, req.api_version)
             if kind == "resource_groups":
                 return self._list_resource_groups(req, addr)
             return self._resource_group(req, addr)
@@ -220,7 +230,7 @@ class Emulator:
             return self._list(req, addr)
         behaviour = behaviour_for(addr.type_key, addr.arm_type)
         if req.method == "GET":
-            return self._get(req, addr, behaviour)
+            return get(self._store, self.faults, req, addr)
         if req.method == "PUT":
             return self._put(req, addr, behaviour)
         if req.method == "PATCH":
@@ -228,7 +238,7 @@ class Emulator:
         if req.method == "DELETE":
             return self._delete(req, addr, behaviour)
         if req.method == "HEAD":
-            found = self._lookup(self._store.read(), addr.key, req.now)
+            found = lookup(self._store.read(), addr.key, req.now)
             return EmulatorResponse(204 if found else 404)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on {addr.arm_type}.")
 
@@ -274,63 +284,6 @@ class Emulator:
 
     # -- reads -----------------------------------------------------------
 
-    @staticmethod
-    def _lookup(conn: sqlite3.Connection, key: str, now: float) -> Row | None:
-        """The live row of a key; a finished asynchronous delete counts as gone."""
-        row = Store.get(conn, key)
-        if row is None:
-            return None
-        if row.busy_kind == "delete" and now >= row.busy_until:
-            return None
-        return row
-
-    def _body_of(self, conn: sqlite3.Connection, resource_id: str, now: float) -> dict[str, Any] | None:
-        """The stored body of another resource, or None."""
-        row = self._lookup(conn, resource_id.lower(), now)
-        return None if row is None else dict(json.loads(row.body))
-
-    def _render(self, conn: sqlite3.Connection, row: Row, now: float) -> dict[str, Any]:
-        body: dict[str, Any] = json.loads(row.body)
-        behaviour = TYPES.get(row.type)
-        if now < row.busy_until and row.busy_kind:
-            state = {"create": None, "update": None, "delete": "Deleting", "delete-fail": "Deleting"}.get(
-                row.busy_kind
-            )
-            if behaviour is None or behaviour.has_provisioning_state:
-                props = body.setdefault("properties", {})
-                if isinstance(props, dict):
-                    if state is None and behaviour is not None:
-                        state = behaviour.creating_state if row.busy_kind == "create" else behaviour.updating_state
-                    props["provisioningState"] = state or "Updating"
-        if behaviour is not None and behaviour.embedded:
-            for list_path, child_type in behaviour.embedded:
-                items = [
-                    self._render(conn, child, now)
-                    for child in Store.children(conn, row.key, child_type)
-                    if not (child.busy_kind == "delete" and now >= child.busy_until)
-                ]
-                bodies.set_path(body, list_path, items)
-        return body
-
-    def _row_response(self, conn: sqlite3.Connection, row: Row, now: float, status: int = 200) -> EmulatorResponse:
-        behaviour = TYPES.get(row.type)
-        headers = {"Content-Type": "application/json; charset=utf-8", "ETag": row.etag}
-        if now >= row.busy_until and (behaviour is None or not behaviour.embedded):
-            # fast path: the stored body is exactly the settled answer
-            return EmulatorResponse(status, headers, row.body.encode())
-        return EmulatorResponse(status, headers, json.dumps(self._render(conn, row, now)).encode())
-
-    def _get(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
-        conn = self._store.read()
-        row = self._lookup(conn, addr.key, req.now)
-        if row is None:
-            self._check_ancestors(conn, addr, req.now)
-            raise self._not_found(addr)
-        window = self.faults.read_after_create_404_seconds
-        if window > 0 and req.now - row.created < window:
-            raise self._not_found(addr)
-        return self._row_response(conn, row, req.now)
-
     def _web_config_list(self, req: Request, addr: Address) -> EmulatorResponse:
         """`POST {id}/list`: the config resources App Service reads only this way
         (app settings, connection strings: they hold secrets)."""
@@ -340,51 +293,13 @@ class Emulator:
                 or target.name.lower() not in web_config.LISTED):
             raise ArmError(404, "NotFound", f"No action '{action}' is served on '{target_id}'.")
         conn = self._store.read()
-        row = self._lookup(conn, target.key, req.now)
+        row = lookup(conn, target.key, req.now)
         if row is not None:
-            return self._row_response(conn, row, req.now)
-        self._check_ancestors(conn, target, req.now)
+            return row_response(conn, row, req.now)
+        check_ancestors(conn, target, req.now)
         # A site whose settings were never written has none.
         return json_response(
             200, {"id": target.id, "name": target.name, "type": "Microsoft.Web/sites/config", "properties": {}}
-        )
-
-    @staticmethod
-    def _not_found(addr: Address) -> ArmError:
-        where = f" under resource group '{addr.rg}'" if addr.rg else ""
-        return ArmError(
-            404,
-            "ResourceNotFound",
-            f"The Resource '{addr.arm_type}/{addr.name}'{where} was not found. "
-            "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-        )
-
-    def _check_ancestors(self, conn: sqlite3.Connection, addr: Address, now: float) -> None:
-        """404 ResourceGroupNotFound / ParentResourceNotFound when the address's container is missing."""
-        if addr.rg is not None:
-            rg_row = self._lookup(conn, addr.rg_id.lower(), now)
-            if rg_row is None:
-                raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{addr.rg}' could not be found.")
-        parent = addr.parent_id
-        if not parent or parent.lower() == addr.rg_id.lower() or parent.count("/") <= 2:
-            return
-        key = parent.lower()
-        while True:
-            found = self._lookup(conn, key, now)
-            if found is not None:
-                return
-            parent_type = _type_of(key)
-            row_type = TYPES.get(parent_type)
-            if row_type is not None and row_type.implicit:
-                key = key.rsplit("/", 2)[0]
-                continue
-            break
-        if addr.extension:
-            raise ArmError(404, "ResourceNotFound", f"The scope resource '{parent}' was not found.")
-        raise ArmError(
-            404,
-            "ParentResourceNotFound",
-            f"Can not perform requested operation on nested resource. Parent resource '{parent}' not found.",
         )
 
     def _list(self, req: Request, addr: Address) -> EmulatorResponse:
@@ -396,10 +311,10 @@ class Emulator:
         if addr.rg is None and not addr.extension and parent_key.count("/") == 2:
             rg = None
         elif parent_key != addr.rg_id.lower():
-            self._check_ancestors(conn, addr, req.now)
+            check_ancestors(conn, addr, req.now)
             parent = parent_key
         else:
-            self._check_ancestors(conn, addr, req.now)
+            check_ancestors(conn, addr, req.now)
         if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
             # Filtered on their bodies: read them whole.
             rows = (
@@ -423,7 +338,7 @@ class Emulator:
             if len(keys) > self.page_size:
                 params = {**req.query, "$skiptoken": str(skip + self.page_size)}
                 next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
-        return json_response(200, {"value": [self._render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
+        return json_response(200, {"value": [render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
 
     def _page_of(self, req: Request, items: list[_T]) -> tuple[list[_T], str | None]:
         skip = int(req.query.get("$skiptoken", "0") or 0)
@@ -440,7 +355,7 @@ class Emulator:
     def _generic_list(self, req: Request, addr: Address) -> EmulatorResponse:
         conn = self._store.read()
         if addr.rg is not None:
-            self._check_ancestors(conn, addr, req.now)
+            check_ancestors(conn, addr, req.now)
         clauses = _parse_filter(req.query.get("$filter", ""))
         # The skip token is a creation-order cursor (opaque to clients, as
         # ARM's are): each page reads on from where the last one stopped.
@@ -458,7 +373,7 @@ class Emulator:
                 params = {**req.query, "$skiptoken": str(last_seq)}
                 next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
                 break
-            generic = {"id": body.get("id", row.id), "name": body.get("name"), "type": _arm_type_of(row, body)}
+            generic = {"id": body.get("id", row.id), "name": body.get("name"), "type": _armtype_of(row, body)}
             for key in ("kind", "location", "tags", "sku", "identity", "managedBy", "plan"):
                 if key in body:
                     generic[key] = body[key]
@@ -475,8 +390,8 @@ class Emulator:
         if rule is not None and not rule.pattern.match(addr.name):
             raise ArmError(400, rule.code, f"The name '{addr.name}' is invalid: it {rule.description}.", target="name")
         with self._store.write() as conn:
-            self._check_ancestors(conn, addr, req.now)
-            existing = self._lookup(conn, addr.key, req.now)
+            check_ancestors(conn, addr, req.now)
+            existing = lookup(conn, addr.key, req.now)
             self._check_preconditions(req, existing, for_put=True)
             self._check_busy(conn, addr, behaviour, existing, req.now)
             if self._injector.draw("conflict", self.faults.conflict_rate):
@@ -497,11 +412,11 @@ class Emulator:
             if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
                 self._check_role_assignment(conn, addr, payload, req.now)
             if addr.type_key in locations.INHERITED and "location" not in payload:
-                parent = self._lookup(conn, addr.parent_id.lower(), req.now)
+                parent = lookup(conn, addr.parent_id.lower(), req.now)
                 parent_location = json.loads(parent.body).get("location") if parent is not None else None
                 if isinstance(parent_location, str):
                     payload["location"] = parent_location
-            refusals.refuse(addr.type_key, payload, existing is None, lambda rid: self._body_of(conn, rid, req.now))
+            refusals.refuse(addr.type_key, payload, existing is None, lambda rid: body_of(conn, rid, req.now))
             return self._store_put(conn, req, addr, behaviour, payload, existing)
 
     def _store_put(
@@ -572,14 +487,14 @@ class Emulator:
         for config_name, properties in configs.items():
             config = parse_path(f"{addr.id}/config/{config_name}")
             self._store_put(conn, req, config, behaviour_for(config.type_key, config.arm_type),
-                            {"properties": properties}, self._lookup(conn, config.key, now))
+                            {"properties": properties}, lookup(conn, config.key, now))
         status = behaviour.create_status if created else 200
         if shape is not None:
             status = shape.status
         if not lro:
             if shape is not None and not shape.body:
                 return EmulatorResponse(status, {"ETag": etag}, b"")
-            return self._row_response(conn, row, now, status)
+            return row_response(conn, row, now, status)
         op = self._start_operation(conn, addr, "patch" if patch else "put", now, duration, fails)
         poll = _poll_headers(duration)
         if shape is not None:
@@ -591,7 +506,7 @@ class Emulator:
         if behaviour.has_provisioning_state and isinstance(pending.get("properties"), dict):
             pending["properties"]["provisioningState"] = behaviour.creating_state if created else behaviour.updating_state
         if behaviour.embedded:
-            rendered = self._render(conn, row, now)
+            rendered = render(conn, row, now)
             for list_path, _child in behaviour.embedded:
                 bodies.set_path(pending, list_path, bodies.get_path(rendered, list_path) or [])
         headers = {
@@ -621,7 +536,7 @@ class Emulator:
             headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
         if not shape.body:
             return EmulatorResponse(shape.status, headers, b"")
-        pending = self._render(conn, row, req.now)
+        pending = render(conn, row, req.now)
         props = pending.get("properties")
         if isinstance(props, dict) and (shape.provisioning_state or behaviour.has_provisioning_state):
             props["provisioningState"] = shape.provisioning_state or (
@@ -632,7 +547,7 @@ class Emulator:
 
     def _compose(self, addr: Address, behaviour: TypeBehaviour, payload: dict[str, Any], final: str) -> dict[str, Any]:
         """The settled body: caller's body plus server fields, minus write-only fields."""
-        if addr.type_key == _RG_TYPE:
+        if addr.type_key == RG_TYPE:
             out: dict[str, Any] = {"id": addr.id, "name": addr.name, "type": "Microsoft.Resources/resourceGroups"}
             for key in ("location", "managedBy", "tags"):
                 if key in payload:
@@ -780,10 +695,10 @@ class Emulator:
     def _patch(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         patch = parse_body(req.body)
         with self._store.write() as conn:
-            existing = self._lookup(conn, addr.key, req.now)
+            existing = lookup(conn, addr.key, req.now)
             if existing is None:
-                self._check_ancestors(conn, addr, req.now)
-                raise self._not_found(addr)
+                check_ancestors(conn, addr, req.now)
+                raise not_found(addr)
             self._check_preconditions(req, existing, for_put=False)
             self._check_busy(conn, addr, behaviour, existing, req.now)
             current = json.loads(existing.body)
@@ -794,7 +709,7 @@ class Emulator:
 
     def _delete(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         with self._store.write() as conn:
-            existing = self._lookup(conn, addr.key, req.now)
+            existing = lookup(conn, addr.key, req.now)
             if existing is None:
                 if Store.get(conn, addr.key) is not None:
                     Store.delete_tree(conn, addr.key)
@@ -822,22 +737,22 @@ class Emulator:
             headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **_poll_headers(duration)}
             if shape is not None and not shape.location:
                 del headers["Location"]
-            if (shape.async_operation if shape is not None else addr.type_key != _RG_TYPE):
+            if (shape.async_operation if shape is not None else addr.type_key != RG_TYPE):
                 headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
             return EmulatorResponse(202, headers, b"")
 
     def _action(self, req: Request, addr: Address) -> EmulatorResponse:
         """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
-        if addr.id.lower().endswith("/list") and _type_of(addr.id.rsplit("/", 1)[0].lower()) == web_config.CONFIG:
+        if addr.id.lower().endswith("/list") and type_of(addr.id.rsplit("/", 1)[0].lower()) == web_config.CONFIG:
             return self._web_config_list(req, addr)
         conn = self._store.read()
         parent_id, action = addr.id.rsplit("/", 1)
         parent_key = parent_id.lower()
-        parent_type = _type_of(parent_key)
+        parent_type = type_of(parent_key)
         taken = False
-        if "/" in parent_type and "/locations/" not in parent_key and self._lookup(conn, parent_key, req.now) is None:
-            self._check_ancestors(conn, addr, req.now)
-            raise self._not_found(parse_path(parent_id))
+        if "/" in parent_type and "/locations/" not in parent_key and lookup(conn, parent_key, req.now) is None:
+            check_ancestors(conn, addr, req.now)
+            raise not_found(parse_path(parent_id))
         if action.lower() == "checknameavailability" and req.body:
             wanted = parse_body(req.body)
             name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()
@@ -862,14 +777,14 @@ class Emulator:
     # -- resource groups -------------------------------------------------
 
     def _resource_group(self, req: Request, addr: Address) -> EmulatorResponse:
-        behaviour = TYPES[_RG_TYPE]
+        behaviour = TYPES[RG_TYPE]
         if req.method == "PUT":
             payload = parse_body(req.body)
             check_resource_group_name(addr.name)
             if not isinstance(payload.get("location"), str):
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
             with self._store.write() as conn:
-                existing = self._lookup(conn, addr.key, req.now)
+                existing = lookup(conn, addr.key, req.now)
                 self._check_preconditions(req, existing, for_put=True)
                 if existing is not None and existing.busy_kind == "delete" and req.now < existing.busy_until:
                     raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{addr.name}' is in deprovisioning state.")
@@ -882,9 +797,9 @@ class Emulator:
                     )
                 return self._store_put(conn, req, addr, behaviour, payload, existing)
         if req.method == "GET":
-            return self._get(req, addr, behaviour)
+            return get(self._store, self.faults, req, addr)
         if req.method == "HEAD":
-            found = self._lookup(self._store.read(), addr.key, req.now)
+            found = lookup(self._store.read(), addr.key, req.now)
             return EmulatorResponse(204 if found else 404)
         if req.method == "DELETE":
             return self._delete(req, addr, behaviour)
@@ -894,8 +809,8 @@ class Emulator:
 
     def _list_resource_groups(self, req: Request, addr: Address) -> EmulatorResponse:
         conn = self._store.read()
-        rows = Store.of_type(conn, addr.sub.lower(), None, _RG_TYPE)
-        items = [self._render(conn, r, req.now) for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
+        rows = Store.of_type(conn, addr.sub.lower(), None, RG_TYPE)
+        items = [render(conn, r, req.now) for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
         clauses = _parse_filter(req.query.get("$filter", ""))
         return self._page(req, [i for i in items if _matches(i, clauses)])
 
@@ -903,7 +818,7 @@ class Emulator:
 
     def _subscription_level(self, req: Request, addr: Address) -> EmulatorResponse:
         if addr.kind == "subscriptions":
-            subs = sorted({r[0] for r in self._store.read().execute("SELECT DISTINCT id FROM resources WHERE type = ?", (_RG_TYPE,)).fetchall()})
+            subs = sorted({r[0] for r in self._store.read().execute("SELECT DISTINCT id FROM resources WHERE type = ?", (RG_TYPE,)).fetchall()})
             ids = sorted({s.split("/")[2] for s in subs})
             return json_response(200, {"value": [_subscription(s) for s in ids], "nextLink": None})
         if addr.kind == "subscription":
@@ -974,10 +889,10 @@ class Emulator:
             # recorded: group actions (moveResources) end 204, resource actions (CDN purge, vault purge) 200
             return EmulatorResponse(204 if op.key.count("/") == 5 else 200)
         conn = self._store.read()
-        row = self._lookup(conn, op.key, req.now)
+        row = lookup(conn, op.key, req.now)
         if row is None:
             return EmulatorResponse(204)
-        return self._row_response(conn, row, req.now)
+        return row_response(conn, row, req.now)
 
     def _finish_delete(self, op: Operation, now: float) -> None:
         """Purge a resource whose asynchronous delete has completed."""
@@ -1047,19 +962,8 @@ def _delete_contents(conn: sqlite3.Connection, rg_key: str) -> None:
     conn.execute("DELETE FROM resources WHERE key > ? AND key < ?", (rg_key + "/", rg_key + "0"))
 
 
-def _type_of(key: str) -> str:
-    """The lower-cased ARM type of a stored key."""
-    segs = key.strip("/").split("/")
-    low = [s.lower() for s in segs]
-    at = [i for i in range(2, len(segs) - 1) if low[i] == "providers" and i % 2 == 0]
-    if not at:
-        return _RG_TYPE if len(segs) == 4 else ""
-    tail = low[at[-1] + 1 :]
-    return "/".join([tail[0], *tail[1::2]])
-
-
 def _row_kind(addr: Address) -> str:
-    if addr.type_key == _RG_TYPE:
+    if addr.type_key == RG_TYPE:
         return "rg"
     if addr.extension or addr.type_key in _EXTENSION_TYPES:
         return "ext"
@@ -1068,7 +972,7 @@ def _row_kind(addr: Address) -> str:
     return "top"
 
 
-def _arm_type_of(row: Row, body: dict[str, Any]) -> str:
+def _armtype_of(row: Row, body: dict[str, Any]) -> str:
     known = TYPES.get(row.type)
     if known is not None:
         return known.arm_type

@@ -1,0 +1,138 @@
+"""Reading the estate: a key's live row, a row rendered as ARM answers it, GET, and the 404s.
+
+A resource whose asynchronous delete has finished still has a row until the
+delete's operation is polled (emulator/polling.py); every read here treats it
+as gone. While a write is in flight the body shows the type's transitional
+provisioningState (docs/arm-semantics.md, LRO protocol).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from emulator import bodies
+from emulator.addressing import Address
+from emulator.errors import ArmError
+from emulator.exchange import EmulatorResponse, Request
+from emulator.faults import FaultConfig
+from emulator.store import Row, Store
+from emulator.types import TYPES
+
+RG_TYPE = "microsoft.resources/resourcegroups"
+
+
+def lookup(conn: sqlite3.Connection, key: str, now: float) -> Row | None:
+    """The live row of a key; a finished asynchronous delete counts as gone."""
+    row = Store.get(conn, key)
+    if row is None:
+        return None
+    if row.busy_kind == "delete" and now >= row.busy_until:
+        return None
+    return row
+
+
+def body_of(conn: sqlite3.Connection, resource_id: str, now: float) -> dict[str, Any] | None:
+    """The stored body of another resource, or None."""
+    row = lookup(conn, resource_id.lower(), now)
+    return None if row is None else dict(json.loads(row.body))
+
+
+def render(conn: sqlite3.Connection, row: Row, now: float) -> dict[str, Any]:
+    """A row's body as a GET answers it now: the in-flight provisioningState, inline children listed."""
+    body: dict[str, Any] = json.loads(row.body)
+    behaviour = TYPES.get(row.type)
+    if now < row.busy_until and row.busy_kind:
+        state = {"create": None, "update": None, "delete": "Deleting", "delete-fail": "Deleting"}.get(
+            row.busy_kind
+        )
+        if behaviour is None or behaviour.has_provisioning_state:
+            props = body.setdefault("properties", {})
+            if isinstance(props, dict):
+                if state is None and behaviour is not None:
+                    state = behaviour.creating_state if row.busy_kind == "create" else behaviour.updating_state
+                props["provisioningState"] = state or "Updating"
+    if behaviour is not None and behaviour.embedded:
+        for list_path, child_type in behaviour.embedded:
+            items = [
+                render(conn, child, now)
+                for child in Store.children(conn, row.key, child_type)
+                if not (child.busy_kind == "delete" and now >= child.busy_until)
+            ]
+            bodies.set_path(body, list_path, items)
+    return body
+
+
+def row_response(conn: sqlite3.Connection, row: Row, now: float, status: int = 200) -> EmulatorResponse:
+    """A row as an answer (200 unless told) with its ETag header."""
+    behaviour = TYPES.get(row.type)
+    headers = {"Content-Type": "application/json; charset=utf-8", "ETag": row.etag}
+    if now >= row.busy_until and (behaviour is None or not behaviour.embedded):
+        # fast path: the stored body is exactly the settled answer
+        return EmulatorResponse(status, headers, row.body.encode())
+    return EmulatorResponse(status, headers, json.dumps(render(conn, row, now)).encode())
+
+
+def get(store: Store, faults: FaultConfig, req: Request, addr: Address) -> EmulatorResponse:
+    """GET of one resource: 404 when absent, or (injected) while it is still too fresh to read."""
+    conn = store.read()
+    row = lookup(conn, addr.key, req.now)
+    if row is None:
+        check_ancestors(conn, addr, req.now)
+        raise not_found(addr)
+    window = faults.read_after_create_404_seconds
+    if window > 0 and req.now - row.created < window:
+        raise not_found(addr)
+    return row_response(conn, row, req.now)
+
+
+def not_found(addr: Address) -> ArmError:
+    """404 ResourceNotFound in ARM's words for an address."""
+    where = f" under resource group '{addr.rg}'" if addr.rg else ""
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{addr.arm_type}/{addr.name}'{where} was not found. "
+        "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    )
+
+
+def check_ancestors(conn: sqlite3.Connection, addr: Address, now: float) -> None:
+    """404 ResourceGroupNotFound / ParentResourceNotFound when the address's container is missing."""
+    if addr.rg is not None:
+        rg_row = lookup(conn, addr.rg_id.lower(), now)
+        if rg_row is None:
+            raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{addr.rg}' could not be found.")
+    parent = addr.parent_id
+    if not parent or parent.lower() == addr.rg_id.lower() or parent.count("/") <= 2:
+        return
+    key = parent.lower()
+    while True:
+        found = lookup(conn, key, now)
+        if found is not None:
+            return
+        parent_type = type_of(key)
+        row_type = TYPES.get(parent_type)
+        if row_type is not None and row_type.implicit:
+            key = key.rsplit("/", 2)[0]
+            continue
+        break
+    if addr.extension:
+        raise ArmError(404, "ResourceNotFound", f"The scope resource '{parent}' was not found.")
+    raise ArmError(
+        404,
+        "ParentResourceNotFound",
+        f"Can not perform requested operation on nested resource. Parent resource '{parent}' not found.",
+    )
+
+
+def type_of(key: str) -> str:
+    """The lower-cased ARM type of a stored key."""
+    segs = key.strip("/").split("/")
+    low = [s.lower() for s in segs]
+    at = [i for i in range(2, len(segs) - 1) if low[i] == "providers" and i % 2 == 0]
+    if not at:
+        return RG_TYPE if len(segs) == 4 else ""
+    tail = low[at[-1] + 1 :]
+    return "/".join([tail[0], *tail[1::2]])
