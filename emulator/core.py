@@ -37,6 +37,7 @@ from emulator import (
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
+from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, new_etag, with_etag
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
@@ -60,9 +61,6 @@ _IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 _ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
 _EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
-_ETAG_MOVING_PARENTS = frozenset(
-    {"microsoft.network/routetables", "microsoft.network/serviceendpointpolicies", "microsoft.network/firewallpolicies"}
-)
 # The writable top-level fields of an ARM resource (resource-provider contract, put-resource.md).
 _ENVELOPE = frozenset(
     {"location", "tags", "sku", "kind", "identity", "properties", "plan", "zones", "managedBy", "extendedLocation"}
@@ -78,18 +76,6 @@ _SUBSCRIPTION_DISPLAY = "Emulated subscription"
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _new_etag() -> str:
-    return f'W/"{uuid.uuid4()}"'
-
-
-def _same_etag(a: str, b: str) -> bool:
-    def norm(v: str) -> str:
-        v = v.strip()
-        return v[2:] if v.startswith("W/") else v
-
-    return a == b or norm(a).strip('"') == norm(b).strip('"')
 
 
 def _poll_headers(remaining: float) -> dict[str, str]:
@@ -392,7 +378,7 @@ class Emulator:
         with self._store.write() as conn:
             check_ancestors(conn, addr, req.now)
             existing = lookup(conn, addr.key, req.now)
-            self._check_preconditions(req, existing, for_put=True)
+            check_preconditions(req, existing, for_put=True)
             self._check_busy(conn, addr, behaviour, existing, req.now)
             if self._injector.draw("conflict", self.faults.conflict_rate):
                 raise ArmError(409, "AnotherOperationInProgress", "Injected: another operation is in progress on this resource.")
@@ -451,9 +437,9 @@ class Emulator:
         for list_path, child_type in behaviour.embedded:
             embedded_lists[list_path] = (child_type, _pop(payload, list_path))
         body = self._compose(addr, behaviour, payload, "Failed" if fails else "Succeeded")
-        etag = _new_etag()
+        etag = new_etag()
         if behaviour.has_etag:
-            body = _with_etag(body, etag)
+            body = with_etag(body, etag)
         text = json.dumps(body)
         if existing is None and Store.get(conn, addr.key) is not None:
             Store.delete_tree(conn, addr.key)  # the leftover of a finished asynchronous delete
@@ -482,8 +468,8 @@ class Emulator:
             if patch and items is None:
                 continue
             self._replace_children(conn, req, row, child_type, items or [])
-        if _moves_parent_etag(addr):
-            _bump_etag(conn, addr.parent_id.lower())
+        if moves_parent_etag(addr):
+            bump_etag(conn, addr.parent_id.lower())
         for config_name, properties in configs.items():
             config = parse_path(f"{addr.id}/config/{config_name}")
             self._store_put(conn, req, config, behaviour_for(config.type_key, config.arm_type),
@@ -608,9 +594,9 @@ class Emulator:
             )
             existing = Store.get(conn, cid.lower())
             body = self._compose(child_addr, child_behaviour, dict(item), "Succeeded")
-            etag = _new_etag()
+            etag = new_etag()
             if child_behaviour.has_etag:
-                body = _with_etag(body, etag)
+                body = with_etag(body, etag)
             Store.put(
                 conn,
                 Row(
@@ -635,19 +621,6 @@ class Emulator:
         for child in Store.children(conn, parent.key, child_type):
             if child.key not in keep:
                 Store.delete_tree(conn, child.key)
-
-    def _check_preconditions(self, req: Request, existing: Row | None, *, for_put: bool) -> None:
-        """If-Match / If-None-Match per the table in ARM-SEMANTICS.md (ETags)."""
-        if_match = req.headers.get("if-match")
-        if_none = req.headers.get("if-none-match")
-        if if_match is not None:
-            if existing is None:
-                if for_put:
-                    raise ArmError(412, "PreconditionFailed", "If-Match was given but the resource does not exist.")
-            elif if_match.strip() != "*" and not _same_etag(if_match, existing.etag):
-                raise ArmError(412, "PreconditionFailed", "The If-Match etag does not match the resource's etag.")
-        if if_none is not None and if_none.strip() == "*" and existing is not None:
-            raise ArmError(412, "PreconditionFailed", "If-None-Match: * was given but the resource exists.")
 
     def _check_busy(
         self, conn: sqlite3.Connection, addr: Address, behaviour: TypeBehaviour, existing: Row | None, now: float
@@ -699,7 +672,7 @@ class Emulator:
             if existing is None:
                 check_ancestors(conn, addr, req.now)
                 raise not_found(addr)
-            self._check_preconditions(req, existing, for_put=False)
+            check_preconditions(req, existing, for_put=False)
             self._check_busy(conn, addr, behaviour, existing, req.now)
             current = json.loads(existing.body)
             merged = bodies.merge_patch(current, {k: v for k, v in patch.items() if k != "tags"})
@@ -714,11 +687,11 @@ class Emulator:
                 if Store.get(conn, addr.key) is not None:
                     Store.delete_tree(conn, addr.key)
                 return EmulatorResponse(204)
-            self._check_preconditions(req, existing, for_put=False)
+            check_preconditions(req, existing, for_put=False)
             self._check_busy(conn, addr, behaviour, existing, req.now)
             self._record_change(conn, req, addr, existing.body, None)
-            if _moves_parent_etag(addr):
-                _bump_etag(conn, addr.parent_id.lower())
+            if moves_parent_etag(addr):
+                bump_etag(conn, addr.parent_id.lower())
             shape = shapes.recorded(addr.type_key, "DELETE")
             if not (shape.running if shape is not None else behaviour.delete_async):
                 Store.delete_tree(conn, addr.key)
@@ -785,7 +758,7 @@ class Emulator:
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
             with self._store.write() as conn:
                 existing = lookup(conn, addr.key, req.now)
-                self._check_preconditions(req, existing, for_put=True)
+                check_preconditions(req, existing, for_put=True)
                 if existing is not None and existing.busy_kind == "delete" and req.now < existing.busy_until:
                     raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{addr.name}' is in deprovisioning state.")
                 if existing is not None and existing.loc != bodies.normalise_location(payload["location"]):
@@ -928,34 +901,6 @@ def _pop(body: dict[str, Any], path: str) -> list[Any] | None:
         node = node[part]
     value = node.pop(parts[-1], None) if isinstance(node, dict) else None
     return value if isinstance(value, list) else None
-
-
-def _with_etag(body: dict[str, Any], etag: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in body.items():
-        out[key] = value
-        if key == "name" or (key == "type" and "etag" not in out):
-            out.setdefault("etag", etag)
-    out["etag"] = etag
-    return out
-
-
-def _moves_parent_etag(addr: Address) -> bool:
-    """A child write changes its parent's etag: inline children, and the Network children the
-    recordings show doing so (routes, service endpoint policy definitions, firewall policy rule groups)."""
-    return addr.type_key in EMBEDDED_IN or addr.type_key.rsplit("/", 1)[0] in _ETAG_MOVING_PARENTS
-
-
-def _bump_etag(conn: sqlite3.Connection, key: str) -> None:
-    row = Store.get(conn, key)
-    if row is None:
-        return
-    row.etag = _new_etag()
-    body = json.loads(row.body)
-    if "etag" in body:
-        body["etag"] = row.etag
-        row.body = json.dumps(body)
-    Store.put(conn, row)
 
 
 def _delete_contents(conn: sqlite3.Connection, rg_key: str) -> None:
