@@ -16,7 +16,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -41,6 +40,8 @@ from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, ne
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
+from emulator.lro import operation_url, poll_headers, start_operation
+from emulator.polling import answer_operation
 from emulator.reads import (
     RG_TYPE,
     body_of,
@@ -68,22 +69,7 @@ _ENVELOPE = frozenset(
 _T = TypeVar("_T")
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
-# Poll hints: azure-core reads Retry-After first, then retry-after-ms / x-ms-retry-after-ms
-# (azure/core/pipeline/policies/_utils.py get_retry_after); 0 would mean the 30 s default.
-_POLL_MS = "10"
 _SUBSCRIPTION_DISPLAY = "Emulated subscription"
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _poll_headers(remaining: float) -> dict[str, str]:
-    """Small non-zero polling hints; Retry-After (whole seconds) only for LROs that last >= 1 s."""
-    headers = {"retry-after-ms": _POLL_MS, "x-ms-retry-after-ms": _POLL_MS}
-    if remaining >= 1.0:
-        headers["Retry-After"] = str(int(min(remaining, 60)))
-    return headers
 
 
 class Emulator:
@@ -195,7 +181,7 @@ class Emulator:
         addr = parse_path(req.path)
         kind = addr.kind
         if kind in ("operation_status", "operation_result"):
-            return self._operation(req, addr)
+            return answer_operation(self._store, req, addr)
         check_api_version_format(req.api_version)
         if kind in ("subscriptions", "subscription", "providers", "provider", "provider_register"):
             return self._subscription_level(req, addr)
@@ -481,12 +467,12 @@ class Emulator:
             if shape is not None and not shape.body:
                 return EmulatorResponse(status, {"ETag": etag}, b"")
             return row_response(conn, row, now, status)
-        op = self._start_operation(conn, addr, "patch" if patch else "put", now, duration, fails)
-        poll = _poll_headers(duration)
+        op = start_operation(conn, addr, "patch" if patch else "put", now, duration, fails)
+        poll = poll_headers(duration)
         if shape is not None:
             return self._recorded_answer(conn, req, addr, behaviour, row, op, shape, created)
         if behaviour.put_style == "location" or patch:
-            headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **poll}
+            headers = {"Location": operation_url(req, addr, op.id, "operationResults"), **poll}
             return EmulatorResponse(202, headers, b"")
         pending = json.loads(text)
         if behaviour.has_provisioning_state and isinstance(pending.get("properties"), dict):
@@ -498,7 +484,7 @@ class Emulator:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "ETag": etag,
-            "Azure-AsyncOperation": self._operation_url(req, addr, op.id, "operationStatuses"),
+            "Azure-AsyncOperation": operation_url(req, addr, op.id, "operationStatuses"),
             **poll,
         }
         return EmulatorResponse(status, headers, json.dumps(pending).encode())
@@ -515,11 +501,11 @@ class Emulator:
         created: bool,
     ) -> EmulatorResponse:
         """A write's first answer in the shape real ARM gave for this type (emulator.shapes)."""
-        headers = {"ETag": row.etag, **_poll_headers(op.end - req.now)}
+        headers = {"ETag": row.etag, **poll_headers(op.end - req.now)}
         if shape.async_operation:
-            headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+            headers["Azure-AsyncOperation"] = operation_url(req, addr, op.id, "operationStatuses")
         if shape.location:
-            headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
+            headers["Location"] = operation_url(req, addr, op.id, "operationResults")
         if not shape.body:
             return EmulatorResponse(shape.status, headers, b"")
         pending = render(conn, row, req.now)
@@ -706,12 +692,12 @@ class Emulator:
                 existing.busy_kind = "delete-fail" if fails else "delete"
                 existing.busy_until = req.now + duration
                 Store.put(conn, existing)
-            op = self._start_operation(conn, addr, "delete", req.now, duration, fails)
-            headers = {"Location": self._operation_url(req, addr, op.id, "operationResults"), **_poll_headers(duration)}
+            op = start_operation(conn, addr, "delete", req.now, duration, fails)
+            headers = {"Location": operation_url(req, addr, op.id, "operationResults"), **poll_headers(duration)}
             if shape is not None and not shape.location:
                 del headers["Location"]
             if (shape.async_operation if shape is not None else addr.type_key != RG_TYPE):
-                headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+                headers["Azure-AsyncOperation"] = operation_url(req, addr, op.id, "operationStatuses")
             return EmulatorResponse(202, headers, b"")
 
     def _action(self, req: Request, addr: Address) -> EmulatorResponse:
@@ -737,12 +723,12 @@ class Emulator:
         headers: dict[str, str] = {}
         if result.async_operation or result.location:
             with self._store.write() as wconn:
-                op = self._start_operation(wconn, addr, "action", req.now, self.faults.lro_duration(parent_type), False)
-            headers.update(_poll_headers(op.end - req.now))
+                op = start_operation(wconn, addr, "action", req.now, self.faults.lro_duration(parent_type), False)
+            headers.update(poll_headers(op.end - req.now))
             if result.async_operation:
-                headers["Azure-AsyncOperation"] = self._operation_url(req, addr, op.id, "operationStatuses")
+                headers["Azure-AsyncOperation"] = operation_url(req, addr, op.id, "operationStatuses")
             if result.location:
-                headers["Location"] = self._operation_url(req, addr, op.id, "operationResults")
+                headers["Location"] = operation_url(req, addr, op.id, "operationResults")
         if result.body is None:
             return EmulatorResponse(result.status, headers, b"")
         return json_response(result.status, result.body, headers)
@@ -800,93 +786,6 @@ class Emulator:
             namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()}, key=str.lower)
             return json_response(200, {"value": [_provider(addr.sub, ns) for ns in namespaces], "nextLink": None})
         return json_response(200, _provider(addr.sub, addr.namespace))
-
-    # -- long-running operations -------------------------------------------
-
-    def _start_operation(
-        self, conn: sqlite3.Connection, addr: Address, kind: str, now: float, duration: float, fails: bool
-    ) -> Operation:
-        error = None
-        if fails:
-            error = json.dumps(
-                {"code": "ProvisioningFailed", "message": f"Injected: the {kind} of '{addr.name}' failed.", "target": addr.id}
-            )
-        op = Operation(
-            id=uuid.uuid4().hex,
-            key=addr.key,
-            kind=kind,
-            start=now,
-            end=now + duration,
-            outcome="Failed" if fails else "Succeeded",
-            error=error,
-        )
-        Store.add_operation(conn, op)
-        return op
-
-    def _operation_url(self, req: Request, addr: Address, op_id: str, leaf: str) -> str:
-        namespace = addr.namespace or addr.arm_type.split("/", 1)[0] or "Microsoft.Resources"
-        return (
-            f"{req.base}/subscriptions/{addr.sub}/providers/{namespace}/locations/emulator/{leaf}/{op_id}"
-            f"?api-version={req.api_version}"
-        )
-
-    def _operation(self, req: Request, addr: Address) -> EmulatorResponse:
-        op = self._store.operation(addr.op_id)
-        if op is None:
-            raise ArmError(404, "OperationNotFound", f"The operation '{addr.op_id}' was not found.")
-        done = req.now >= op.end
-        if op.kind == "delete" and done:
-            self._finish_delete(op, req.now)
-        if addr.kind == "operation_status":
-            payload: dict[str, Any] = {
-                "id": req.path,
-                "name": op.id,
-                "status": op.outcome if done else "InProgress",
-                "startTime": _iso(op.start),
-                "endTime": _iso(op.end) if done else None,
-                "error": json.loads(op.error) if done and op.error else None,
-            }
-            headers = {} if done else _poll_headers(op.end - req.now)
-            return json_response(200, payload, headers)
-        if not done:
-            location = f"{req.base}{req.path}?api-version={req.api_version}"
-            return EmulatorResponse(202, {"Location": location, **_poll_headers(op.end - req.now)}, b"")
-        if op.error:
-            err = json.loads(op.error)
-            return json_response(400, {"error": {**err, "details": []}})
-        if op.kind == "delete":
-            # recorded live traffic: a finished delete's operationResults answers 200, no body
-            # (Service Bus, Redis, resource groups), where ARM-SEMANTICS.md suggested 204
-            return EmulatorResponse(200)
-        if op.kind == "action":
-            # recorded: group actions (moveResources) end 204, resource actions (CDN purge, vault purge) 200
-            return EmulatorResponse(204 if op.key.count("/") == 5 else 200)
-        conn = self._store.read()
-        row = lookup(conn, op.key, req.now)
-        if row is None:
-            return EmulatorResponse(204)
-        return row_response(conn, row, req.now)
-
-    def _finish_delete(self, op: Operation, now: float) -> None:
-        """Purge a resource whose asynchronous delete has completed."""
-        row = Store.get(self._store.read(), op.key)
-        if row is None:
-            return
-        with self._store.write() as conn:
-            row = Store.get(conn, op.key)
-            if row is None:
-                return
-            if row.busy_kind == "delete" and now >= row.busy_until:
-                Store.delete_tree(conn, op.key)
-            elif row.busy_kind == "delete-fail" and now >= row.busy_until:
-                body = json.loads(row.body)
-                props = body.get("properties")
-                if isinstance(props, dict) and "provisioningState" in props:
-                    props["provisioningState"] = "Failed"
-                row.body = json.dumps(body)
-                row.busy_kind = ""
-                row.busy_until = 0.0
-                Store.put(conn, row)
 
 
 # -- small pure functions ------------------------------------------------------
