@@ -17,8 +17,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from emulator import (
     actions,
@@ -40,6 +40,7 @@ from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, ne
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
+from emulator.listing import Listing
 from emulator.lro import operation_url, poll_headers, start_operation
 from emulator.polling import answer_operation
 from emulator.reads import (
@@ -54,19 +55,17 @@ from emulator.reads import (
     type_of,
 )
 from emulator.request_log import RequestRecord
+from emulator.role_rules import ROLE_ASSIGNMENT_TYPE, check_role_assignment, principal_of
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
 from emulator.versions_check import check_api_version, check_api_version_format
 
-_IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
-_ROLE_ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 # Types that are always extension resources, never listed as a group's resources.
-_EXTENSION_TYPES = frozenset({_ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
+_EXTENSION_TYPES = frozenset({ROLE_ASSIGNMENT_TYPE, "microsoft.insights/diagnosticsettings", "microsoft.authorization/locks"})
 # The writable top-level fields of an ARM resource (resource-provider contract, put-resource.md).
 _ENVELOPE = frozenset(
     {"location", "tags", "sku", "kind", "identity", "properties", "plan", "zones", "managedBy", "extendedLocation"}
 )
-_T = TypeVar("_T")
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
 _SUBSCRIPTION_DISPLAY = "Emulated subscription"
@@ -95,6 +94,7 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._injector = FaultInjector(self.faults)
         self._store = Store(self.state_path)
+        self._listing = Listing(self._store, page_size)
         #: Who wrote what (emulator/changes.py): visibility delay and denial of the change APIs.
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
@@ -188,18 +188,18 @@ class Emulator:
         if kind in ("resource_group", "resource_groups"):
             check_api_version(RG_TYPE, req.api_version)
             if kind == "resource_groups":
-                return self._list_resource_groups(req, addr)
+                return self._listing.resource_groups(req, addr)
             return self._resource_group(req, addr)
         if kind == "generic_list":
             check_api_version("microsoft.resources/resources", req.api_version)
-            return self._generic_list(req, addr)
+            return self._listing.generic(req, addr)
         check_api_version(addr.type_key, req.api_version)
         if kind == "collection" and req.method == "POST":
             return self._action(req, addr)
         if kind == "collection":
             if req.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a collection.")
-            return self._list(req, addr)
+            return self._listing.collection(req, addr)
         behaviour = behaviour_for(addr.type_key, addr.arm_type)
         if req.method == "GET":
             return get(self._store, self.faults, req, addr)
@@ -274,85 +274,6 @@ class Emulator:
             200, {"id": target.id, "name": target.name, "type": "Microsoft.Web/sites/config", "properties": {}}
         )
 
-    def _list(self, req: Request, addr: Address) -> EmulatorResponse:
-        conn = self._store.read()
-        parent_key = addr.parent_id.lower()
-        sub = addr.sub.lower()
-        rg: str | None = (addr.rg or "").lower()
-        parent: str | None = None
-        if addr.rg is None and not addr.extension and parent_key.count("/") == 2:
-            rg = None
-        elif parent_key != addr.rg_id.lower():
-            check_ancestors(conn, addr, req.now)
-            parent = parent_key
-        else:
-            check_ancestors(conn, addr, req.now)
-        if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
-            # Filtered on their bodies: read them whole.
-            rows = (
-                Store.children(conn, parent, addr.type_key)
-                if parent is not None
-                else Store.of_type(conn, sub, rg, addr.type_key)
-            )
-            rows = [r for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
-            rows = _filter_role_assignments(rows, req.query.get("$filter", ""), parent_key)
-            page_rows, next_link = self._page_of(req, rows)
-        else:
-            # Page in SQL, then read and render only the page's rows: reading
-            # every row for every page made listing grow with pages x rows.
-            skip = int(req.query.get("$skiptoken", "0") or 0)
-            keys = Store.listing(
-                conn, sub=sub, rg=rg, parent=parent, type_key=addr.type_key, now=req.now,
-                offset=skip, limit=self.page_size + 1,
-            )
-            page_rows = Store.get_many(conn, keys[: self.page_size])
-            next_link = None
-            if len(keys) > self.page_size:
-                params = {**req.query, "$skiptoken": str(skip + self.page_size)}
-                next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
-        return json_response(200, {"value": [render(conn, r, req.now) for r in page_rows], "nextLink": next_link})
-
-    def _page_of(self, req: Request, items: list[_T]) -> tuple[list[_T], str | None]:
-        skip = int(req.query.get("$skiptoken", "0") or 0)
-        next_link = None
-        if skip + self.page_size < len(items):
-            params = {**req.query, "$skiptoken": str(skip + self.page_size)}
-            next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
-        return items[skip : skip + self.page_size], next_link
-
-    def _page(self, req: Request, items: list[dict[str, Any]]) -> EmulatorResponse:
-        page, next_link = self._page_of(req, items)
-        return json_response(200, {"value": page, "nextLink": next_link})
-
-    def _generic_list(self, req: Request, addr: Address) -> EmulatorResponse:
-        conn = self._store.read()
-        if addr.rg is not None:
-            check_ancestors(conn, addr, req.now)
-        clauses = _parse_filter(req.query.get("$filter", ""))
-        # The skip token is a creation-order cursor (opaque to clients, as
-        # ARM's are): each page reads on from where the last one stopped.
-        after = int(req.query.get("$skiptoken", "-1") or -1)
-        items: list[dict[str, Any]] = []
-        next_link = None
-        last_seq = after
-        for row in Store.top_level(conn, addr.sub.lower(), addr.rg.lower() if addr.rg else None, after):
-            if row.busy_kind == "delete" and req.now >= row.busy_until:
-                continue
-            body = json.loads(row.body)
-            if not _matches(body, clauses):
-                continue
-            if len(items) == self.page_size:
-                params = {**req.query, "$skiptoken": str(last_seq)}
-                next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
-                break
-            generic = {"id": body.get("id", row.id), "name": body.get("name"), "type": _armtype_of(row, body)}
-            for key in ("kind", "location", "tags", "sku", "identity", "managedBy", "plan"):
-                if key in body:
-                    generic[key] = body[key]
-            items.append(generic)
-            last_seq = row.seq
-        return json_response(200, {"value": items, "nextLink": next_link})
-
     # -- writes ----------------------------------------------------------
 
     def _put(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
@@ -381,8 +302,8 @@ class Emulator:
                 # a tracked resource needs its location (resource-provider contract; Network answers
                 # LocationRequired, quoted in pulumi/pulumi-azure-native#215)
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.", target="location")
-            if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
-                self._check_role_assignment(conn, addr, payload, req.now)
+            if addr.type_key == ROLE_ASSIGNMENT_TYPE:
+                check_role_assignment(conn, addr, payload, req.now, self.faults.principal_delay_seconds)
             if addr.type_key in locations.INHERITED and "location" not in payload:
                 parent = lookup(conn, addr.parent_id.lower(), req.now)
                 parent_location = json.loads(parent.body).get("location") if parent is not None else None
@@ -445,7 +366,7 @@ class Emulator:
             created=now if existing is None else existing.created,
             busy_until=now + duration if busy_kind else 0.0,
             busy_kind=busy_kind,
-            principal=_principal_of(addr.type_key, body),
+            principal=principal_of(addr.type_key, body),
             seq=time.time_ns() if existing is None else existing.seq,
         )
         Store.put(conn, row)
@@ -542,7 +463,7 @@ class Emulator:
         for path, value in self.faults.rewrites(addr.type_key):
             if bodies.get_path(work, path) is not None:
                 bodies.set_path(work, path, value)  # injected: a value the server replaces
-        if addr.type_key == _ROLE_ASSIGNMENT_TYPE:
+        if addr.type_key == ROLE_ASSIGNMENT_TYPE:
             work.setdefault("properties", {})["scope"] = addr.parent_id
         out = {"id": addr.id, "name": addr.name}
         if behaviour.has_type:
@@ -624,32 +545,6 @@ class Emulator:
                     f"'{row.id.rsplit('/', 1)[1]}' is in progress.",
                     headers={"Retry-After": "1"} if behaviour.busy_status == 429 else None,
                 )
-
-    def _check_role_assignment(self, conn: sqlite3.Connection, addr: Address, payload: dict[str, Any], now: float) -> None:
-        props = payload.get("properties") if isinstance(payload.get("properties"), dict) else {}
-        assert isinstance(props, dict)
-        principal = str(props.get("principalId", ""))
-        delay = self.faults.principal_delay_seconds
-        if delay > 0 and principal and not props.get("principalType"):
-            identity = Store.by_principal(conn, principal)
-            if identity is not None and now - identity.created < delay:
-                raise ArmError(
-                    400,
-                    "PrincipalNotFound",
-                    f"Principal {principal.replace('-', '')} does not exist in the directory {bodies.EMULATOR_TENANT_ID}. "
-                    "If you are creating this principal and then immediately assigning a role, this error might "
-                    "be related to a replication delay.",
-                )
-        role = str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower()
-        for other in Store.children(conn, addr.parent_id.lower(), _ROLE_ASSIGNMENT_TYPE):
-            if other.key == addr.key:
-                continue
-            other_props = json.loads(other.body).get("properties", {})
-            if (
-                str(other_props.get("principalId", "")).lower() == principal.lower()
-                and str(other_props.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower() == role
-            ):
-                raise ArmError(409, "RoleAssignmentExists", "The role assignment already exists.")
 
     def _patch(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         patch = parse_body(req.body)
@@ -766,13 +661,6 @@ class Emulator:
             return self._patch(req, addr, behaviour)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on resource groups.")
 
-    def _list_resource_groups(self, req: Request, addr: Address) -> EmulatorResponse:
-        conn = self._store.read()
-        rows = Store.of_type(conn, addr.sub.lower(), None, RG_TYPE)
-        items = [render(conn, r, req.now) for r in rows if not (r.busy_kind == "delete" and req.now >= r.busy_until)]
-        clauses = _parse_filter(req.query.get("$filter", ""))
-        return self._page(req, [i for i in items if _matches(i, clauses)])
-
     # -- subscriptions and providers --------------------------------------
 
     def _subscription_level(self, req: Request, addr: Address) -> EmulatorResponse:
@@ -816,75 +704,7 @@ def _row_kind(addr: Address) -> str:
     return "top"
 
 
-def _armtype_of(row: Row, body: dict[str, Any]) -> str:
-    known = TYPES.get(row.type)
-    if known is not None:
-        return known.arm_type
-    return str(body.get("type") or row.type)
-
-
-def _principal_of(type_key: str, body: dict[str, Any]) -> str | None:
-    if type_key != _IDENTITY_TYPE:
-        return None
-    props = body.get("properties")
-    if isinstance(props, dict) and isinstance(props.get("principalId"), str):
-        return str(props["principalId"]).lower()
-    return None
-
-
 _ACTIVITY_LOG = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.insights/eventtypes/management/values$")
-_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECASE)
-
-
-def _parse_filter(text: str) -> list[tuple[str, str]]:
-    """``$filter`` clauses joined by ``and``: ``tagName eq 'x'``, ``tagValue eq 'y'``, ``resourceType eq 'z'``."""
-    if not text.strip():
-        return []
-    out: list[tuple[str, str]] = []
-    for clause in re.split(r"\s+and\s+", text, flags=re.IGNORECASE):
-        match = _CLAUSE.match(clause)
-        if match is None:
-            raise ArmError(400, "InvalidFilterInQueryString", f"Invalid $filter clause '{clause.strip()}'.")
-        out.append((match.group(1).lower(), match.group(2).replace("''", "'")))
-    return out
-
-
-def _matches(body: dict[str, Any], clauses: list[tuple[str, str]]) -> bool:
-    tags = body.get("tags") if isinstance(body.get("tags"), dict) else {}
-    assert isinstance(tags, dict)
-    tag_name = next((v for k, v in clauses if k == "tagname"), None)
-    for key, value in clauses:
-        if key == "resourcetype" and str(body.get("type", "")).lower() != value.lower():
-            return False
-        if key == "name" and str(body.get("name", "")).lower() != value.lower():
-            return False
-        if key == "location" and bodies.normalise_location(str(body.get("location", ""))) != bodies.normalise_location(value):
-            return False
-        if key == "tagname" and not any(k.lower() == value.lower() for k in tags):
-            return False
-        if key == "tagvalue":
-            if tag_name is None:
-                return False
-            if not any(k.lower() == tag_name.lower() and str(v) == value for k, v in tags.items()):
-                return False
-    return True
-
-
-def _filter_role_assignments(rows: list[Row], text: str, scope_key: str) -> list[Row]:
-    """Role assignment list filters: ``atScope()`` and ``principalId eq '...'``."""
-    text = text.strip()
-    if not text:
-        return rows
-    out = rows
-    for clause in re.split(r"\s+and\s+", text, flags=re.IGNORECASE):
-        if clause.strip().lower() == "atscope()":
-            out = [r for r in out if r.parent == scope_key]
-            continue
-        match = _CLAUSE.match(clause)
-        if match and match.group(1).lower() == "principalid":
-            wanted = match.group(2).lower()
-            out = [r for r in out if str(json.loads(r.body).get("properties", {}).get("principalId", "")).lower() == wanted]
-    return out
 
 
 def _subscription(sub: str) -> dict[str, Any]:
