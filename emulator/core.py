@@ -34,7 +34,6 @@ from emulator import (
     web_config,
 )
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
-from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, new_etag, with_etag
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
@@ -57,6 +56,7 @@ from emulator.reads import (
 from emulator.request_log import RequestRecord
 from emulator.role_rules import ROLE_ASSIGNMENT_TYPE, check_role_assignment, principal_of
 from emulator.store import Operation, Row, Store
+from emulator.subscriptions import answer_subscription_level
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
 from emulator.versions_check import check_api_version, check_api_version_format
 
@@ -68,7 +68,6 @@ _ENVELOPE = frozenset(
 )
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
-_SUBSCRIPTION_DISPLAY = "Emulated subscription"
 
 
 class Emulator:
@@ -184,7 +183,7 @@ class Emulator:
             return answer_operation(self._store, req, addr)
         check_api_version_format(req.api_version)
         if kind in ("subscriptions", "subscription", "providers", "provider", "provider_register"):
-            return self._subscription_level(req, addr)
+            return answer_subscription_level(self._store, req, addr)
         if kind in ("resource_group", "resource_groups"):
             check_api_version(RG_TYPE, req.api_version)
             if kind == "resource_groups":
@@ -661,20 +660,6 @@ class Emulator:
             return self._patch(req, addr, behaviour)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on resource groups.")
 
-    # -- subscriptions and providers --------------------------------------
-
-    def _subscription_level(self, req: Request, addr: Address) -> EmulatorResponse:
-        if addr.kind == "subscriptions":
-            subs = sorted({r[0] for r in self._store.read().execute("SELECT DISTINCT id FROM resources WHERE type = ?", (RG_TYPE,)).fetchall()})
-            ids = sorted({s.split("/")[2] for s in subs})
-            return json_response(200, {"value": [_subscription(s) for s in ids], "nextLink": None})
-        if addr.kind == "subscription":
-            return json_response(200, _subscription(addr.sub))
-        if addr.kind == "providers":
-            namespaces = sorted({t.arm_type.split("/", 1)[0] for t in TYPES.values()}, key=str.lower)
-            return json_response(200, {"value": [_provider(addr.sub, ns) for ns in namespaces], "nextLink": None})
-        return json_response(200, _provider(addr.sub, addr.namespace))
-
 
 # -- small pure functions ------------------------------------------------------
 
@@ -705,38 +690,3 @@ def _row_kind(addr: Address) -> str:
 
 
 _ACTIVITY_LOG = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.insights/eventtypes/management/values$")
-
-
-def _subscription(sub: str) -> dict[str, Any]:
-    return {
-        "id": f"/subscriptions/{sub}",
-        "subscriptionId": sub,
-        "tenantId": bodies.EMULATOR_TENANT_ID,
-        "displayName": _SUBSCRIPTION_DISPLAY,
-        "state": "Enabled",
-        "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
-        "authorizationSource": "RoleBased",
-    }
-
-
-def _provider(sub: str, namespace: str) -> dict[str, Any]:
-    """A provider registration: its resource types and the api-versions each serves, newest first, as ARM lists them."""
-    names = {t.arm_type.split("/", 1)[1].lower(): t.arm_type.split("/", 1)[1] for t in TYPES.values()}
-    prefix = namespace.lower() + "/"
-    types = sorted(k[len(prefix):] for k in KNOWN_API_VERSIONS if k.startswith(prefix))
-    types += sorted(k for k in names if (prefix + k) not in KNOWN_API_VERSIONS and any(
-        t.key == prefix + k for t in TYPES.values()))
-    return {
-        "id": f"/subscriptions/{sub}/providers/{namespace}",
-        "namespace": namespace,
-        "registrationState": "Registered",
-        "registrationPolicy": "RegistrationRequired",
-        "resourceTypes": [
-            {
-                "resourceType": names.get(t, t),
-                "locations": [],
-                "apiVersions": sorted(KNOWN_API_VERSIONS.get(prefix + t, ()), reverse=True),
-            }
-            for t in types
-        ],
-    }
