@@ -24,12 +24,11 @@ from emulator import (
     activitylog,
     changes,
     resourcegraph,
-    shapes,
     web_config,
 )
 from emulator.addressing import Address, parse_path
+from emulator.deletes import Deletes
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
-from emulator.etags import bump_etag, check_preconditions, moves_parent_etag
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
@@ -48,9 +47,9 @@ from emulator.reads import (
 from emulator.request_log import RequestRecord
 from emulator.store import Store
 from emulator.subscriptions import answer_subscription_level
-from emulator.types import TYPES, TypeBehaviour, behaviour_for
+from emulator.types import TYPES, behaviour_for
 from emulator.versions_check import check_api_version, check_api_version_format
-from emulator.writes import Writes, check_busy, record_change
+from emulator.writes import Writes
 
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -81,6 +80,7 @@ class Emulator:
         self._store = Store(self.state_path)
         self._listing = Listing(self._store, page_size)
         self._writes = Writes(self._store, self.faults, self._injector)
+        self._deletes = Deletes(self._store, self.faults, self._injector)
         #: Who wrote what (emulator/changes.py): visibility delay and denial of the change APIs.
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
@@ -194,7 +194,7 @@ class Emulator:
         if req.method == "PATCH":
             return self._writes.patch(req, addr, behaviour)
         if req.method == "DELETE":
-            return self._delete(req, addr, behaviour)
+            return self._deletes.delete(req, addr, behaviour)
         if req.method == "HEAD":
             found = lookup(self._store.read(), addr.key, req.now)
             return EmulatorResponse(204 if found else 404)
@@ -245,40 +245,6 @@ class Emulator:
 
     # -- writes ----------------------------------------------------------
 
-    def _delete(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
-        with self._store.write() as conn:
-            existing = lookup(conn, addr.key, req.now)
-            if existing is None:
-                if Store.get(conn, addr.key) is not None:
-                    Store.delete_tree(conn, addr.key)
-                return EmulatorResponse(204)
-            check_preconditions(req, existing, for_put=False)
-            check_busy(conn, addr, behaviour, existing, req.now)
-            record_change(conn, req, addr, existing.body, None)
-            if moves_parent_etag(addr):
-                bump_etag(conn, addr.parent_id.lower())
-            shape = shapes.recorded(addr.type_key, "DELETE")
-            if not (shape.running if shape is not None else behaviour.delete_async):
-                Store.delete_tree(conn, addr.key)
-                return EmulatorResponse(shape.status if shape is not None else 200)
-            duration = self.faults.lro_duration(addr.type_key)
-            fails = self._injector.lro_fails(addr.name)
-            if duration <= 0 and not fails:
-                Store.delete_tree(conn, addr.key)
-            else:
-                if not fails:
-                    _delete_contents(conn, addr.key)  # contents vanish while the container is deleting
-                existing.busy_kind = "delete-fail" if fails else "delete"
-                existing.busy_until = req.now + duration
-                Store.put(conn, existing)
-            op = start_operation(conn, addr, "delete", req.now, duration, fails)
-            headers = {"Location": operation_url(req, addr, op.id, "operationResults"), **poll_headers(duration)}
-            if shape is not None and not shape.location:
-                del headers["Location"]
-            if (shape.async_operation if shape is not None else addr.type_key != RG_TYPE):
-                headers["Azure-AsyncOperation"] = operation_url(req, addr, op.id, "operationStatuses")
-            return EmulatorResponse(202, headers, b"")
-
     def _action(self, req: Request, addr: Address) -> EmulatorResponse:
         """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
         if addr.id.lower().endswith("/list") and type_of(addr.id.rsplit("/", 1)[0].lower()) == web_config.CONFIG:
@@ -324,17 +290,13 @@ class Emulator:
             found = lookup(self._store.read(), addr.key, req.now)
             return EmulatorResponse(204 if found else 404)
         if req.method == "DELETE":
-            return self._delete(req, addr, behaviour)
+            return self._deletes.delete(req, addr, behaviour)
         if req.method == "PATCH":
             return self._writes.patch(req, addr, behaviour)
         raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on resource groups.")
 
 
 # -- small pure functions ------------------------------------------------------
-
-
-def _delete_contents(conn: sqlite3.Connection, rg_key: str) -> None:
-    conn.execute("DELETE FROM resources WHERE key > ? AND key < ?", (rg_key + "/", rg_key + "0"))
 
 
 _ACTIVITY_LOG = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.insights/eventtypes/management/values$")
