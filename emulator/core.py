@@ -8,7 +8,6 @@ detail comes from elsewhere, the line says so.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import sqlite3
 import threading
@@ -20,29 +19,23 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from emulator import (
-    actions,
     activitylog,
     changes,
     resourcegraph,
-    web_config,
 )
+from emulator.action_requests import answer_action
 from emulator.addressing import Address, parse_path
 from emulator.deletes import Deletes
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
-from emulator.exchange import EmulatorResponse, Request, error_response, json_response, parse_body
+from emulator.exchange import EmulatorResponse, Request, error_response, json_response
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.listing import Listing
-from emulator.lro import operation_url, poll_headers, start_operation
 from emulator.polling import answer_operation
 from emulator.reads import (
     RG_TYPE,
-    check_ancestors,
     get,
     lookup,
-    not_found,
-    row_response,
-    type_of,
 )
 from emulator.request_log import RequestRecord
 from emulator.store import Store
@@ -181,7 +174,7 @@ class Emulator:
             return self._listing.generic(req, addr)
         check_api_version(addr.type_key, req.api_version)
         if kind == "collection" and req.method == "POST":
-            return self._action(req, addr)
+            return answer_action(self._store, self.faults, req, addr)
         if kind == "collection":
             if req.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a collection.")
@@ -225,58 +218,7 @@ class Emulator:
 
     # -- reads -----------------------------------------------------------
 
-    def _web_config_list(self, req: Request, addr: Address) -> EmulatorResponse:
-        """`POST {id}/list`: the config resources App Service reads only this way
-        (app settings, connection strings: they hold secrets)."""
-        target_id, _, action = addr.id.rpartition("/")
-        target = parse_path(target_id)
-        if (action.lower() != "list" or target.kind != "resource" or target.type_key != web_config.CONFIG
-                or target.name.lower() not in web_config.LISTED):
-            raise ArmError(404, "NotFound", f"No action '{action}' is served on '{target_id}'.")
-        conn = self._store.read()
-        row = lookup(conn, target.key, req.now)
-        if row is not None:
-            return row_response(conn, row, req.now)
-        check_ancestors(conn, target, req.now)
-        # A site whose settings were never written has none.
-        return json_response(
-            200, {"id": target.id, "name": target.name, "type": "Microsoft.Web/sites/config", "properties": {}}
-        )
-
     # -- writes ----------------------------------------------------------
-
-    def _action(self, req: Request, addr: Address) -> EmulatorResponse:
-        """POST {resource}/{action} or {provider}/{action}: emulator.actions answers, on a resource that exists."""
-        if addr.id.lower().endswith("/list") and type_of(addr.id.rsplit("/", 1)[0].lower()) == web_config.CONFIG:
-            return self._web_config_list(req, addr)
-        conn = self._store.read()
-        parent_id, action = addr.id.rsplit("/", 1)
-        parent_key = parent_id.lower()
-        parent_type = type_of(parent_key)
-        taken = False
-        if "/" in parent_type and "/locations/" not in parent_key and lookup(conn, parent_key, req.now) is None:
-            check_ancestors(conn, addr, req.now)
-            raise not_found(parse_path(parent_id))
-        if action.lower() == "checknameavailability" and req.body:
-            wanted = parse_body(req.body)
-            name, kind = str(wanted.get("name", "")), str(wanted.get("type", "")).lower()
-            taken = any(
-                str(json.loads(r.body).get("name", "")).lower() == name.lower()
-                for r in Store.of_type(conn, addr.sub.lower(), None, kind)
-            ) if kind.count("/") == 1 else False
-        result = actions.answer(parent_type, parent_id, action, taken)
-        headers: dict[str, str] = {}
-        if result.async_operation or result.location:
-            with self._store.write() as wconn:
-                op = start_operation(wconn, addr, "action", req.now, self.faults.lro_duration(parent_type), False)
-            headers.update(poll_headers(op.end - req.now))
-            if result.async_operation:
-                headers["Azure-AsyncOperation"] = operation_url(req, addr, op.id, "operationStatuses")
-            if result.location:
-                headers["Location"] = operation_url(req, addr, op.id, "operationResults")
-        if result.body is None:
-            return EmulatorResponse(result.status, headers, b"")
-        return json_response(result.status, result.body, headers)
 
     # -- resource groups -------------------------------------------------
 
