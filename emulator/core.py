@@ -1,8 +1,11 @@
-"""The emulator's request handler: ARM semantics over the SQLite store.
+"""The emulator's entry point: :class:`Emulator` parses a request, passes it through the fault gate, and answers it.
 
-Facts modelled are those of docs/arm-semantics.md (status
-codes, LRO protocol, etag table, throttling, eventual consistency); where a
-detail comes from elsewhere, the line says so.
+Who answers what: Resource Graph and Activity Log queries are answered here
+(``Emulator._change_feed``, over the recorded writes); every other ARM request
+goes to emulator/routing.py, which hands it to reads, listing, writes,
+deletes, action_requests, polling or subscriptions. Facts modelled are those of
+docs/arm-semantics.md (status codes, LRO protocol, etag table, throttling,
+eventual consistency); where a detail comes from elsewhere, the line says so.
 """
 
 from __future__ import annotations
@@ -23,26 +26,13 @@ from emulator import (
     changes,
     resourcegraph,
 )
-from emulator.action_requests import answer_action
-from emulator.addressing import Address, parse_path
-from emulator.deletes import Deletes
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
-from emulator.listing import Listing
-from emulator.polling import answer_operation
-from emulator.reads import (
-    RG_TYPE,
-    get,
-    lookup,
-)
 from emulator.request_log import RequestRecord
+from emulator.routing import Router
 from emulator.store import Store
-from emulator.subscriptions import answer_subscription_level
-from emulator.types import TYPES, behaviour_for
-from emulator.versions_check import check_api_version, check_api_version_format
-from emulator.writes import Writes
 
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -71,9 +61,7 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._injector = FaultInjector(self.faults)
         self._store = Store(self.state_path)
-        self._listing = Listing(self._store, page_size)
-        self._writes = Writes(self._store, self.faults, self._injector)
-        self._deletes = Deletes(self._store, self.faults, self._injector)
+        self._router = Router(self._store, self.faults, self._injector, page_size)
         #: Who wrote what (emulator/changes.py): visibility delay and denial of the change APIs.
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
@@ -137,7 +125,9 @@ class Emulator:
 
     def _answer(self, req: Request) -> EmulatorResponse:
         with self._store.lock:
-            return self._route(req)
+            # Resource Graph and Activity Log queries first, then every ARM route (emulator/routing.py)
+            feed = self._change_feed(req)
+            return feed if feed is not None else self._router.route(req)
 
     def _log(self, req: Request, status: int, started: float) -> None:
         latency = (time.perf_counter() - started) * 1000.0
@@ -151,47 +141,7 @@ class Emulator:
                 (record.method, record.path, record.api_version, record.status, record.latency_ms, record.at),
             )
 
-    # -- routing ---------------------------------------------------------
-
-    def _route(self, req: Request) -> EmulatorResponse:
-        feed = self._change_feed(req)
-        if feed is not None:
-            return feed
-        addr = parse_path(req.path)
-        kind = addr.kind
-        if kind in ("operation_status", "operation_result"):
-            return answer_operation(self._store, req, addr)
-        check_api_version_format(req.api_version)
-        if kind in ("subscriptions", "subscription", "providers", "provider", "provider_register"):
-            return answer_subscription_level(self._store, req, addr)
-        if kind in ("resource_group", "resource_groups"):
-            check_api_version(RG_TYPE, req.api_version)
-            if kind == "resource_groups":
-                return self._listing.resource_groups(req, addr)
-            return self._resource_group(req, addr)
-        if kind == "generic_list":
-            check_api_version("microsoft.resources/resources", req.api_version)
-            return self._listing.generic(req, addr)
-        check_api_version(addr.type_key, req.api_version)
-        if kind == "collection" and req.method == "POST":
-            return answer_action(self._store, self.faults, req, addr)
-        if kind == "collection":
-            if req.method != "GET":
-                raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a collection.")
-            return self._listing.collection(req, addr)
-        behaviour = behaviour_for(addr.type_key, addr.arm_type)
-        if req.method == "GET":
-            return get(self._store, self.faults, req, addr)
-        if req.method == "PUT":
-            return self._writes.put(req, addr, behaviour)
-        if req.method == "PATCH":
-            return self._writes.patch(req, addr, behaviour)
-        if req.method == "DELETE":
-            return self._deletes.delete(req, addr, behaviour)
-        if req.method == "HEAD":
-            found = lookup(self._store.read(), addr.key, req.now)
-            return EmulatorResponse(204 if found else 404)
-        raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on {addr.arm_type}.")
+    # -- Resource Graph and Activity Log ---------------------------------
 
     def _change_feed(self, req: Request) -> EmulatorResponse | None:
         """Resource Graph and Activity Log queries over the recorded writes; None for other paths."""
@@ -215,30 +165,6 @@ class Emulator:
             conn, activity.group(1), req.query, base=req.base, path=req.path, now=req.now, config=self.change_feed
         )
         return json_response(200, payload)
-
-    # -- reads -----------------------------------------------------------
-
-    # -- writes ----------------------------------------------------------
-
-    # -- resource groups -------------------------------------------------
-
-    def _resource_group(self, req: Request, addr: Address) -> EmulatorResponse:
-        behaviour = TYPES[RG_TYPE]
-        if req.method == "PUT":
-            return self._writes.put_resource_group(req, addr)
-        if req.method == "GET":
-            return get(self._store, self.faults, req, addr)
-        if req.method == "HEAD":
-            found = lookup(self._store.read(), addr.key, req.now)
-            return EmulatorResponse(204 if found else 404)
-        if req.method == "DELETE":
-            return self._deletes.delete(req, addr, behaviour)
-        if req.method == "PATCH":
-            return self._writes.patch(req, addr, behaviour)
-        raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on resource groups.")
-
-
-# -- small pure functions ------------------------------------------------------
 
 
 _ACTIVITY_LOG = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.insights/eventtypes/management/values$")
