@@ -74,7 +74,7 @@ def row_response(conn: sqlite3.Connection, row: Row, now: float, status: int = 2
     return EmulatorResponse(status, headers, json.dumps(render(conn, row, now)).encode())
 
 
-def get(store: Store, faults: FaultConfig, req: Request, addr: Address) -> EmulatorResponse:
+def answer_get(store: Store, faults: FaultConfig, req: Request, addr: Address) -> EmulatorResponse:
     """GET of one resource: 404 when absent, or (injected) while it is still too fresh to read."""
     conn = store.read()
     row = lookup(conn, addr.key, req.now)

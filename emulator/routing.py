@@ -18,7 +18,7 @@ from emulator.exchange import EmulatorResponse, Request
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.listing import Listing
 from emulator.polling import answer_operation
-from emulator.reads import RG_TYPE, get, lookup
+from emulator.reads import RG_TYPE, answer_get, lookup
 from emulator.store import Store
 from emulator.subscriptions import answer_subscription_level
 from emulator.types import TYPES, behaviour_for
@@ -62,7 +62,7 @@ class Router:
             return self._listing.collection(req, addr)
         behaviour = behaviour_for(addr.type_key, addr.arm_type)
         if req.method == "GET":
-            return get(self._store, self._faults, req, addr)
+            return answer_get(self._store, self._faults, req, addr)
         if req.method == "PUT":
             return self._writes.put(req, addr, behaviour)
         if req.method == "PATCH":
@@ -80,7 +80,7 @@ class Router:
         if req.method == "PUT":
             return self._writes.put_resource_group(req, addr)
         if req.method == "GET":
-            return get(self._store, self._faults, req, addr)
+            return answer_get(self._store, self._faults, req, addr)
         if req.method == "HEAD":
             found = lookup(self._store.read(), addr.key, req.now)
             return EmulatorResponse(204 if found else 404)
