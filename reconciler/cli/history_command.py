@@ -14,7 +14,7 @@ def history_command(argv: list[str], out: Any, err: Any) -> int:
     """``reconcile history ADDRESS [--show N]``: drift events, attributions and our writes of one resource."""
     from reconciler.cli.common import DEFAULT_ENV, UsageError
     from reconciler.cli.common import Parser as _Parser
-    from reconciler.controller.state import documents_for
+    from reconciler.controller.controller_state import documents_for
     from reconciler.engine.session import open_session
 
     p = _Parser(prog="reconcile history", description="Drift events, attributions and our writes of a resource.")

@@ -16,12 +16,12 @@ from typing import Any, TextIO
 from reconciler.cli.common import DEFAULT_ENV
 from reconciler.cli.common import Parser as _Parser
 from reconciler.cli.common import add_common_options as _common
+from reconciler.controller.controller_state import documents_for
 from reconciler.controller.health import HealthServer, HealthState
 from reconciler.controller.history import History
 from reconciler.controller.lease import BlobLease, FileLease, Lease
 from reconciler.controller.loop import Controller
 from reconciler.controller.schedule import ABANDON_FLUSH_TIMEOUT_MS, exit_abandoning, run_once, run_scheduled
-from reconciler.controller.state import documents_for
 from reconciler.controller.telemetry import Telemetry
 from reconciler.engine.lro_tokens import DocumentLroTokenStore
 from reconciler.engine.session import Session, open_session
