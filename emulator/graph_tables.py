@@ -147,9 +147,10 @@ def _sql_filter(table: str, clauses: list[kql.Clause]) -> tuple[str, list[Any]]:
             sql.append(f"{columns[operand.column]} IN ({','.join('?' * len(values))})")
             args.extend(values)
         elif operand.column == "tags" and len(operand.path) == 1 and clause.op in ("=~", "==") \
-                and not any(c in operand.path[0] for c in '"\\'):
-            sql.append(f"lower(json_extract(body, '$.tags.\"{operand.path[0]}\"')) = ?")
-            args.append(clause.values[0].lower())
+                and '"' not in operand.path[0] and clause.values[0].isascii():
+            # SQLite's lower() folds ASCII only: a non-ASCII value is left to the Python evaluation.
+            sql.append("lower(json_extract(body, ?)) = ?")
+            args.extend((f'$.tags."{operand.path[0]}"', clause.values[0].lower()))
     return "".join(f" AND {s}" for s in sql), args
 
 
