@@ -142,7 +142,7 @@ def _sql_filter(table: str, clauses: list[kql.Clause]) -> tuple[str, list[Any]]:
         operand = clause.operand
         if clause.op not in ("=~", "==", "in~", "in"):
             continue
-        if not operand.path and operand.column in columns:
+        if not operand.path and operand.column in columns and len(clause.values) <= 500:
             values = sorted({v.lower() for v in clause.values})
             sql.append(f"{columns[operand.column]} IN ({','.join('?' * len(values))})")
             args.extend(values)
