@@ -81,6 +81,16 @@ def _vnet() -> dict[str, Any]:
     }
 
 
+class _Clock:
+    """The emulator's wall clock, moved by the test: staleness and the quota window are checked without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def estate(emulator: Emulator, make_client: Build) -> Emulator:
     """rg-a (a tagged VNet with a subnet, an identity with a role assignment), RG-B (an untagged identity)."""
@@ -203,20 +213,25 @@ def test_paging_reads_more_than_a_thousand_rows_with_skip_tokens(state_path: Pat
 
 
 def test_every_answer_carries_the_user_quota_and_the_sixteenth_query_is_429(state_path: Path) -> None:
-    emu = Emulator(state_path, faults=FaultConfig())
+    clock = _Clock()
+    emu = Emulator(state_path, faults=FaultConfig(), clock=clock)
     alice = _graph(emu, ALICE)
     remaining = [int(_with_headers(alice, "resources | project id")[1]["x-ms-user-quota-remaining"]) for _ in range(15)]
     assert remaining == list(range(14, -1, -1))
     _, headers = _with_headers(_graph(emu, BOB), "resources | project id")  # another user, another quota
     assert headers["x-ms-user-quota-remaining"] == "14"
-    assert headers["x-ms-user-quota-resets-after"] in ("00:00:05", "00:00:04", "00:00:03")
+    assert headers["x-ms-user-quota-resets-after"] == "00:00:05"
+    clock.now += 1.5
     with pytest.raises(HttpResponseError) as raised:
         _query(alice, "resources | project id")
     assert raised.value.status_code == 429 and raised.value.error is not None
     assert raised.value.error.code == "RateLimiting"
     assert raised.value.response is not None
-    assert 1 <= int(raised.value.response.headers["Retry-After"]) <= 5
+    assert raised.value.response.headers["Retry-After"] == "4"
     assert raised.value.response.headers["x-ms-user-quota-remaining"] == "0"
+    assert raised.value.response.headers["x-ms-user-quota-resets-after"] == "00:00:04"
+    clock.now += 3.5  # the window is over: a full quota again
+    assert _with_headers(alice, "resources | project id")[1]["x-ms-user-quota-remaining"] == "14"
 
 
 def test_the_quota_is_configurable_and_resource_graph_leaves_the_arm_read_bucket_alone(state_path: Path) -> None:
@@ -235,16 +250,6 @@ def test_the_quota_is_configurable_and_resource_graph_leaves_the_arm_read_bucket
     unlimited = _graph(Emulator(state_path, faults=FaultConfig(graph_quota=0)), ALICE)
     for _ in range(20):
         _query(unlimited, "resourcecontainers | project id")
-
-
-class _Clock:
-    """The emulator's wall clock, moved by the test: staleness is checked without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_writes_show_in_the_tables_only_after_the_staleness(state_path: Path) -> None:
