@@ -13,8 +13,9 @@ Staleness: Resource Graph is fed by change notifications and is behind ARM by se
 minutes. With ``staleness`` N, a table is the store as it stood N seconds ago: the store now,
 with every write of the last N seconds rolled back from the ``changes`` record
 (``emulator/changes.py``) -- the body before the oldest such write of a resource, or no row when
-that write created it. Limitation: resources removed with their parent (a group's delete) are not
-recorded one by one, so they are not restored during the window.
+that write created it. Limitations: resources removed with their parent (a group's delete) are not
+recorded one by one, so they are not restored during the window; children inlined in a parent's
+properties (a VNet's subnets) are read as they are now.
 
 Speed: rows are read with one SQL statement narrowed by the query's leading ``where`` clauses
 (subscription, group, type, id, a tag's value); a row's body is decoded only when a clause,
