@@ -30,6 +30,7 @@ from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
+from emulator.graph_quota import GraphQuota
 from emulator.request_log import RequestRecord
 from emulator.routing import Router
 from emulator.store import Store
@@ -66,6 +67,7 @@ class Emulator:
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
             changes.ensure_schema(conn)
+        self._graph_quota = GraphQuota(self.faults, clock)  # Resource Graph's per-user quota (emulator/graph_quota.py)
 
     # -- public ----------------------------------------------------------
 
@@ -158,7 +160,9 @@ class Emulator:
         if activity is None:
             if req.method != "POST":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed; POST a query.")
-            return json_response(200, resourcegraph.answer(conn, req.body, now=req.now, config=self.change_feed))
+            payload, limits = resourcegraph.answer(conn, req.body, req.headers, now=req.now, config=self.change_feed,
+                                                   faults=self.faults, quota=self._graph_quota)
+            return json_response(200, payload, limits)
         if req.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on the Activity Log.")
         payload = activitylog.answer(
