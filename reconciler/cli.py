@@ -32,6 +32,7 @@ from reconciler.cli_common import (
     add_common_options,
     configure_logging_from,
 )
+from reconciler.colour import add_colour_options
 from reconciler.inputs import check_target_options
 
 __all__ = ["DEFAULT_ENV", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "SUBCOMMANDS", "UsageError", "main"]
@@ -64,6 +65,7 @@ def _plan_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
     p.add_argument("--out", metavar="PLANFILE",
                    help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
+    add_colour_options(p)
     return p
 
 
@@ -99,7 +101,8 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             "or --dry-run to only plan"
         )
     _configure_logging(args)
-    from reconciler.render import render_json, render_text
+    from reconciler.colour import colour_wanted, write_plan
+    from reconciler.render import render_json, render_styled
     from reconciler.safety import SafetyPolicy
     from reconciler.session import open_session
 
@@ -131,7 +134,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         if resume_operations(engine, observation.live).any:
             observation = engine.observe(selected, prune_scan=selected is None)
     plan = engine.plan(observation, selected)
-    out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    if args.output == "json":
+        out.write(render_json(plan))
+    else:
+        write_plan(render_styled(plan), out, colour=colour_wanted(out, args.colour))
     # With --output json, stdout holds the plan's JSON and nothing else.
     status = err if args.output == "json" else out
     if args.out:

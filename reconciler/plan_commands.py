@@ -14,6 +14,7 @@ from reconciler.cli_common import EXIT_ERROR, EXIT_OK, UsageError
 from reconciler.cli_common import Parser as _Parser
 from reconciler.cli_common import Progress as _Progress
 from reconciler.cli_common import configure_logging_from as _configure_logging
+from reconciler.colour import add_colour_options
 from reconciler.planfile import (
     SavedPlan,
     build_document,
@@ -155,8 +156,10 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p = _Parser(prog="reconcile show-plan", description="Render a saved plan like a dry run (for the approval page).")
     p.add_argument("planfile")
     p.add_argument("--output", choices=("text", "json"), default="text")
+    add_colour_options(p)
     args = p.parse_args(argv)
-    from reconciler.render import render_json, render_text
+    from reconciler.colour import colour_wanted, write_plan
+    from reconciler.render import render_json, render_styled
 
     saved = load(Path(args.planfile))
     check_integrity(saved, _fingerprint_key(saved))
@@ -168,5 +171,8 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     )
     (err if args.output == "json" else out).write(header)
     plan = saved.plan()
-    out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    if args.output == "json":
+        out.write(render_json(plan))
+    else:
+        write_plan(render_styled(plan), out, colour=colour_wanted(out, args.colour))
     return EXIT_OK
