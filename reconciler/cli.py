@@ -27,7 +27,6 @@ from reconciler.cli_common import (
     EXIT_ERROR,
     EXIT_OK,
     Parser,
-    Progress,
     UsageError,
     add_common_options,
     configure_logging_from,
@@ -37,7 +36,7 @@ from reconciler.inputs import check_target_options
 
 __all__ = ["DEFAULT_ENV", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "SUBCOMMANDS", "UsageError", "main"]
 
-_Parser, _common, _configure_logging, _Progress = Parser, add_common_options, configure_logging_from, Progress
+_Parser, _common, _configure_logging = Parser, add_common_options, configure_logging_from
 
 log = logging.getLogger("reconciler.cli")
 
@@ -153,8 +152,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if not args.yes and not _confirm(args.env, out):
         status.write("Apply cancelled.\n")
         return EXIT_ERROR
-    progress = _Progress(err, sum(1 for c in plan.changes if c.runnable))
-    result = engine.apply(plan, observation, on_progress=progress)
+    from reconciler.apply_progress import ApplyProgress
+
+    with ApplyProgress(err) as progress:
+        result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
     status.write(
         f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, "
         f"{len(result.skipped)} skipped.\n"

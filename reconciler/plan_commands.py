@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from reconciler.cli_common import EXIT_ERROR, EXIT_OK, UsageError
 from reconciler.cli_common import Parser as _Parser
-from reconciler.cli_common import Progress as _Progress
 from reconciler.cli_common import configure_logging_from as _configure_logging
 from reconciler.colour import add_colour_options
 from reconciler.planfile import (
@@ -129,7 +128,12 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     # Reads (no writes) of what the writes refer to, for values known only after apply.
     needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
     observation = engine.observe([a for a in engine.resources if a in needed], prune_scan=False)
-    result = engine.apply(plan, observation, on_progress=_Progress(err, len(runnable)), check=LiveGuard(engine, saved))
+    from reconciler.apply_progress import ApplyProgress
+
+    with ApplyProgress(err) as progress:
+        result = engine.apply(
+            plan, observation, on_start=progress.started, on_progress=progress, check=LiveGuard(engine, saved)
+        )
     stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
     out.write(
         f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed ({len(stale)} stale), "
