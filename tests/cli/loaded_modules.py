@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reconciler.cli import main
+from reconciler.cli.main import main
 
 
 def azure_mgmt_packages() -> list[str]:

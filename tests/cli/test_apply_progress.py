@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply_progress import INTERVAL_ENV, ApplyProgress, duration, interval_from_env
+from reconciler.cli.apply_progress import INTERVAL_ENV, ApplyProgress, duration, interval_from_env
 from tests.cli.cli_process import on_pipe
 
 APPLY = ("--yes", "--env", "dev", "--target-resource", "networking.vnet", "--emulator-state", "state.db")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.colour import colour_wanted, write_plan
-from reconciler.plan import Change, DiffEntry, Plan
-from reconciler.render import render_styled, render_text
-from reconciler.safe_output import SafeStream
+from reconciler.cli.colour import colour_wanted, write_plan
+from reconciler.cli.render import render_styled, render_text
+from reconciler.engine.plan import Change, DiffEntry, Plan
+from reconciler.runtime.safe_output import SafeStream
 from tests.cli.cli_process import on_pipe, on_terminal
 
 GREEN_CREATE = "\x1b[32m  + core.resource_group (Microsoft.Resources/resourceGroups)\x1b[0m\n"

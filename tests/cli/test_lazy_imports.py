@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.clients import SERVICES
 from adapters.registry import entry_for, is_declared
 from desired_state import build
-from reconciler.target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
 from tests.cli.cli_process import environment
 from tests.reliability.harness import clean_secrets
 

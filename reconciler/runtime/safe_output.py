@@ -4,9 +4,9 @@ control characters escaped, a closed reader remembered rather than fatal.
 `reconcile` wraps its stdout and stderr in `SafeStream` before any command
 runs, so the plan (text and JSON), error lines, progress, log records (the log
 handler writes to the wrapped stderr) and the controller's banner all take this
-path; telemetry masks through the same secret registry (`reconciler.logs`).
+path; telemetry masks through the same secret registry (`reconciler.runtime.logs`).
 
-- Secrets: every value registered with `reconciler.logs.register_secret`
+- Secrets: every value registered with `reconciler.runtime.logs.register_secret`
   (the settings' `SecretStr` values and the resources' write-only secrets,
   registered by `register_secrets` when a session opens) becomes `***`.
 - Control characters: C0 (but newline and tab), DEL and C1 are written as
@@ -15,7 +15,7 @@ path; telemetry masks through the same secret registry (`reconciler.logs`).
   JSON string escape, so JSON output stays JSON (json.dumps already escapes
   C0; C1 only reaches us raw with `ensure_ascii=False`).
 - Colour: the one escape sequence written is our own SGR around an already
-  cleaned line (`write_styled`, used by `reconciler.colour` for the plan).
+  cleaned line (`write_styled`, used by `reconciler.cli.colour` for the plan).
 - A reader that went away (`reconcile --yes | head -c 10`) does not stop the
   run: later writes are dropped, `broken` is set, and the CLI exits non-zero
   at the end, so a closed stdout never reads as success.
@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
-from reconciler.logs import redact, register_secret
+from reconciler.runtime.logs import redact, register_secret
 
 #: Our own SGR parameters: digits and semicolons only (`write_styled`).
 _SGR_PARAMETERS = re.compile(r"[0-9]+(;[0-9]+)*")

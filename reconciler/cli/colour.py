@@ -54,7 +54,7 @@ def colour_wanted(stream: TextIO, choice: str = AUTO) -> bool:
 
 
 def write_plan(lines: Iterable[tuple[str | None, str]], stream: TextIO, *, colour: bool) -> None:
-    """Write the styled lines of a text plan (`reconciler.render.render_styled`)."""
+    """Write the styled lines of a text plan (`reconciler.cli.render.render_styled`)."""
     write_styled = getattr(stream, "write_styled", None)
     if not colour or write_styled is None:
         stream.write("".join(text + "\n" for _, text in lines))

@@ -2,7 +2,7 @@
 
 The text plan is built as styled lines, `(style, text)`: the style names what
 the line shows (`create`, `update`, `replace`, `delete`, `drift`, `problem`,
-or None) and `reconciler.colour` turns it into a colour only when the stream
+or None) and `reconciler.cli.colour` turns it into a colour only when the stream
 allows one; the text itself never carries escape sequences."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan import Change, Plan
+from reconciler.engine.plan import Change, Plan
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
 _VERB = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
@@ -62,7 +62,7 @@ def render_text(plan: Plan) -> str:
 
 
 def render_styled(plan: Plan) -> list[StyledLine]:
-    """The text plan as styled lines, for `reconciler.colour.write_plan`."""
+    """The text plan as styled lines, for `reconciler.cli.colour.write_plan`."""
     out: list[StyledLine] = []
     changes = [c for c in plan.changes if c.is_change]
     if changes:
@@ -106,5 +106,5 @@ def render_styled(plan: Plan) -> list[StyledLine]:
 
 def render_json(plan: Plan) -> str:
     """The plan as JSON; strict (no NaN/Infinity, which JSON parsers reject):
-    live bodies holding them are refused where they enter (reconciler/live_shape.py)."""
+    live bodies holding them are refused where they enter (reconciler/engine/live_shape.py)."""
     return json.dumps(plan.to_json(), indent=2, sort_keys=False, default=str, allow_nan=False) + "\n"
