@@ -77,7 +77,7 @@ class SafeStream:
     def write_styled(self, text: str, sgr: str) -> int:
         """`text` cleaned as `write` cleans it, between our own SGR sequence
         `ESC [ sgr m` and a reset: the only escape sequence this funnel emits,
-        and never built from the text it wraps (reconciler/colour.py)."""
+        and never built from the text it wraps (reconciler/cli/colour.py)."""
         if not _SGR_PARAMETERS.fullmatch(sgr):
             raise ValueError(f"SGR parameters {sgr!r}: digits separated by ';' only")
         if self.broken:
