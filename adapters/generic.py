@@ -22,6 +22,7 @@ from adapters.arm_type import ArmType
 from adapters.base import LroTokenStore
 from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
+from adapters.direct_reads import get_route
 from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
 from adapters.siblings import SiblingListing, list_siblings
@@ -109,6 +110,10 @@ class GenericAdapter:
     def _method(self, name: str) -> Any:
         return getattr(self._operations(), name)
 
+    @property
+    def _by_id(self) -> Any:
+        return self.clients.client("resource").resources.get_by_id
+
     def _entry(self, resource_id: str) -> ArmType:
         return self.entry.for_name(resource_id.rstrip("/").rsplit("/", 1)[-1]) if self.entry.by_name else self.entry
 
@@ -122,11 +127,16 @@ class GenericAdapter:
     def read(self, resource_id: str) -> dict[str, Any] | None:
         """The live body, or None only for a genuine 404."""
         entry = self._entry(resource_id)
-        get = self._method(entry.get)
         etags: list[str] = []
+        route = get_route(entry, resource_id)
+        if route is not None:  # the same GET, without importing the type's SDK (adapters/direct_reads.py)
+            get, args = self._by_id, [resource_id.lstrip("/")]
+            kwargs: dict[str, Any] = {"api_version": route[0], "params": dict(route[1])} if route[1] else {"api_version": route[0]}
+        else:
+            get, args, kwargs = self._method(entry.get), arguments(resource_id, entry.args), dict(entry.get_kwargs)
         try:
             # Any: a body of another shape is handed on for the engine's gate to report.
-            body: Any = call_raw(get, *arguments(resource_id, entry.args), etag_out=etags, **entry.get_kwargs)
+            body: Any = call_raw(get, *args, etag_out=etags, **kwargs)
         except ResourceNotFoundError:
             with self._etag_lock:
                 self._header_etags.pop(resource_id.lower(), None)

@@ -1,0 +1,87 @@
+"""Reads by id through the generic resources client send exactly the request
+the type's own SDK client sends (so a read needs no per-service SDK import),
+and the generated table of those requests is up to date with the SDKs."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from adapters.arm_id import arguments
+from adapters.clients import ClientFactory
+from adapters.direct_reads import get_route, list_url
+from adapters.generic import GenericAdapter
+from adapters.read_routes import GET_ROUTES, LIST_ROUTES
+from adapters.registry import ENTRIES
+from adapters.siblings import LIST_OPERATIONS, list_siblings
+from adapters.tools import gen_read_routes
+from adapters.tools.gen_read_routes import _Recorded, _Recorder, sample_id
+
+SUB = "00000000-0000-0000-0000-000000000000"
+
+
+def sent(call: Any) -> tuple[str, str, dict[str, list[str]]]:
+    try:
+        call()
+    except _Recorded as recorded:
+        url = urlsplit(recorded.request.url)
+        return recorded.request.method, f"{url.scheme}://{url.netloc}{url.path}", parse_qs(url.query)
+    raise AssertionError("no request was sent")
+
+
+def test_the_generated_table_is_up_to_date_with_the_installed_sdks() -> None:
+    assert gen_read_routes.main(["--check"]) == 0
+
+
+def test_most_declared_types_are_read_without_their_sdk() -> None:
+    assert len(GET_ROUTES) >= 50
+    assert set(LIST_ROUTES) <= set(GET_ROUTES)
+
+
+@pytest.mark.parametrize("key", sorted(GET_ROUTES))
+def test_a_direct_read_sends_what_the_sdk_sends(key: str) -> None:
+    entry = ENTRIES[key]
+    rid = sample_id(entry).replace("/n1", "/abc-1.x_y~z")  # every unreserved character kind
+    assert get_route(entry, rid) is not None
+    direct = GenericAdapter(entry, ClientFactory.for_transport(SUB, _Recorder()))
+    sdk = getattr(ClientFactory.for_transport(SUB, _Recorder()).client(entry.service), entry.operations)
+    ours = sent(lambda: direct.read(rid))
+    theirs = sent(lambda: getattr(sdk, entry.get)(*arguments(rid, entry.args)))
+    assert ours == theirs
+    assert direct.clients._clients.keys() == {"resource"}  # no SDK of the type's own service was built
+
+
+@pytest.mark.parametrize("key", sorted(LIST_ROUTES))
+def test_a_direct_sibling_list_sends_what_the_sdk_sends(key: str) -> None:
+    entry = ENTRIES[key]
+    rid = sample_id(entry)
+    factory = ClientFactory.for_transport(SUB, _Recorder())
+    ours = sent(lambda: list_siblings(entry, factory, rid))
+    sdk = getattr(ClientFactory.for_transport(SUB, _Recorder()).client(entry.service), entry.operations)
+    method, extra = LIST_OPERATIONS[key]
+    theirs = sent(lambda: next(getattr(sdk, method)(*arguments(rid, entry.args)[:-1], **extra).by_page()))
+    assert ours == theirs
+    assert list_url(entry, rid, factory.base_url) is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["a(b)", "a b", "caf\u00e9", "a%2Fb", "a@b"], ids=["parens", "space", "non-ascii", "escaped", "at"]
+)
+def test_a_name_the_sdk_would_quote_keeps_the_sdk_call(name: str) -> None:
+    entry = ENTRIES["microsoft.network/virtualnetworks"]
+    rid = sample_id(entry).replace("/n1", f"/{name}")
+    assert get_route(entry, rid) is None
+    factory = ClientFactory.for_transport(SUB, _Recorder())
+    sent(lambda: GenericAdapter(entry, factory).read(rid))
+    assert "network" in factory._clients
+
+
+def test_an_id_cased_otherwise_than_the_sdk_template_keeps_the_sdk_call() -> None:
+    entry = ENTRIES["microsoft.network/virtualnetworks"]
+    rid = sample_id(entry)
+    assert get_route(entry, rid) is not None
+    assert get_route(entry, rid.replace("virtualNetworks", "virtualnetworks")) is None
+    assert get_route(entry, rid.replace("resourceGroups", "resourcegroups")) is None
+    assert get_route(entry, rid + "/subnets/s1") is None  # another type's id
