@@ -60,6 +60,11 @@ class _Recorder(HttpTransport[Any, Any]):
         raise _Recorded(request)
 
 
+#: The names `sample_id` gives: subscription, group, then one per type segment.
+_SAMPLE_NAMES = frozenset({_SUB, "rg1", *(f"n{i}" for i in range(1, 10))})
+SCOPE = "{scope}"
+
+
 def sample_id(entry: ArmType) -> str:
     """An id of the entry's type with plain names (n1, n2, ...)."""
     group = f"/subscriptions/{_SUB}/resourceGroups/rg1"
@@ -87,14 +92,54 @@ def _query(url: str) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
-Route = tuple[str, dict[str, str]]
+def template(entry: ArmType, sent_path: str, sample: str) -> str | None:
+    """The SDK's path template, `*` for each name taken from the id, `{scope}`
+    for an extension resource's scope; a name the SDK fixes (a storage
+    account's `blobServices/default`) stays as the SDK sends it. None when the
+    SDK's path is not the id's shape."""
+    prefix = ""
+    if "scope" in entry.args:
+        scope = "/" + arguments(sample, ("scope",))[0]
+        if not (sent_path.startswith(scope + "/") and sample.startswith(scope + "/")):
+            return None
+        prefix, sent_path, sample = SCOPE, sent_path[len(scope):], sample[len(scope):]
+    sent, wanted = sent_path.split("/"), sample.split("/")
+    if len(sent) != len(wanted):
+        return None
+    out = []
+    for got, want in zip(sent, wanted, strict=True):
+        if want in _SAMPLE_NAMES:
+            if got == want:
+                out.append("*")
+            elif got in _SAMPLE_NAMES:
+                return None  # another argument in this place
+            else:
+                out.append(got)  # a name fixed in the SDK's URL
+        elif got != want:
+            return None
+        else:
+            out.append(got)
+    return prefix + "/".join(out)
+
+
+#: (path template, api-version, other query).
+Route = tuple[str, str, dict[str, str]]
+
+
+def _route(entry: ArmType, request: Any, sample: str) -> Route | None:
+    if request is None or request.method != "GET":
+        return None
+    shape = template(entry, urlsplit(request.url).path, sample)
+    query = _query(request.url)
+    version = query.pop("api-version", None)
+    return (shape, version, query) if shape and version else None
 
 
 def routes() -> tuple[dict[str, Route], dict[str, Route]]:
-    """(type -> (GET api-version, other query), type -> (list api-version, other query)), from the SDKs."""
+    """(type -> its GET's route, type -> its sibling list's route), from the SDKs."""
     factory = ClientFactory.for_transport(_SUB, _Recorder())
-    gets: dict[str, tuple[str, dict[str, str]]] = {}
-    lists: dict[str, tuple[str, dict[str, str]]] = {}
+    gets: dict[str, Route] = {}
+    lists: dict[str, Route] = {}
     for key, entry in sorted(ENTRIES.items()):
         if entry.by_name or entry.get_kwargs or entry.service == "resource":
             continue  # per-name operations; extra arguments; already the generic client
@@ -104,21 +149,17 @@ def routes() -> tuple[dict[str, Route], dict[str, Route]]:
         except Exception:
             continue
         operations = getattr(factory.client(entry.service), entry.operations)
-        request = _record(getattr(operations, entry.get), args, {})
-        if request is not None and request.method == "GET" and urlsplit(request.url).path == rid:
-            query = _query(request.url)
-            version = query.pop("api-version", None)
-            if version:
-                gets[key] = (version, query)
+        got = _route(entry, _record(getattr(operations, entry.get), args, {}), rid)
+        if got is None:
+            continue
+        gets[key] = got
         listing = LIST_OPERATIONS.get(key)
-        if listing is None or key not in gets or entry.args[-1] != "name":
+        if listing is None or entry.args[-1] != "name":
             continue
         request = _record(getattr(operations, listing[0]), args[:-1], dict(listing[1]), pager=True)
-        if request is not None and request.method == "GET" and urlsplit(request.url).path == rid.rsplit("/", 1)[0]:
-            query = _query(request.url)
-            version = query.pop("api-version", None)
-            if version:
-                lists[key] = (version, query)
+        listed = _route(entry, request, rid.rsplit("/", 1)[0])
+        if listed is not None and listed[0] == got[0].rsplit("/", 1)[0]:
+            lists[key] = listed
     return gets, lists
 
 
@@ -129,15 +170,16 @@ def render(gets: dict[str, Route], lists: dict[str, Route]) -> str:
         "resources client (adapters/generic.py, adapters/siblings.py) exactly as the",
         'type\'s own SDK sends them, so a read imports no per-service SDK package."""',
         "",
-        "#: Lower-cased ARM type -> (api-version, other query) of its GET, `GET /{id}?api-version=...`.",
-        "GET_ROUTES: dict[str, tuple[str, dict[str, str]]] = {",
-        *(f"    {k!r}: ({v!r}, {q!r})," for k, (v, q) in sorted(gets.items())),
+        "#: Lower-cased ARM type -> (path template, api-version, other query) of its GET:",
+        "#: `*` is a name of the id, `{scope}` an extension resource's scope.",
+        "GET_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {",
+        *(f"    {k!r}: ({t!r}, {v!r}, {q!r})," for k, (t, v, q) in sorted(gets.items())),
         "}",
         "",
-        "#: Lower-cased ARM type -> (api-version, other query) of its sibling list,",
-        "#: `GET /{id without its name}?api-version=...`.",
-        "LIST_ROUTES: dict[str, tuple[str, dict[str, str]]] = {",
-        *(f"    {k!r}: ({v!r}, {q!r})," for k, (v, q) in sorted(lists.items())),
+        "#: Lower-cased ARM type -> (path template, api-version, other query) of its sibling",
+        "#: list: the GET's template without its last name.",
+        "LIST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {",
+        *(f"    {k!r}: ({t!r}, {v!r}, {q!r})," for k, (t, v, q) in sorted(lists.items())),
         "}",
         "",
     ]
