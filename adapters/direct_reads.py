@@ -9,17 +9,30 @@ reads. Writes still go through the type's SDK client (models, LRO pollers).
 Same request means: the URL path is the resource id, and the id is what
 the SDK would build (it matches the SDK's path template recorded by the
 generator, names of unreserved characters only, so the SDK's quoting
-changes nothing), the same api-version and query, the same
-pipeline (every client of a `ClientFactory` has the same policies), and the
-same errors (`get_by_id` maps 404 to `ResourceNotFoundError` as every SDK
-operation does). Anything else keeps the type's SDK call.
+changes nothing), the same method, action suffix (`/list`), api-version and
+query, the same pipeline (every client of a `ClientFactory` has the same
+policies), and the same errors (`get_by_id` and `raise_for_arm` map 404 to
+`ResourceNotFoundError` as every SDK operation does). Anything else keeps
+the type's SDK call.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ResourceNotModifiedError,
+    map_error,
+)
+from azure.core.rest import HttpRequest
+from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from adapters.read_routes import GET_ROUTES, LIST_ROUTES
 
@@ -29,41 +42,91 @@ if TYPE_CHECKING:
 #: RFC 3986 unreserved characters: what the SDK's `quote` leaves alone.
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
 _SCOPE = "{scope}"
+_SUBSCRIPTION = "{subscription}"
+#: The error map of every generated azure-mgmt operation.
+_ERROR_MAP: dict[int, type[HttpResponseError]] = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    304: ResourceNotModifiedError,
+}
 
 
-def _segments_match(template: list[str], parts: list[str]) -> bool:
+def _segments_match(template: list[str], parts: list[str], subscription_id: str) -> bool:
     return len(template) == len(parts) and all(
-        (t == "*" and _UNRESERVED.fullmatch(p) is not None) or t == p for t, p in zip(template, parts, strict=True)
+        (t == "*" and _UNRESERVED.fullmatch(p) is not None) or t == p or (t == _SUBSCRIPTION and p == subscription_id)
+        for t, p in zip(template, parts, strict=True)
     )
 
 
-def matches(template: str, resource_id: str) -> bool:
-    """Whether the SDK would build exactly `resource_id` from its path `template`
-    (adapters/read_routes.py): names of unreserved characters only (the
-    SDK's quoting changes nothing), every other segment as the SDK spells it."""
+def matches(template: str, resource_id: str, subscription_id: str) -> bool:
+    """Whether the SDK, its client bound to `subscription_id`, would build
+    exactly `resource_id` from its path `template` (adapters/read_routes.py):
+    names of unreserved characters only (the SDK's quoting changes nothing),
+    every other segment as the SDK spells it."""
     parts = resource_id.split("/")
     if template.startswith(_SCOPE + "/"):
         tail = template[len(_SCOPE) + 1:].split("/")
         scope = parts[: len(parts) - len(tail)]
         return (
             len(scope) > 1 and scope[0] == "" and all(_UNRESERVED.fullmatch(p) for p in scope[1:])
-            and _segments_match(tail, parts[len(scope):])
+            and _segments_match(tail, parts[len(scope):], subscription_id)
         )
-    return _segments_match(template.split("/"), parts)
+    return _segments_match(template.split("/"), parts, subscription_id)
 
 
-def get_route(entry: ArmType, resource_id: str) -> tuple[str, dict[str, str]] | None:
-    """(api-version, other query) to GET `resource_id` by id with, or None to use the type's SDK call."""
-    route = GET_ROUTES.get(entry.arm_type.lower())
-    if route is None or entry.by_name or entry.get_kwargs or not matches(route[0], resource_id):
+#: (method, path template, suffix after the id, api-version, other query).
+Route = tuple[str, str, str, str, dict[str, str]]
+
+
+def read_route(entry: ArmType, resource_id: str, subscription_id: str) -> Route | None:
+    """How the type's SDK (its client bound to `subscription_id`) reads
+    `resource_id`, when the generic client can send the same request; None to
+    use the type's SDK call."""
+    if entry.get_kwargs:
         return None
-    return route[1], route[2]
+    for route in GET_ROUTES.get(entry.arm_type.lower(), ()):
+        if matches(route[1], resource_id, subscription_id):
+            return route
+    return None
 
 
-def list_url(entry: ArmType, resource_id: str, base_url: str) -> str | None:
+def read_url(route: Route, resource_id: str, base_url: str) -> str:
+    _, _, suffix, version, query = route
+    return f"{base_url}{resource_id}{suffix}?{urlencode({**query, 'api-version': version})}"
+
+
+def raise_for_arm(response: Any) -> None:
+    """The errors an SDK operation raises for a non-200 answer (`map_error`
+    with the generated operations' error map, then ARM's error format)."""
+    if response.status_code == 200:
+        return
+    map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
+    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+
+
+def send_read(client: Any, method: str, url: str, *, raw_response_hook: Any = None, **_: Any) -> Any:
+    """Send a read that is not a plain GET of the id (App Service's `POST
+    .../config/appsettings/list`) with `client`'s pipeline; the wire JSON back."""
+    response = client.send_request(HttpRequest(method, url, headers={"Accept": "application/json"}))
+    if raw_response_hook is not None:
+        raw_response_hook(_Hooked(response))
+    raise_for_arm(response)
+    text = response.text()
+    return json.loads(text) if text else {}
+
+
+class _Hooked:
+    """What a `raw_response_hook` receives: the response as `.http_response`."""
+
+    def __init__(self, response: Any) -> None:
+        self.http_response = response
+
+
+def list_url(entry: ArmType, resource_id: str, base_url: str, subscription_id: str) -> str | None:
     """The URL of the sibling list of `resource_id` (its id without the name), or None."""
     route = LIST_ROUTES.get(entry.arm_type.lower())
-    if route is None or get_route(entry, resource_id) is None:
+    if route is None or not matches(route[0] + "/*", resource_id, subscription_id):
         return None
     _, version, query = route
     return f"{base_url}{resource_id.rsplit('/', 1)[0]}?{urlencode({'api-version': version, **query})}"

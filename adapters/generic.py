@@ -12,6 +12,7 @@ import logging
 import pickle
 import threading
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError
@@ -22,7 +23,7 @@ from adapters.arm_type import ArmType
 from adapters.base import LroTokenStore
 from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
-from adapters.direct_reads import get_route
+from adapters.direct_reads import read_route, read_url, send_read
 from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
 from adapters.siblings import SiblingListing, list_siblings
@@ -128,12 +129,17 @@ class GenericAdapter:
         """The live body, or None only for a genuine 404."""
         entry = self._entry(resource_id)
         etags: list[str] = []
-        route = get_route(entry, resource_id)
-        if route is not None:  # the same GET, without importing the type's SDK (adapters/direct_reads.py)
-            get, args = self._by_id, [resource_id.lstrip("/")]
-            kwargs: dict[str, Any] = {"api_version": route[0], "params": dict(route[1])} if route[1] else {"api_version": route[0]}
-        else:
+        route = read_route(entry, resource_id, self.clients.subscription_id)  # the SDK's request, without its import (adapters/direct_reads.py)
+        kwargs: dict[str, Any] = {}
+        if route is None:
             get, args, kwargs = self._method(entry.get), arguments(resource_id, entry.args), dict(entry.get_kwargs)
+        elif route[0] == "GET" and not route[2]:
+            get, args, kwargs = self._by_id, [resource_id.lstrip("/")], {"api_version": route[3]}
+            if route[4]:
+                kwargs["params"] = dict(route[4])
+        else:
+            url = read_url(route, resource_id, self.clients.base_url)
+            get, args = partial(send_read, self.clients.client("resource"), route[0], url), []
         try:
             # Any: a body of another shape is handed on for the engine's gate to report.
             body: Any = call_raw(get, *args, etag_out=etags, **kwargs)

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import DeserializationError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
-from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from adapters.arm_id import InvalidResourceId, arguments
-from adapters.direct_reads import list_url
+from adapters.direct_reads import list_url, raise_for_arm
 
 if TYPE_CHECKING:
     from adapters.arm_type import ArmType
@@ -76,7 +75,7 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
         args = arguments(resource_id, entry.args[:-1])
     except InvalidResourceId:
         return None
-    url = list_url(entry, resource_id, clients.base_url)
+    url = list_url(entry, resource_id, clients.base_url, clients.subscription_id)
     if url is not None:  # the same list, without importing the type's SDK (adapters/direct_reads.py)
         client = clients.client("resource")
         method: Any = partial(_first_page, client, url)
@@ -112,13 +111,10 @@ class _OnePage:
 
 def _first_page(client: Any, url: str, *args: Any, raw_response_hook: Any = None, **extra: Any) -> _OnePage:
     """The first page of a list at `url`, with the errors an SDK list raises."""
-    response = client.send_request(HttpRequest("GET", url))
-    if response.status_code == 404:
-        raise ResourceNotFoundError(response=response)
-    if response.status_code != 200:
-        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
     if raw_response_hook is not None:
         raw_response_hook(_Hooked(response))
+    raise_for_arm(response)
     return _OnePage(response)
 
 

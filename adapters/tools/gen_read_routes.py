@@ -63,6 +63,7 @@ class _Recorder(HttpTransport[Any, Any]):
 #: The names `sample_id` gives: subscription, group, then one per type segment.
 _SAMPLE_NAMES = frozenset({_SUB, "rg1", *(f"n{i}" for i in range(1, 10))})
 SCOPE = "{scope}"
+SUBSCRIPTION = "{subscription}"
 
 
 def sample_id(entry: ArmType) -> str:
@@ -92,11 +93,13 @@ def _query(url: str) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
-def template(entry: ArmType, sent_path: str, sample: str) -> str | None:
-    """The SDK's path template, `*` for each name taken from the id, `{scope}`
-    for an extension resource's scope; a name the SDK fixes (a storage
-    account's `blobServices/default`) stays as the SDK sends it. None when the
-    SDK's path is not the id's shape."""
+def template(entry: ArmType, sent_path: str, sample: str) -> tuple[str, str] | None:
+    """(the SDK's path template, what it adds after the id): `*` for each name
+    taken from the id, `{subscription}` for the client's subscription,
+    `{scope}` for an extension resource's scope; a name the
+    SDK fixes (a storage account's `blobServices/default`, App Service's
+    `config/appsettings`) stays as the SDK sends it; an action after the id
+    (`/list`) is the suffix. None when the SDK's path is not the id's shape."""
     prefix = ""
     if "scope" in entry.args:
         scope = "/" + arguments(sample, ("scope",))[0]
@@ -104,11 +107,17 @@ def template(entry: ArmType, sent_path: str, sample: str) -> str | None:
             return None
         prefix, sent_path, sample = SCOPE, sent_path[len(scope):], sample[len(scope):]
     sent, wanted = sent_path.split("/"), sample.split("/")
-    if len(sent) != len(wanted):
+    if len(sent) < len(wanted):
+        return None
+    sent, extra = sent[: len(wanted)], sent[len(wanted):]
+    if any(part in _SAMPLE_NAMES for part in extra):
         return None
     out = []
     for got, want in zip(sent, wanted, strict=True):
-        if want in _SAMPLE_NAMES:
+        if want == _SUB:
+            # The SDK takes the subscription from its client, not from the id.
+            out.append(SUBSCRIPTION if got == _SUB else got)
+        elif want in _SAMPLE_NAMES:
             if got == want:
                 out.append("*")
             elif got in _SAMPLE_NAMES:
@@ -119,61 +128,69 @@ def template(entry: ArmType, sent_path: str, sample: str) -> str | None:
             return None
         else:
             out.append(got)
-    return prefix + "/".join(out)
+    return prefix + "/".join(out), "".join(f"/{part}" for part in extra)
 
 
-#: (path template, api-version, other query).
-Route = tuple[str, str, dict[str, str]]
+#: (method, path template, suffix after the id, api-version, other query).
+Route = tuple[str, str, str, str, dict[str, str]]
+#: (path template, api-version, other query) of a list.
+ListRoute = tuple[str, str, dict[str, str]]
 
 
 def _route(entry: ArmType, request: Any, sample: str) -> Route | None:
-    if request is None or request.method != "GET":
+    body = getattr(request, "body", None) or getattr(request, "content", None)
+    if request is None or request.method not in ("GET", "POST") or body:
         return None
     shape = template(entry, urlsplit(request.url).path, sample)
     query = _query(request.url)
     version = query.pop("api-version", None)
-    return (shape, version, query) if shape and version else None
+    return (request.method, shape[0], shape[1], version, query) if shape and version else None
 
 
-def routes() -> tuple[dict[str, Route], dict[str, Route]]:
-    """(type -> its GET's route, type -> its sibling list's route), from the SDKs."""
+def routes() -> tuple[dict[str, list[Route]], dict[str, ListRoute]]:
+    """(type -> the routes of its reads, type -> its sibling list's route), from the SDKs."""
     factory = ClientFactory.for_transport(_SUB, _Recorder())
-    gets: dict[str, Route] = {}
-    lists: dict[str, Route] = {}
+    gets: dict[str, list[Route]] = {}
+    lists: dict[str, ListRoute] = {}
     for key, entry in sorted(ENTRIES.items()):
-        if entry.by_name or entry.get_kwargs or entry.service == "resource":
-            continue  # per-name operations; extra arguments; already the generic client
+        if entry.get_kwargs or entry.service == "resource":
+            continue  # extra arguments; already the generic client
         rid = sample_id(entry)
         try:
             args = arguments(rid, entry.args)
         except Exception:
             continue
         operations = getattr(factory.client(entry.service), entry.operations)
-        got = _route(entry, _record(getattr(operations, entry.get), args, {}), rid)
-        if got is None:
+        # An entry whose operations differ by name: one route per name, each with its fixed name.
+        variants = [entry.for_name(name) for name in entry.by_name] + [entry]
+        found = [_route(v, _record(getattr(operations, v.get), args, {}), rid) for v in variants]
+        got = [route for route in found if route is not None]
+        if not got:
             continue
         gets[key] = got
         listing = LIST_OPERATIONS.get(key)
-        if listing is None or entry.args[-1] != "name":
+        if listing is None or entry.by_name or entry.args[-1] != "name" or got[0][:3:2] != ("GET", ""):
             continue
         request = _record(getattr(operations, listing[0]), args[:-1], dict(listing[1]), pager=True)
         listed = _route(entry, request, rid.rsplit("/", 1)[0])
-        if listed is not None and listed[0] == got[0].rsplit("/", 1)[0]:
-            lists[key] = listed
+        if listed is not None and listed[0] == "GET" and not listed[2] and listed[1] == got[0][1].rsplit("/", 1)[0]:
+            lists[key] = (listed[1], listed[3], listed[4])
     return gets, lists
 
 
-def render(gets: dict[str, Route], lists: dict[str, Route]) -> str:
+def render(gets: dict[str, list[Route]], lists: dict[str, ListRoute]) -> str:
     lines = [
         '"""Generated by `python -m adapters.tools.gen_read_routes` from the installed',
         "azure-mgmt SDKs; do not edit. The reads of these types are sent by the generic",
         "resources client (adapters/generic.py, adapters/siblings.py) exactly as the",
         'type\'s own SDK sends them, so a read imports no per-service SDK package."""',
         "",
-        "#: Lower-cased ARM type -> (path template, api-version, other query) of its GET:",
-        "#: `*` is a name of the id, `{scope}` an extension resource's scope.",
-        "GET_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {",
-        *(f"    {k!r}: ({t!r}, {v!r}, {q!r})," for k, (t, v, q) in sorted(gets.items())),
+        "#: Lower-cased ARM type -> its reads: (method, path template, suffix after the id,",
+        "#: api-version, other query); `*` is a name of the id, `{subscription}` the client's",
+        "#: subscription, `{scope}` an extension resource's scope, any other segment is sent",
+        "#: as it stands (a name the SDK fixes).",
+        "GET_ROUTES: dict[str, list[tuple[str, str, str, str, dict[str, str]]]] = {",
+        *(f"    {k!r}: {v!r}," for k, v in sorted(gets.items())),
         "}",
         "",
         "#: Lower-cased ARM type -> (path template, api-version, other query) of its sibling",
