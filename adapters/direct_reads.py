@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -38,6 +39,7 @@ from adapters.read_routes import GET_ROUTES, LIST_ROUTES
 
 if TYPE_CHECKING:
     from adapters.arm_type import ArmType
+    from adapters.clients import ClientFactory
 
 #: RFC 3986 unreserved characters: what the SDK's `quote` leaves alone.
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
@@ -130,3 +132,50 @@ def list_url(entry: ArmType, resource_id: str, base_url: str, subscription_id: s
         return None
     _, version, query = route
     return f"{base_url}{resource_id.rsplit('/', 1)[0]}?{urlencode({'api-version': version, **query})}"
+
+
+def read_call(entry: ArmType, resource_id: str, clients: ClientFactory) -> tuple[Any, list[str], dict[str, Any]] | None:
+    """(method, positional, keyword arguments) reading `resource_id` through the
+    generic resources client as the entry's SDK would, for `call_raw`; None
+    to use the entry's own SDK call."""
+    route = read_route(entry, resource_id, clients.subscription_id)
+    if route is None:
+        return None
+    resources = clients.client("resource")
+    if route[0] == "GET" and not route[2]:
+        kwargs: dict[str, Any] = {"api_version": route[3]}
+        if route[4]:
+            kwargs["params"] = dict(route[4])
+        return resources.resources.get_by_id, [resource_id.lstrip("/")], kwargs
+    return partial(send_read, resources, route[0], read_url(route, resource_id, clients.base_url)), [], {}
+
+
+def list_call(entry: ArmType, resource_id: str, clients: ClientFactory) -> tuple[Any, Any] | None:
+    """(client, list method) listing the siblings of `resource_id` through the
+    generic resources client as the entry's SDK would, for
+    `adapters.siblings._pages`; None to use the entry's own SDK list."""
+    url = list_url(entry, resource_id, clients.base_url, clients.subscription_id)
+    if url is None:
+        return None
+    resources = clients.client("resource")
+    return resources, partial(_first_page, resources, url)
+
+
+class _OnePage:
+    """`by_page()` of a list fetched with `send_request`: its first page only
+    (`_pages` follows `nextLink` itself)."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+
+    def by_page(self) -> Any:
+        return iter([self.response])
+
+
+def _first_page(client: Any, url: str, *args: Any, raw_response_hook: Any = None, **extra: Any) -> _OnePage:
+    """The first page of a list at `url`, with the errors an SDK list raises."""
+    response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
+    if raw_response_hook is not None:
+        raw_response_hook(_Hooked(response))
+    raise_for_arm(response)
+    return _OnePage(response)

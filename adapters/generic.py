@@ -12,7 +12,6 @@ import logging
 import pickle
 import threading
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from azure.core.exceptions import DeserializationError, HttpResponseError, ResourceNotFoundError
@@ -23,7 +22,7 @@ from adapters.arm_type import ArmType
 from adapters.base import LroTokenStore
 from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
-from adapters.direct_reads import read_route, read_url, send_read
+from adapters.direct_reads import read_call
 from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
 from adapters.siblings import SiblingListing, list_siblings
@@ -111,10 +110,6 @@ class GenericAdapter:
     def _method(self, name: str) -> Any:
         return getattr(self._operations(), name)
 
-    @property
-    def _by_id(self) -> Any:
-        return self.clients.client("resource").resources.get_by_id
-
     def _entry(self, resource_id: str) -> ArmType:
         return self.entry.for_name(resource_id.rstrip("/").rsplit("/", 1)[-1]) if self.entry.by_name else self.entry
 
@@ -129,17 +124,10 @@ class GenericAdapter:
         """The live body, or None only for a genuine 404."""
         entry = self._entry(resource_id)
         etags: list[str] = []
-        route = read_route(entry, resource_id, self.clients.subscription_id)  # the SDK's request, without its import (adapters/direct_reads.py)
-        kwargs: dict[str, Any] = {}
-        if route is None:
-            get, args, kwargs = self._method(entry.get), arguments(resource_id, entry.args), dict(entry.get_kwargs)
-        elif route[0] == "GET" and not route[2]:
-            get, args, kwargs = self._by_id, [resource_id.lstrip("/")], {"api_version": route[3]}
-            if route[4]:
-                kwargs["params"] = dict(route[4])
-        else:
-            url = read_url(route, resource_id, self.clients.base_url)
-            get, args = partial(send_read, self.clients.client("resource"), route[0], url), []
+        # The SDK's request through the generic client, without importing the SDK (adapters/direct_reads.py).
+        get, args, kwargs = read_call(entry, resource_id, self.clients) or (
+            self._method(entry.get), arguments(resource_id, entry.args), dict(entry.get_kwargs)
+        )
         try:
             # Any: a body of another shape is handed on for the engine's gate to report.
             body: Any = call_raw(get, *args, etag_out=etags, **kwargs)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import DeserializationError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 
 from adapters.arm_id import InvalidResourceId, arguments
-from adapters.direct_reads import list_url, raise_for_arm
+from adapters.direct_reads import list_call
 
 if TYPE_CHECKING:
     from adapters.arm_type import ArmType
@@ -75,10 +74,9 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
         args = arguments(resource_id, entry.args[:-1])
     except InvalidResourceId:
         return None
-    url = list_url(entry, resource_id, clients.base_url, clients.subscription_id)
-    if url is not None:  # the same list, without importing the type's SDK (adapters/direct_reads.py)
-        client = clients.client("resource")
-        method: Any = partial(_first_page, client, url)
+    direct = list_call(entry, resource_id, clients)  # without importing the SDK (adapters/direct_reads.py)
+    if direct is not None:
+        client, method = direct
     else:
         client = clients.client(entry.service)
         method = getattr(getattr(client, entry.operations), method_name, None)
@@ -96,33 +94,6 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 listing.bodies[item["id"].lower()] = item
     return listing
-
-
-class _OnePage:
-    """`by_page()` of a list fetched with `send_request`: its first page only
-    (`_pages` follows `nextLink` itself)."""
-
-    def __init__(self, response: Any) -> None:
-        self.response = response
-
-    def by_page(self) -> Any:
-        return iter([self.response])
-
-
-def _first_page(client: Any, url: str, *args: Any, raw_response_hook: Any = None, **extra: Any) -> _OnePage:
-    """The first page of a list at `url`, with the errors an SDK list raises."""
-    response = client.send_request(HttpRequest("GET", url, headers={"Accept": "application/json"}))
-    if raw_response_hook is not None:
-        raw_response_hook(_Hooked(response))
-    raise_for_arm(response)
-    return _OnePage(response)
-
-
-class _Hooked:
-    """What a `raw_response_hook` receives: `.http_response`."""
-
-    def __init__(self, response: Any) -> None:
-        self.http_response = response
 
 
 def _pages(client: Any, method: Any, args: list[str], extra: dict[str, Any]) -> list[dict[str, Any]]:
