@@ -98,7 +98,8 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
 
 def _pages(client: Any, method: Any, args: list[str], extra: dict[str, Any]) -> list[dict[str, Any]]:
     """The wire JSON of every page. The first page comes from the SDK operation
-    (its URL, api-version and errors); the next ones follow `nextLink` through
+    (its URL, api-version and errors), or the same request sent by the generic
+    client (adapters/direct_reads.py); the next ones follow `nextLink` through
     the same client's pipeline with `send_request`, so they are not deserialised
     into models that would be thrown away. Without `send_request`, the pager
     fetches them."""
