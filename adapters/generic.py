@@ -22,6 +22,7 @@ from adapters.arm_type import ArmType
 from adapters.base import LroTokenStore
 from adapters.bodies import request_payload, resolve_model
 from adapters.clients import ClientFactory
+from adapters.direct_reads import read_call
 from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
 from adapters.siblings import SiblingListing, list_siblings
@@ -122,11 +123,14 @@ class GenericAdapter:
     def read(self, resource_id: str) -> dict[str, Any] | None:
         """The live body, or None only for a genuine 404."""
         entry = self._entry(resource_id)
-        get = self._method(entry.get)
         etags: list[str] = []
+        # The SDK's request through the generic client, without importing the SDK (adapters/direct_reads.py).
+        get, args, kwargs = read_call(entry, resource_id, self.clients) or (
+            self._method(entry.get), arguments(resource_id, entry.args), dict(entry.get_kwargs)
+        )
         try:
             # Any: a body of another shape is handed on for the engine's gate to report.
-            body: Any = call_raw(get, *arguments(resource_id, entry.args), etag_out=etags, **entry.get_kwargs)
+            body: Any = call_raw(get, *args, etag_out=etags, **kwargs)
         except ResourceNotFoundError:
             with self._etag_lock:
                 self._header_etags.pop(resource_id.lower(), None)

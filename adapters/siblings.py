@@ -17,6 +17,7 @@ from azure.core.exceptions import DeserializationError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 
 from adapters.arm_id import InvalidResourceId, arguments
+from adapters.direct_reads import list_call
 
 if TYPE_CHECKING:
     from adapters.arm_type import ArmType
@@ -73,10 +74,14 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
         args = arguments(resource_id, entry.args[:-1])
     except InvalidResourceId:
         return None
-    client = clients.client(entry.service)
-    method = getattr(getattr(client, entry.operations), method_name, None)
-    if method is None:
-        return None
+    direct = list_call(entry, resource_id, clients)  # without importing the SDK (adapters/direct_reads.py)
+    if direct is not None:
+        client, method = direct
+    else:
+        client = clients.client(entry.service)
+        method = getattr(getattr(client, entry.operations), method_name, None)
+        if method is None:
+            return None
     try:
         payloads = _pages(client, method, args, extra)
     except ResourceNotFoundError:
@@ -93,7 +98,8 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
 
 def _pages(client: Any, method: Any, args: list[str], extra: dict[str, Any]) -> list[dict[str, Any]]:
     """The wire JSON of every page. The first page comes from the SDK operation
-    (its URL, api-version and errors); the next ones follow `nextLink` through
+    (its URL, api-version and errors), or the same request sent by the generic
+    client (adapters/direct_reads.py); the next ones follow `nextLink` through
     the same client's pipeline with `send_request`, so they are not deserialised
     into models that would be thrown away. Without `send_request`, the pager
     fetches them."""

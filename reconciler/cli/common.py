@@ -1,6 +1,6 @@
 """What every `reconcile` subcommand shares: exit codes, the argument parser
 that reports usage errors as `UsageError`, the options common to commands that
-open a target, logging set-up and apply progress. Imported by `reconciler.cli`
+open a target, and logging set-up. Imported by `reconciler.cli`
 and by the subcommands' own modules (controller, saved plans, history), so none
 of them imports the dispatcher that imports them."""
 
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
-
 
 
 class UsageError(Exception):
@@ -38,21 +36,3 @@ def configure_logging_from(args: argparse.Namespace) -> None:
     from reconciler.runtime.logs import configure_logging
 
     configure_logging(args.log_format, args.log_level)
-
-
-class Progress:
-    """One line per finished write on a terminal; silent otherwise."""
-
-    def __init__(self, stream: TextIO, total: int) -> None:
-        self.stream, self.total, self.done = stream, total, 0
-        self.start = time.monotonic()
-        self.enabled = stream.isatty()
-
-    def __call__(self, address: str, action: str, error: BaseException | None) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        state = "failed" if error is not None else "done"
-        self.stream.write(
-            f"[{self.done}/{self.total} {time.monotonic() - self.start:6.1f}s] {action} {address}: {state}\n"
-        )

@@ -21,13 +21,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from reconciler.cli.colour import add_colour_options
 from reconciler.cli.common import (
     DEFAULT_ENV,
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
     Parser,
-    Progress,
     UsageError,
     add_common_options,
     configure_logging_from,
@@ -36,7 +36,7 @@ from reconciler.runtime.inputs import check_target_options
 
 __all__ = ["DEFAULT_ENV", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "SUBCOMMANDS", "UsageError", "main"]
 
-_Parser, _common, _configure_logging, _Progress = Parser, add_common_options, configure_logging_from, Progress
+_Parser, _common, _configure_logging = Parser, add_common_options, configure_logging_from
 
 log = logging.getLogger("reconciler.cli")
 
@@ -64,6 +64,7 @@ def _plan_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
     p.add_argument("--out", metavar="PLANFILE",
                    help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
+    add_colour_options(p)
     return p
 
 
@@ -99,7 +100,8 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             "or --dry-run to only plan"
         )
     _configure_logging(args)
-    from reconciler.cli.render import render_json, render_text
+    from reconciler.cli.colour import colour_wanted, write_plan
+    from reconciler.cli.render import render_json, render_styled
     from reconciler.engine.safety import SafetyPolicy
     from reconciler.engine.session import open_session
 
@@ -131,7 +133,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         if resume_operations(engine, observation.live).any:
             observation = engine.observe(selected, prune_scan=selected is None)
     plan = engine.plan(observation, selected)
-    out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    if args.output == "json":
+        out.write(render_json(plan))
+    else:
+        write_plan(render_styled(plan), out, colour=colour_wanted(out, args.colour))
     # With --output json, stdout holds the plan's JSON and nothing else.
     status = err if args.output == "json" else out
     if args.out:
@@ -147,8 +152,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if not args.yes and not _confirm(args.env, out):
         status.write("Apply cancelled.\n")
         return EXIT_ERROR
-    progress = _Progress(err, sum(1 for c in plan.changes if c.runnable))
-    result = engine.apply(plan, observation, on_progress=progress)
+    from reconciler.cli.apply_progress import ApplyProgress
+
+    with ApplyProgress(err) as progress:
+        result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
     status.write(
         f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, "
         f"{len(result.skipped)} skipped.\n"

@@ -10,9 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from reconciler.cli.colour import add_colour_options
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError
 from reconciler.cli.common import Parser as _Parser
-from reconciler.cli.common import Progress as _Progress
 from reconciler.cli.common import configure_logging_from as _configure_logging
 from reconciler.cli.planfile import (
     SavedPlan,
@@ -128,7 +128,12 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     # Reads (no writes) of what the writes refer to, for values known only after apply.
     needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
     observation = engine.observe([a for a in engine.resources if a in needed], prune_scan=False)
-    result = engine.apply(plan, observation, on_progress=_Progress(err, len(runnable)), check=LiveGuard(engine, saved))
+    from reconciler.cli.apply_progress import ApplyProgress
+
+    with ApplyProgress(err) as progress:
+        result = engine.apply(
+            plan, observation, on_start=progress.started, on_progress=progress, check=LiveGuard(engine, saved)
+        )
     stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
     out.write(
         f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed ({len(stale)} stale), "
@@ -155,8 +160,10 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p = _Parser(prog="reconcile show-plan", description="Render a saved plan like a dry run (for the approval page).")
     p.add_argument("planfile")
     p.add_argument("--output", choices=("text", "json"), default="text")
+    add_colour_options(p)
     args = p.parse_args(argv)
-    from reconciler.cli.render import render_json, render_text
+    from reconciler.cli.colour import colour_wanted, write_plan
+    from reconciler.cli.render import render_json, render_styled
 
     saved = load(Path(args.planfile))
     check_integrity(saved, _fingerprint_key(saved))
@@ -168,5 +175,8 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     )
     (err if args.output == "json" else out).write(header)
     plan = saved.plan()
-    out.write(render_json(plan) if args.output == "json" else render_text(plan))
+    if args.output == "json":
+        out.write(render_json(plan))
+    else:
+        write_plan(render_styled(plan), out, colour=colour_wanted(out, args.colour))
     return EXIT_OK

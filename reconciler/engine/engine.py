@@ -450,13 +450,15 @@ class Engine:
         stop: threading.Event | None = None,
         on_progress: Callable[[str, str, BaseException | None], None] | None = None,
         check: Callable[[Change, Mapping[str, Live]], Live] | None = None,
+        on_start: Callable[[str, str], None] | None = None,
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order.
 
         With `check` (a saved plan, `reconciler.cli.planfile.LiveGuard`), each write
         and delete first asks it for the live body to write over; it raises to
         refuse the write (its dependents are skipped), and a 412 is not retried:
-        a saved plan is applied as reviewed, never re-planned."""
+        a saved plan is applied as reviewed, never re-planned. `on_start(address,
+        action)` and `on_progress(address, action, error)` bracket each write."""
         self.preflight()
         live: dict[str, Live] = dict(observation.live)
         lock = threading.Lock()
@@ -468,6 +470,8 @@ class Engine:
             change = by_address[address]
             if not change.runnable:
                 return
+            if on_start:
+                on_start(address, change.action)
             resource = self.resources[address]
             adapter = self._adapter(resource)
             with lock:
@@ -513,6 +517,8 @@ class Engine:
                 result.skipped[change.address] = "stop requested"
                 continue
             try:
+                if on_start:
+                    on_start(change.address, "delete")
                 if check is not None:
                     check(change, live)
                 self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)

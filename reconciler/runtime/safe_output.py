@@ -14,6 +14,8 @@ path; telemetry masks through the same secret registry (`reconciler.runtime.logs
   a resource name) cannot drive the terminal. The same spelling is a valid
   JSON string escape, so JSON output stays JSON (json.dumps already escapes
   C0; C1 only reaches us raw with `ensure_ascii=False`).
+- Colour: the one escape sequence written is our own SGR around an already
+  cleaned line (`write_styled`, used by `reconciler.cli.colour` for the plan).
 - A reader that went away (`reconcile --yes | head -c 10`) does not stop the
   run: later writes are dropped, `broken` is set, and the CLI exits non-zero
   at the end, so a closed stdout never reads as success.
@@ -28,6 +30,9 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from reconciler.runtime.logs import redact, register_secret
+
+#: Our own SGR parameters: digits and semicolons only (`write_styled`).
+_SGR_PARAMETERS = re.compile(r"[0-9]+(;[0-9]+)*")
 
 # C0 except \t and \n; DEL; C1. \r is escaped too: it rewrites the line already shown.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -66,6 +71,20 @@ class SafeStream:
             self.stream.write(clean(text))
         except (BrokenPipeError, ValueError, OSError):
             # ValueError: "I/O operation on closed file".
+            self.broken = True
+        return len(text)
+
+    def write_styled(self, text: str, sgr: str) -> int:
+        """`text` cleaned as `write` cleans it, between our own SGR sequence
+        `ESC [ sgr m` and a reset: the only escape sequence this funnel emits,
+        and never built from the text it wraps (reconciler/cli/colour.py)."""
+        if not _SGR_PARAMETERS.fullmatch(sgr):
+            raise ValueError(f"SGR parameters {sgr!r}: digits separated by ';' only")
+        if self.broken:
+            return len(text)
+        try:
+            self.stream.write(f"\x1b[{sgr}m{clean(text)}\x1b[0m")
+        except (BrokenPipeError, ValueError, OSError):
             self.broken = True
         return len(text)
 
