@@ -60,6 +60,7 @@ NAME_RULES: dict[str, NameRule] = {
     "Microsoft.Network/dnsZones": NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots"),
     "Microsoft.Network/dnsZones/CNAME": NameRule(1, 63, r"@|[A-Za-z0-9_*-]+", "a DNS label or @"),
     "Microsoft.Network/privateDnsZones": NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots"),
+    "Microsoft.Network/privateDnsZones/A": NameRule(1, 63, r"@|\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*", "a relative DNS name, @ or the wildcard *"),
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": NameRule(1, 80, r"\w(?:[\w.-]*\w)?", "letters, digits, _-."),
     "Microsoft.KeyVault/vaults": NameRule(3, 24, r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens, starting with a letter, ending with a letter or digit", True),
     "Microsoft.ManagedIdentity/userAssignedIdentities": NameRule(3, 128, r"[A-Za-z0-9][\w-]*", "letters, digits, _ and -, starting with a letter or digit"),

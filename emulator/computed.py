@@ -7,7 +7,15 @@ What the real services fill in from a resource's own id, name and body:
 - a public IP's ``dnsSettings.fqdn``: ``{domainNameLabel}.{region}.cloudapp.azure.com``;
   an unattached public IP has no ``ipConfiguration``;
 - a Service Bus / Event Hubs namespace's ``metricId``: ``{subscriptionId}:{namespace}``;
-- a web app's ``resourceGroup``: the group it lives in.
+- a web app's ``resourceGroup``: the group it lives in;
+- a Container Apps environment's generated ``defaultDomain`` and ``staticIp``: the domain is
+  ``{words}-{8 hex}.{region}.azurecontainerapps.io`` (a generated label, then the region: the
+  REST spec example ContainerApps_Get.json shows an app FQDN under
+  ``demokube-t24clv0g.eastus.<suffix>``; Microsoft Learn "Networking in Azure Container Apps
+  environment" gives the suffix), stable per environment. The static IP is public for an
+  external environment and private for an internal one, whose load balancer takes an address
+  of the infrastructure subnet; the emulator does not look the subnet up, so it answers a
+  stable address in 10.0.0.0/8 (a real one lies in the subnet's prefix).
 """
 
 from __future__ import annotations
@@ -57,12 +65,31 @@ def _site(body: dict[str, Any], rid: str, key: str) -> None:
     _props(body)["resourceGroup"] = group
 
 
+_DOMAIN_WORDS = ("happy", "calm", "brave", "gentle", "proud", "lucky", "salmon", "orange", "purple", "yellow")
+_DOMAIN_NOUNS = ("hill", "river", "sea", "stone", "field", "bush", "pond", "desert", "meadow", "forest")
+
+
+def _managed_environment(body: dict[str, Any], rid: str, key: str) -> None:
+    props = _props(body)
+    seed = stable_guid(key, "defaultDomain").replace("-", "")
+    words = _DOMAIN_WORDS[int(seed[0], 16) % 10] + _DOMAIN_NOUNS[int(seed[1], 16) % 10]
+    region = normalise_location(body["location"]) if isinstance(body.get("location"), str) else "westus2"
+    props["defaultDomain"] = f"{words}-{seed[2:10]}.{region}.azurecontainerapps.io"
+    octets = bytes.fromhex(seed[10:16])
+    vnet = props.get("vnetConfiguration")
+    if isinstance(vnet, dict) and vnet.get("internal") is True:
+        props["staticIp"] = f"10.{octets[0]}.{octets[1]}.{max(4, octets[2] % 255)}"
+    else:
+        props["staticIp"] = f"20.{octets[0]}.{octets[1]}.{max(1, octets[2] % 255)}"
+
+
 _BY_TYPE: dict[str, Callable[[dict[str, Any], str, str], None]] = {
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.network/publicipaddresses": _public_ip,
     "microsoft.servicebus/namespaces": _namespace,
     "microsoft.eventhub/namespaces": _namespace,
     "microsoft.web/sites": _site,
+    "microsoft.app/managedenvironments": _managed_environment,
 }
 
 

@@ -276,3 +276,44 @@ def test_cache_is_azure_managed_redis_with_a_private_endpoint_where_they_are_on(
         assert cluster.body["properties"]["publicNetworkAccess"] == "Disabled"
     else:
         assert endpoints == [] and cluster.body["properties"]["publicNetworkAccess"] == "Enabled"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_internal_environment_default_domain_resolves_in_the_vnet(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    zones = [r for r in state.resources if r.address.startswith("microservices.dns.")]
+    if env not in PRIVATE:
+        assert zones == []
+        return
+    zone = state.by_address("microservices.dns.zone")
+    # Named after the environment's generated default domain: known after apply.
+    assert zone.name == "{ref:microservices.environment:properties.defaultDomain}"
+    assert "microservices.environment" in zone.depends_on
+    record = state.by_address("microservices.dns.record.wildcard")
+    assert record.id == zone.id + "/A/*" and record.type == "Microsoft.Network/privateDnsZones/A"
+    assert record.body["properties"]["aRecords"] == [{"ipv4Address": "{ref:microservices.environment:properties.staticIp}"}]
+    link = state.by_address("microservices.dns.link")
+    assert link.body["properties"]["virtualNetwork"]["id"] == state.by_address("networking.vnet").id
+    assert link.body["properties"]["registrationEnabled"] is False
+
+
+def test_a_name_from_a_live_value_must_hold_its_source() -> None:
+    from desired_state.references import live_ref
+    from desired_state.resource import ResourceGroupSpec
+    from desired_state.specs.msi import UserAssignedIdentitySpec
+    from desired_state.specs.privatedns import PrivateDnsZoneSpec
+    from desired_state.state import assemble
+
+    settings = get_environment_settings("dev")
+    rg = ResourceGroupSpec(address="rg", name="rg-x", subscription_id="0" * 8 + "-0000-0000-0000-" + "0" * 12, location="westus2")
+    source = UserAssignedIdentitySpec(address="id", name="id-x", resource_group=rg, location="westus2")
+    name = live_ref(source, "properties.clientId")
+    with pytest.raises(DesiredStateError) as caught:
+        assemble(settings, {"x": [rg, source, PrivateDnsZoneSpec(address="zone", name=name, resource_group=rg)]})
+    assert caught.value.resource == "zone" and caught.value.field == "name_from"
+    other = UserAssignedIdentitySpec(address="other", name="id-y", resource_group=rg, location="westus2")
+    with pytest.raises(DesiredStateError) as caught:
+        assemble(settings, {"x": [rg, source, other, PrivateDnsZoneSpec(address="zone", name=name, name_from=other, resource_group=rg)]})
+    assert caught.value.field == "name_from"
+    state = assemble(settings, {"x": [rg, source, PrivateDnsZoneSpec(address="zone", name=name, name_from=source, resource_group=rg)]})
+    assert state.by_address("zone").depends_on == ("id", "rg")
