@@ -78,6 +78,7 @@ NAME_RULES: dict[str, NameRule] = {
     "Microsoft.ServiceBus/namespaces/queues": NameRule(1, 260, r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?", "letters, digits, _-. starting and ending with a letter or digit"),
     "Microsoft.ServiceBus/namespaces/topics": NameRule(1, 260, r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?", "letters, digits, _-. starting and ending with a letter or digit"),
     "Microsoft.ServiceBus/namespaces/topics/subscriptions": NameRule(1, 50, r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?", "letters, digits, _-. starting and ending with a letter or digit"),
+    "Microsoft.Storage/storageAccounts/fileServices/shares": NameRule(3, 63, r"[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]", "lowercase letters, digits and single hyphens, starting and ending with a letter or digit"),
     "Microsoft.Storage/storageAccounts": NameRule(3, 24, r"[a-z0-9]+", "lowercase letters and digits only", True),
     "Microsoft.Storage/storageAccounts/blobServices/containers": NameRule(3, 63, r"[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]", "lowercase letters, digits and single hyphens"),
     "Microsoft.Web/serverfarms": NameRule(1, 60, r"[A-Za-z0-9-]+", "letters, digits and hyphens"),
