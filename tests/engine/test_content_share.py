@@ -18,7 +18,7 @@ from desired_state.settings import ZERO_SUBSCRIPTION
 from emulator import Emulator, FaultConfig
 from emulator.request_log import clear_request_log
 from emulator.transport import EmulatorTransport
-from reconciler.cli import main
+from reconciler.cli.main import main
 from tests.emulator.conftest import FakeCredential
 from tests.engine.test_e2e import writes
 

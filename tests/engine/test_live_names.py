@@ -1,4 +1,4 @@
-"""Names known after apply (reconciler/live_names.py): the private DNS zone of an
+"""Names known after apply (reconciler/engine/live_names.py): the private DNS zone of an
 internal Container Apps environment is named after the environment's generated
 default domain. From empty the plan shows the name as known after apply; apply
 creates the zone under the real name (after the environment); the next dry run
@@ -21,8 +21,8 @@ from desired_state.settings import ZERO_SUBSCRIPTION
 from emulator import Emulator, FaultConfig
 from emulator.request_log import clear_request_log
 from emulator.transport import EmulatorTransport
-from reconciler.cli import main
-from reconciler.plan import KNOWN_AFTER_APPLY
+from reconciler.cli.main import main
+from reconciler.engine.plan import KNOWN_AFTER_APPLY
 from tests.emulator.conftest import FakeCredential
 from tests.engine.test_e2e import writes
 

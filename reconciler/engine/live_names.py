@@ -17,8 +17,8 @@ from typing import Any
 
 from desired_state.references import REF_PATTERN
 from desired_state.resource import Resource
-from reconciler.bodies import Unresolved, get_path
-from reconciler.plan import KNOWN_AFTER_APPLY
+from reconciler.engine.plan import KNOWN_AFTER_APPLY
+from reconciler.engine.resolve import Unresolved, get_path
 
 
 def is_templated(resource: Resource) -> bool:

@@ -24,14 +24,14 @@ from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
 from desired_state.tags import is_owned
-from reconciler.attribution import Attributor, attach
-from reconciler.bodies import has_unknown, leaves, resolve_refs
-from reconciler.convergence import FileConvergenceStore, NotKept
-from reconciler.executor import run_dag
-from reconciler.live_names import is_known, is_templated, resolve_id, sources
-from reconciler.live_shape import unreadable
-from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
-from reconciler.safety import SafetyPolicy
+from reconciler.engine.attribution import Attributor, attach
+from reconciler.engine.convergence import FileConvergenceStore, NotKept
+from reconciler.engine.executor import run_dag
+from reconciler.engine.live_names import is_known, is_templated, resolve_id, sources
+from reconciler.engine.live_shape import unreadable
+from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan
+from reconciler.engine.resolve import has_unknown, leaves, resolve_refs
+from reconciler.engine.safety import SafetyPolicy
 
 log = logging.getLogger("reconciler.engine")
 
@@ -125,7 +125,7 @@ class Engine:
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
-        #: Resources named after a live value of another (reconciler/live_names.py),
+        #: Resources named after a live value of another (reconciler/engine/live_names.py),
         #: as declared; `resources` holds them with the id resolved at the last observe.
         self._named_later: dict[str, Resource] = {a: r for a, r in self.resources.items() if is_templated(r)}
 
@@ -480,7 +480,7 @@ class Engine:
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order.
 
-        With `check` (a saved plan, `reconciler.planfile.LiveGuard`), each write
+        With `check` (a saved plan, `reconciler.cli.planfile.LiveGuard`), each write
         and delete first asks it for the live body to write over; it raises to
         refuse the write (its dependents are skipped), and a 412 is not retried:
         a saved plan is applied as reviewed, never re-planned."""
