@@ -141,3 +141,27 @@ def test_a_saved_plan_from_empty_applies_the_zone_under_its_real_name(
     assert "0 failed (0 stale), 0 skipped" in out
     after = dry_run_json(capsys, "staging", state)
     assert after[ZONE]["action"] == "noop" and after[ZONE]["id"].endswith(".westus2.azurecontainerapps.io")
+
+
+def test_a_zone_deleted_out_of_band_is_planned_under_its_real_name_and_recreated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], live_of: Any
+) -> None:
+    state = tmp_path / "staging.db"
+    code, out = run(capsys, "--yes", "--env", "staging", "--emulator-state", str(state))
+    assert code == 0, out
+    live = live_of(state)
+    cae = build("staging").by_address("microservices.environment")
+    domain = live.apps.managed_environments.get(cae.resource_group, cae.name).default_domain
+    live.dns.private_zones.begin_delete(cae.resource_group, domain).result()
+    live.emulator.close()
+
+    plan = dry_run_json(capsys, "staging", state)
+    # The source is live, so the name is known: the zone is a create under its real name.
+    assert plan[ZONE]["action"] == "create" and plan[ZONE]["id"].endswith(f"/privateDnsZones/{domain}")
+    assert KNOWN_AFTER_APPLY not in json.dumps(plan[ZONE])
+    code, out = run(capsys, "--yes", "--env", "staging", "--emulator-state", str(state))
+    assert code == 0, out
+    clear_request_log(state)
+    code, out = run(capsys, "--dry-run", "--detailed-exitcode", "--env", "staging", "--emulator-state", str(state))
+    assert code == 0, out
+    assert writes(state) == []
