@@ -30,7 +30,7 @@ from reconciler.engine.executor import run_dag
 from reconciler.engine.live_names import is_known, is_templated, resolve_id, sources
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan
-from reconciler.engine.resolve import has_unknown, leaves, resolve_refs
+from reconciler.engine.resolve import Unresolved, has_unknown, leaves, resolve_refs
 from reconciler.engine.safety import SafetyPolicy
 
 log = logging.getLogger("reconciler.engine")
@@ -244,6 +244,18 @@ class Engine:
             if not is_known(resource_id):
                 live[address] = None
         return live, errors
+
+    def _name_for_write(self, address: str, live: Mapping[str, Live]) -> str:
+        """The real id of a resource named after a live value: from its source's
+        body in this apply (written or read), else as the observe settled it (a
+        saved plan's apply reads only what its changes refer to directly)."""
+        try:
+            return resolve_id(self._named_later[address].id, live, strict=True)
+        except Unresolved:
+            settled = self.resources[address].id
+            if is_known(settled):
+                return settled
+            raise
 
     def _observe_pool(self) -> ThreadPoolExecutor:
         """The engine's read pool, made on first use and kept: threads are reused
@@ -500,7 +512,7 @@ class Engine:
             with lock:
                 snapshot = dict(live)
             if address in self._named_later:  # its name's source was written before it (dependency order)
-                named = resolve_id(self._named_later[address].id, snapshot, strict=True)
+                named = self._name_for_write(address, snapshot)
                 resource = self.resources[address] = resource.model_copy(update={"id": named})
                 change = replace(change, id=named)  # a saved plan's guard reads it by its real id
             current = snapshot.get(address) if check is None else check(change, snapshot)

@@ -165,3 +165,32 @@ def test_a_zone_deleted_out_of_band_is_planned_under_its_real_name_and_recreated
     code, out = run(capsys, "--dry-run", "--detailed-exitcode", "--env", "staging", "--emulator-state", str(state))
     assert code == 0, out
     assert writes(state) == []
+
+
+def test_a_saved_plan_changing_only_a_child_of_the_zone_writes_it_under_the_real_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], live_of: Any
+) -> None:
+    state = tmp_path / "staging.db"
+    code, out = run(capsys, "--yes", "--env", "staging", "--emulator-state", str(state))
+    assert code == 0, out
+    live = live_of(state)
+    desired = build("staging")
+    cae = desired.by_address("microservices.environment")
+    domain = live.apps.managed_environments.get(cae.resource_group, cae.name).default_domain
+    link_name = "link-vnet-platform-staging-wus2"
+    link = live.dns.virtual_network_links.get(cae.resource_group, domain, link_name)
+    link.registration_enabled = True  # someone turned on auto-registration by hand
+    live.dns.virtual_network_links.begin_create_or_update(cae.resource_group, domain, link_name, link).result()
+    live.emulator.close()
+
+    code, out = run(capsys, "--dry-run", "--env", "staging", "--emulator-state", str(state), "--out", "plan.json")
+    assert code == 0, out
+    saved = [c for c in json.loads((tmp_path / "plan.json").read_text())["changes"] if c["action"] != "noop"]
+    # The link's dependencies are the zone and the VNet: the environment naming the zone is not among them.
+    assert [(c["address"], c["id"].endswith(f"/privateDnsZones/{domain}/virtualNetworkLinks/{link_name}")) for c in saved] == [
+        (LINK, True)
+    ]
+    code, out = run(capsys, "apply", "plan.json", "--emulator-state", str(state))
+    assert code == 0, out
+    assert "Apply complete: 1 applied, 0 failed (0 stale), 0 skipped." in out
+    assert dry_run_json(capsys, "staging", state)[LINK]["action"] == "noop"
