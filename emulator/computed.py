@@ -14,12 +14,13 @@ What the real services fill in from a resource's own id, name and body:
   ``demokube-t24clv0g.eastus.<suffix>``; Microsoft Learn "Networking in Azure Container Apps
   environment" gives the suffix), stable per environment. The static IP is public for an
   external environment and private for an internal one, whose load balancer takes an address
-  of the infrastructure subnet; the emulator does not look the subnet up, so it answers a
-  stable address in 10.0.0.0/8 (a real one lies in the subnet's prefix).
+  of the infrastructure subnet (``place_in_subnet`` reads the stored subnet; a stable 10.x
+  address stays when the subnet is not stored).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -98,3 +99,28 @@ def fill(type_key: str, body: dict[str, Any], rid: str, key: str) -> None:
     compute = _BY_TYPE.get(type_key)
     if compute is not None:
         compute(body, rid, key)
+
+
+def place_in_subnet(type_key: str, body: dict[str, Any], lookup: Callable[[str], dict[str, Any] | None]) -> None:
+    """An internal Container Apps environment's static IP: a stable host address of
+    its stored infrastructure subnet, after the addresses Azure reserves in every
+    subnet (the first four and the last: learn.microsoft.com/azure/virtual-network/
+    virtual-networks-faq), in place."""
+    if type_key != "microsoft.app/managedenvironments":
+        return
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        return
+    vnet = props.get("vnetConfiguration")
+    if not isinstance(vnet, dict) or vnet.get("internal") is not True or not isinstance(vnet.get("infrastructureSubnetId"), str):
+        return
+    subnet = lookup(vnet["infrastructureSubnetId"]) or {}
+    prefix = (subnet.get("properties") or {}).get("addressPrefix")
+    try:
+        network = ipaddress.ip_network(prefix) if isinstance(prefix, str) else None
+    except ValueError:
+        network = None
+    if network is None or network.num_addresses < 8:
+        return
+    seed = int(stable_guid(str(body.get("id", "")).lower(), "staticIp").replace("-", "")[:8], 16)
+    props["staticIp"] = str(network.network_address + 4 + seed % (network.num_addresses - 5))

@@ -637,6 +637,7 @@ class Emulator:
         for list_path, child_type in behaviour.embedded:
             embedded_lists[list_path] = (child_type, _pop(payload, list_path))
         body = self._compose(addr, behaviour, payload, "Failed" if fails else "Succeeded")
+        computed.place_in_subnet(addr.type_key, body, lambda rid: self._body_of(conn, rid, now))
         etag = _new_etag()
         if behaviour.has_etag:
             body = _with_etag(body, etag)

@@ -43,7 +43,9 @@ def test_environment_domain_and_ip_are_generated_per_environment_and_stable(make
 
     assert DOMAIN.fullmatch(internal.default_domain) and DOMAIN.fullmatch(external.default_domain)
     assert internal.default_domain != external.default_domain
-    assert ipaddress.ip_address(internal.static_ip).is_private
+    # An internal environment's load balancer takes a host address of its own subnet (not Azure's reserved ones).
+    assert ipaddress.ip_address(internal.static_ip) in ipaddress.ip_network("10.0.0.0/24")
+    assert internal.static_ip not in ("10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.255")
     assert not ipaddress.ip_address(external.static_ip).is_private
     again = apps.managed_environments.begin_create_or_update(rg, "cae-in", _environment(True, subnet + "a")).result()
     assert (again.default_domain, again.static_ip) == (internal.default_domain, internal.static_ip)

@@ -7,6 +7,7 @@ against the embedded emulator."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,7 +100,8 @@ def test_zone_named_after_the_default_domain_is_known_after_apply_then_created_a
     assert environment.vnet_configuration.internal is True
     domain, ip = environment.default_domain, environment.static_ip
     assert domain.endswith(".westus2.azurecontainerapps.io") and domain != f"{cae.name}.k4apps.io"
-    assert ip.startswith("10.")  # an internal environment's load balancer is private
+    # An internal environment's load balancer takes an address of its infrastructure subnet.
+    assert ipaddress.ip_address(ip) in ipaddress.ip_network(desired.by_address("networking.subnet.app").body["properties"]["addressPrefix"])
     zone = live.dns.private_zones.get(cae.resource_group, domain)
     assert zone.name == domain and zone.tags["reconciler-environment"] == env
     record = live.dns.record_sets.get(cae.resource_group, domain, "A", "*")
