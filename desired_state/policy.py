@@ -146,6 +146,8 @@ def _subnets(state: DesiredState) -> Iterator[PolicyViolation]:
 
 def _names(state: DesiredState) -> Iterator[PolicyViolation]:
     for r in state.resources:
+        if "{ref:" in r.name:
+            continue  # a live value, known after apply: Azure generated it, so it is valid
         rule = name_rule(r.type)
         problem = rule.violation(r.name)
         if problem is not None:

@@ -78,6 +78,10 @@ class ResourceSpec(BaseModel):
     name: str
     drift_policy: DriftPolicy | None = None
     tolerate_foreign_tags: bool = False
+    #: The spec whose live value names this one, when `name` is a
+    #: `live_ref(name_from, PATH)` known only once that resource exists
+    #: (reconciler/live_names.py); held here so the dependency edge exists.
+    name_from: ResourceSpec | None = None
 
     # -- identity -----------------------------------------------------------
     @property

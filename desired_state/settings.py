@@ -71,6 +71,12 @@ class AppSecrets(BaseSettings):
     fingerprint_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("RECONCILER_FINGERPRINT_KEY")
     )
+    #: The functions host storage account's connection string, for the Elastic
+    #: Premium content share (Azure Files takes no managed identity): stored in
+    #: Key Vault, referenced by the apps, never in a body.
+    functions_content_connection_string: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FUNCTIONS_CONTENT_CONNECTION_STRING")
+    )
 
 
     def __init__(self, **values: Any) -> None:

@@ -111,13 +111,51 @@ def _topological(order: Sequence[str], edges: Mapping[str, Sequence[str]]) -> li
     return result
 
 
+def _named_later(address: str, spec: ResourceSpec) -> bool:
+    """Whether the name is a live value (checked by Azure once known), which
+    then must be read from the spec held in `name_from`."""
+    named = list(placeholders(spec.name))
+    if not named:
+        return False
+    if spec.name_from is None or any(ref != spec.name_from.address for ref, _path in named):
+        raise DesiredStateError(
+            "the name is a live value of another resource; hold that spec in `name_from` so the dependency is known",
+            resource=address,
+            field="name_from",
+        )
+    return True
+
+
+def _check_id_placeholders(resources: Mapping[str, Resource]) -> None:
+    """A live value in an id (own or a parent's name) must come from a resource
+    written before this one: one it depends on, directly or not."""
+    for address, resource in resources.items():
+        refs = {ref for ref, _path in placeholders(resource.id)}
+        if not refs:
+            continue
+        seen: set[str] = set()
+        stack = list(resource.depends_on)
+        while stack and not refs <= seen:
+            dep = stack.pop()
+            if dep not in seen:
+                seen.add(dep)
+                stack.extend(resources[dep].depends_on if dep in resources else ())
+        if not refs <= seen:
+            raise DesiredStateError(
+                f"the id takes a live value of {', '.join(sorted(refs - seen))}, which the resource does not depend on",
+                resource=address,
+                field="name_from",
+            )
+
+
 def assemble(settings: EnvironmentSettings, specs_by_layer: Mapping[str, Sequence[ResourceSpec]]) -> DesiredState:
     """Validate specs grouped by layer and order them into a DesiredState."""
     declared = _spec_graph(specs_by_layer)
     resources: dict[str, Resource] = {}
     ids: dict[str, str] = {}
     for address, (spec, layer) in declared.items():
-        check_name(address, spec.arm_type, spec.name)
+        if not _named_later(address, spec):
+            check_name(address, spec.arm_type, spec.name)
         for ref in spec.references():
             target = declared.get(ref.address)
             if target is None:
@@ -150,6 +188,7 @@ def assemble(settings: EnvironmentSettings, specs_by_layer: Mapping[str, Sequenc
             )
         ids[key] = address
         resources[address] = resource
+    _check_id_placeholders(resources)
     order = _topological(list(resources), {a: r.depends_on for a, r in resources.items()})
     return DesiredState(
         environment=settings.environment, settings=settings, resources=tuple(resources[a] for a in order)

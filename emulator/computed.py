@@ -7,11 +7,20 @@ What the real services fill in from a resource's own id, name and body:
 - a public IP's ``dnsSettings.fqdn``: ``{domainNameLabel}.{region}.cloudapp.azure.com``;
   an unattached public IP has no ``ipConfiguration``;
 - a Service Bus / Event Hubs namespace's ``metricId``: ``{subscriptionId}:{namespace}``;
-- a web app's ``resourceGroup``: the group it lives in.
+- a web app's ``resourceGroup``: the group it lives in;
+- a Container Apps environment's generated ``defaultDomain`` and ``staticIp``: the domain is
+  ``{words}-{8 hex}.{region}.azurecontainerapps.io`` (a generated label, then the region: the
+  REST spec example ContainerApps_Get.json shows an app FQDN under
+  ``demokube-t24clv0g.eastus.<suffix>``; Microsoft Learn "Networking in Azure Container Apps
+  environment" gives the suffix), stable per environment. The static IP is public for an
+  external environment and private for an internal one, whose load balancer takes an address
+  of the infrastructure subnet (``place_in_subnet`` reads the stored subnet; a stable 10.x
+  address stays when the subnet is not stored).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -57,12 +66,31 @@ def _site(body: dict[str, Any], rid: str, key: str) -> None:
     _props(body)["resourceGroup"] = group
 
 
+_DOMAIN_WORDS = ("happy", "calm", "brave", "gentle", "proud", "lucky", "salmon", "orange", "purple", "yellow")
+_DOMAIN_NOUNS = ("hill", "river", "sea", "stone", "field", "bush", "pond", "desert", "meadow", "forest")
+
+
+def _managed_environment(body: dict[str, Any], rid: str, key: str) -> None:
+    props = _props(body)
+    seed = stable_guid(key, "defaultDomain").replace("-", "")
+    words = _DOMAIN_WORDS[int(seed[0], 16) % 10] + _DOMAIN_NOUNS[int(seed[1], 16) % 10]
+    region = normalise_location(body["location"]) if isinstance(body.get("location"), str) else "westus2"
+    props["defaultDomain"] = f"{words}-{seed[2:10]}.{region}.azurecontainerapps.io"
+    octets = bytes.fromhex(seed[10:16])
+    vnet = props.get("vnetConfiguration")
+    if isinstance(vnet, dict) and vnet.get("internal") is True:
+        props["staticIp"] = f"10.{octets[0]}.{octets[1]}.{max(4, octets[2] % 255)}"
+    else:
+        props["staticIp"] = f"20.{octets[0]}.{octets[1]}.{max(1, octets[2] % 255)}"
+
+
 _BY_TYPE: dict[str, Callable[[dict[str, Any], str, str], None]] = {
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.network/publicipaddresses": _public_ip,
     "microsoft.servicebus/namespaces": _namespace,
     "microsoft.eventhub/namespaces": _namespace,
     "microsoft.web/sites": _site,
+    "microsoft.app/managedenvironments": _managed_environment,
 }
 
 
@@ -71,3 +99,28 @@ def fill(type_key: str, body: dict[str, Any], rid: str, key: str) -> None:
     compute = _BY_TYPE.get(type_key)
     if compute is not None:
         compute(body, rid, key)
+
+
+def place_in_subnet(type_key: str, body: dict[str, Any], lookup: Callable[[str], dict[str, Any] | None]) -> None:
+    """An internal Container Apps environment's static IP: a stable host address of
+    its stored infrastructure subnet, after the addresses Azure reserves in every
+    subnet (the first four and the last: learn.microsoft.com/azure/virtual-network/
+    virtual-networks-faq), in place."""
+    if type_key != "microsoft.app/managedenvironments":
+        return
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        return
+    vnet = props.get("vnetConfiguration")
+    if not isinstance(vnet, dict) or vnet.get("internal") is not True or not isinstance(vnet.get("infrastructureSubnetId"), str):
+        return
+    subnet = lookup(vnet["infrastructureSubnetId"]) or {}
+    prefix = (subnet.get("properties") or {}).get("addressPrefix")
+    try:
+        network = ipaddress.ip_network(prefix) if isinstance(prefix, str) else None
+    except ValueError:
+        network = None
+    if network is None or network.num_addresses < 8:
+        return
+    seed = int(stable_guid(str(body.get("id", "")).lower(), "staticIp").replace("-", "")[:8], 16)
+    props["staticIp"] = str(network.network_address + 4 + seed % (network.num_addresses - 5))

@@ -86,21 +86,28 @@ _APIM_VNET_TYPES: dict[str, frozenset[str]] = {
 
 
 def _apim_service(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
-    """VNet mode per tier (see `_APIM_VNET_TYPES`). Exact error code not
-    found in recordings or docs: API Management's validation code is used."""
+    """VNet mode per tier (see `_APIM_VNET_TYPES`). The code is the one API
+    Management answers when it refuses a parameter of the service itself:
+    `InvalidParameters`, message "Invalid parameter: ..." (recorded PUT of
+    Microsoft.ApiManagement/service, tests/fixtures/recordings/interactions.jsonl,
+    apimanagement/test_apimanagement.test_apiservice2.yaml seq 0;
+    `ValidationError` is what its child entities answer, as the named value
+    rule above). The message for this very case was not found in any
+    recording or issue: the code is the service's, the wording is ours."""
     mode = str(_get(payload, "properties.virtualNetworkType") or "None").lower()
     if mode == "none":
         return
     sku = str(_get(payload, "sku.name") or "").lower()
     if mode not in _APIM_VNET_TYPES.get(sku, frozenset()):
         raise ArmError(
-            400, "ValidationError",
-            f"Virtual network type '{mode}' is not supported for the '{sku}' tier of API Management.",
+            400, "InvalidParameters",
+            f"Invalid parameter: virtual network type '{mode}' is not supported for the '{sku}' tier of API Management.",
             target="properties.virtualNetworkType",
         )
     if not _get(payload, "properties.virtualNetworkConfiguration.subnetResourceId"):
         raise ArmError(
-            400, "ValidationError", "virtualNetworkConfiguration.subnetResourceId is required when a virtual network type is set.",
+            400, "InvalidParameters",
+            "Invalid parameter: virtualNetworkConfiguration.subnetResourceId is required when a virtual network type is set.",
             target="properties.virtualNetworkConfiguration.subnetResourceId",
         )
 
@@ -124,7 +131,17 @@ def _managed_environment(payload: dict[str, Any], creating: bool, lookup: Lookup
 def _private_endpoint(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
     """Service Bus private endpoints exist on the Premium tier only
     (learn.microsoft.com/azure/service-bus-messaging/private-link-service).
-    Exact error code not found; Network's generic BadRequest is used."""
+    Network forwards the connection to the target's provider and answers with
+    that provider's code, its message wrapped as "Call to <type> failed. Error
+    message: ..." (hashicorp/terraform-provider-azurerm#30296: `NotSupported:
+    Call to Microsoft.ApiManagement/service failed`). Service Bus refuses an
+    operation its tier lacks with `BadRequest` (recorded:
+    tests/fixtures/recordings/interactions.jsonl, servicebus/
+    test_cli_mgmt_servicebus.test_namespace.yaml seq 17, "Operation 'Migrate' is
+    not allowed for given namespace sku"; learn.microsoft.com/azure/
+    service-bus-messaging/service-bus-resource-manager-exceptions lists tier
+    refusals as Bad Request, SubCode=40000). The combination, a private
+    endpoint to a Standard namespace, was not found recorded: inferred."""
     for connection in _get(payload, "properties.privateLinkServiceConnections") or []:
         target = _get(connection, "properties.privateLinkServiceId")
         if not isinstance(target, str) or "/providers/microsoft.servicebus/namespaces/" not in target.lower():
@@ -134,7 +151,8 @@ def _private_endpoint(payload: dict[str, Any], creating: bool, lookup: Lookup) -
         if tier != "premium":
             raise ArmError(
                 400, "BadRequest",
-                f"Private endpoints are supported on Premium Service Bus namespaces only; '{target}' is '{tier or 'unknown'}'.",
+                "Call to Microsoft.ServiceBus/namespaces failed. Error message: SubCode=40000. Private endpoints are "
+                f"supported on Premium Service Bus namespaces only; '{target}' is '{tier or 'unknown'}'.",
                 target="properties.privateLinkServiceConnections",
             )
 
@@ -142,8 +160,14 @@ def _private_endpoint(payload: dict[str, Any], creating: bool, lookup: Lookup) -
 def _site(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
     """Consumption (Y1, tier Dynamic) apps have no virtual network integration
     (learn.microsoft.com/azure/azure-functions/functions-networking-options,
-    "Virtual network integration"; Azure/azure-cli#19469). Exact error code
-    not found; App Service's generic BadRequest is used."""
+    "Virtual network integration"). App Service refuses an invalid site
+    property with `BadRequest` and an ErrorEntity detail (Azure/azure-cli#29410
+    quotes `{"Code":"BadRequest","Message":"Site.FunctionAppConfig is invalid. ..."`).
+    Not verified for this case: Azure/azure-cli#19469 (2021) shows the API
+    *accepting* a subnet on a Dynamic plan, which is why the CLI validates it
+    client-side ("Virtual network integration is not allowed for consumption
+    plans", Azure/azure-cli#24912); the app then has no VNet path at run time.
+    The emulator refuses it, so the estate can never rely on it."""
     subnet = _get(payload, "properties.virtualNetworkSubnetId")
     plan_id = _get(payload, "properties.serverFarmId")
     if not subnet or not isinstance(plan_id, str):

@@ -476,6 +476,7 @@ SERVER_DEFAULTS: dict[str, dict[str, Any]] = {'microsoft.apimanagement/service':
                                                       'supportsHttpsTrafficOnly': True},
                                        'sku?': {'tier': 'Standard'}},
  'microsoft.storage/storageaccounts/blobservices/containers': {},
+ 'microsoft.storage/storageaccounts/fileservices/shares': {},
  'microsoft.web/serverfarms': {'properties': {'status': 'Ready',
                                               'maximumNumberOfWorkers': 20,
                                               'geoRegion': 'East US',
@@ -622,6 +623,7 @@ BODY_SHAPE: dict[str, tuple[bool, bool, bool]] = {'microsoft.apimanagement/servi
  'microsoft.sql/servers/firewallrules': (True, False, False),
  'microsoft.storage/storageaccounts': (True, False, True),
  'microsoft.storage/storageaccounts/blobservices/containers': (True, False, False),
+ 'microsoft.storage/storageaccounts/fileservices/shares': (True, False, False),
  'microsoft.web/serverfarms': (True, False, True),
  'microsoft.web/sites': (True, False, False),
  'microsoft.web/staticsites': (True, False, False)}

@@ -320,6 +320,7 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Storage/storageAccounts/queueServices", implicit=True),
     _row("Microsoft.Storage/storageAccounts/tableServices", implicit=True),
     _row("Microsoft.Storage/storageAccounts/blobServices/containers"),
+    _row("Microsoft.Storage/storageAccounts/fileServices/shares"),
     _row("Microsoft.Web/serverfarms", put_style="async", delete_async=False),
     _row("Microsoft.Web/sites", put_style="async"),
     # appsettings / connectionstrings / web: synchronous 200 answers; no provisioningState

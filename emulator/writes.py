@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from emulator import bodies, changes, locations, refusals, shapes, web_config
+from emulator import bodies, changes, computed, locations, refusals, shapes, web_config
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.composition import compose, pop_list, replace_children
 from emulator.errors import ArmError
@@ -147,6 +147,7 @@ class Writes:
         for list_path, child_type in behaviour.embedded:
             embedded_lists[list_path] = (child_type, pop_list(payload, list_path))
         body = compose(addr, behaviour, payload, "Failed" if fails else "Succeeded", self._faults)
+        computed.place_in_subnet(addr.type_key, body, lambda rid: body_of(conn, rid, now))
         etag = new_etag()
         if behaviour.has_etag:
             body = with_etag(body, etag)

@@ -17,6 +17,10 @@ TYPES = (
         rules=CompareRules(
             case_insensitive=frozenset({"sku.name", "kind"}),
             # Front Door cannot move between Standard and Premium in place through a PUT.
+            # Standard -> Premium is an in-place action instead (POST .../profiles/{name}/upgrade
+            # with a `wafMappingList`, REST "AFD Profiles - Upgrade", 2023-05-01 and later), which the
+            # engine does not issue: the plan shows a replace; docs/architecture.md says why and how
+            # to upgrade by hand.
             immutable=_GLOBAL | {"sku"},
         ),
     ),

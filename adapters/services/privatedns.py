@@ -24,4 +24,12 @@ TYPES = (
             immutable=frozenset({"location", "properties.virtualNetwork"}),
         ),
     ),
+    ArmType(
+        arm_type="Microsoft.Network/privateDnsZones/A",
+        service="privatedns", operations="record_sets",
+        get="get", create="create_or_update", delete="delete",
+        # RecordSets operations take the record type before the relative name.
+        args=("resource_group", "privateDnsZones", "const:A", "name"), model=_M + "RecordSet",
+        has_tags=False,  # record sets carry `metadata`, not tags
+    ),
 )

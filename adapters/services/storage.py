@@ -1,6 +1,7 @@
-"""Storage accounts and blob containers (azure-mgmt-storage 25, TypeSpec models).
+"""Storage accounts, blob containers and file shares (azure-mgmt-storage 25, TypeSpec models).
 
-A blob container's id holds `/blobServices/default/containers/<name>`.
+A blob container's id holds `/blobServices/default/containers/<name>`, a file
+share's `/fileServices/default/shares/<name>`.
 """
 
 from __future__ import annotations
@@ -38,5 +39,16 @@ TYPES = (
         etag=False,  # the container etag is the data-plane one; PUT does not honour it
         has_tags=False,
         data_holding=True,
+    ),
+    ArmType(
+        arm_type="Microsoft.Storage/storageAccounts/fileServices/shares",
+        service="storage", operations="file_shares",
+        get="get", create="create", delete="delete",
+        args=("resource_group", "storageAccounts", "name"), model=_M + "FileShare",
+        rules=CompareRules(case_insensitive=frozenset({"properties.enabledProtocols", "properties.accessTier"}),
+                           immutable=frozenset({"properties.enabledProtocols"})),
+        etag=False,  # as containers: the share etag is the data-plane one
+        has_tags=False,
+        data_holding=True,  # a Functions content share holds the app's files
     ),
 )

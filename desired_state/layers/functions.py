@@ -13,10 +13,10 @@ from desired_state.layers.etl import EtlLayer
 from desired_state.layers.messaging import MessagingLayer
 from desired_state.layers.networking import NetworkingLayer
 from desired_state.layers.observability import ObservabilityLayer
-from desired_state.layers.security import THIRDPARTY_API_KEY_SECRET, SecurityLayer
+from desired_state.layers.security import FUNCTIONS_CONTENT_SECRET, THIRDPARTY_API_KEY_SECRET, SecurityLayer
 from desired_state.resource import ResourceGroupSpec, ResourceSpec
 from desired_state.specs.authorization import RoleAssignmentSpec
-from desired_state.specs.storage import StorageAccountSpec
+from desired_state.specs.storage import FileShareSpec, StorageAccountSpec
 from desired_state.specs.web import AppServicePlanSpec, FunctionAppSpec
 
 #: Identity-based `AzureWebJobsStorage` needs blob, queue (and table) data roles
@@ -77,10 +77,18 @@ def build(
     secrets = {"thirdparty_sync": {"THIRDPARTY_API_KEY": THIRDPARTY_API_KEY_SECRET}}
     for key, settings in workers.items():
         slug = key.replace("_", "-")
+        name = n.unique("func", slug, max_length=60)
+        # Elastic Premium mounts each app's content from its own Azure Files share,
+        # created here because the app skips the platform's share validation.
+        share = layer.add(
+            FileShareSpec(address=f"functions.content_share.{key}", name=name, parent=storage)
+        ) if sku == "EP1" else None
         layer.apps[key] = layer.add(
             FunctionAppSpec(
                 address=f"functions.app.{key}",
-                name=n.unique("func", slug, max_length=60),
+                name=name,
+                content_share=share,
+                content_connection_secret=FUNCTIONS_CONTENT_SECRET if share is not None else None,
                 plan=plan,
                 identity=identity,
                 storage=storage,

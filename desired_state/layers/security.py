@@ -21,6 +21,8 @@ from desired_state.specs.network import PrivateEndpointSpec
 #: uses, and the Authorization header API Management expects.
 THIRDPARTY_API_KEY_SECRET = "thirdparty-api-key"
 BASIC_AUTH_SECRET = "apim-basic-auth-header"
+#: The functions host storage connection string the Elastic Premium content share mounts with.
+FUNCTIONS_CONTENT_SECRET = "functions-content-connection"
 
 #: Workloads that get an identity, and whether each reads Key Vault secrets.
 #: `sqladmin` is the SQL server's Microsoft Entra admin (no SQL password exists).
@@ -55,7 +57,13 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: Network
     layer.key_vault = vault
     # A secret whose value is not set in this process is not declared: it is
     # neither written nor deleted, and its readers still reference its URI.
-    values = {THIRDPARTY_API_KEY_SECRET: ctx.secrets.thirdparty_api_key, BASIC_AUTH_SECRET: ctx.secrets.apim_basic_auth_header}
+    values = {
+        THIRDPARTY_API_KEY_SECRET: ctx.secrets.thirdparty_api_key,
+        BASIC_AUTH_SECRET: ctx.secrets.apim_basic_auth_header,
+        FUNCTIONS_CONTENT_SECRET: ctx.secrets.functions_content_connection_string,
+    }
+    if ctx.settings.tiers.functions_plan_sku != "EP1":
+        values.pop(FUNCTIONS_CONTENT_SECRET)  # only Elastic Premium mounts a content share
     for secret_name, value in values.items():
         if value is not None:
             layer.secrets[secret_name] = layer.add(

@@ -1,11 +1,12 @@
-"""Microsoft.Network private DNS zones, their VNet links (api 2020-06-01 examples), and the
-zone groups that register a private endpoint's records in them."""
+"""Microsoft.Network private DNS zones, their VNet links and A record sets (api 2020-06-01
+examples), and the zone groups that register a private endpoint's records in them."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from desired_state.resource import ChildSpec
+from desired_state.references import live_ref
+from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.network import PrivateEndpointSpec, VirtualNetworkSpec
 from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec, sub_resource
 
@@ -51,3 +52,20 @@ class PrivateDnsZoneGroupSpec(ChildSpec):
                 for zone in self.zones
             ]
         }
+
+
+class PrivateARecordSpec(ChildSpec):
+    """`Microsoft.Network/privateDnsZones/A`: one record set whose address is a
+    live value of another resource (a Container Apps environment's `staticIp`).
+    `ttl` and `aRecords[].ipv4Address` are the wire names of the Private DNS API
+    (REST spec RecordSets_CreateOrUpdate, 2020-06-01); `*` is a wildcard record."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/privateDnsZones/A"
+
+    parent: PrivateDnsZoneSpec
+    target: ResourceSpec
+    target_path: str
+    ttl: int = 3600
+
+    def properties(self) -> dict[str, Any]:
+        return {"ttl": self.ttl, "aRecords": [{"ipv4Address": live_ref(self.target, self.target_path)}]}

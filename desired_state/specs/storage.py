@@ -1,4 +1,4 @@
-"""Microsoft.Storage: accounts and blob containers (api 2024-01-01 examples)."""
+"""Microsoft.Storage: accounts, blob containers and file shares (api 2024-01-01 examples)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,19 @@ class BlobContainerSpec(ChildSpec):
 
     def properties(self) -> dict[str, Any]:
         return {"publicAccess": "None"}
+
+
+class FileShareSpec(ChildSpec):
+    """An Azure Files share (`.../fileServices/default/shares/{name}`): an Elastic
+    Premium function app's content share, created beforehand because the app
+    skips the platform's share validation (see `FunctionAppSpec`). The body is
+    empty as in the REST example FileSharesPut.json: quota and tier stay at
+    their defaults."""
+
+    arm_type: ClassVar[str] = "Microsoft.Storage/storageAccounts/fileServices/shares"
+    child_path: ClassVar[str | None] = "fileServices/default/shares"
+
+    parent: StorageAccountSpec
+
+    def body(self) -> dict[str, Any]:
+        return {"properties": {}}

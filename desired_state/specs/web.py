@@ -12,7 +12,7 @@ from desired_state.specs.keyvault import KeyVaultSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
 from desired_state.specs.network import SubnetSpec
 from desired_state.specs.servicebus import ServiceBusNamespaceSpec
-from desired_state.specs.storage import StorageAccountSpec
+from desired_state.specs.storage import FileShareSpec, StorageAccountSpec
 from desired_state.specs.tracked import TrackedSpec, user_assigned
 
 PLAN_SKUS: dict[str, dict[str, Any]] = {
@@ -62,9 +62,37 @@ class FunctionAppSpec(TrackedSpec):
     #: Resources the app needs to exist first although no id of theirs is rendered.
     after: tuple[ResourceSpec, ...] = ()
     min_tls_version: Literal["1.2", "1.3"] = "1.2"
+    #: Elastic Premium only: the app's Azure Files content share, and the Key
+    #: Vault secret holding the host storage connection string it mounts with.
+    content_share: FileShareSpec | None = None
+    content_connection_secret: str | None = None
 
     def envelope(self) -> dict[str, Any]:
         return {"kind": "functionapp,linux", "identity": user_assigned([self.identity])}
+
+    def content_settings(self) -> dict[str, str]:
+        """What an Elastic Premium app needs to mount its content share.
+
+        `WEBSITE_CONTENTAZUREFILECONNECTIONSTRING` and `WEBSITE_CONTENTSHARE` are
+        required on Consumption and Elastic Premium, and Azure Files takes no
+        managed identity (learn.microsoft.com/azure/azure-functions/functions-app-settings).
+        The connection string is a Key Vault reference, so the platform cannot
+        validate the share while it handles the write: validation is skipped
+        (`WEBSITE_SKIP_CONTENTSHARE_VALIDATION=1`) and the share is created
+        beforehand (learn.microsoft.com/azure/app-service/app-service-key-vault-references,
+        "Considerations for Azure Files mounting"). Behind a private storage
+        account the share is reached over the VNet (`WEBSITE_CONTENTOVERVNET=1`,
+        functions-app-settings; storage-considerations)."""
+        if self.content_share is None or self.content_connection_secret is None:
+            return {}
+        settings = {
+            "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING": self.key_vault.secret_reference(self.content_connection_secret),
+            "WEBSITE_CONTENTSHARE": self.content_share.name,
+            "WEBSITE_SKIP_CONTENTSHARE_VALIDATION": "1",
+        }
+        if not self.storage.public_network_access:
+            settings["WEBSITE_CONTENTOVERVNET"] = "1"
+        return settings
 
     def app_settings(self) -> dict[str, str]:
         client_id = live_ref(self.identity, "properties.clientId")
@@ -84,6 +112,7 @@ class FunctionAppSpec(TrackedSpec):
             settings["ServiceBusConnection__clientId"] = client_id
         for setting, secret in sorted(self.key_vault_secrets.items()):
             settings[setting] = self.key_vault.secret_reference(secret)
+        settings.update(self.content_settings())
         settings.update(self.settings)
         return settings
 

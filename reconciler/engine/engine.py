@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from pydantic import SecretStr
@@ -27,9 +27,10 @@ from desired_state.tags import is_owned
 from reconciler.engine.attribution import Attributor, attach
 from reconciler.engine.convergence import FileConvergenceStore, NotKept
 from reconciler.engine.executor import run_dag
+from reconciler.engine.live_names import is_known, is_templated, resolve_id, sources
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan
-from reconciler.engine.resolve import has_unknown, leaves, resolve_refs
+from reconciler.engine.resolve import Unresolved, has_unknown, leaves, resolve_refs
 from reconciler.engine.safety import SafetyPolicy
 
 log = logging.getLogger("reconciler.engine")
@@ -124,6 +125,9 @@ class Engine:
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
+        #: Resources named after a live value of another (reconciler/engine/live_names.py),
+        #: as declared; `resources` holds them with the id resolved at the last observe.
+        self._named_later: dict[str, Resource] = {a: r for a, r in self.resources.items() if is_templated(r)}
 
     # -- desired -----------------------------------------------------------------
     def _with_fingerprint(self, resource: Resource) -> Resource:
@@ -165,9 +169,8 @@ class Engine:
         """
         selected = list(addresses) if addresses is not None else list(self.resources)
         obs = Observation()
-        live: dict[str, Live] = {}
-        errors: dict[str, str] = {}
-        singles, batches = self._read_batches(selected)
+        live, errors = self._settle_names(selected)
+        singles, batches = self._read_batches([a for a in selected if a not in live and a not in errors])
         groups = self._prune_groups() if prune_scan and self.list_owned is not None else []
         pool = self._observe_pool()
         # one pool for the engine's life: new threads every run grow the process (soak)
@@ -217,6 +220,42 @@ class Engine:
         if prune_scan and self.list_owned is not None:
             obs.strays = strays
         return obs
+
+    def _settle_names(self, selected: list[str]) -> tuple[dict[str, Live], dict[str, str]]:
+        """Give each selected resource named after a live value its id for this run.
+
+        The sources of those names are read first (they are returned with the
+        bodies read); a name whose source is not live yet shows KNOWN_AFTER_APPLY,
+        and that resource is taken as absent (it cannot exist before its name does)."""
+        live: dict[str, Live] = {}
+        errors: dict[str, str] = {}
+        for address in (a for a in selected if a in self._named_later):
+            template = self._named_later[address]
+            for source in sources([template]):
+                if source in self.resources and source not in live and source not in errors:
+                    ((_a, body, error),), _ = self._read_one(source)
+                    why = unreadable(body) if error is None else None
+                    if error is None and why is None:
+                        live[source] = body
+                    else:
+                        errors[source] = error or f"UnreadableLiveBody: {why}; nothing is planned or written for it"
+            resource_id = resolve_id(template.id, live, strict=False)
+            self.resources[address] = template.model_copy(update={"id": resource_id})
+            if not is_known(resource_id):
+                live[address] = None
+        return live, errors
+
+    def _name_for_write(self, address: str, live: Mapping[str, Live]) -> str:
+        """The real id of a resource named after a live value: from its source's
+        body in this apply (written or read), else as the observe settled it (a
+        saved plan's apply reads only what its changes refer to directly)."""
+        try:
+            return resolve_id(self._named_later[address].id, live, strict=True)
+        except Unresolved:
+            settled = self.resources[address].id
+            if is_known(settled):
+                return settled
+            raise
 
     def _observe_pool(self) -> ThreadPoolExecutor:
         """The engine's read pool, made on first use and kept: threads are reused
@@ -476,6 +515,10 @@ class Engine:
             adapter = self._adapter(resource)
             with lock:
                 snapshot = dict(live)
+            if address in self._named_later:  # its name's source was written before it (dependency order)
+                named = self._name_for_write(address, snapshot)
+                resource = self.resources[address] = resource.model_copy(update={"id": named})
+                change = replace(change, id=named)  # a saved plan's guard reads it by its real id
             current = snapshot.get(address) if check is None else check(change, snapshot)
             if change.action == "replace" and current is not None:
                 adapter.delete(resource.id, lro_tokens=self.lro_tokens)

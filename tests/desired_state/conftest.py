@@ -11,6 +11,7 @@ from desired_state.state import DesiredState, build
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 THIRDPARTY_KEY = "3rd-party-api-key-never-in-bodies!"
 BASIC_AUTH = "Basic dXNlcjpub3QtaW4tYm9kaWVz"
+CONTENT_CONNECTION = "DefaultEndpointsProtocol=https;AccountName=stx;AccountKey=bm90LWluLWJvZGllcw=="
 
 
 def secrets() -> AppSecrets:
@@ -24,6 +25,7 @@ def secrets() -> AppSecrets:
             "THIRDPARTY_API_KEY": THIRDPARTY_KEY,
             "APIM_BASIC_AUTH_HEADER": BASIC_AUTH,
             "RECONCILER_FINGERPRINT_KEY": "fingerprint-key-never-in-bodies",
+            "FUNCTIONS_CONTENT_CONNECTION_STRING": CONTENT_CONNECTION,
         }
     )
 

@@ -276,3 +276,90 @@ def test_cache_is_azure_managed_redis_with_a_private_endpoint_where_they_are_on(
         assert cluster.body["properties"]["publicNetworkAccess"] == "Disabled"
     else:
         assert endpoints == [] and cluster.body["properties"]["publicNetworkAccess"] == "Enabled"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_internal_environment_default_domain_resolves_in_the_vnet(states: dict[str, DesiredState], env: str) -> None:
+    state = states[env]
+    zones = [r for r in state.resources if r.address.startswith("microservices.dns.")]
+    if env not in PRIVATE:
+        assert zones == []
+        return
+    zone = state.by_address("microservices.dns.zone")
+    # Named after the environment's generated default domain: known after apply.
+    assert zone.name == "{ref:microservices.environment:properties.defaultDomain}"
+    assert "microservices.environment" in zone.depends_on
+    record = state.by_address("microservices.dns.record.wildcard")
+    assert record.id == zone.id + "/A/*" and record.type == "Microsoft.Network/privateDnsZones/A"
+    assert record.body["properties"]["aRecords"] == [{"ipv4Address": "{ref:microservices.environment:properties.staticIp}"}]
+    link = state.by_address("microservices.dns.link")
+    assert link.body["properties"]["virtualNetwork"]["id"] == state.by_address("networking.vnet").id
+    assert link.body["properties"]["registrationEnabled"] is False
+
+
+def test_a_name_from_a_live_value_must_hold_its_source() -> None:
+    from desired_state.references import live_ref
+    from desired_state.resource import ResourceGroupSpec
+    from desired_state.specs.msi import UserAssignedIdentitySpec
+    from desired_state.specs.privatedns import PrivateDnsZoneSpec
+    from desired_state.state import assemble
+
+    settings = get_environment_settings("dev")
+    rg = ResourceGroupSpec(address="rg", name="rg-x", subscription_id="0" * 8 + "-0000-0000-0000-" + "0" * 12, location="westus2")
+    source = UserAssignedIdentitySpec(address="id", name="id-x", resource_group=rg, location="westus2")
+    name = live_ref(source, "properties.clientId")
+    with pytest.raises(DesiredStateError) as caught:
+        assemble(settings, {"x": [rg, source, PrivateDnsZoneSpec(address="zone", name=name, resource_group=rg)]})
+    assert caught.value.resource == "zone" and caught.value.field == "name_from"
+    other = UserAssignedIdentitySpec(address="other", name="id-y", resource_group=rg, location="westus2")
+    with pytest.raises(DesiredStateError) as caught:
+        assemble(settings, {"x": [rg, source, other, PrivateDnsZoneSpec(address="zone", name=name, name_from=other, resource_group=rg)]})
+    assert caught.value.field == "name_from"
+    state = assemble(settings, {"x": [rg, source, PrivateDnsZoneSpec(address="zone", name=name, name_from=source, resource_group=rg)]})
+    assert state.by_address("zone").depends_on == ("id", "rg")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_elastic_premium_apps_mount_their_content_share_with_a_key_vault_reference(
+    states: dict[str, DesiredState], env: str
+) -> None:
+    from tests.desired_state.conftest import CONTENT_CONNECTION
+
+    state = states[env]
+    storage = state.by_address("functions.storage")
+    shares = [r for r in state.resources if r.type == "Microsoft.Storage/storageAccounts/fileServices/shares"]
+    apps = [r for r in state.resources if r.type == "Microsoft.Web/sites"]
+    everything = json.dumps([r.body for r in state.resources])
+    assert CONTENT_CONNECTION not in everything
+    if env not in PRIVATE:  # Consumption on Linux takes no content share (functions-app-settings)
+        assert shares == [] and "WEBSITE_CONTENT" not in everything
+        assert "security.secret.functions_content_connection" not in {r.address for r in state.resources}
+        return
+    secret = state.by_address("security.secret.functions_content_connection")
+    assert secret.body == {"tags": secret.body["tags"], "properties": {"contentType": "text/plain"}}
+    assert secret.secrets["properties.value"].get_secret_value() == CONTENT_CONNECTION
+    vault = state.by_address("security.key_vault")
+    assert len(shares) == len(apps) == 4
+    for app in apps:
+        share = state.by_address(app.address.replace("functions.app.", "functions.content_share."))
+        assert share.id == f"{storage.id}/fileServices/default/shares/{app.name}" and share.body == {"properties": {}}
+        assert share.address in app.depends_on and secret.address in app.depends_on
+        settings = state.by_address(f"{app.address}.appsettings").body["properties"]
+        assert settings["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] == (
+            f"@Microsoft.KeyVault(SecretUri=https://{vault.name}.vault.azure.net/secrets/functions-content-connection/)"
+        )
+        assert settings["WEBSITE_CONTENTSHARE"] == share.name
+        assert settings["WEBSITE_SKIP_CONTENTSHARE_VALIDATION"] == "1"  # a Key Vault reference cannot be validated
+        # The host storage account is public (reached directly, or through the firewall's Storage tag in prod).
+        assert storage.body["properties"]["publicNetworkAccess"] == "Enabled" and "WEBSITE_CONTENTOVERVNET" not in settings
+
+
+def test_content_share_goes_over_the_vnet_when_the_host_storage_is_private() -> None:
+    from desired_state.layers.context import LayerContext
+    from desired_state.state import build_layers
+
+    ctx = LayerContext(settings=get_environment_settings("staging"), secrets=secrets(), subscription_id="0" * 8 + "-0000-0000-0000-" + "0" * 12)
+    (app, *_) = [s for s in build_layers(ctx)["functions"] if s.address == "functions.app.queue_worker"]
+    private = app.model_copy(update={"storage": app.storage.model_copy(update={"public_network_access": False})})
+    assert private.content_settings()["WEBSITE_CONTENTOVERVNET"] == "1"
+    assert "WEBSITE_CONTENTOVERVNET" not in app.content_settings()

@@ -71,7 +71,7 @@ def test_vnet_mode_on_an_api_management_tier_without_one_is_refused(make_client:
             "properties": {"publisherEmail": "a@example.com", "publisherName": "a", "virtualNetworkType": "External",
                            "virtualNetworkConfiguration": {"subnetResourceId": subnet}}}
     assert _refused(lambda: apim.api_management_service.begin_create_or_update(rg, "apim2", body).result()) == (
-        400, "ValidationError")
+        400, "InvalidParameters")
 
 
 def test_vnet_modes_the_tiers_support_are_accepted(make_client: Build, rg: str) -> None:
@@ -86,7 +86,7 @@ def test_vnet_modes_the_tiers_support_are_accepted(make_client: Build, rg: str) 
                    "properties": {"publisherEmail": "a@example.com", "publisherName": "a", "virtualNetworkType": "Internal",
                                   "virtualNetworkConfiguration": {"subnetResourceId": subnet}}}
     assert _refused(lambda: apim.api_management_service.begin_create_or_update(rg, "apimv2i", internal_v2).result()) == (
-        400, "ValidationError")
+        400, "InvalidParameters")
 
 
 def test_internal_container_apps_environment_without_a_subnet_is_refused(make_client: Build, rg: str) -> None:

@@ -164,22 +164,28 @@ def clean_plan_changes(env: str, state: Path) -> list[str]:
     return found or [f"dry run exited {code}"]
 
 
-def desired_ids(env: str, *, secrets: AppSecrets | None = None) -> set[str]:
+def desired_ids(env: str, *, secrets: AppSecrets | None = None, stored: Path | None = None) -> set[str]:
     """Lower-cased ids of every desired resource, and of the child resources
     declared inline in a desired body (an NSG's `securityRules` are stored by
-    ARM as child resources of their own)."""
+    ARM as child resources of their own). A name that is a live value (the
+    Container Apps environment's default-domain zone) is read from the bodies
+    in `stored`; without them it stays a placeholder."""
     from desired_state import build
     from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
+    from reconciler.engine.live_names import resolve_id
 
     state = build(env, subscription_id=EMULATOR_SUBSCRIPTION, secrets=secrets or clean_secrets())
-    ids = {r.id.lower() for r in state.resources}
+    bodies = stored_bodies(stored) if stored is not None else {}
+    live = {r.address: bodies.get(r.id.lower()) for r in state.resources}
+    resolved = {r.address: resolve_id(r.id, live, strict=False) for r in state.resources}
+    ids = {rid.lower() for rid in resolved.values()}
     for r in state.resources:
         props = r.body.get("properties")
         for key in INLINE_CHILD_LISTS:
             items = props.get(key) if isinstance(props, dict) else None
             for item in items if isinstance(items, list) else ():
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    ids.add(f"{r.id}/{key}/{item['name']}".lower())
+                    ids.add(f"{resolved[r.address]}/{key}/{item['name']}".lower())
     return ids
 
 
@@ -266,7 +272,7 @@ def verdict(env: str, state: Path, convergence: Convergence, extra_allowed: set[
     """Check the state file after the faulted runs with the faults off."""
     ids = stored_ids(state)
     lowered = {i.lower() for i in ids}
-    wanted = desired_ids(env)
+    wanted = desired_ids(env, stored=state)
     allowed = wanted | (extra_allowed or set())
     return Verdict(
         converged=convergence.converged,
