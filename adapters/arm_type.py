@@ -60,6 +60,11 @@ class ArmType:
     #: operations and rules differ by name (App Service `sites/config`:
     #: `appsettings` is read with the `list` action, `web` with GET).
     by_name: Mapping[str, ByName] = field(default_factory=dict)
+    #: Resource Graph's `resources` row carries every field the rules compare, so a row that
+    #: matches the desired body is trusted without a GET (graph observe mode). False (the
+    #: default) for types whose rows differ from GET (App Service `sites`: `siteConfig` is not
+    #: in the row) or that are not rows at all (children): those are always read with ARM.
+    graph_row: bool = False
 
     def for_name(self, name: str) -> ArmType:
         """The entry as it applies to the resource called `name`."""
