@@ -39,6 +39,7 @@ from emulator.addressing import Address, check_resource_group_name, check_resour
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.faults import BucketKind, FaultConfig, FaultInjector
+from emulator.graph_quota import GraphQuota
 from emulator.request_log import RequestRecord
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
@@ -157,6 +158,7 @@ class Emulator:
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
             changes.ensure_schema(conn)
+        self._graph_quota = GraphQuota(self.faults)  # Resource Graph's per-user quota (emulator/graph_quota.py)
 
     # -- public ----------------------------------------------------------
 
@@ -331,7 +333,9 @@ class Emulator:
         if activity is None:
             if req.method != "POST":
                 raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed; POST a query.")
-            return _json_response(200, resourcegraph.answer(conn, req.body, now=req.now, config=self.change_feed))
+            payload, limits = resourcegraph.answer(conn, req.body, req.headers, now=req.now, config=self.change_feed,
+                                                   faults=self.faults, quota=self._graph_quota)
+            return _json_response(200, payload, limits)
         if req.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on the Activity Log.")
         payload = activitylog.answer(

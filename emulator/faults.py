@@ -20,6 +20,13 @@ Environment variables read by :meth:`FaultConfig.from_env` (all optional):
 ``RECONCILER_EMULATOR_CONFLICT_RATE``                        float 0..1, random 409 on writes
 ``RECONCILER_EMULATOR_REWRITE``                              ``Type:dotted.path=value,...``: the server
                                                              stores ``value`` whatever was sent there
+``RECONCILER_EMULATOR_GRAPH_QUOTA``                          int, Resource Graph queries per user and
+                                                             window (15; 0 = unlimited); scaled by
+                                                             ``THROTTLE_SCALE``, off with ``THROTTLE=0``
+``RECONCILER_EMULATOR_GRAPH_QUOTA_WINDOW_SECONDS``           float, the quota's window (5)
+``RECONCILER_EMULATOR_GRAPH_STALENESS_SECONDS``              float, how far Resource Graph's tables
+                                                             are behind the store (0); see
+                                                             ``emulator/graph_tables.py``
 ==========================================================  ===========================================
 
 The rewrite models a value ARM replaces (recorded: a Log Analytics workspace
@@ -73,6 +80,11 @@ class FaultConfig:
     conflict_rate: float = 0.0
     #: (ARM type, dotted path, value): a written field the server replaces with `value`.
     rewrite: tuple[tuple[str, str, str], ...] = ()
+    #: Resource Graph: queries per user per window (emulator/graph_quota.py; 0 = unlimited).
+    graph_quota: int = 15
+    graph_quota_window_seconds: float = 5.0
+    #: Resource Graph: seconds a committed write takes to show in its tables (emulator/graph_tables.py).
+    graph_staleness_seconds: float = 0.0
 
     def rewrites(self, type_key: str) -> list[tuple[str, str]]:
         """(path, value) the server substitutes in a body of this (lower-cased) type."""
@@ -149,6 +161,9 @@ class FaultConfig:
             read_after_create_404_seconds=num("READ_AFTER_CREATE_404_SECONDS", 0.0),
             conflict_rate=num("CONFLICT_RATE", 0.0),
             rewrite=tuple(rewrite),
+            graph_quota=integer(_ENV + "GRAPH_QUOTA", 15),
+            graph_quota_window_seconds=num("GRAPH_QUOTA_WINDOW_SECONDS", 5.0),
+            graph_staleness_seconds=num("GRAPH_STALENESS_SECONDS", 0.0),
         )
 
 

@@ -1,62 +1,63 @@
-"""Resource Graph's ``resourcechanges`` table: ``POST /providers/Microsoft.ResourceGraph/resources``.
+"""Resource Graph: ``POST /providers/Microsoft.ResourceGraph/resources``.
 
 Request and response shapes are those of the REST spec (Azure/azure-rest-api-specs,
 ``specification/resourcegraph/resource-manager/Microsoft.ResourceGraph/stable/2021-03-01/resourcegraph.json``:
 ``QueryRequest`` {subscriptions, query, options {$skipToken, $top, $skip, resultFormat}};
-``QueryResponse`` {totalRecords, count, resultTruncated, $skipToken, data, facets}); a change row is
-shaped as Microsoft Learn's "Get resource changes" shows it (``properties.targetResourceId``,
-``changeType``, ``changeAttributes``, ``changes``).
+``QueryResponse`` {totalRecords, count, resultTruncated, $skipToken, data, facets}).
 
-The KQL understood is the subset the reconciler sends, nothing more (anything else is 400
-``BadRequest`` naming the stage)::
+Tables: ``resources``, ``resourcecontainers``, ``authorizationresources``
+(``emulator/graph_tables.py``) and ``resourcechanges``, whose rows are shaped as Microsoft Learn's
+"Get resource changes" shows them (``properties.targetResourceId``, ``changeType``,
+``changeAttributes``, ``changes``). The KQL understood is the subset of ``emulator/kql.py``, e.g.::
+
+    resources
+    | where subscriptionId =~ 'SUB' and resourceGroup in~ ('rg-a', 'rg-b')
+    | where type in~ ('microsoft.network/virtualnetworks') and tags['managed-by'] =~ 'reconciler'
+    | project id, name, type, location, resourceGroup, tags, properties
+    | order by id asc
 
     resourcechanges
     | extend targetResourceId = tostring(properties.targetResourceId),
              changeTime = todatetime(properties.changeAttributes.timestamp)
-    | where targetResourceId in~ ('ID1', 'ID2') and changeTime > datetime(2026-11-29T10:00:00Z)
+    | where subscriptionId =~ 'SUB' and resourceGroup in~ ('rg-a') and changeTime > datetime(2026-11-29T10:00:00Z)
     | order by changeTime desc
     | project targetResourceId, changeTime, properties
+
+Paging (Microsoft Learn, "Working with large Azure resource data sets" and "Guidance for
+pagination", https://learn.microsoft.com/azure/governance/resource-graph/concepts/work-with-data):
+``$top`` defaults to 1000 and at most 1000 rows are answered at a time; a longer result carries a
+``$skipToken`` for the rest, unless paging is impossible because the query has ``limit``/``take``
+or every output column is ``dynamic``: then ``resultTruncated`` is ``"true"`` and there is no
+``$skipToken``.
+
+``resourcechanges`` has rows only for the types Change Analysis tracks: those of the ``resources``
+and ``resourcecontainers`` tables (Microsoft Learn, "Change Analysis", Supported resource types,
+https://learn.microsoft.com/azure/governance/resource-graph/changes/resource-graph-changes).
+Azure serves changes of resource groups in ``resourcecontainerchanges``; the emulator keeps them in
+``resourcechanges`` as well (its callers relied on it before the tables existed).
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import re
 import sqlite3
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from emulator import bodies, changes
+from emulator import bodies, changes, graph_tables, graph_types, kql
 from emulator.errors import ArmError
+from emulator.faults import FaultConfig
+from emulator.graph_quota import GraphQuota
 
 _MAX_TOP = 1000
-_EXTEND = re.compile(r"^(\w+)\s*=\s*(tostring|todatetime)\(\s*([\w.]+)\s*\)$", re.IGNORECASE)
-_IN = re.compile(r"^(\w+)\s+in~\s*\((.*)\)$", re.IGNORECASE | re.DOTALL)
-_CMP = re.compile(r"^(\w+)\s*(>=|<=|>|<)\s*datetime\(\s*([^)]+?)\s*\)$", re.IGNORECASE)
-_EQ = re.compile(r"^(\w+)\s*(=~|==)\s*'((?:[^']|\\')*)'$", re.IGNORECASE)
-_ORDER = re.compile(r"^order\s+by\s+(\w+)(?:\s+(asc|desc))?$", re.IGNORECASE)
-_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
-
-
-def _bad(stage: str, why: str) -> ArmError:
-    return ArmError(400, "BadRequest", f"Please provide below info when asking for support: Query is invalid: "
-                    f"{why} (stage '{stage.strip()[:120]}'). The emulator understands the resourcechanges "
-                    "subset documented in emulator/resourcegraph.py.")
+_DEFAULT_TOP = 1000
+TABLES = (*graph_tables.TABLES, "resourcechanges")
 
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _parse_time(text: str) -> float:
-    value = text.strip().strip("'\"")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as err:
-        raise _bad(text, f"'{value}' is not a datetime") from err
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def change_row(row: changes.ChangeRow) -> dict[str, Any]:
@@ -90,110 +91,53 @@ def change_row(row: changes.ChangeRow) -> dict[str, Any]:
     }
 
 
-def _path(value: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+def _tracked(row: changes.ChangeRow) -> bool:
+    """Whether Change Analysis tracks the target's type (a row of `resources` or `resourcecontainers`)."""
+    table = graph_types.table_of(row.target_type, graph_tables.row_kind(row.target_id, row.target_type))
+    return table in ("resources", "resourcecontainers")
 
 
-def _stages(query: str) -> list[str]:
-    """Split on pipes outside string literals."""
-    out: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for ch in query:
-        if ch == "'":
-            quoted = not quoted
-        if ch == "|" and not quoted:
-            out.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    out.append("".join(current))
-    return [s.strip() for s in out]
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
 
 
-def _split_and(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)", text, flags=re.IGNORECASE)]
-
-
-def run_query(query: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evaluate the supported KQL subset over ``resourcechanges`` rows."""
-    stages = _stages(query)
-    if stages[0].lower() != "resourcechanges":
-        raise _bad(stages[0], "only the resourcechanges table is served")
-    out = [dict(r) for r in rows]
-    for stage in stages[1:]:
-        verb, _, rest = stage.partition(" ")
-        verb = verb.lower()
-        if verb == "extend":
-            for assignment in rest.split(","):
-                match = _EXTEND.match(assignment.strip())
-                if match is None:
-                    raise _bad(stage, "extend supports name = tostring(path) or todatetime(path)")
-                name, func, path = match.group(1), match.group(2).lower(), match.group(3)
-                for r in out:
-                    value = _path(r, path)
-                    if func == "todatetime" and isinstance(value, str):
-                        r[name] = value
-                        r["__t_" + name] = _parse_time(value)
-                    else:
-                        r[name] = None if value is None else str(value)
-        elif verb == "where":
-            for clause in _split_and(rest):
-                out = _where(stage, clause, out)
-        elif verb == "order":
-            match = _ORDER.match(stage)
-            if match is None:
-                raise _bad(stage, "order by supports one column, asc or desc")
-            col, desc = match.group(1), (match.group(2) or "desc").lower() == "desc"
-            # Ties (one millisecond) are broken by the order the writes were committed in.
-            out.sort(key=lambda r: (_sort_value(r, col), r.get("__seq", 0)), reverse=desc)
-        elif verb == "project":
-            cols = [c.strip() for c in rest.split(",") if c.strip()]
-            out = [{**{c: r.get(c) for c in cols}, **{k: v for k, v in r.items() if k.startswith("__")}} for r in out]
-        elif verb in ("limit", "take"):
-            try:
-                out = out[: int(rest.strip())]
-            except ValueError as err:
-                raise _bad(stage, "limit needs a number") from err
-        else:
-            raise _bad(stage, f"operator '{verb}' is not supported")
-    return [{k: v for k, v in r.items() if not k.startswith("__")} for r in out]
-
-
-def _sort_value(row: dict[str, Any], col: str) -> Any:
-    if "__t_" + col in row:
-        return row["__t_" + col] or 0.0
-    return str(row.get(col) or "")
-
-
-def _where(stage: str, clause: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    match = _IN.match(clause)
-    if match is not None:
-        col = match.group(1)
-        wanted = {s.lower() for s in _STRING.findall(match.group(2))}
-        return [r for r in rows if str(r.get(col) or "").lower() in wanted]
-    match = _CMP.match(clause)
-    if match is not None:
-        col, op, bound = match.group(1), match.group(2), _parse_time(match.group(3))
-        compare = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}[op]
-        return [r for r in rows if isinstance(r.get("__t_" + col), float) and compare(r["__t_" + col], bound)]
-    match = _EQ.match(clause)
-    if match is not None:
-        col, op, value = match.group(1), match.group(2), match.group(3)
-        if op == "=~":
-            return [r for r in rows if str(r.get(col) or "").lower() == value.lower()]
-        return [r for r in rows if str(r.get(col) or "") == value]
-    raise _bad(stage, f"where clause '{clause}' is not supported (in~, >, >=, <, <= datetime(), ==, =~)")
+def _offset(options: Mapping[str, Any]) -> int:
+    token = options.get("$skipToken")
+    if token:
+        try:
+            value = json.loads(base64.urlsafe_b64decode(str(token).encode()))
+            return int(value["offset"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise ArmError(400, "BadRequest", "options.$skipToken is not a token this service issued; "
+                           "send back the $skipToken of the previous page unchanged.") from err
+    try:
+        return int(options.get("$skip") or 0)
+    except (TypeError, ValueError) as err:
+        raise ArmError(400, "BadRequest", "options.$skip must be a whole number of rows to skip.") from err
 
 
 def answer(
-    conn: sqlite3.Connection, body: bytes | None, *, now: float, config: changes.ChangeFeedConfig
+    conn: sqlite3.Connection,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    *,
+    now: float,
+    config: changes.ChangeFeedConfig,
+    faults: FaultConfig,
+    quota: GraphQuota,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The QueryResponse of one POST and its headers (the caller's quota); errors carry the headers too."""
+    limits = quota.spend(changes.caller_of(headers).claims)
+    try:
+        return _answer(conn, body, now=now, config=config, faults=faults), limits
+    except ArmError as err:
+        err.headers.update(limits)
+        raise
+
+
+def _answer(
+    conn: sqlite3.Connection, body: bytes | None, *, now: float, config: changes.ChangeFeedConfig, faults: FaultConfig
 ) -> dict[str, Any]:
-    """The QueryResponse of one POST."""
     try:
         request = json.loads(body or b"")
     except (ValueError, UnicodeDecodeError) as err:
@@ -206,22 +150,36 @@ def answer(
     for sub in subs:
         config.check_allowed("resourcegraph", "Microsoft.ResourceGraph/resources/read", f"/subscriptions/{sub}")
     options = request.get("options") or {}
-    top = min(int(options.get("$top") or 100), _MAX_TOP)
-    skip = int(options.get("$skipToken") or options.get("$skip") or 0)
-    rows = [
-        {**change_row(r), "__seq": r.seq}
-        for sub in subs
-        for r in changes.visible(conn, str(sub), now=now, delay=config.delay_seconds)
-    ]
-    result = run_query(request["query"], rows)
+    try:
+        top = min(int(options.get("$top") or _DEFAULT_TOP), _MAX_TOP)
+    except (TypeError, ValueError) as err:
+        raise ArmError(400, "BadRequest", "options.$top must be a whole number of rows, at most 1000.") from err
+    skip = _offset(options)
+    query = kql.parse(request["query"], TABLES)
+    # One staleness for every table: the larger of Resource Graph's and the change feed's delays.
+    delay = max(config.delay_seconds, faults.graph_staleness_seconds)
+    rows: list[Mapping[str, Any]]
+    if query.table == "resourcechanges":
+        rows = [
+            {**change_row(r), "__seq": r.seq}
+            for sub in subs
+            for r in changes.visible(conn, str(sub), now=now, delay=delay)
+            if _tracked(r)
+        ]
+    else:
+        rows = graph_tables.rows(conn, query.table, [str(s) for s in subs], query.prefilter(), now=now, staleness=delay)
+    result = query.run(rows, graph_tables.COLUMNS)
+    columns = query.output_columns(graph_tables.COLUMNS)
     page = result[skip : skip + top]
+    more = skip + top < len(result)
+    pageable = not query.limited and not all(c in graph_tables.DYNAMIC for c in columns)
     response: dict[str, Any] = {
         "totalRecords": len(result),
         "count": len(page),
-        "resultTruncated": "false",
-        "data": page,
+        "resultTruncated": "true" if more and not pageable else "false",
+        "data": [kql.materialise(r, columns) for r in page],
         "facets": [],
     }
-    if skip + top < len(result):
-        response["$skipToken"] = str(skip + top)
+    if more and pageable:
+        response["$skipToken"] = _token(skip + top)
     return response
