@@ -38,8 +38,8 @@ from desired_state.state import DesiredState, assemble
 from desired_state.tags import standard_tags
 from emulator import Emulator
 from emulator.api_versions import KNOWN_API_VERSIONS
-from reconciler.bodies import has_unknown, resolve_refs
-from reconciler.target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.resolve import has_unknown, resolve_refs
 
 ENVIRONMENT = "bench"
 LOCATION = "westus2"

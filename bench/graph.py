@@ -28,7 +28,7 @@ from bench.estates import mixed, put_in_place
 from bench.figures import ItemResult
 from bench.target import BenchTarget, import_sdks, open_target
 from emulator import Emulator, FaultConfig
-from reconciler.graph_observe import GraphObserver
+from reconciler.engine.graph_observe import GraphObserver
 
 SIZE, QUICK_SIZE = 5000, 1000
 CHANGES = 10

@@ -49,13 +49,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from adapters.siblings import SiblingListing, listable
 from desired_state.tags import is_owned
-from reconciler.bodies import has_unknown, resolve_refs
-from reconciler.graph_query import GraphQuery, kql_list, kql_string
-from reconciler.live_shape import unreadable
-from reconciler.write_log import WriteLog
+from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
+from reconciler.engine.live_shape import unreadable
+from reconciler.engine.resolve import has_unknown, resolve_refs
+from reconciler.engine.write_log import WriteLog
 
 if TYPE_CHECKING:
-    from reconciler.engine import Engine, Live, Observation
+    from reconciler.engine.engine import Engine, Live, Observation
 
 log = logging.getLogger("reconciler.graph_observe")
 
@@ -171,7 +171,7 @@ class GraphObserver:
 
     # -- full relist ----------------------------------------------------------------
     def _relist(self, started: float, prune_scan: bool) -> Observation:
-        from reconciler.engine import Observation
+        from reconciler.engine.engine import Observation
 
         engine = self.engine
         resources = engine.resources
@@ -367,7 +367,7 @@ class GraphObserver:
 
     # -- change-feed cycle ------------------------------------------------------------
     def _feed_cycle(self, started: float, prune_scan: bool) -> Observation:
-        from reconciler.engine import Observation
+        from reconciler.engine.engine import Observation
 
         assert self._live is not None
         engine = self.engine
@@ -462,7 +462,7 @@ def _result(future: Future[SiblingListing | None]) -> SiblingListing | None:
 
 
 def _built_in() -> Iterable[tuple[str, str]]:
-    from reconciler.engine import BUILT_IN_CHILDREN
+    from reconciler.engine.engine import BUILT_IN_CHILDREN
 
     return BUILT_IN_CHILDREN
 
