@@ -8,11 +8,13 @@ specs -> `assemble`), and a fast way to put them in place in the emulator.
 - `sparse(n)`: n/4 resource groups, each with an identity, an NSG and a
   public IP: every resource has its own parent, so each is one GET (and each
   group one prune-scan list); the shape that meets ARM's read bucket.
-- `mixed(n)`: groups of 100 as a platform team grows them: VNets (one with
-  subnets), NSGs, Service Bus namespaces (one with queues), storage accounts
-  (one with blob containers), public IPs, identities; every fifth group also
-  hosts a Function App (plan, site, its two `sites/config`, identity, storage,
-  Key Vault). Many top-level resources per group, children under a few parents.
+- `mixed(n)`: groups of 100 as a platform team grows them: 25 VNets (one with
+  8 subnets), 10 NSGs, 25 Service Bus namespaces (one with 8 queues), 4
+  storage accounts (one with 8 blob containers), public IPs, identities;
+  every fifth group also hosts a Function App (plan, site, its two
+  `sites/config`, identity, Key Vault). Many top-level resources per group
+  (one GET each for VNets and namespaces, which have no list here), children
+  under a few parents.
 """
 
 from __future__ import annotations
@@ -130,35 +132,35 @@ def sparse(n: int) -> DesiredState:
 
 
 def _mixed_cell(c: int, with_site: bool) -> list[ResourceSpec]:
-    """About 100 resources in one group (see `mixed`)."""
+    """100 resources in one group (see `mixed`)."""
     group = _group(f"rg-mix-{c}")
     tags, where = _tags(), {"location": LOCATION, "resource_group": group}
     specs: list[ResourceSpec] = [group]
     vnets = [
         VirtualNetworkSpec(address=f"mix.{c}.vnet.{v}", name=f"vnet-mix-{c}-{v}", tags=tags,
                            address_prefixes=[f"10.{v}.0.0/16"], **where)
-        for v in range(12)
+        for v in range(25)
     ]
     specs += vnets
     specs += [SubnetSpec(address=f"mix.{c}.snet.{s}", name=f"snet-{s}", parent=vnets[0],
                          address_prefix=f"10.0.{s}.0/24") for s in range(8)]
     namespaces = [
         ServiceBusNamespaceSpec(address=f"mix.{c}.sbns.{i}", name=f"sbns-mix-{c}-{i}", tags=tags, sku="Standard", **where)
-        for i in range(12)
+        for i in range(25)
     ]
     specs += namespaces
-    specs += [ServiceBusQueueSpec(address=f"mix.{c}.queue.{q}", name=f"queue-{q}", parent=namespaces[0]) for q in range(10)]
+    specs += [ServiceBusQueueSpec(address=f"mix.{c}.queue.{q}", name=f"queue-{q}", parent=namespaces[0]) for q in range(8)]
     accounts = [
-        StorageAccountSpec(address=f"mix.{c}.st.{i}", name=f"stmix{c}x{i}", tags=tags, **where) for i in range(6)
+        StorageAccountSpec(address=f"mix.{c}.st.{i}", name=f"stmix{c}x{i}", tags=tags, **where) for i in range(4)
     ]
     specs += accounts
     specs += [BlobContainerSpec(address=f"mix.{c}.container.{k}", name=f"container-{k}", parent=accounts[0])
               for k in range(8)]
-    specs += [_nsg(f"mix.{c}.nsg.{i}", f"nsg-mix-{c}-{i}", group) for i in range(18)]
+    specs += [_nsg(f"mix.{c}.nsg.{i}", f"nsg-mix-{c}-{i}", group) for i in range(10)]
     specs += [PublicIpAddressSpec(address=f"mix.{c}.pip.{i}", name=f"pip-mix-{c}-{i}", tags=tags, **where)
-              for i in range(12)]
+              for i in range(5)]
     specs += [UserAssignedIdentitySpec(address=f"mix.{c}.id.{i}", name=f"id-mix-{c}-{i}", tags=tags, **where)
-              for i in range(13 if not with_site else 8)]
+              for i in range(6 if not with_site else 1)]
     if with_site:
         plan = AppServicePlanSpec(address=f"mix.{c}.plan", name=f"asp-mix-{c}", tags=tags, sku="Y1", **where)
         vault = KeyVaultSpec(address=f"mix.{c}.kv", name=f"kv-mix-{c}", tags=tags, tenant_id=_TENANT,

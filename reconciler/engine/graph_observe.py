@@ -67,6 +67,9 @@ AUTO_GRAPH_ABOVE = 350
 #: within seconds").
 DEFAULT_STALENESS_S = 30.0
 DEFAULT_RESYNC_S = 3600.0
+#: The feed is asked from the last cursor minus the staleness and this margin (clock skew between
+#: us and Resource Graph's change timestamps).
+OVERLAP_MARGIN_S = 10.0
 #: The columns compared from a row (a row's shape is GET's for these; `type` lower-cased).
 ROW_COLUMNS = ("id", "name", "type", "location", "resourceGroup", "tags", "sku", "kind", "identity",
                "properties", "managedBy", "zones")
@@ -118,13 +121,18 @@ class GraphObserver:
         staleness_s: float = DEFAULT_STALENESS_S,
         resync_s: float = DEFAULT_RESYNC_S,
         overlap_s: float | None = None,
+        children_each_cycle: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
         self.write_log = write_log if write_log is not None else WriteLog()
         self.staleness_s = staleness_s
         self.resync_s = resync_s
-        self.overlap_s = overlap_s if overlap_s is not None else staleness_s + 30.0
+        self.overlap_s = overlap_s if overlap_s is not None else staleness_s + OVERLAP_MARGIN_S
+        #: Re-read children (and other resources that are not rows) every change-feed cycle: the
+        #: feed does not report them, so this is what detects their drift within two cycles.
+        #: False leaves them to the relist every `resync_s` (cheaper; slower to see them drift).
+        self.children_each_cycle = children_each_cycle
         self.clock = clock
         self.stats = GraphStats()
         self._subscriptions = sorted({m.group(1).lower() for r in engine.resources.values()
@@ -138,6 +146,7 @@ class GraphObserver:
         self._cursor = 0.0
         self._last_started = 0.0
         self._seen: dict[str, float] = {}
+        self._non_row_split: tuple[dict[tuple[str, str], list[str]], list[str]] | None = None
 
     # -- the engine's seam ------------------------------------------------------------
     def wrote(self, resource_id: str) -> None:
@@ -186,18 +195,13 @@ class GraphObserver:
                     if isinstance(row.get("id"), str):
                         rows[row["id"].lower()] = row
         recent = self.write_log.since(started - self.staleness_s)
+        children, others = self._non_rows()
         provisional: dict[str, Live] = {}
         candidates: list[str] = []
         to_read: list[str] = []
-        children: dict[tuple[str, str], list[str]] = {}
         for address, resource in resources.items():
             rid = resource.id.lower()
             if _ROW_ID.match(resource.id) is None:  # a child or an extension resource: not a row
-                parent = rid.rsplit("/", 2)[0]
-                if listable(resource.type) and "/providers/" in parent:
-                    children.setdefault((resource.type.lower(), parent), []).append(address)
-                else:
-                    to_read.append(address)
                 continue
             found_row = rows.get(rid)
             row_live = row_body(found_row) if found_row is not None else None
@@ -218,22 +222,7 @@ class GraphObserver:
         trusted = len(live)
         self.stats.rows_trusted += trusted
         errors: dict[str, str] = {}
-        listings = self._list_children(children)
-        self._read(to_read, live, errors)
-        unread: list[str] = []
-        for (_child_type, _parent), (members, future) in listings.items():
-            listing = _result(future)
-            if listing is None:
-                unread.extend(members)
-                continue
-            for address in members:
-                body = listing.bodies.get(resources[address].id.lower())
-                why = unreadable(body) if body is not None else None
-                if (body is None and not listing.complete) or why is not None:
-                    unread.append(address)
-                else:
-                    live[address] = body
-        self._read(unread, live, errors)
+        listings = self._read_non_rows(children, others + to_read, live, errors)
         strays: dict[str, tuple[str, str]] = {}
         if prune_scan and engine.list_owned is not None:
             strays = self._row_strays(rows, prune_groups, recent)
@@ -245,13 +234,59 @@ class GraphObserver:
         self.stats.relists += 1
         self.stats.last = "relist"
         log.info("observed through Resource Graph: %d rows, %d trusted, %d read from ARM, %d child lists",
-                 len(rows), trusted, len(to_read) + len(unread), len(listings),
+                 len(rows), trusted, len(to_read) + len(others), len(listings),
                  extra={"event": "ReconcilerGraphRelist", "phase": "observe"})
         return Observation(
             live={a: live[a] for a in resources if a in live},
             errors={a: e for a, e in errors.items()},
             strays=list(strays.values()) if prune_scan and engine.list_owned is not None else [],
         )
+
+    def _non_rows(self) -> tuple[dict[tuple[str, str], list[str]], list[str]]:
+        """Desired resources that are not Resource Graph rows: children of a listable type by
+        (type, parent), read with one list each; the rest (extension resources, children with no
+        list), read one by one."""
+        if self._non_row_split is None:
+            children: dict[tuple[str, str], list[str]] = {}
+            others: list[str] = []
+            for address, resource in self.engine.resources.items():
+                if _ROW_ID.match(resource.id) is not None:
+                    continue
+                parent = resource.id.lower().rsplit("/", 2)[0]
+                if listable(resource.type) and "/providers/" in parent:
+                    children.setdefault((resource.type.lower(), parent), []).append(address)
+                else:
+                    others.append(address)
+            self._non_row_split = (children, others)
+        return self._non_row_split
+
+    def _read_non_rows(
+        self,
+        children: Mapping[tuple[str, str], list[str]],
+        singles: list[str],
+        live: dict[str, Live],
+        errors: dict[str, str],
+    ) -> dict[tuple[str, str], tuple[list[str], Future[SiblingListing | None]]]:
+        """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
+        members a list did not show and cannot rule out are read on their own."""
+        resources = self.engine.resources
+        listings = self._list_children(children)
+        self._read(singles, live, errors)
+        unread: list[str] = []
+        for members, future in listings.values():
+            listing = _result(future)
+            if listing is None:
+                unread.extend(members)
+                continue
+            for address in members:
+                body = listing.bodies.get(resources[address].id.lower())
+                if (body is None and not listing.complete) or (body is not None and unreadable(body) is not None):
+                    unread.append(address)
+                else:
+                    errors.pop(address, None)
+                    live[address] = body
+        self._read(unread, live, errors)
+        return listings
 
     def _row_comparable(self, arm_type: str, api_version: str | None) -> bool:
         try:
@@ -397,20 +432,29 @@ class GraphObserver:
         self._seen = {k: v for k, v in self._seen.items() if v >= since - self.overlap_s}
         written = self.write_log.since(self._last_started - self.staleness_s)
         touched = set(changed) | written
+        children, others = self._non_rows() if self.children_each_cycle else ({}, [])
+        non_rows = set(others) | {a for members in children.values() for a in members}
         to_read = [
             a for a, r in resources.items()
-            if a in self._errors or a not in self._live or _under(r.id.lower(), touched)
+            if a not in non_rows and (a in self._errors or a not in self._live or _under(r.id.lower(), touched))
         ]
         live = dict(self._live)
-        errors = {a: e for a, e in self._errors.items() if a not in to_read}
-        self._read(to_read, live, errors)
+        errors = {a: e for a, e in self._errors.items() if a not in to_read and a not in non_rows}
+        listings = self._read_non_rows(children, others + to_read, live, errors)
         if prune_scan and engine.list_owned is not None:
             self._feed_strays(changed, written)
+            if listings and engine.list_children is not None:
+                # Children are not in the feed: their strays come from this cycle's lists.
+                child_types = {t for t, _parent in children}
+                self._strays = {k: v for k, v in self._strays.items() if v[1].lower() not in child_types}
+                for rid, stray in self._child_strays(listings, live, errors).items():
+                    self._strays.setdefault(rid, stray)
         self._live, self._errors = live, errors
         self._cursor = started
         self.stats.feed_cycles += 1
         self.stats.last = "feed"
-        log.info("observed through the change feed: %d changed, %d read from ARM", len(changed), len(to_read),
+        log.info("observed through the change feed: %d changed, %d read from ARM, %d child lists", len(changed),
+                 len(to_read) + len(others), len(listings),
                  extra={"event": "ReconcilerGraphFeed", "phase": "observe"})
         return Observation(
             live={a: live[a] for a in resources if a in live},

@@ -29,6 +29,7 @@ log = logging.getLogger("reconciler.graph_query")
 
 #: Rows per page: Resource Graph's maximum.
 PAGE_ROWS = 1000
+API_VERSION = "2021-03-01"
 REMAINING_HEADER = "x-ms-user-quota-remaining"
 RESETS_HEADER = "x-ms-user-quota-resets-after"
 #: Longest wait for the quota window when the client has no wait budget to ask.
@@ -86,24 +87,48 @@ class GraphQuery:
 
     def rows(self, query: str) -> list[dict[str, Any]]:
         """Every row of `query`, following ``$skipToken`` to the last page."""
-        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
-
         client = self.clients.client("resourcegraph")
+        # The generated client's request sender (public `send_request` in newer SDKs): the rows
+        # stay wire JSON instead of being built into models and thrown away (thousands a page).
+        send = getattr(client, "send_request", None) or getattr(client, "_send_request", None)
         out: list[dict[str, Any]] = []
         skip_token: str | None = None
         while True:
             self._wait_for_quota()
-            options = QueryRequestOptions(result_format="objectArray", top=PAGE_ROWS, skip_token=skip_token)
-            answer = client.resources(
-                QueryRequest(subscriptions=self.subscription_ids, query=query, options=options),
-                raw_response_hook=self._remember_quota,
-            )
+            options: dict[str, Any] = {"resultFormat": "objectArray", "$top": PAGE_ROWS}
+            if skip_token:
+                options["$skipToken"] = skip_token
+            request = {"subscriptions": self.subscription_ids, "query": query, "options": options}
+            page = self._send(send, request) if callable(send) else self._sdk(client, request)
             with self._lock:
                 self.sent += 1
-            out.extend(row for row in answer.data or [] if isinstance(row, dict))
-            skip_token = answer.skip_token
+            data = page.get("data")
+            out.extend(row for row in (data if isinstance(data, list) else []) if isinstance(row, dict))
+            token = page.get("$skipToken")
+            skip_token = token if isinstance(token, str) and token else None
             if not skip_token:
                 return out
+
+    def _send(self, send: Callable[..., Any], request: dict[str, Any]) -> dict[str, Any]:
+        from azure.core.rest import HttpRequest
+
+        response = send(HttpRequest("POST", "/providers/Microsoft.ResourceGraph/resources",
+                                    params={"api-version": API_VERSION}, json=request))
+        self._remember_headers(response.headers)
+        response.raise_for_status()
+        payload = response.json()
+        return payload if isinstance(payload, dict) else {}
+
+    def _sdk(self, client: Any, request: dict[str, Any]) -> dict[str, Any]:
+        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+        options = request["options"]
+        answer = client.resources(
+            QueryRequest(subscriptions=request["subscriptions"], query=request["query"], options=QueryRequestOptions(
+                result_format="objectArray", top=options["$top"], skip_token=options.get("$skipToken"))),
+            raw_response_hook=lambda r: self._remember_headers(r.http_response.headers),
+        )
+        return {"data": answer.data, "$skipToken": answer.skip_token}
 
     def _wait_for_quota(self) -> None:
         with self._lock:
@@ -120,8 +145,7 @@ class GraphQuery:
         with self._lock:
             self._remaining = None  # a new window: the next answer says how much is left
 
-    def _remember_quota(self, response: Any) -> None:
-        headers = response.http_response.headers
+    def _remember_headers(self, headers: Any) -> None:
         raw = headers.get(REMAINING_HEADER)
         resets = resets_after_seconds(headers.get(RESETS_HEADER))
         with self._lock:
