@@ -41,8 +41,8 @@ _BASE = "https://management.azure.com"
 _GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
 
 
-def _faults() -> FaultConfig:
-    return FaultConfig(throttle=True, throttle_scale=1.0, graph_staleness_seconds=STALENESS_S)
+def _faults(staleness_s: float) -> FaultConfig:
+    return FaultConfig(throttle=True, throttle_scale=1.0, graph_staleness_seconds=staleness_s)
 
 
 def _counts(emulator: Emulator) -> Counter[str]:
@@ -110,7 +110,9 @@ def _api_version(arm_type: str) -> str:
     return max(KNOWN_API_VERSIONS[arm_type.lower()])
 
 
-def run(quick: bool = False, size: int | None = None) -> ItemResult:
+def run(
+    quick: bool = False, size: int | None = None, staleness_s: float = STALENESS_S, margin_s: float = OVERLAP_MARGIN_S
+) -> ItemResult:
     import_sdks()
     state = mixed(size or (QUICK_SIZE if quick else SIZE))
     item = ItemResult("graph", f"No-op and change-feed cycles of {len(state.resources)} resources: graph vs per-resource")
@@ -120,26 +122,27 @@ def run(quick: bool = False, size: int | None = None) -> ItemResult:
         put_in_place(seed, state)
         seed.close()
         seeded = time.time()
-        time.sleep(STALENESS_S)  # the seeding is visible to Resource Graph
+        time.sleep(staleness_s)  # the seeding is visible to Resource Graph
 
-        per_resource = open_target(state, path, _faults())
+        per_resource = open_target(state, path, _faults(staleness_s))
         per_wall, per_counts, per_plan = _cycle(per_resource)
         per_resource.close()
 
         # Changes older than the observer's feed overlap only: the seeding is not read as news.
-        time.sleep(max(0.0, seeded + STALENESS_S + OVERLAP_MARGIN_S - time.time()))
-        graph = open_target(state, path, _faults())
-        observer = GraphObserver(graph.engine, graph.clients, staleness_s=STALENESS_S)
+        time.sleep(max(0.0, seeded + staleness_s + margin_s - time.time()))
+        graph = open_target(state, path, _faults(staleness_s))
+        observer = GraphObserver(graph.engine, graph.clients, staleness_s=staleness_s,
+                                 overlap_s=staleness_s + margin_s)
         graph.engine.observer = observer
         graph_wall, graph_counts, graph_plan = _cycle(graph)
 
         changed = _change_out_of_band(graph.emulator, state, offset=0)
-        time.sleep(STALENESS_S + 0.5)
+        time.sleep(staleness_s + 0.5)
         feed_wall, feed_counts, feed_plan = _cycle(graph)
         # The same with children left to the relist (the feed does not report them).
         observer.children_each_cycle = False
         changed_2 = _change_out_of_band(graph.emulator, state, offset=1)
-        time.sleep(STALENESS_S + 0.5)
+        time.sleep(staleness_s + 0.5)
         feed2_wall, feed2_counts, feed2_plan = _cycle(graph)
         graph.close()
     resources = len(state.resources)

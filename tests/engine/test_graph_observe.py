@@ -139,7 +139,7 @@ def _not_ours(portal: Portal, env: str) -> None:
                "Microsoft.Network/publicIPAddresses",
                {"location": "westus2", "tags": {"owner": "another-team"}, "sku": {"name": "Standard"},
                 "properties": {"publicIPAllocationMethod": "Static"}})
-    identity = _r(env, "security.identity.datafactory")
+    identity = _r(env, "security.identity.microservices")
     portal.delete(identity.id, identity.type)
     portal.put(identity.id, identity.type, {"location": "westus2", "tags": {"owner": "another-team"}})
 
