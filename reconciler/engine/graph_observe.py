@@ -39,6 +39,7 @@ with shorter cycles, within ``ceil(lag / interval) + 1`` cycles.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -147,6 +148,8 @@ class GraphObserver:
         self._last_started = 0.0
         self._seen: dict[str, float] = {}
         self._non_row_split: tuple[dict[tuple[str, str], list[str]], list[str]] | None = None
+        #: Addresses whose desired body holds references to live values.
+        self._refers = {a for a, r in engine.resources.items() if "{ref:" in json.dumps(r.body, default=str)}
 
     # -- the engine's seam ------------------------------------------------------------
     def wrote(self, resource_id: str) -> None:
@@ -214,8 +217,9 @@ class GraphObserver:
         live: dict[str, Live] = {}
         for address in candidates:
             resource = resources[address]
-            desired = resolve_refs(resource.body, provisional, strict=False)
-            if not has_unknown(desired) and engine.plan_one(resource, provisional).action == "noop":
+            # A reference not known from the rows would be left out of the comparison: read it.
+            known = address not in self._refers or not has_unknown(resolve_refs(resource.body, provisional, strict=False))
+            if known and engine.plan_one(resource, provisional).action == "noop":
                 live[address] = provisional[address]
             else:
                 to_read.append(address)  # a drift candidate: confirmed with fresh data
