@@ -158,7 +158,7 @@ class Emulator:
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
             changes.ensure_schema(conn)
-        self._graph_quota = GraphQuota(self.faults)  # Resource Graph's per-user quota (emulator/graph_quota.py)
+        self._graph_quota = GraphQuota(self.faults, clock)  # Resource Graph's per-user quota (emulator/graph_quota.py)
 
     # -- public ----------------------------------------------------------
 

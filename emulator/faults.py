@@ -27,6 +27,9 @@ Environment variables read by :meth:`FaultConfig.from_env` (all optional):
 ``RECONCILER_EMULATOR_GRAPH_STALENESS_SECONDS``              float, how far Resource Graph's tables
                                                              are behind the store (0); see
                                                              ``emulator/graph_tables.py``
+``RECONCILER_EMULATOR_GRAPH_CHANGES_ALL_TYPES``              ``1``: ``resourcechanges`` rows for every
+                                                             write, child types too (not Azure); 0,
+                                                             the default: only the types Azure tracks
 ==========================================================  ===========================================
 
 The rewrite models a value ARM replaces (recorded: a Log Analytics workspace
@@ -85,6 +88,9 @@ class FaultConfig:
     graph_quota_window_seconds: float = 5.0
     #: Resource Graph: seconds a committed write takes to show in its tables (emulator/graph_tables.py).
     graph_staleness_seconds: float = 0.0
+    #: Resource Graph: `resourcechanges` rows for every type written (not Azure: it tracks the types of
+    #: its resources/resourcecontainers tables only); for callers written before the emulator knew.
+    graph_changes_all_types: bool = False
 
     def rewrites(self, type_key: str) -> list[tuple[str, str]]:
         """(path, value) the server substitutes in a body of this (lower-cased) type."""
@@ -164,6 +170,8 @@ class FaultConfig:
             graph_quota=integer(_ENV + "GRAPH_QUOTA", 15),
             graph_quota_window_seconds=num("GRAPH_QUOTA_WINDOW_SECONDS", 5.0),
             graph_staleness_seconds=num("GRAPH_STALENESS_SECONDS", 0.0),
+            graph_changes_all_types=env.get(_ENV + "GRAPH_CHANGES_ALL_TYPES", "0").strip().lower()
+            in ("1", "true", "yes", "on"),
         )
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -42,7 +41,7 @@ class _Window:
 class GraphQuota:
     """Fixed windows of `FaultConfig.graph_quota` queries per user (scaled by ``throttle_scale``)."""
 
-    def __init__(self, config: FaultConfig, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: FaultConfig, clock: Callable[[], float]) -> None:
         self.window = config.graph_quota_window_seconds
         scaled = config.graph_quota * config.throttle_scale
         #: 0: unlimited (quota off, or ARM throttling off altogether).

@@ -13,8 +13,9 @@ Staleness: Resource Graph is fed by change notifications and is behind ARM by se
 minutes. With ``staleness`` N, a table is the store as it stood N seconds ago: the store now,
 with every write of the last N seconds rolled back from the ``changes`` record
 (``emulator/changes.py``) -- the body before the oldest such write of a resource, or no row when
-that write created it. Limitation: resources removed with their parent (a group's delete) are not
-recorded one by one, so they are not restored during the window.
+that write created it. Limitations: resources removed with their parent (a group's delete) are not
+recorded one by one, so they are not restored during the window; children inlined in a parent's
+properties (a VNet's subnets) are read as they are now.
 
 Speed: rows are read with one SQL statement narrowed by the query's leading ``where`` clauses
 (subscription, group, type, id, a tag's value); a row's body is decoded only when a clause,
@@ -142,14 +143,15 @@ def _sql_filter(table: str, clauses: list[kql.Clause]) -> tuple[str, list[Any]]:
         operand = clause.operand
         if clause.op not in ("=~", "==", "in~", "in"):
             continue
-        if not operand.path and operand.column in columns:
+        if not operand.path and operand.column in columns and len(clause.values) <= 500:
             values = sorted({v.lower() for v in clause.values})
             sql.append(f"{columns[operand.column]} IN ({','.join('?' * len(values))})")
             args.extend(values)
         elif operand.column == "tags" and len(operand.path) == 1 and clause.op in ("=~", "==") \
-                and not any(c in operand.path[0] for c in '"\\'):
-            sql.append(f"lower(json_extract(body, '$.tags.\"{operand.path[0]}\"')) = ?")
-            args.append(clause.values[0].lower())
+                and '"' not in operand.path[0] and clause.values[0].isascii():
+            # SQLite's lower() folds ASCII only: a non-ASCII value is left to the Python evaluation.
+            sql.append("lower(json_extract(body, ?)) = ?")
+            args.extend((f'$.tags."{operand.path[0]}"', clause.values[0].lower()))
     return "".join(f" AND {s}" for s in sql), args
 
 

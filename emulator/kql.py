@@ -303,7 +303,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (1, stamp)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (1, float(value))
-    return (2, _text(value).lower()) if value is not None else (0, "")
+    return (2, _text(value)) if value is not None else (0, "")  # ordinal, as KQL sorts strings
 
 
 def _check_column(stage: Stage, column: str, known: set[str]) -> None:

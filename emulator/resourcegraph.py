@@ -35,6 +35,8 @@ and ``resourcecontainers`` tables (Microsoft Learn, "Change Analysis", Supported
 https://learn.microsoft.com/azure/governance/resource-graph/changes/resource-graph-changes).
 Azure serves changes of resource groups in ``resourcecontainerchanges``; the emulator keeps them in
 ``resourcechanges`` as well (its callers relied on it before the tables existed).
+``FaultConfig.graph_changes_all_types`` (``RECONCILER_EMULATOR_GRAPH_CHANGES_ALL_TYPES=1``) brings
+back a row for every write, child types included: not Azure, for callers that still expect it.
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ def _answer(
             {**change_row(r), "__seq": r.seq}
             for sub in subs
             for r in changes.visible(conn, str(sub), now=now, delay=delay)
-            if _tracked(r)
+            if faults.graph_changes_all_types or _tracked(r)
         ]
     else:
         rows = graph_tables.rows(conn, query.table, [str(s) for s in subs], query.prefilter(), now=now, staleness=delay)

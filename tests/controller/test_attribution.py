@@ -55,9 +55,14 @@ def served(dev_state: Path) -> Iterator[str]:
         yield server.base_url
 
 
+# Azure's resourcechanges does not track child types such as Service Bus queues (emulator/resourcegraph.py);
+# the queue below is attributed through Resource Graph only with the emulator's all-types knob.
+ALL_CHANGES = {"RECONCILER_EMULATOR_GRAPH_CHANGES_ALL_TYPES": "1"}
+
+
 def reconcile(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "reconciler.cli", *args], cwd=cwd, env=controller_env(**env),
+        [sys.executable, "-m", "reconciler.cli", *args], cwd=cwd, env=controller_env(**{**ALL_CHANGES, **env}),
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
     )
 
@@ -120,6 +125,7 @@ def test_a_portal_change_is_attributed_in_plan_telemetry_and_history(
     (tmp_path / "tmp").mkdir()
     with IngestionServer() as ingestion:
         env = controller_env(
+            **ALL_CHANGES,
             APPLICATIONINSIGHTS_CONNECTION_STRING=(
                 f"InstrumentationKey={uuid.uuid4()};IngestionEndpoint=http://127.0.0.1:{ingestion.port}/"
             ),
