@@ -207,6 +207,11 @@ def test_a_bad_observe_mode_is_a_usage_error_naming_the_option(capsys: pytest.Ca
     assert "--observe" in capsys.readouterr().err
 
 
+def test_a_bad_resync_is_a_usage_error_naming_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--once", "--resync", "never", "--health-port", "0"]) == 1
+    assert "--resync 'never': not a duration" in capsys.readouterr().err
+
+
 # -- detection under staleness, with the change feed ---------------------------------------
 def _graph_session(state: Path, *, children_each_cycle: bool = True) -> tuple[Session, GraphObserver]:
     session = open_session(
