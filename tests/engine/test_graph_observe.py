@@ -346,3 +346,18 @@ def test_queries_wait_for_the_per_user_quota_instead_of_being_refused(applied_de
     assert graph.sent == 5 and graph.waited_s > 0
     statuses = [r.status for r in read_request_log(state) if r.path.lower().endswith("microsoft.resourcegraph/resources")]
     assert statuses == [200] * 5
+
+
+def test_the_write_log_outlives_the_process_for_the_staleness_window_only(tmp_path: Path) -> None:
+    now = [1000.0]
+    path = tmp_path / "graph-writes-dev.json"
+    log = WriteLog(path, keep_s=60.0, clock=lambda: now[0])
+    log.wrote("/subscriptions/s/resourceGroups/G/providers/Microsoft.Network/virtualNetworks/V")
+    now[0] = 1030.0
+    again = WriteLog(path, keep_s=60.0, clock=lambda: now[0])  # another process, 30 s later
+    assert again.since(1000.0) == {"/subscriptions/s/resourcegroups/g/providers/microsoft.network/virtualnetworks/v"}
+    assert again.since(1000.1) == set()
+    now[0] = 1100.0
+    assert WriteLog(path, keep_s=60.0, clock=lambda: now[0]).since(0.0) == set()  # older than kept
+    path.write_text("{not json")
+    assert WriteLog(path, keep_s=60.0, clock=lambda: now[0]).since(0.0) == set()  # damaged: starts empty
