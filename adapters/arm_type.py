@@ -61,9 +61,10 @@ class ArmType:
     #: `appsettings` is read with the `list` action, `web` with GET).
     by_name: Mapping[str, ByName] = field(default_factory=dict)
     #: Resource Graph's `resources` row carries every field the rules compare, so a row that
-    #: matches the desired body is trusted without a GET (graph observe mode). False (the
-    #: default) for types whose rows differ from GET (App Service `sites`: `siteConfig` is not
-    #: in the row) or that are not rows at all (children): those are always read with ARM.
+    #: matches the desired body is trusted without a GET (graph observe mode,
+    #: docs/observe-modes.md). False (the default) until that is shown for a type; children are
+    #: not rows at all. A wrong True only costs GETs: a field missing from a row is a difference,
+    #: and differences are confirmed with a GET.
     graph_row: bool = False
 
     def for_name(self, name: str) -> ArmType:

@@ -67,7 +67,7 @@ class Observation:
 
 
 class Observer(Protocol):
-    """Another way to observe every desired resource (`reconciler.graph_observe`), told of our writes."""
+    """Another way to observe every desired resource (`reconciler.engine.graph_observe`), told of our writes."""
 
     def observe(self, *, prune_scan: bool = True) -> Observation: ...
 

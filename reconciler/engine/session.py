@@ -68,7 +68,7 @@ def open_session(
     the target and the engine. `targets` (`--target-resource`) and the
     adopted addresses of `safety` are checked against the desired state
     before the target is opened, so a typo writes nothing. `observe` is the observe mode
-    (`reconciler.graph_observe`: per-resource, graph, or auto by the estate's size); `resync_s`
+    (`reconciler.engine.graph_observe`: per-resource, graph, or auto by the estate's size); `resync_s`
     how often graph mode relists everything between change-feed cycles."""
     choose_mode(observe, 0)  # a bad mode fails before anything is built
     secrets = secrets if secrets is not None else AppSecrets()

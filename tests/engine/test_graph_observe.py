@@ -361,3 +361,26 @@ def test_the_write_log_outlives_the_process_for_the_staleness_window_only(tmp_pa
     assert WriteLog(path, keep_s=60.0, clock=lambda: now[0]).since(0.0) == set()  # older than kept
     path.write_text("{not json")
     assert WriteLog(path, keep_s=60.0, clock=lambda: now[0]).since(0.0) == set()  # damaged: starts empty
+
+
+def test_the_controller_observes_through_resource_graph_and_remediates(applied_dev: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.controller.controller_process import controller_env
+
+    state = _copy(applied_dev, tmp_path / "dev.db")
+    vnet = _r("dev", "networking.vnet")
+    portal = Emulator(state, faults=FaultConfig(throttle=False))
+    Portal(portal).edit(vnet.id, vnet.type, lambda b: b["tags"].update(environment="qa"))
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler.cli", "run", "--env", "dev", "--once", "--emulator-state", str(state),
+         "--health-port", "-1", "--lease", "none", "--observe", "graph", "--resync", "10m",
+         "--log-format", "json", "--log-level", "INFO"],
+        cwd=tmp_path, env=controller_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    events = [json.loads(line).get("event") for line in done.stderr.splitlines() if line.startswith("{")]
+    assert "ReconcilerGraphRelist" in events
+    assert Portal(portal).get(vnet.id, vnet.type)["tags"]["environment"] == "dev"  # remediated
+    portal.close()
