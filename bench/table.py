@@ -34,8 +34,8 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
         ("per_resource_arm_reads", "per-resource no-op: ARM reads"),
         ("graph_wall_s", "graph no-op (relist): wall (s)"),
         ("graph_arm_reads", "graph no-op: ARM reads"),
-        ("feed_arm_reads", "feed cycle, children re-listed: ARM reads"),
-        ("feed_only_arm_reads", "feed cycle, children at relist: ARM reads"),
+        ("feed_arm_reads", "feed cycle (children via the Activity Log): ARM reads"),
+        ("every_cycle_arm_reads", "feed cycle, every child re-listed: ARM reads"),
     ),
     "soak": (
         ("seconds_per_cycle", "seconds per cycle"),

@@ -61,6 +61,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("reconciler.graph_observe")
 
 ObserveMode = Literal["per-resource", "graph", "auto"]
+#: How a change-feed cycle finds changed children, which `resourcechanges` does not report:
+#: `activity-log` asks the subscription's Activity Log for the cycle's writes (one request; it
+#: records every control-plane write, children included) and re-reads only those; when it cannot
+#: be read, every child is re-listed that cycle. `every-cycle` always re-lists every parent's
+#: children (one list per parent). `relist` leaves them to the next full relist.
+ChildPolicy = Literal["activity-log", "every-cycle", "relist"]
+CHILD_POLICIES: tuple[str, ...] = ("activity-log", "every-cycle", "relist")
 MODES: tuple[str, ...] = ("per-resource", "graph", "auto")
 #: `auto` observes through Resource Graph above this many desired resources (module docstring).
 AUTO_GRAPH_ABOVE = 350
@@ -106,6 +113,8 @@ class GraphStats:
     feed_failures: int = 0
     fallbacks: int = 0
     rows_trusted: int = 0
+    activity_log_queries: int = 0
+    activity_log_failures: int = 0
     arm_reads_asked: int = 0
     last: str = ""
 
@@ -122,7 +131,7 @@ class GraphObserver:
         staleness_s: float = DEFAULT_STALENESS_S,
         resync_s: float = DEFAULT_RESYNC_S,
         overlap_s: float | None = None,
-        children_each_cycle: bool = True,
+        children: ChildPolicy = "activity-log",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
@@ -130,14 +139,16 @@ class GraphObserver:
         self.staleness_s = staleness_s
         self.resync_s = resync_s
         self.overlap_s = overlap_s if overlap_s is not None else staleness_s + OVERLAP_MARGIN_S
-        #: Re-read children (and other resources that are not rows) every change-feed cycle: the
-        #: feed does not report them, so this is what detects their drift within two cycles.
-        #: False leaves them to the relist every `resync_s` (cheaper; slower to see them drift).
-        self.children_each_cycle = children_each_cycle
+        #: How change-feed cycles find changed children (and other resources that are not rows),
+        #: which `resourcechanges` does not report: see `ChildPolicy`.
+        if children not in CHILD_POLICIES:
+            raise ValueError(f"children={children!r}: choose one of {', '.join(CHILD_POLICIES)}")
+        self.children: ChildPolicy = children
         self.clock = clock
         self.stats = GraphStats()
         self._subscriptions = sorted({m.group(1).lower() for r in engine.resources.values()
                                       if (m := _ROW_ID.match(r.id)) is not None})
+        self.clients = clients
         self.graph = GraphQuery(clients, self._subscriptions)
         self._live: dict[str, Live] | None = None
         self._errors: dict[str, str] = {}
@@ -378,6 +389,8 @@ class GraphObserver:
         listings: Mapping[tuple[str, str], tuple[list[str], Future[SiblingListing | None]]],
         live: Mapping[str, Live],
         errors: Mapping[str, str],
+        *,
+        only_listed: bool = False,
     ) -> dict[str, tuple[str, str]]:
         """Undesired children found by the child lists, under parents whose ownership is proven
         (as `Engine._child_groups` decides); children of types with no list are listed as the
@@ -399,7 +412,7 @@ class GraphObserver:
                     name = rid.rsplit("/", 1)[-1]
                     if rid not in desired and (child_type.lower(), name) not in _built_in():
                         found[rid] = (str(body.get("id", rid)), child_type)
-            else:
+            elif not only_listed:
                 for rid, rtype in engine._child_strays(group, desired):
                     found.setdefault(rid.lower(), (rid, rtype))
         return found
@@ -436,8 +449,8 @@ class GraphObserver:
         self._seen = {k: v for k, v in self._seen.items() if v >= since - self.overlap_s}
         written = self.write_log.since(self._last_started - self.staleness_s)
         touched = set(changed) | written
-        children, others = self._non_rows() if self.children_each_cycle else ({}, [])
-        non_rows = set(others) | {a for members in children.values() for a in members}
+        children, others = self._changed_non_rows(since, started, touched)
+        non_rows = self._non_row_addresses() if self.children != "relist" else set()
         to_read = [
             a for a, r in resources.items()
             if a not in non_rows and (a in self._errors or a not in self._live or _under(r.id.lower(), touched))
@@ -448,10 +461,12 @@ class GraphObserver:
         if prune_scan and engine.list_owned is not None:
             self._feed_strays(changed, written)
             if listings and engine.list_children is not None:
-                # Children are not in the feed: their strays come from this cycle's lists.
-                child_types = {t for t, _parent in children}
-                self._strays = {k: v for k, v in self._strays.items() if v[1].lower() not in child_types}
-                for rid, stray in self._child_strays(listings, live, errors).items():
+                # Children are not in the feed: the strays of the parents listed this cycle come
+                # from their lists; the others' are kept from before.
+                listed = {(t, parent) for t, parent in listings}
+                self._strays = {k: v for k, v in self._strays.items()
+                                if (v[1].lower(), k.rsplit("/", 2)[0]) not in listed}
+                for rid, stray in self._child_strays(listings, live, errors, only_listed=True).items():
                     self._strays.setdefault(rid, stray)
         self._live, self._errors = live, errors
         self._cursor = started
@@ -465,6 +480,60 @@ class GraphObserver:
             errors=dict(errors),
             strays=list(self._strays.values()) if prune_scan and engine.list_owned is not None else [],
         )
+
+    def _non_row_addresses(self) -> set[str]:
+        children, others = self._non_rows()
+        return set(others) | {a for members in children.values() for a in members}
+
+    def _changed_non_rows(
+        self, since: float, started: float, touched: set[str]
+    ) -> tuple[dict[tuple[str, str], list[str]], list[str]]:
+        """The child groups to re-list and other non-row resources to re-read this feed cycle."""
+        all_children, all_others = self._non_rows()
+        if self.children == "relist":
+            return {}, []
+        if self.children == "activity-log":
+            try:
+                written = self._activity_log_writes(since, started)
+            except Exception as error:  # no Activity Log: re-list every child this cycle
+                self.stats.activity_log_failures += 1
+                log.warning("Activity Log unavailable (%s); re-listing every child", _why(error),
+                            extra={"event": "ReconcilerGraphActivityLogFailed", "phase": "observe"})
+            else:
+                assert self._live is not None
+                ids = self.engine.resources
+                touched = touched | written
+                parents = {rid.rsplit("/", 2)[0] for rid in touched}  # a new child under a listed parent
+                stale = set(self._errors) | {a for a in ids if a not in self._live}
+                children = {
+                    key: members for key, members in all_children.items()
+                    if key[1] in parents or any(a in stale or _under(ids[a].id.lower(), touched) for a in members)
+                }
+                others = [a for a in all_others if a in stale or _under(ids[a].id.lower(), touched)]
+                return children, others
+        return dict(all_children), list(all_others)
+
+    def _activity_log_writes(self, since: float, until: float) -> set[str]:
+        """Lower-cased ids written or deleted (succeeded) in the subscription since `since`, from
+        the Activity Log (``activity_logs.list``; Microsoft Learn, "Activity Logs - List": a
+        ``$filter`` on ``eventTimestamp`` is required; every control-plane write is recorded,
+        child resources included)."""
+        client = self.clients.client("monitor")
+        flt = f"eventTimestamp ge '{_iso(since)}' and eventTimestamp le '{_iso(until + 60.0)}'"
+        self.stats.activity_log_queries += 1
+        found: set[str] = set()
+        for event in client.activity_logs.list(filter=flt):
+            key = "activitylog:" + str(getattr(event, "event_data_id", "") or "")
+            status = getattr(getattr(event, "status", None), "value", "") or ""
+            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
+            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+                continue
+            rid = str(getattr(event, "resource_id", "") or "").lower()
+            if rid and key not in self._seen:
+                found.add(rid)
+                if key != "activitylog:":
+                    self._seen[key] = until
+        return found
 
     def _feed_strays(self, changed: Mapping[str, tuple[str, str, str]], written: set[str]) -> None:
         """Strays known from the last cycle, re-checked where they changed; new top-level ones

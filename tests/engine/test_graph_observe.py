@@ -23,7 +23,7 @@ from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.changes import ChangeFeedConfig
 from emulator.request_log import clear_request_log, read_request_log
 from reconciler.cli.main import main
-from reconciler.engine.graph_observe import AUTO_GRAPH_ABOVE, GraphObserver, choose_mode
+from reconciler.engine.graph_observe import AUTO_GRAPH_ABOVE, ChildPolicy, GraphObserver, choose_mode
 from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
 from reconciler.engine.session import Session, open_session
 from reconciler.engine.write_log import WriteLog
@@ -213,13 +213,13 @@ def test_a_bad_resync_is_a_usage_error_naming_the_option(capsys: pytest.CaptureF
 
 
 # -- detection under staleness, with the change feed ---------------------------------------
-def _graph_session(state: Path, *, children_each_cycle: bool = True) -> tuple[Session, GraphObserver]:
+def _graph_session(state: Path, *, children: ChildPolicy = "activity-log") -> tuple[Session, GraphObserver]:
     session = open_session(
         "dev", emulator_state=str(state), observe="per-resource",
         faults=FaultConfig(throttle=False, graph_staleness_seconds=STALENESS_S),
     )
     observer = GraphObserver(session.engine, session.target.clients, staleness_s=STALENESS_S,
-                             write_log=WriteLog(), children_each_cycle=children_each_cycle)
+                             write_log=WriteLog(), children=children)
     session.engine.observer = observer
     return session, observer
 
@@ -262,11 +262,12 @@ def _seed_twenty(portal: Portal) -> list[str]:
     return changed
 
 
+@pytest.mark.parametrize("children", ["activity-log", "every-cycle"])
 def test_twenty_out_of_band_changes_are_detected_within_two_cycles_despite_the_lag(
-    applied_dev: Path, tmp_path: Path
+    children: ChildPolicy, applied_dev: Path, tmp_path: Path
 ) -> None:
     state = _copy(applied_dev, tmp_path / "dev.db")
-    session, observer = _graph_session(state)
+    session, observer = _graph_session(state, children=children)
     assert _drifted(session) == {}  # cycle 0: the relist
     portal = Portal(session.target.emulator)
     changed = _seed_twenty(portal)
@@ -277,6 +278,19 @@ def test_twenty_out_of_band_changes_are_detected_within_two_cycles_despite_the_l
     assert {rid.lower() for rid in changed} <= seen
     assert {rid.lower() for rid in changed} <= set(second), "still drifted: reported again"
     assert observer.stats.relists == 1 and observer.stats.feed_cycles == 2
+    assert observer.stats.activity_log_failures == 0
+
+
+def test_without_the_activity_log_a_feed_cycle_relists_every_child(applied_dev: Path, tmp_path: Path) -> None:
+    state = _copy(applied_dev, tmp_path / "dev.db")
+    session, observer = _graph_session(state)
+    assert _drifted(session) == {}
+    emulator = session.target.emulator
+    emulator.change_feed = ChangeFeedConfig(forbidden=frozenset({"activitylog"}))
+    queue = _r("dev", "messaging.queue.etl")
+    Portal(emulator).delete(queue.id, queue.type)
+    assert _drifted(session) == {queue.id.lower(): "create"}  # the children were listed instead
+    assert observer.stats.activity_log_failures == 1 and observer.stats.feed_cycles == 1
 
 
 def test_our_own_writes_within_the_lag_never_read_as_drift(applied_dev: Path, tmp_path: Path) -> None:
@@ -303,7 +317,7 @@ def test_our_own_writes_within_the_lag_never_read_as_drift(applied_dev: Path, tm
 
 def test_a_deleted_resource_is_noticed_at_the_next_relist_without_the_feed(applied_dev: Path, tmp_path: Path) -> None:
     state = _copy(applied_dev, tmp_path / "dev.db")
-    session, observer = _graph_session(state, children_each_cycle=False)
+    session, observer = _graph_session(state, children="relist")
     assert _drifted(session) == {}
     identity = _r("dev", "security.identity.functions")
     Portal(session.target.emulator).delete(identity.id, identity.type)
