@@ -9,8 +9,8 @@ state, each with fresh clients and a full read bucket. Requests are counted on t
 side (its request log): ARM reads are GETs and POST `.../list*` actions; Resource Graph queries
 are POSTs to `/providers/Microsoft.ResourceGraph/resources`; 429s are counted apart.
 
-The change-feed cycles: the graph observer has relisted once; 10 top-level resources are then
-changed out of band (tags, an address space, deletes), Resource Graph is given its staleness
+The change-feed cycles: the graph observer has relisted once; 10 resources are then changed out
+of band (tags, an address space, deletes, a deleted queue), Resource Graph is given its staleness
 (`STALENESS_S`, so the changes are visible to the feed), and the next cycle is measured. It runs
 twice: as shipped (`children="activity-log"`: children, which `resourcechanges` does not report,
 are found through one Activity Log request), which must read at most 3 requests per changed
@@ -72,13 +72,15 @@ def _cycle(target: BenchTarget) -> tuple[float, Counter[str], Any]:
 
 
 def _change_out_of_band(emulator: Emulator, state: Any, offset: int) -> list[str]:
-    """10 changes another tool makes (tags, properties, deletes), in group `offset` from the end;
+    """10 changes another tool makes (tags, properties, deletes, a child deleted), in group `offset`
+    from the end;
     the ids changed."""
     by_type: dict[str, list[Any]] = {}
     for resource in state.resources:
         by_type.setdefault(resource.type.lower(), []).append(resource)
     picks = [
-        ("microsoft.network/networksecuritygroups", 3, "tag"),
+        ("microsoft.network/networksecuritygroups", 2, "tag"),
+        ("microsoft.servicebus/namespaces/queues", 1, "delete"),  # a child: not in resourcechanges
         ("microsoft.servicebus/namespaces", 2, "tag"),
         ("microsoft.network/virtualnetworks", 2, "prefix"),
         ("microsoft.managedidentity/userassignedidentities", 1, "delete"),
