@@ -264,7 +264,8 @@ class _Projected(dict[str, Any]):
         self._row, self._columns = row, columns
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._row.get(key, default) if key in self._columns else default
+        # `__`-keys are the table's own bookkeeping (the write order), never output.
+        return self._row.get(key, default) if key in self._columns or key.startswith("__") else default
 
     def materialise(self) -> dict[str, Any]:
         return {c: self._row.get(c) for c in self._columns}

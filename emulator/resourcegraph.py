@@ -33,8 +33,8 @@ or every output column is ``dynamic``: then ``resultTruncated`` is ``"true"`` an
 ``resourcechanges`` has rows only for the types Change Analysis tracks: those of the ``resources``
 and ``resourcecontainers`` tables (Microsoft Learn, "Change Analysis", Supported resource types,
 https://learn.microsoft.com/azure/governance/resource-graph/changes/resource-graph-changes).
-Azure serves changes of resource groups in ``resourcecontainerchanges``; the emulator keeps them in
-``resourcechanges`` as well (its callers relied on it before the tables existed).
+Azure serves changes of resource groups in ``resourcecontainerchanges`` (served too); the emulator
+keeps them in ``resourcechanges`` as well (its callers relied on it before the tables existed).
 ``FaultConfig.graph_changes_all_types`` (``RECONCILER_EMULATOR_GRAPH_CHANGES_ALL_TYPES=1``) brings
 back a row for every write, child types included: not Azure, for callers that still expect it.
 """
@@ -54,8 +54,9 @@ from emulator.faults import FaultConfig
 from emulator.graph_quota import GraphQuota
 
 _MAX_TOP = 1000
+_RG_TYPE = "microsoft.resources/resourcegroups"
 _DEFAULT_TOP = 1000
-TABLES = (*graph_tables.TABLES, "resourcechanges")
+TABLES = (*graph_tables.TABLES, "resourcechanges", "resourcecontainerchanges")
 
 
 def _iso(ts: float) -> str:
@@ -161,12 +162,13 @@ def _answer(
     # One staleness for every table: the larger of Resource Graph's and the change feed's delays.
     delay = max(config.delay_seconds, faults.graph_staleness_seconds)
     rows: list[Mapping[str, Any]]
-    if query.table == "resourcechanges":
+    if query.table in ("resourcechanges", "resourcecontainerchanges"):
+        containers = query.table == "resourcecontainerchanges"
         rows = [
             {**change_row(r), "__seq": r.seq}
             for sub in subs
             for r in changes.visible(conn, str(sub), now=now, delay=delay)
-            if faults.graph_changes_all_types or _tracked(r)
+            if (r.target_type == _RG_TYPE if containers else faults.graph_changes_all_types or _tracked(r))
         ]
     else:
         rows = graph_tables.rows(conn, query.table, [str(s) for s in subs], query.prefilter(), now=now, staleness=delay)

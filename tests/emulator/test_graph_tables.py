@@ -314,6 +314,8 @@ def test_resourcechanges_filters_by_scope_and_time_and_tracks_only_table_types(e
     assert targets == ["rg-a", "vnet1", "id-a"]
     later = query.replace(since, "2100-01-01T00:00:00Z")
     assert _query(client, later).total_records == 0
+    groups = "resourcecontainerchanges | extend targetResourceId = tostring(properties.targetResourceId) | project targetResourceId"
+    assert [r["targetResourceId"].rsplit("/", 1)[-1] for r in _query(client, groups).data] == ["rg-a", "RG-B"]
 
 
 def test_the_all_types_knob_brings_back_changes_of_child_types(state_path: Path, make_client: Build) -> None:
