@@ -60,6 +60,12 @@ class ArmType:
     #: operations and rules differ by name (App Service `sites/config`:
     #: `appsettings` is read with the `list` action, `web` with GET).
     by_name: Mapping[str, ByName] = field(default_factory=dict)
+    #: Resource Graph's `resources` row carries every field the rules compare, so a row that
+    #: matches the desired body is trusted without a GET (graph observe mode,
+    #: docs/observe-modes.md). False (the default) until that is shown for a type; children are
+    #: not rows at all. A wrong True only costs GETs: a field missing from a row is a difference,
+    #: and differences are confirmed with a GET.
+    graph_row: bool = False
 
     def for_name(self, name: str) -> ArmType:
         """The entry as it applies to the resource called `name`."""

@@ -9,7 +9,7 @@ import importlib
 import json
 import sys
 
-ITEMS = ("noop", "apply_lro", "scale", "throttled", "startup", "soak")
+ITEMS = ("noop", "apply_lro", "scale", "throttled", "startup", "soak", "graph")
 
 
 def main(argv: list[str] | None = None) -> int:

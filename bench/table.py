@@ -29,6 +29,14 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
         ("help_s", "`reconcile --help` (s)"),
         ("dry_run_dev_s", "`reconcile --dry-run --env dev` (s)"),
     ),
+    "graph": (
+        ("per_resource_wall_s", "per-resource no-op: wall (s)"),
+        ("per_resource_arm_reads", "per-resource no-op: ARM reads"),
+        ("graph_wall_s", "graph no-op (relist): wall (s)"),
+        ("graph_arm_reads", "graph no-op: ARM reads"),
+        ("feed_arm_reads", "feed cycle (children via the Activity Log): ARM reads"),
+        ("every_cycle_arm_reads", "feed cycle, every child re-listed: ARM reads"),
+    ),
     "soak": (
         ("seconds_per_cycle", "seconds per cycle"),
         ("rss_mib_by_cycle", "RSS by cycle (MiB)"),
@@ -38,8 +46,8 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 _NUMBERS = {"1": "1. No-op dry run", "2": "2. Apply from empty", "3": "3. Scale", "4": "4. Throttled",
-            "5": "5. Start-up", "6": "6. Soak"}
-_ORDER = {"noop": "1", "apply_lro": "2", "scale": "3", "throttled": "4", "startup": "5", "soak": "6"}
+            "5": "5. Start-up", "6": "6. Soak", "7": "7. Observe modes"}
+_ORDER = {"noop": "1", "apply_lro": "2", "scale": "3", "throttled": "4", "startup": "5", "soak": "6", "graph": "7"}
 
 
 def _fmt(value: Any) -> str:

@@ -8,6 +8,7 @@ from adapters.compare import CompareRules
 TYPES = (
     ArmType(
         arm_type="Microsoft.ManagedIdentity/userAssignedIdentities",
+        graph_row=True,
         service="msi", operations="user_assigned_identities",
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "name"), model="azure.mgmt.msi.v2024_11_30.models:Identity",

@@ -20,6 +20,7 @@ def _under(prefix: str, paths: tuple[str, ...]) -> frozenset[str]:
 TYPES = (
     ArmType(
         arm_type="Microsoft.Network/virtualNetworks",
+        graph_row=True,
         service="network", operations="virtual_networks",
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "name"), model=_M + "VirtualNetwork",
@@ -58,6 +59,7 @@ TYPES = (
     ),
     ArmType(
         arm_type="Microsoft.Network/networkSecurityGroups",
+        graph_row=True,
         service="network", operations="network_security_groups",
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "name"), model=_M + "NetworkSecurityGroup",
@@ -88,6 +90,7 @@ TYPES = (
     ),
     ArmType(
         arm_type="Microsoft.Network/publicIPAddresses",
+        graph_row=True,
         service="network", operations="public_ip_addresses",
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "name"), model=_M + "PublicIPAddress",

@@ -20,6 +20,7 @@ from adapters.compare import CompareRules
 TYPES = (
     ArmType(
         arm_type="Microsoft.Resources/resourceGroups",
+        graph_row=True,
         service="resource", operations="resource_groups",
         get="get", create="create_or_update", delete="begin_delete",
         args=("resource_group",), model="azure.mgmt.resource.resources.models:ResourceGroup",

@@ -15,6 +15,7 @@ _ENTITY_CI = frozenset({
 TYPES = (
     ArmType(
         arm_type="Microsoft.ServiceBus/namespaces",
+        graph_row=True,
         service="servicebus", operations="namespaces",
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "name"), model=_M + "SBNamespace",

@@ -14,6 +14,7 @@ _M = "azure.mgmt.storage.models:"
 TYPES = (
     ArmType(
         arm_type="Microsoft.Storage/storageAccounts",
+        graph_row=True,
         service="storage", operations="storage_accounts",
         get="get_properties", create="begin_create", delete="delete",
         args=("resource_group", "name"), model=_M + "StorageAccountCreateParameters",

@@ -62,6 +62,9 @@ def _plan_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-resource", action="append", default=[], metavar="ADDRESS",
                    help="reconcile only ADDRESS and what it depends on (repeatable)")
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
+    p.add_argument("--observe", choices=("per-resource", "graph", "auto"), default="auto",
+                   help="how to observe: per-resource ARM reads, Resource Graph, or auto (graph above 350 "
+                        "resources; docs/observe-modes.md) (default %(default)s)")
     p.add_argument("--out", metavar="PLANFILE",
                    help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
     add_colour_options(p)
@@ -114,7 +117,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     )
     session = open_session(
         args.env, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
-        apply_workers=args.parallelism, targets=args.target_resource,
+        apply_workers=args.parallelism, targets=args.target_resource, observe=args.observe,
     )
     session.target.clients.start_run()  # the run's wait budget starts now
     banner_to = err if args.output == "json" else out

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="time between cycles, e.g. 30s, 5m (default %(default)s)")
     p.add_argument("--jitter", type=float, default=0.1, help="random delay up to this fraction of the interval")
     p.add_argument("--once", action="store_true", help="run one cycle and exit (1 if it failed)")
+    p.add_argument("--observe", choices=("per-resource", "graph", "auto"), default="auto",
+                   help="how to observe: per-resource ARM reads, Resource Graph and its change feed, or auto "
+                        "(graph above 350 resources; docs/observe-modes.md) (default %(default)s)")
+    p.add_argument("--resync", default="1h",
+                   help="graph mode: full Resource Graph relist at least this often between change-feed cycles "
+                        "(default %(default)s)")
     p.add_argument("--drift-policy", choices=("remediate", "report"),
                    help="override the environment's drift policy for this controller")
     p.add_argument("--health-host", default=os.environ.get("RECONCILER_HEALTH_HOST", "127.0.0.1"))
@@ -114,6 +120,7 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     )
     interval = parse_interval(args.interval)
     grace = parse_duration(args.shutdown_grace, "--shutdown-grace", allow_zero=True)
+    resync = parse_duration(args.resync, "--resync")
     if not 0 <= args.jitter < 1:
         raise ControllerUsageError(f"--jitter {args.jitter}: must be at least 0 and below 1")
     from reconciler.runtime.logs import configure_logging, register_secret
@@ -140,7 +147,8 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             if key.strip().lower() in ("accountkey", "sharedaccesssignature"):
                 register_secret(value)
     # open_session registers every secret of the settings and resources for masking.
-    session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
+    session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
+                           observe=args.observe, resync_s=resync)
     err.write(session.target.banner + "\n")
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)

@@ -67,6 +67,14 @@ class Observation:
     strays: list[tuple[str, str]] = field(default_factory=list)
 
 
+class Observer(Protocol):
+    """Another way to observe every desired resource (`reconciler.engine.graph_observe`), told of our writes."""
+
+    def observe(self, *, prune_scan: bool = True) -> Observation: ...
+
+    def wrote(self, resource_id: str) -> None: ...
+
+
 @dataclass
 class ApplyResult:
     applied: list[str] = field(default_factory=list)
@@ -106,6 +114,7 @@ class Engine:
         convergence: FileConvergenceStore | None = None,
         list_children: Callable[[str, str, str, str | None], Iterable[str]] | None = None,
         attributor: Attributor | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.state = state
         self.environment = state.environment
@@ -122,6 +131,8 @@ class Engine:
         self.list_children = list_children
         #: Looks up who changed drifted resources (None: plans carry no attribution).
         self.attributor = attributor
+        #: Observes whole runs instead of per-resource reads (None: per-resource, `--observe`).
+        self.observer = observer
         self.resources: dict[str, Resource] = {
             r.address: self._with_fingerprint(r) for r in state.resources
         }
@@ -166,7 +177,10 @@ class Engine:
         Several resources of one type under one parent are read with one list
         call when their adapter offers `list_siblings`; the prune scan runs
         alongside the reads, so a no-op run costs about one round trip.
+        With an `observer`, a whole run (no `addresses`) is observed by it instead.
         """
+        if self.observer is not None and addresses is None:
+            return self.observer.observe(prune_scan=prune_scan)
         selected = list(addresses) if addresses is not None else list(self.resources)
         obs = Observation()
         live, errors = self._settle_names(selected)
@@ -513,6 +527,7 @@ class Engine:
                 on_start(address, change.action)
             resource = self.resources[address]
             adapter = self._adapter(resource)
+            self._wrote(resource.id)
             with lock:
                 snapshot = dict(live)
             if address in self._named_later:  # its name's source was written before it (dependency order)
@@ -526,6 +541,7 @@ class Engine:
             body = resolve_refs(resource.body, snapshot, strict=True)
             written = self._write(adapter, resource.model_copy(update={"body": body}), current, replan=check is None)
             written, not_kept = self._read_back(adapter, resource, body, written)
+            self._wrote(resource.id)
             with lock:
                 live[address] = written
                 result.applied.append(address)
@@ -564,7 +580,9 @@ class Engine:
                     on_start(change.address, "delete")
                 if check is not None:
                     check(change, live)
+                self._wrote(change.id)
                 self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
+                self._wrote(change.id)
                 result.applied.append(change.address)
                 if on_progress:
                     on_progress(change.address, "delete", None)
@@ -574,6 +592,10 @@ class Engine:
                     on_progress(change.address, "delete", exc)
         result.live = live
         return result
+
+    def _wrote(self, resource_id: str) -> None:
+        if self.observer is not None:
+            self.observer.wrote(resource_id)
 
     def preflight(self) -> None:
         """Before the first write: every file a write records to must be writable

@@ -20,8 +20,10 @@ from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION, Target, resolve_
 from reconciler.engine.attribution import Attributor
 from reconciler.engine.convergence import FileConvergenceStore
 from reconciler.engine.engine import Engine
+from reconciler.engine.graph_observe import DEFAULT_RESYNC_S, GraphObserver, choose_mode
 from reconciler.engine.lro_tokens import FileLroTokenStore
 from reconciler.engine.safety import SafetyPolicy
+from reconciler.engine.write_log import WriteLog
 from reconciler.runtime.safe_output import register_secrets
 
 
@@ -59,11 +61,16 @@ def open_session(
     apply_workers: int = 16,
     observe_workers: int = 64,
     targets: Iterable[str] = (),
+    observe: str = "auto",
+    resync_s: float = DEFAULT_RESYNC_S,
 ) -> Session:
     """Build the desired state first (bad input fails before any call), then
     the target and the engine. `targets` (`--target-resource`) and the
     adopted addresses of `safety` are checked against the desired state
-    before the target is opened, so a typo writes nothing."""
+    before the target is opened, so a typo writes nothing. `observe` is the observe mode
+    (`reconciler.engine.graph_observe`: per-resource, graph, or auto by the estate's size); `resync_s`
+    how often graph mode relists everything between change-feed cycles."""
+    choose_mode(observe, 0)  # a bad mode fails before anything is built
     secrets = secrets if secrets is not None else AppSecrets()
     # Before anything can fail or print: every secret we hold is masked in
     # every output (plan, errors, logs, telemetry), one-shot and controller alike.
@@ -98,4 +105,9 @@ def open_session(
         observe_workers=observe_workers,
         attributor=Attributor(target.clients, target.subscription_id),
     )
+    if choose_mode(observe, len(state.resources)) == "graph":
+        engine.observer = GraphObserver(
+            engine, target.clients, resync_s=resync_s,
+            write_log=WriteLog(target.work_dir / f"graph-writes-{environment}.json"),
+        )
     return Session(secrets, state, target, engine)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import apply_lro, noop, scale, soak, throttled
-from bench.estates import cells, dense, put_in_place, sparse
+from bench import apply_lro, graph, noop, scale, soak, throttled
+from bench.estates import cells, dense, mixed, put_in_place, sparse
 from bench.figures import ItemResult
 from bench.table import render
 from bench.target import UNLIMITED, open_target
@@ -90,6 +90,14 @@ def test_throttled_item_on_a_tiny_estate() -> None:
     figures = data["figures"]
     assert figures["failed_reads"] == 0  # type: ignore[index]
     assert figures["reads"] >= 8  # type: ignore[index]
+
+
+def test_graph_item_on_a_small_mixed_estate() -> None:
+    assert len(mixed(200).resources) == 200
+    data = _check_shape(graph.run(size=200, staleness_s=0.3, margin_s=0.3), "graph")
+    figures = data["figures"]
+    assert figures["graph_changes"] is False and figures["per_resource_changes"] is False  # type: ignore[index]
+    assert figures["graph_queries"] >= 1 and figures["feed_detected"] == 10  # type: ignore[index]
 
 
 def test_noop_item_on_dev_with_a_short_latency() -> None:
