@@ -138,7 +138,7 @@ class Engine:
         }
         #: Resources named after a live value of another (reconciler/engine/live_names.py),
         #: as declared; `resources` holds them with the id resolved at the last observe.
-        self._named_later: dict[str, Resource] = {a: r for a, r in self.resources.items() if is_templated(r)}
+        self.named_later: dict[str, Resource] = {a: r for a, r in self.resources.items() if is_templated(r)}
 
     # -- desired -----------------------------------------------------------------
     def _with_fingerprint(self, resource: Resource) -> Resource:
@@ -243,8 +243,8 @@ class Engine:
         and that resource is taken as absent (it cannot exist before its name does)."""
         live: dict[str, Live] = {}
         errors: dict[str, str] = {}
-        for address in (a for a in selected if a in self._named_later):
-            template = self._named_later[address]
+        for address in (a for a in selected if a in self.named_later):
+            template = self.named_later[address]
             for source in sources([template]):
                 if source in self.resources and source not in live and source not in errors:
                     ((_a, body, error),), _ = self._read_one(source)
@@ -264,7 +264,7 @@ class Engine:
         body in this apply (written or read), else as the observe settled it (a
         saved plan's apply reads only what its changes refer to directly)."""
         try:
-            return resolve_id(self._named_later[address].id, live, strict=True)
+            return resolve_id(self.named_later[address].id, live, strict=True)
         except Unresolved:
             settled = self.resources[address].id
             if is_known(settled):
@@ -530,7 +530,7 @@ class Engine:
             self._wrote(resource.id)
             with lock:
                 snapshot = dict(live)
-            if address in self._named_later:  # its name's source was written before it (dependency order)
+            if address in self.named_later:  # its name's source was written before it (dependency order)
                 named = self._name_for_write(address, snapshot)
                 resource = self.resources[address] = resource.model_copy(update={"id": named})
                 change = replace(change, id=named)  # a saved plan's guard reads it by its real id

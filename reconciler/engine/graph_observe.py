@@ -215,8 +215,8 @@ class GraphObserver:
         to_read: list[str] = []
         for address, resource in resources.items():
             rid = resource.id.lower()
-            if _ROW_ID.match(resource.id) is None:  # a child or an extension resource: not a row
-                continue
+            if _ROW_ID.match(resource.id) is None or address in engine.named_later:
+                continue  # a child or an extension resource: not a row; or read with its name's source
             found_row = rows.get(rid)
             row_live = row_body(found_row) if found_row is not None else None
             if row_live is not None and unreadable(row_live) is None:
@@ -265,6 +265,11 @@ class GraphObserver:
             children: dict[tuple[str, str], list[str]] = {}
             others: list[str] = []
             for address, resource in self.engine.resources.items():
+                if address in self.engine.named_later:
+                    # named after a live value (reconciler/engine/live_names.py): the engine
+                    # settles its name from its source, then reads it (GET)
+                    others.append(address)
+                    continue
                 if _ROW_ID.match(resource.id) is not None:
                     continue
                 parent = resource.id.lower().rsplit("/", 2)[0]
@@ -491,7 +496,7 @@ class GraphObserver:
         """The child groups to re-list and other non-row resources to re-read this feed cycle."""
         all_children, all_others = self._non_rows()
         if self.children == "relist":
-            return {}, []
+            return {}, [a for a in all_others if a in self.engine.named_later]
         if self.children == "activity-log":
             try:
                 written = self._activity_log_writes(since, started)
@@ -509,7 +514,8 @@ class GraphObserver:
                     key: members for key, members in all_children.items()
                     if key[1] in parents or any(a in stale or _under(ids[a].id.lower(), touched) for a in members)
                 }
-                others = [a for a in all_others if a in stale or _under(ids[a].id.lower(), touched)]
+                others = [a for a in all_others
+                          if a in stale or a in self.engine.named_later or _under(ids[a].id.lower(), touched)]
                 return children, others
         return dict(all_children), list(all_others)
 
