@@ -7,6 +7,7 @@ run writes nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from azure.mgmt.storage import StorageManagementClient
 from azure.mgmt.web import WebSiteManagementClient
 
 from desired_state import build
-from desired_state.settings import ZERO_SUBSCRIPTION
+from desired_state.settings import ZERO_SUBSCRIPTION, get_secrets
 from emulator import Emulator, FaultConfig
 from emulator.request_log import clear_request_log
 from emulator.transport import EmulatorTransport
@@ -26,12 +27,16 @@ CONNECTION = "DefaultEndpointsProtocol=https;AccountName=stcontent;AccountKey=c2
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_EMULATOR_STATE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
     monkeypatch.setenv("FUNCTIONS_CONTENT_CONNECTION_STRING", CONNECTION)
     monkeypatch.chdir(tmp_path)
+    # The process reads its secrets once (get_secrets); this test's secret must not outlive it.
+    get_secrets.cache_clear()
+    yield
+    get_secrets.cache_clear()
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
