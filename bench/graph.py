@@ -158,6 +158,7 @@ def run(
     detected_2 = sum(1 for rid in changed_2 if rid.lower() in drifted_2)
     item.figures.update(
         resources=resources,
+        staleness_s=staleness_s,
         bucket="250 + 25/s (throttle_scale 1)",
         per_resource_wall_s=round(per_wall, 2),
         per_resource_arm_reads=per_counts["arm_reads"],

@@ -42,7 +42,6 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
         ("staleness_s", "Resource Graph lag = observer allowance (s)"),
         ("interval_s", "cycle interval (s)"),
         ("detected_in_cycle", "changes first planned, by cycle"),
-        ("unexpected_plans", "other unexpected plans (cycles 1-3)"),
     ),
     "soak": (
         ("seconds_per_cycle", "seconds per cycle"),
