@@ -26,7 +26,7 @@ REPO = BENCH.parent
 #: A bound per item, so one stuck item cannot hold the suite.
 ITEM_TIMEOUT_S = 300
 #: Items that run a per-resource baseline under ARM's real read bucket (minutes by design).
-LONG_ITEMS_TIMEOUT_S = {"graph": 600}
+LONG_ITEMS_TIMEOUT_S = {"graph": 600, "graph_detection": 600}
 
 
 def _environ() -> dict[str, str]:

@@ -9,7 +9,7 @@ import importlib
 import json
 import sys
 
-ITEMS = ("noop", "apply_lro", "scale", "throttled", "startup", "soak", "graph")
+ITEMS = ("noop", "apply_lro", "scale", "throttled", "startup", "soak", "graph", "graph_detection")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,12 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
         ("feed_arm_reads", "feed cycle (children via the Activity Log): ARM reads"),
         ("every_cycle_arm_reads", "feed cycle, every child re-listed: ARM reads"),
     ),
+    "graph_detection": (
+        ("resources", "resources"),
+        ("staleness_s", "Resource Graph lag = observer allowance (s)"),
+        ("interval_s", "cycle interval (s)"),
+        ("detected_in_cycle", "changes first planned, by cycle"),
+    ),
     "soak": (
         ("seconds_per_cycle", "seconds per cycle"),
         ("rss_mib_by_cycle", "RSS by cycle (MiB)"),
@@ -46,8 +52,10 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 _NUMBERS = {"1": "1. No-op dry run", "2": "2. Apply from empty", "3": "3. Scale", "4": "4. Throttled",
-            "5": "5. Start-up", "6": "6. Soak", "7": "7. Observe modes"}
-_ORDER = {"noop": "1", "apply_lro": "2", "scale": "3", "throttled": "4", "startup": "5", "soak": "6", "graph": "7"}
+            "5": "5. Start-up", "6": "6. Soak", "7": "7. Observe modes",
+            "8": "8. Detection under a 30 s lag"}
+_ORDER = {"noop": "1", "apply_lro": "2", "scale": "3", "throttled": "4", "startup": "5", "soak": "6", "graph": "7",
+          "graph_detection": "8"}
 
 
 def _fmt(value: Any) -> str:
