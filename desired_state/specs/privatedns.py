@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import WORD_DOT_HYPHEN, NameRule
 from desired_state.resource import ChildSpec
 from desired_state.specs.network import PrivateEndpointSpec, VirtualNetworkSpec
 from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec, sub_resource
@@ -14,6 +15,7 @@ class PrivateDnsZoneSpec(TrackedSpec):
     """`Microsoft.Network/privateDnsZones` such as `privatelink.database.windows.net`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/privateDnsZones"
+    name_rule = NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots")
     has_properties: ClassVar[bool] = False
 
     location: str = "Global"
@@ -23,6 +25,7 @@ class VirtualNetworkLinkSpec(TrackedChildSpec):
     """`Microsoft.Network/privateDnsZones/virtualNetworkLinks`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     parent: PrivateDnsZoneSpec
     virtual_network: VirtualNetworkSpec
