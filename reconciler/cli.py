@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from reconciler.apply_summary import write_apply_summary
 from reconciler.cli_common import (
     DEFAULT_ENV,
     EXIT_CHANGES,
@@ -149,14 +150,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     progress = _Progress(err, sum(1 for c in plan.changes if c.runnable))
     result = engine.apply(plan, observation, on_progress=progress)
-    status.write(
-        f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, "
-        f"{len(result.skipped)} skipped.\n"
-    )
-    for address, error in sorted(result.failed.items()):
-        status.write(f"  ! {address}: {error}\n")
-    for address, cause in sorted(result.skipped.items()):
-        status.write(f"  - {address}: skipped ({cause})\n")
+    write_apply_summary(result, status)
     if result.failed:
         return EXIT_ERROR
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
