@@ -12,10 +12,10 @@ What the real services fill in from a resource's own id, name and body:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from emulator.bodies import normalise_location, stable_guid
+from emulator.per_type import PerType
 
 
 def _props(body: dict[str, Any]) -> dict[str, Any]:
@@ -57,17 +57,15 @@ def _site(body: dict[str, Any], rid: str, key: str) -> None:
     _props(body)["resourceGroup"] = group
 
 
-_BY_TYPE: dict[str, Callable[[dict[str, Any], str, str], None]] = {
+_BY_TYPE: PerType[[dict[str, Any], str, str]] = PerType({
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.network/publicipaddresses": _public_ip,
     "microsoft.servicebus/namespaces": _namespace,
     "microsoft.eventhub/namespaces": _namespace,
     "microsoft.web/sites": _site,
-}
+})
 
 
 def fill(type_key: str, body: dict[str, Any], rid: str, key: str) -> None:
     """Set the values the service computes for this type, in place."""
-    compute = _BY_TYPE.get(type_key)
-    if compute is not None:
-        compute(body, rid, key)
+    _BY_TYPE.run(type_key, body, rid, key)
