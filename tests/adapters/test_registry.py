@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import responses
 
 from adapters.bodies import resolve_model
 from adapters.compare import CompareRules
 from adapters.registry import AdapterRegistry, all_types, entry_for, is_declared, rules_for
 from desired_state.catalog import spec_types
-from tests.adapters.arm_double import factory
+from tests.adapters.arm_double import factory, make_id, url_of
 from tests.adapters.examples import all_examples
 
 #: Every ARM type the desired state can declare: the spec classes' types (one source of truth).
@@ -79,3 +82,19 @@ def test_clients_are_built_once_per_service() -> None:
     clients = factory()
     assert clients.client("network") is clients.client("network")
     assert clients.client("network") is not clients.client("sql")
+
+
+_NAMED_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(?:-preview)?")
+
+
+@pytest.mark.parametrize("arm_type", [t for t in all_types() if _NAMED_VERSION.match(entry_for(t).api_version)])
+def test_the_api_version_an_entry_names_is_the_one_its_sdk_call_sends(arm_type: str) -> None:
+    """The comments do not drift from the installed SDKs (network once said 2024-07-01 and sent 2026-03-01)."""
+    named = _NAMED_VERSION.match(entry_for(arm_type).api_version)
+    assert named is not None
+    rid = make_id(arm_type)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url_of(rid), status=404, json={"error": {"code": "ResourceNotFound", "message": "gone"}})
+        assert AdapterRegistry(factory()).for_type(arm_type).read(rid) is None
+        sent = parse_qs(urlparse(mock.calls[0].request.url).query)["api-version"]
+    assert sent == [named.group(0)]
