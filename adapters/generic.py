@@ -54,7 +54,7 @@ class UnsupportedDelete(Exception):
 
 def _json_of(http_response: Any) -> Any:
     """The body as sent; a non-object body is returned as it is, so the engine's
-    live-body gate (reconciler/live_shape.py) reports it instead of reading `{}`."""
+    live-body gate (reconciler/engine/live_shape.py) reports it instead of reading `{}`."""
     text = http_response.text()
     if not text:
         return {}

@@ -25,7 +25,7 @@ from desired_state.state import DesiredState, assemble
 from desired_state.tags import standard_tags
 from emulator import Emulator
 from emulator.api_versions import KNOWN_API_VERSIONS
-from reconciler.target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
 
 ENVIRONMENT = "bench"
 LOCATION = "westus2"

@@ -18,10 +18,10 @@ from adapters.ratelimit import RateLimiter
 from bench.figures import ItemResult, rss_mib
 from bench.target import UNLIMITED, import_sdks
 from emulator import FaultConfig
-from reconciler.controller import Controller
-from reconciler.health import HealthState
-from reconciler.session import open_session
-from reconciler.telemetry import Telemetry
+from reconciler.controller.health import HealthState
+from reconciler.controller.loop import Controller
+from reconciler.controller.telemetry import Telemetry
+from reconciler.engine.session import open_session
 
 CYCLES, QUICK_CYCLES = 500, 100
 ENVIRONMENT = "dev"

@@ -1,5 +1,5 @@
 """One benchmark target: an embedded emulator with injected faults and the
-real `Engine` over it, wired as `reconciler.session.open_session` does, but
+real `Engine` over it, wired as `reconciler.engine.session.open_session` does, but
 for any `DesiredState` (synthetic estates) and with a client-side limiter
 scaled like the emulator's throttling."""
 
@@ -14,10 +14,10 @@ from adapters.registry import AdapterRegistry
 from desired_state.state import DesiredState
 from emulator import Emulator, FaultConfig
 from emulator.transport import EmulatorTransport
-from reconciler.engine import Engine
-from reconciler.lro_tokens import FileLroTokenStore
-from reconciler.session import owned_lister
-from reconciler.target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.engine import Engine
+from reconciler.engine.lro_tokens import FileLroTokenStore
+from reconciler.engine.session import owned_lister
 
 #: A client-side limiter scale that never waits: items that are not about
 #: throttling must not be paced by ARM's 25 reads/s refill.

@@ -22,10 +22,10 @@ from desired_state.specs.monitor import (
     ScheduledQueryRuleSpec,
 )
 
-#: The custom event name the controller emits on drift (reconciler.report).
+#: The custom event name the controller emits on drift (reconciler.controller.report).
 DRIFT_EVENT_NAME = "ReconcilerDrift"
 DRIFT_QUERY = f'customEvents | where name == "{DRIFT_EVENT_NAME}"'
-#: The custom event the controller emits once per cycle (reconciler.telemetry).
+#: The custom event the controller emits once per cycle (reconciler.controller.telemetry).
 HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
 HEARTBEAT_QUERY = f'customEvents | where name == "{HEARTBEAT_EVENT_NAME}"'
 #: The controller's default interval (5 minutes, docs/deploy.md); the heartbeat

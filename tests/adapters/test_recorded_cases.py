@@ -21,7 +21,7 @@ CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "recordings" / "
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))
 
 #: (case name, path) -> why Azure answers another value than the one sent. The
-#: engine reports such a field once as not convergent (reconciler/convergence.py).
+#: engine reports such a field once as not convergent (reconciler/engine/convergence.py).
 NOT_CONVERGENT: dict[tuple[str, str], str] = {
     (
         "monitor/test_cli_mgmt_monitor.test_scheduled_query_rules.yaml#workspacexe69613f0#put0",

@@ -10,7 +10,7 @@ from adapters.registry import AdapterRegistry
 from bench.estates import dense, put_in_place
 from emulator import Emulator, FaultConfig
 from emulator.transport import EmulatorTransport
-from reconciler.target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
 
 
 def _registry(emulator: Emulator) -> tuple[AdapterRegistry, ClientFactory]:

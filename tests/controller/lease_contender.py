@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from reconciler.lease import BlobLease
+from reconciler.controller.lease import BlobLease
 
 
 class _ContentionReporter(logging.Handler):
@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("--retry-interval", type=float, default=0.5)
     args = parser.parse_args()
 
-    lease_log = logging.getLogger("reconciler.lease")
+    lease_log = logging.getLogger("reconciler.controller.lease")
     lease_log.setLevel(logging.INFO)
     lease_log.addHandler(_ContentionReporter())
     lease = BlobLease.from_connection_string(

@@ -22,7 +22,7 @@ from emulator.changes import unsigned_token
 from emulator.faults import FaultConfig
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
-from reconciler.telemetry import DRIFT_EVENT_NAME
+from reconciler.controller.telemetry import DRIFT_EVENT_NAME
 from tests.controller.controller_process import KNOWN_SECRETS, Controllers, controller_env
 from tests.controller.ingestion import IngestionServer
 from tests.controller.test_run_drift import QUEUE_ADDRESS, QUEUE_API, QUEUE_ID

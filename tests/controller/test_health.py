@@ -11,8 +11,8 @@ from types import MappingProxyType
 
 import pytest
 
-from reconciler.health import HealthServer, HealthState
-from reconciler.report import CycleReport, DriftRecord
+from reconciler.controller.health import HealthServer, HealthState
+from reconciler.controller.report import CycleReport, DriftRecord
 
 INTERVAL_S = 300.0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from azure.storage.blob import BlobLeaseClient, BlobServiceClient
 
-from reconciler.lease import BlobLease, FileLease, LeaseLost
+from reconciler.controller.lease import BlobLease, FileLease, LeaseLost
 from tests.controller.conftest import REPO_ROOT, Azurite
 from tests.controller.tcp_proxy import PausableProxy
 
@@ -213,7 +213,7 @@ def test_file_lease_is_exclusive_and_released(tmp_path: Path) -> None:
 
 def test_file_lease_of_a_killed_process_is_free_at_once(tmp_path: Path) -> None:
     script = (
-        "import sys, threading; from pathlib import Path; from reconciler.lease import FileLease; "
+        "import sys, threading; from pathlib import Path; from reconciler.controller.lease import FileLease; "
         f"lease = FileLease(Path({str(tmp_path)!r}), 'dev'); lease.acquire(timeout=5); print('ACQUIRED', flush=True); "
         "threading.Event().wait()"
     )

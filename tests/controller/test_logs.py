@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconciler.logs import configure_logging, forget_secrets, register_secret
+from reconciler.runtime.logs import configure_logging, forget_secrets, register_secret
 
 SECRET = "p@ssw0rd-of-the-sql-admin"
 

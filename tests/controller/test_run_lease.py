@@ -89,7 +89,7 @@ def test_a_controller_that_loses_its_lease_stops_and_exits_1(
 ) -> None:
     from azure.storage.blob import BlobLeaseClient, BlobServiceClient
 
-    from reconciler.lease import LEASE_CONTAINER, lease_blob_name
+    from reconciler.controller.lease import LEASE_CONTAINER, lease_blob_name
 
     controller = controllers.start(
         "--env", "qa", "--interval", "2s", "--emulator-state", str(dev_state), "--health-port", "-1",

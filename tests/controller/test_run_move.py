@@ -20,7 +20,7 @@ from azure.storage.blob import BlobServiceClient
 from emulator.faults import FaultConfig
 from emulator.request_log import read_request_log
 from emulator.server import EmulatorHTTPServer, running_server
-from reconciler.lease import LEASE_CONTAINER
+from reconciler.controller.lease import LEASE_CONTAINER
 from tests.controller.conftest import Azurite
 from tests.controller.controller_process import Controllers, controller_env
 from tests.controller.test_run_shutdown import accepted_puts, wait_for_slow_create

@@ -16,7 +16,7 @@ from azure.storage.blob import BlobServiceClient
 
 from emulator.errors import EmulatorStateError
 from emulator.request_log import RequestRecord, read_request_log
-from reconciler.lease import LEASE_CONTAINER, FileLease, lease_blob_name
+from reconciler.controller.lease import LEASE_CONTAINER, FileLease, lease_blob_name
 from tests.controller.conftest import Azurite
 from tests.controller.controller_process import (
     GUARD_S,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.telemetry import DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME
+from reconciler.controller.telemetry import DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME
 from tests.controller.controller_process import KNOWN_SECRETS, Controllers, Portal, controller_env
 from tests.controller.ingestion import IngestionServer
 from tests.controller.test_run_drift import (

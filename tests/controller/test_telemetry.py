@@ -15,9 +15,14 @@ from types import MappingProxyType
 
 import pytest
 
-from reconciler.logs import forget_secrets, register_secret
-from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
-from reconciler.telemetry import DRIFT_EVENT_NAME, HEARTBEAT_EVENT_NAME, NOT_CONVERGENT_EVENT_NAME, Telemetry
+from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
+from reconciler.controller.telemetry import (
+    DRIFT_EVENT_NAME,
+    HEARTBEAT_EVENT_NAME,
+    NOT_CONVERGENT_EVENT_NAME,
+    Telemetry,
+)
+from reconciler.runtime.logs import forget_secrets, register_secret
 from tests.controller.ingestion import IngestionServer
 
 SECRET = "Sup3r-Secret-Passw0rd!"  # a desired SQL admin password that must never leave the process
@@ -191,7 +196,7 @@ def test_without_a_connection_string_the_same_information_goes_to_the_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     telemetry = Telemetry(None)
-    with caplog.at_level(logging.INFO, logger="reconciler.telemetry"):
+    with caplog.at_level(logging.INFO, logger="reconciler.controller.telemetry"):
         telemetry.report_cycle(drifted_cycle())
     telemetry.flush()
 

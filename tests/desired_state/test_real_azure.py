@@ -210,7 +210,7 @@ def test_controller_heartbeat_alert_fires_when_no_cycle_reported_for_three_inter
     assert criterion["query"] == 'customEvents | where name == "ReconcilerHeartbeat"'
     assert (criterion["operator"], criterion["threshold"]) == ("LessThan", 1)
     assert (alert["windowSize"], alert["evaluationFrequency"]) == ("PT15M", "PT5M")
-    from reconciler.telemetry import HEARTBEAT_EVENT_NAME  # the name the controller emits
+    from reconciler.controller.telemetry import HEARTBEAT_EVENT_NAME  # the name the controller emits
 
     assert HEARTBEAT_EVENT_NAME in criterion["query"]
     drift = state.by_address("observability.alert.drift").body["properties"]

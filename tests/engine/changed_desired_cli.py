@@ -18,7 +18,7 @@ def _changed(env: str) -> EnvironmentSettings:
 
 def main(argv: list[str]) -> int:
     settings_module._settings = _changed  # type: ignore[assignment]
-    from reconciler.cli import main as cli_main
+    from reconciler.cli.main import main as cli_main
 
     return cli_main(argv)
 

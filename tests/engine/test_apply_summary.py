@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from reconciler.apply_summary import write_apply_summary
-from reconciler.engine import ApplyResult
+from reconciler.cli.apply_summary import write_apply_summary
+from reconciler.engine.engine import ApplyResult
 
 
 def test_failures_and_skips_are_listed_under_the_counts() -> None:

@@ -11,8 +11,8 @@ from adapters.clients import EMULATOR_TOKEN, ClientFactory
 from emulator import Emulator
 from emulator.changes import ChangeFeedConfig, unsigned_token
 from emulator.transport import EmulatorTransport
-from reconciler.attribution import Attributor, token_identities
-from reconciler.plan import SENSITIVE, Change, DiffEntry
+from reconciler.engine.attribution import Attributor, token_identities
+from reconciler.engine.plan import SENSITIVE, Change, DiffEntry
 
 SUB = "00000000-0000-0000-0000-000000000000"
 BASE = "https://management.azure.com"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.bodies import Unresolved, leaves, resolve_refs
-from reconciler.plan import KNOWN_AFTER_APPLY
+from reconciler.engine.plan import KNOWN_AFTER_APPLY
+from reconciler.engine.resolve import Unresolved, leaves, resolve_refs
 
 LIVE = {"security.identity.orders": {"properties": {"principalId": "1111-2222"}},
         "microservices.app.users": {"properties": {"configuration": {"ingress": {"fqdn": "users.example"}}}}}

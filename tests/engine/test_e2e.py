@@ -20,7 +20,7 @@ from desired_state.settings import AppSecrets
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
-from reconciler.cli import main
+from reconciler.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = {"PUT", "PATCH", "DELETE", "POST"}

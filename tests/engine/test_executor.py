@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from reconciler.executor import run_dag
+from reconciler.engine.executor import run_dag
 
 
 def test_runs_every_node_after_its_dependencies() -> None:

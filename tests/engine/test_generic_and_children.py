@@ -23,9 +23,9 @@ from desired_state.tags import ownership_tags
 from emulator import Emulator
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.transport import EmulatorTransport
-from reconciler.engine import Engine
-from reconciler.safety import SafetyPolicy
-from reconciler.session import owned_lister
+from reconciler.engine.engine import Engine
+from reconciler.engine.safety import SafetyPolicy
+from reconciler.engine.session import owned_lister
 
 SUB = "00000000-0000-0000-0000-000000000000"
 TAGS = ownership_tags("dev")

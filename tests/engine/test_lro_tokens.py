@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.lro_tokens import FileLroTokenStore
+from reconciler.engine.lro_tokens import FileLroTokenStore
 
 
 def test_tokens_survive_a_new_process_and_ids_match_case_insensitively(tmp_path: Path) -> None:

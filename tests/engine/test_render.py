@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jsonschema
 
-from reconciler.plan import SENSITIVE, Change, DiffEntry, Plan
-from reconciler.render import render_json, render_text
+from reconciler.cli.render import render_json, render_text
+from reconciler.engine.plan import SENSITIVE, Change, DiffEntry, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden" / "plan-every-action.txt"

@@ -8,7 +8,7 @@ from pathlib import Path
 from desired_state import build
 from desired_state.resource import Resource
 from emulator.request_log import clear_request_log
-from reconciler.target import EMULATOR_SUBSCRIPTION
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
 from tests.reliability.harness import arm_call, clean_secrets, emulator_at, latest_api_version
 
 #: Tagged resources whose `owner` tag is edited (ownership tags are left alone).

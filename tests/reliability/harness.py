@@ -19,8 +19,8 @@ from typing import Any
 from desired_state.settings import AppSecrets
 from emulator import FaultConfig
 from emulator.request_log import read_request_log
-from reconciler.safety import SafetyPolicy
-from reconciler.session import open_session
+from reconciler.engine.safety import SafetyPolicy
+from reconciler.engine.session import open_session
 
 #: Variables that would point a run at Azure or at another state file.
 FOREIGN_VARIABLES = ("AZURE_", "ARM_", "RECONCILER_", "SQL_ADMIN_PASSWORD", "THIRDPARTY_", "APPLICATIONINSIGHTS_", "APIM_")
@@ -139,7 +139,7 @@ def clean_plan_changes(env: str, state: Path) -> list[str]:
     import os
     from contextlib import redirect_stderr, redirect_stdout
 
-    from reconciler.cli import main
+    from reconciler.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     saved = os.environ.get("RECONCILER_EMULATOR_THROTTLE")
@@ -169,7 +169,7 @@ def desired_ids(env: str, *, secrets: AppSecrets | None = None) -> set[str]:
     declared inline in a desired body (an NSG's `securityRules` are stored by
     ARM as child resources of their own)."""
     from desired_state import build
-    from reconciler.target import EMULATOR_SUBSCRIPTION
+    from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
 
     state = build(env, subscription_id=EMULATOR_SUBSCRIPTION, secrets=secrets or clean_secrets())
     ids = {r.id.lower() for r in state.resources}

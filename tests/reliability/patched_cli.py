@@ -61,7 +61,7 @@ PATCHES: dict[str, Callable[[str], EnvironmentSettings]] = {
 def main(argv: list[str]) -> int:
     case, *rest = argv
     settings_module._settings = PATCHES[case]  # type: ignore[assignment]
-    from reconciler.cli import main as cli_main
+    from reconciler.cli.main import main as cli_main
 
     return cli_main(rest)
 

@@ -63,7 +63,7 @@ What every case must show:
   1. every client's pipeline refuses a request off its ARM endpoint
      (`adapters/endpoint_guard.py`): no token leaves, the write fails naming
      the resource;
-  2. and 3. one output funnel (`reconciler/safe_output.py`): every secret of
+  2. and 3. one output funnel (`reconciler/runtime/safe_output.py`): every secret of
      the settings and resources, registered when a session opens (one-shot
      and controller alike), is masked, and control characters but newline
      and tab are written `\\u00XX`, in the plan, JSON, errors and logs;
@@ -77,8 +77,8 @@ What every case must show:
   6. the wait budget (`adapters/wait_budget.py`, figures below);
   7. stdout holds only JSON with `--output json`, a closed stdout exits 1
      after the apply, NaN/Infinity refused on input and on output;
-  8. one gate where live bodies enter the engine (`reconciler/live_shape.py`);
-  9. inputs checked before anything opens (`reconciler/inputs.py`, the fault
+  8. one gate where live bodies enter the engine (`reconciler/engine/live_shape.py`);
+  9. inputs checked before anything opens (`reconciler/runtime/inputs.py`, the fault
      variables, the compare command): the bad-input cases named in
      `hardening.CLASS_9`.
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emulator.request_log import clear_request_log, read_request_log
-from reconciler.session import Session, open_session
+from reconciler.engine.session import Session, open_session
 from tests.reliability.harness import (
     CLEAN,
     arm_call,

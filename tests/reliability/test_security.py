@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.request_log import clear_request_log, read_request_log
-from reconciler.safety import SafetyPolicy
+from reconciler.engine.safety import SafetyPolicy
 from tests.reliability.bad_inputs import clean_environment
 from tests.reliability.harness import (
     CLEAN,

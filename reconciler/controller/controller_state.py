@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from reconciler.documents import BlobDocuments, Documents, FileDocuments
-from reconciler.lease import LEASE_CONTAINER
-from reconciler.session import Session
+from reconciler.controller.lease import LEASE_CONTAINER
+from reconciler.engine.session import Session
+from reconciler.runtime.documents import BlobDocuments, Documents, FileDocuments
 
 
 def documents_for(args: argparse.Namespace, session: Session) -> Documents:

@@ -3,7 +3,7 @@
 With a connection string, OpenTelemetry SDK providers (owned by this object, never installed
 as the process-wide globals) export through the Azure Monitor exporters. Without one, the
 same information goes to structured logs. Only paths, ids and counts are ever sent, never
-values; every string attribute also passes through the secret redaction of ``reconciler.logs``.
+values; every string attribute also passes through the secret redaction of ``reconciler.runtime.logs``.
 
 How a log record becomes an Application Insights custom event: the exporter turns a record
 carrying the attribute ``microsoft.custom_event.name`` into an ``EventData`` envelope named by
@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from reconciler.logs import redact
-from reconciler.report import CycleReport, DriftRecord, NotConvergentRecord
+from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
+from reconciler.runtime.logs import redact
 
 DRIFT_EVENT_NAME = "ReconcilerDrift"
 """The customEvents name; the desired state's alert rule queries exactly this."""

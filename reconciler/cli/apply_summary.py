@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from reconciler.engine import ApplyResult
+    from reconciler.engine.engine import ApplyResult
 
 #: A skip cause that is not the address of a failed dependency.
 STOP_REQUESTED = "stop requested"

@@ -1,5 +1,5 @@
 """Who changed a drifted resource, as a value: what a plan's change carries and renders.
-Looked up by `reconciler.attribution`."""
+Looked up by `reconciler.engine.attribution`."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from reconciler.report import CycleReport
+from reconciler.controller.report import CycleReport
 
 DEFAULT_HOST = "127.0.0.1"
 """Loopback by default; the container image binds 0.0.0.0 explicitly."""

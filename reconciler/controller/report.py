@@ -31,13 +31,13 @@ class DriftRecord:
     ``report``, a failed or skipped write); None when unknown (then the cycle's flag applies)."""
     attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Who changed it (``changedBy``, ``clientType``, ...) or why that is unknown; never values
-    (``Attribution.dimensions`` in reconciler/attribution.py)."""
+    (``Attribution.dimensions`` in reconciler/engine/attribution.py)."""
 
 
 @dataclass(frozen=True)
 class NotConvergentRecord:
     """A declared field ARM answered with another value right after it was written;
-    reported once, in the cycle that found it (reconciler/convergence.py)."""
+    reported once, in the cycle that found it (reconciler/engine/convergence.py)."""
 
     address: str
     arm_type: str

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from reconciler.attribution_record import Attribution
+    from reconciler.engine.attribution_record import Attribution
 
-from reconciler.convergence import NotKept
+from reconciler.engine.convergence import NotKept
 
 FORMAT_VERSION = "1.0"
 
@@ -52,9 +52,9 @@ class Change:
     blocked: str | None = None
     layer: str = ""
     #: Declared fields ARM did not keep when last written (not rewritten; see
-    #: reconciler/convergence.py): the desired state must change.
+    #: reconciler/engine/convergence.py): the desired state must change.
     not_convergent: tuple[NotKept, ...] = ()
-    #: Who changed a drifted resource (reconciler/attribution.py); None when not looked up.
+    #: Who changed a drifted resource (reconciler/engine/attribution.py); None when not looked up.
     attribution: Attribution | None = None
 
     @property

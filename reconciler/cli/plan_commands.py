@@ -1,5 +1,5 @@
 """The saved-plan commands: `--out` of the dry run, `reconcile apply PLANFILE`
-and `reconcile show-plan PLANFILE` (format and rules in reconciler/planfile.py
+and `reconcile show-plan PLANFILE` (format and rules in reconciler/cli/planfile.py
 and docs/plan-format.md)."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from reconciler.apply_summary import write_apply_summary
-from reconciler.cli_common import EXIT_ERROR, EXIT_OK, UsageError
-from reconciler.cli_common import Parser as _Parser
-from reconciler.cli_common import Progress as _Progress
-from reconciler.cli_common import configure_logging_from as _configure_logging
-from reconciler.planfile import (
+from reconciler.cli.apply_summary import write_apply_summary
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError
+from reconciler.cli.common import Parser as _Parser
+from reconciler.cli.common import Progress as _Progress
+from reconciler.cli.common import configure_logging_from as _configure_logging
+from reconciler.cli.planfile import (
     SavedPlan,
     build_document,
     check_integrity,
@@ -26,9 +26,9 @@ from reconciler.planfile import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from reconciler.engine import Observation
-    from reconciler.plan import Plan
-    from reconciler.session import Session
+    from reconciler.engine.engine import Observation
+    from reconciler.engine.plan import Plan
+    from reconciler.engine.session import Session
 
 #: Default of `reconcile apply --max-age`.
 MAX_AGE_ENV = "RECONCILER_PLAN_MAX_AGE"
@@ -82,7 +82,7 @@ def _apply_parser() -> argparse.ArgumentParser:
 
 
 def _max_age(text: str) -> timedelta:
-    from reconciler.controller import parse_duration
+    from reconciler.cli.run_command import parse_duration
 
     return timedelta(seconds=parse_duration(text, "--max-age"))
 
@@ -95,9 +95,9 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     _configure_logging(args)
-    from reconciler.planfile import LiveGuard, PlanFileError, verify
-    from reconciler.safety import SafetyPolicy
-    from reconciler.session import open_session
+    from reconciler.cli.planfile import LiveGuard, PlanFileError, verify
+    from reconciler.engine.safety import SafetyPolicy
+    from reconciler.engine.session import open_session
 
     saved = load(Path(args.planfile))
     if args.env is not None and args.env != saved.environment:
@@ -150,7 +150,7 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p.add_argument("planfile")
     p.add_argument("--output", choices=("text", "json"), default="text")
     args = p.parse_args(argv)
-    from reconciler.render import render_json, render_text
+    from reconciler.cli.render import render_json, render_text
 
     saved = load(Path(args.planfile))
     check_integrity(saved, _fingerprint_key(saved))

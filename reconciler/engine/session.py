@@ -16,13 +16,13 @@ from desired_state import DesiredState, build
 from desired_state.errors import DesiredStateError
 from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
-from reconciler.attribution import Attributor
-from reconciler.convergence import FileConvergenceStore
-from reconciler.engine import Engine
-from reconciler.lro_tokens import FileLroTokenStore
-from reconciler.safe_output import register_secrets
-from reconciler.safety import SafetyPolicy
-from reconciler.target import EMULATOR_SUBSCRIPTION, Target, resolve_target
+from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION, Target, resolve_target
+from reconciler.engine.attribution import Attributor
+from reconciler.engine.convergence import FileConvergenceStore
+from reconciler.engine.engine import Engine
+from reconciler.engine.lro_tokens import FileLroTokenStore
+from reconciler.engine.safety import SafetyPolicy
+from reconciler.runtime.safe_output import register_secrets
 
 
 @dataclass

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from desired_state.state import DesiredState
-from reconciler.attribution_record import Attribution
-from reconciler.convergence import NotKept
-from reconciler.engine import Engine, Live, Observation, secret_fingerprint
-from reconciler.plan import Change, DiffEntry, Plan
+from reconciler.engine.attribution_record import Attribution
+from reconciler.engine.convergence import NotKept
+from reconciler.engine.engine import Engine, Live, Observation, secret_fingerprint
+from reconciler.engine.plan import Change, DiffEntry, Plan
 
 #: Identifies the file; `SAVED_PLAN_VERSION` is bumped on any incompatible change.
 SAVED_PLAN_FORMAT = "azure-reconciler/saved-plan"

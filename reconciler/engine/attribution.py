@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reconciler.attribution_record import Attribution, PropertyChange
-from reconciler.plan import SENSITIVE, Change
+from reconciler.engine.attribution_record import Attribution, PropertyChange
+from reconciler.engine.plan import SENSITIVE, Change
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from adapters.registry import rules_for
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
 from desired_state.tags import is_owned
-from reconciler.attribution import Attributor, attach
-from reconciler.bodies import has_unknown, leaves, resolve_refs
-from reconciler.convergence import FileConvergenceStore, NotKept
-from reconciler.executor import run_dag
-from reconciler.live_shape import unreadable
-from reconciler.plan import SENSITIVE, Action, Change, DiffEntry, Plan
-from reconciler.safety import SafetyPolicy
+from reconciler.engine.attribution import Attributor, attach
+from reconciler.engine.convergence import FileConvergenceStore, NotKept
+from reconciler.engine.executor import run_dag
+from reconciler.engine.live_shape import unreadable
+from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan
+from reconciler.engine.resolve import has_unknown, leaves, resolve_refs
+from reconciler.engine.safety import SafetyPolicy
 
 log = logging.getLogger("reconciler.engine")
 
@@ -453,7 +453,7 @@ class Engine:
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order.
 
-        With `check` (a saved plan, `reconciler.planfile.LiveGuard`), each write
+        With `check` (a saved plan, `reconciler.cli.planfile.LiveGuard`), each write
         and delete first asks it for the live body to write over; it raises to
         refuse the write (its dependents are skipped), and a 412 is not retried:
         a saved plan is applied as reviewed, never re-planned."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.documents import Documents
+from reconciler.runtime.documents import Documents
 
 
 class RecordingUnavailable(OSError):
@@ -128,7 +128,7 @@ class FileLroTokenStore(_TokenStore):
             ) from None
 
 class DocumentLroTokenStore(_TokenStore):
-    """Continuation tokens in one document of a ``Documents`` store (``reconciler/documents.py``):
+    """Continuation tokens in one document of a ``Documents`` store (``reconciler/runtime/documents.py``):
     with a Blob lease, the lease's container, so a successor replica on another node resumes the
     operations its predecessor left in flight instead of sending their writes again.
 

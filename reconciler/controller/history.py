@@ -3,7 +3,7 @@
 Before the controller writes a drifted resource back, it keeps what is about to be overwritten
 (the live body as observed) with the drift record, so that a person can codify or restore an
 emergency change (`reconcile history ADDRESS --show N`). Kept where the lease lives
-(``reconciler/documents.py``), one document per resource, bounded by count and age. Secrets never
+(``reconciler/runtime/documents.py``), one document per resource, bounded by count and age. Secrets never
 enter it: values at the resource's write-only secret paths are replaced by their keyed
 fingerprint (the one the engine tags resources with), and registered secret values anywhere are
 masked.
@@ -11,10 +11,7 @@ masked.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,9 +21,9 @@ from pydantic import SecretStr
 
 from adapters.compare import fingerprint
 from desired_state.resource import Resource
-from reconciler.documents import Documents
-from reconciler.logs import redact_value
-from reconciler.plan import Change
+from reconciler.engine.plan import Change
+from reconciler.runtime.documents import Documents
+from reconciler.runtime.logs import redact_value
 
 #: Events kept per resource, and for how long.
 MAX_EVENTS = 50
@@ -139,42 +136,3 @@ def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
         else:
             lines.append(f"  #{n} {at} our write ({e.get('action')}): {e.get('outcome')}")
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str], out: Any, err: Any) -> int:
-    """``reconcile history ADDRESS [--show N]``: drift events, attributions and our writes of one resource."""
-    from reconciler.cli_common import DEFAULT_ENV, UsageError
-    from reconciler.cli_common import Parser as _Parser
-    from reconciler.controller_state import documents_for
-    from reconciler.session import open_session
-
-    p = _Parser(prog="reconcile history", description="Drift events, attributions and our writes of a resource.")
-    p.add_argument("address", help="desired-state address, e.g. messaging.queue.orders (see `reconcile show`)")
-    p.add_argument("--env", default=DEFAULT_ENV)
-    p.add_argument("--show", type=int, metavar="N", help="print the body that drift event N's write overwrote")
-    p.add_argument("--output", choices=("text", "json"), default="text")
-    p.add_argument("--emulator-state", metavar="PATH")
-    p.add_argument("--emulator-url", metavar="URL")
-    p.add_argument("--lease", choices=("auto", "blob", "file", "none"), default="auto",
-                   help="where the controller keeps its state: with its lease (default auto, as `reconcile run`)")
-    p.add_argument("--lease-connection-string", default=None,
-                   help="storage connection string of the blob lease (else $RECONCILER_LEASE_CONNECTION_STRING)")
-    args: argparse.Namespace = p.parse_args(argv)
-    args.lease_connection_string = args.lease_connection_string or os.environ.get("RECONCILER_LEASE_CONNECTION_STRING")
-    session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
-                           targets=[args.address])
-    history = History(documents_for(args, session), args.env)
-    events = history.events(args.address)
-    if args.show is not None:
-        chosen = next((e for e in events if int(e.get("n", 0)) == args.show), None)
-        if chosen is None or chosen.get("overwritten") is None:
-            numbers = ", ".join(str(e.get("n")) for e in events if e.get("overwritten") is not None) or "none"
-            raise UsageError(f"--show {args.show}: no overwritten body kept for event {args.show} of {args.address} "
-                             f"(events with one: {numbers})")
-        out.write(json.dumps(chosen["overwritten"], indent=2, sort_keys=True) + "\n")
-        return 0
-    if args.output == "json":
-        out.write(json.dumps({"address": args.address, "events": events}, indent=2) + "\n")
-    else:
-        out.write(render(args.address, events))
-    return 0

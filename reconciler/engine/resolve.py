@@ -12,7 +12,7 @@ from desired_state.references import REF_PATTERN
 # Bodies are parsed JSON, so `dict` is tested, never `Mapping`: an ABC check
 # walks every registered subclass (thousands once the SDKs are imported) the
 # first time it sees each type, which cost 0.3 s on a process's first plan.
-from reconciler.plan import KNOWN_AFTER_APPLY
+from reconciler.engine.plan import KNOWN_AFTER_APPLY
 
 # `{ref:ADDRESS:PATH}` stands for the value at PATH of the live body of the
 # resource at ADDRESS (e.g. a managed identity's principalId, known only once

@@ -4,9 +4,9 @@ control characters escaped, a closed reader remembered rather than fatal.
 `reconcile` wraps its stdout and stderr in `SafeStream` before any command
 runs, so the plan (text and JSON), error lines, progress, log records (the log
 handler writes to the wrapped stderr) and the controller's banner all take this
-path; telemetry masks through the same secret registry (`reconciler.logs`).
+path; telemetry masks through the same secret registry (`reconciler.runtime.logs`).
 
-- Secrets: every value registered with `reconciler.logs.register_secret`
+- Secrets: every value registered with `reconciler.runtime.logs.register_secret`
   (the settings' `SecretStr` values and the resources' write-only secrets,
   registered by `register_secrets` when a session opens) becomes `***`.
 - Control characters: C0 (but newline and tab), DEL and C1 are written as
@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
-from reconciler.logs import redact, register_secret
+from reconciler.runtime.logs import redact, register_secret
 
 # C0 except \t and \n; DEL; C1. \r is escaped too: it rewrites the line already shown.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -1,7 +1,7 @@
 """Finishing the long-running operations an earlier run left in flight, from their stored tokens.
 
 A run that stops while ARM still works on a write (SIGTERM past the grace period, SIGKILL, an LRO
-timeout) keeps the operation's continuation token (``reconciler/lro_tokens.py``). ARM goes on with
+timeout) keeps the operation's continuation token (``reconciler/engine/lro_tokens.py``). ARM goes on with
 the operation regardless, and the live resource usually already reads as desired, so a plan alone
 would never look at the token again: it would linger until the resource's next write, which would
 then resume the old, finished operation instead of sending the new body. So before planning, every
@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from reconciler.bodies import resolve_refs
-from reconciler.engine import Engine
+from reconciler.engine.engine import Engine
+from reconciler.engine.resolve import resolve_refs
 
 log = logging.getLogger(__name__)
 

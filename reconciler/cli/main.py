@@ -21,8 +21,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from reconciler.apply_summary import write_apply_summary
-from reconciler.cli_common import (
+from reconciler.cli.apply_summary import write_apply_summary
+from reconciler.cli.common import (
     DEFAULT_ENV,
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -33,7 +33,7 @@ from reconciler.cli_common import (
     add_common_options,
     configure_logging_from,
 )
-from reconciler.inputs import check_target_options
+from reconciler.runtime.inputs import check_target_options
 
 __all__ = ["DEFAULT_ENV", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "SUBCOMMANDS", "UsageError", "main"]
 
@@ -91,7 +91,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run
     if args.out:
-        from reconciler.plan_commands import check_out_option
+        from reconciler.cli.plan_commands import check_out_option
 
         check_out_option(args.out, dry_run=args.dry_run)
     if apply_mode and not args.yes and not sys.stdin.isatty():
@@ -100,9 +100,9 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             "or --dry-run to only plan"
         )
     _configure_logging(args)
-    from reconciler.render import render_json, render_text
-    from reconciler.safety import SafetyPolicy
-    from reconciler.session import open_session
+    from reconciler.cli.render import render_json, render_text
+    from reconciler.engine.safety import SafetyPolicy
+    from reconciler.engine.session import open_session
 
     safety = SafetyPolicy(
         allow_replace=args.allow_replace,
@@ -125,7 +125,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc.args[0])) from None
     observation = engine.observe(selected, prune_scan=selected is None)
     if apply_mode:
-        from reconciler.resume import resume_operations
+        from reconciler.engine.resume import resume_operations
 
         # Operations an interrupted run left in flight finish first (polling
         # only), so the plan sees what is there now and no stale token lingers.
@@ -136,7 +136,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     # With --output json, stdout holds the plan's JSON and nothing else.
     status = err if args.output == "json" else out
     if args.out:
-        from reconciler.plan_commands import save_plan
+        from reconciler.cli.plan_commands import save_plan
 
         save_plan(args, session, plan, observation, banner_to)
     if plan.errors:
@@ -214,25 +214,25 @@ def cmd_emulator(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 
 def cmd_apply(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    from reconciler.plan_commands import apply_command
+    from reconciler.cli.plan_commands import apply_command
 
     return apply_command(argv, out, err)
 
 
 def cmd_show_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    from reconciler.plan_commands import show_plan_command
+    from reconciler.cli.plan_commands import show_plan_command
 
     return show_plan_command(argv, out, err)
 
 
 def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    from reconciler.controller import main as controller_main
+    from reconciler.cli.run_command import main as controller_main
 
     return controller_main(argv, out, err)
 
 
 def cmd_history(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    from reconciler.history import main as history_main
+    from reconciler.cli.history_command import history_command as history_main
 
     return history_main(list(argv), out, err)
 
@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _safe(stream: Any) -> Any:
-    from reconciler.safe_output import SafeStream
+    from reconciler.runtime.safe_output import SafeStream
 
     return stream if isinstance(stream, SafeStream) else SafeStream(stream)
 
@@ -287,7 +287,7 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
     from pydantic import ValidationError
 
     from emulator.errors import EmulatorStateError
-    from reconciler.logs import redact
+    from reconciler.runtime.logs import redact
 
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan import Change, Plan
+from reconciler.engine.plan import Change, Plan
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
 _VERB = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
@@ -91,5 +91,5 @@ def render_text(plan: Plan) -> str:
 
 def render_json(plan: Plan) -> str:
     """The plan as JSON; strict (no NaN/Infinity, which JSON parsers reject):
-    live bodies holding them are refused where they enter (reconciler/live_shape.py)."""
+    live bodies holding them are refused where they enter (reconciler/engine/live_shape.py)."""
     return json.dumps(plan.to_json(), indent=2, sort_keys=False, default=str, allow_nan=False) + "\n"

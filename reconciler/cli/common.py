@@ -35,7 +35,7 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
 
 
 def configure_logging_from(args: argparse.Namespace) -> None:
-    from reconciler.logs import configure_logging
+    from reconciler.runtime.logs import configure_logging
 
     configure_logging(args.log_format, args.log_level)
 

@@ -1,0 +1,1 @@
+"""The `reconcile` command line: the dispatcher (`main`), the subcommands and plan rendering."""

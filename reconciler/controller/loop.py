@@ -1,0 +1,224 @@
+"""Controller mode: `reconcile run` keeps one environment true on a schedule.
+
+Each cycle observes, compares, reports drift, then remediates or only
+reports according to the drift policy. APScheduler runs the cycle at once and
+then on the interval with jitter, never overlapping itself and coalescing
+missed runs. One replica per environment is active (a Blob lease in Azure, a
+file lock against the emulator).
+
+Each cycle first resumes the long-running operations an earlier run left in
+flight (``reconciler/engine/resume.py``). On SIGTERM no new write starts; writes in
+flight get ``--shutdown-grace``, after which they are left to ARM and to the
+next run (their LRO tokens are on disk) and the process exits 0, releasing the
+lease last.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.controller.health import HealthState
+from reconciler.controller.history import History
+from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
+from reconciler.controller.telemetry import Telemetry
+from reconciler.engine.engine import Engine
+from reconciler.engine.plan import Change, Plan
+from reconciler.engine.resume import resume_operations
+from reconciler.engine.session import Session
+
+log = logging.getLogger("reconciler.controller")
+
+
+class Controller:
+    """Runs cycles for one environment; thread-safe against signals."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        telemetry: Telemetry,
+        health: HealthState,
+        drift_policy: str | None = None,
+        stop: threading.Event | None = None,
+        history: History | None = None,
+    ) -> None:
+        self.session = session
+        #: Drift written back (with the body overwritten) and our writes, per resource.
+        self.history = history
+        self.engine: Engine = session.engine
+        self.telemetry = telemetry
+        self.health = health
+        #: Set on SIGTERM or a lost lease: no new cycle, no new write.
+        self.stop = stop if stop is not None else threading.Event()
+        #: Set while no cycle runs (shutdown waits on it).
+        self.idle = threading.Event()
+        self.idle.set()
+        self._cycle_lock = threading.Lock()
+        settings: Any = session.state.settings
+        #: ``--drift-policy``: the operator's word wins over every resource's own policy.
+        self.policy_override: str | None = drift_policy
+        self.default_policy: str = drift_policy or str(getattr(settings, "drift_policy", "remediate"))
+        #: Addresses this process has seen live: only their absence is drift. A resource that
+        #: never existed (a first deployment) is a creation, not drift, and raises no drift alert.
+        self._seen_live: set[str] = set()
+
+    def _requests(self) -> Counter[int]:
+        """ARM responses so far by status (0: no response, e.g. a dropped connection)."""
+        counts: Counter[int] = Counter()
+        for by_status in self.session.target.clients.stats()["requests"].values():
+            for status, count in by_status.items():
+                counts[int(status) if str(status).isdigit() else 0] += int(count)
+        return counts
+
+    def policy_of(self, change: Change) -> str:
+        """``remediate`` or ``report`` for this change: the override, else the resource's, else the environment's."""
+        if self.policy_override is not None:
+            return self.policy_override
+        resource = self.engine.resources.get(change.address)
+        if resource is not None and resource.drift_policy:
+            return resource.drift_policy
+        return self.default_policy
+
+    def cycle(self) -> CycleReport | None:
+        """One observe-compare-report-(remediate) pass; None when a stop came first. Never raises."""
+        if self.stop.is_set():
+            return None
+        if not self._cycle_lock.acquire(blocking=False):
+            raise RuntimeError("a cycle is already running")  # APScheduler max_instances=1 prevents this
+        self.idle.clear()
+        try:
+            return self._cycle()
+        finally:
+            self._cycle_lock.release()
+            self.idle.set()
+
+    def _cycle(self) -> CycleReport:
+        started = datetime.now(UTC)
+        t0 = time.monotonic()
+        error: str | None
+        before = self._requests()
+        env = self.session.state.environment
+        # The cycle's deadline: every request and LRO of it within the run wait budget.
+        self.session.target.clients.start_run()
+        try:
+            with self.telemetry.span("reconcile.cycle", environment=env):
+                with self.telemetry.span("reconcile.observe", environment=env):
+                    observation = self.engine.observe()
+                if resume_operations(self.engine, observation.live, stop=self.stop).any:
+                    # Resumed operations changed live state: plan on what is there now.
+                    with self.telemetry.span("reconcile.observe", environment=env):
+                        observation = self.engine.observe()
+                with self.telemetry.span("reconcile.plan", environment=env):
+                    plan = self.engine.plan(observation)
+                seen_before = set(self._seen_live)
+                self._seen_live.update(observation.live)
+                gated = self._gate(plan)
+                applied = failed = skipped = 0
+                remediated = False
+                written: set[str] = set()
+                not_convergent: tuple[NotConvergentRecord, ...] = ()
+                if any(c.runnable for c in gated.changes) and not self.stop.is_set():
+                    remediated = True
+                    self._remember_drift(gated, observation.live)
+                    with self.telemetry.span("reconcile.apply", environment=env):
+                        result = self.engine.apply(gated, observation, stop=self.stop)
+                    self._remember_writes(gated, result.applied, result.failed)
+                    applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
+                    written = set(result.applied)
+                    by_address = {c.address: c for c in gated.changes}
+                    not_convergent = tuple(
+                        NotConvergentRecord(address, by_address[address].type, by_address[address].id, field_.path)
+                        for address, fields in sorted(result.not_convergent.items())
+                        for field_ in fields
+                    )
+                    for address, why in result.failed.items():
+                        log.error("write failed", extra={"address": address, "phase": "apply", "error": why})
+                drifted = tuple(
+                    DriftRecord(
+                        c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff),
+                        remediated=c.address in written,
+                        attribution=c.attribution.dimensions() if c.attribution is not None else {},
+                    )
+                    for c in plan.changes
+                    if c.is_change and (c.action != "create" or c.address in seen_before)
+                )
+                self._seen_live.update(written)
+                created = sum(1 for c in plan.changes if c.action == "create" and c.address not in seen_before)
+                if created:
+                    log.info("created %d resources that did not exist (not drift)", created,
+                             extra={"environment": env, "phase": "cycle", "creations": created})
+                error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
+        except Exception as exc:  # a cycle that fails must not kill the controller
+            log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
+            drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
+            not_convergent = ()
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        after = self._requests()
+        delta = after - before
+        report = CycleReport(
+            environment=env,
+            target=self.session.target.kind,
+            started_at=started,
+            duration_s=time.monotonic() - t0,
+            resources=len(self.engine.resources),
+            drifted=drifted,
+            not_convergent=not_convergent,
+            applied=applied,
+            failed=failed,
+            skipped=skipped,
+            remediated=remediated,
+            arm_requests_by_status=dict(delta),
+            throttled=delta.get(429, 0),
+            error=error,
+        )
+        self.telemetry.report_cycle(report)
+        self.health.record_cycle(report)
+        log.info(
+            "cycle finished",
+            extra={"environment": env, "phase": "cycle", "drifted": len(drifted), "applied": applied,
+                   "failed": failed, "duration_s": round(report.duration_s, 3)},
+        )
+        return report
+
+    def _remember_drift(self, plan: Plan, live: Mapping[str, Any]) -> None:
+        """Before the writes: each drifted resource's live body, which they will overwrite."""
+        if self.history is None:
+            return
+        for change in plan.changes:
+            resource = self.engine.resources.get(change.address)
+            if not change.runnable or resource is None or live.get(change.address) is None:
+                continue
+            try:
+                self.history.record_drift(change, live[change.address], resource, self.engine.fingerprint_key)
+            except Exception as error:  # history is for people; it must not stop a remediation
+                log.warning("could not keep the drift history", extra={"address": change.address,
+                                                                      "error": type(error).__name__})
+
+    def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, str]) -> None:
+        if self.history is None:
+            return
+        done = set(applied)
+        for change in plan.changes:
+            if change.address in done or change.address in failed:
+                try:
+                    self.history.record_write(change, "applied" if change.address in done else failed[change.address])
+                except Exception as error:
+                    log.warning("could not keep the write history", extra={"address": change.address,
+                                                                          "error": type(error).__name__})
+
+    def _gate(self, plan: Plan) -> Plan:
+        """Resources whose drift policy is `report` are reported, never written."""
+        changes = tuple(
+            replace(c, blocked=c.blocked or "drift policy is report")
+            if c.is_change and self.policy_of(c) == "report"
+            else c
+            for c in plan.changes
+        )
+        return replace(plan, changes=changes)
