@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from emulator.server_defaults import BODY_SHAPE, SERVER_DEFAULTS
 from emulator.tools import gen_server_defaults
 from tools.regen import GENERATED, ROOT, stale
@@ -38,3 +40,10 @@ def test_example_names_and_ids_become_templates() -> None:
     assert SERVER_DEFAULTS["microsoft.keyvault/vaults"]["properties"]["vaultUri"] == "https://${name}.vault.azure.net"
     connections = SERVER_DEFAULTS["microsoft.network/privateendpoints"]["properties"]["privateLinkServiceConnections"]
     assert connections["__each__"]["id"].startswith("${id}/")
+
+
+def test_a_curation_that_no_longer_matches_its_example_is_an_error(tmp_path: Path) -> None:
+    curation = tmp_path / "curation.json"
+    curation.write_text(json.dumps({"types": {"microsoft.web/sites": {"drop": [["properties", "noSuchField"]]}}}))
+    with pytest.raises(ValueError, match=r"microsoft.web/sites: curation drops properties.noSuchField"):
+        gen_server_defaults.main(["--curation", str(curation), "--output", str(tmp_path / "out.json")])

@@ -91,11 +91,16 @@ def _get(node: dict[str, Any], path: list[str]) -> dict[str, Any]:
     return node
 
 
-def curate(defaults: dict[str, Any], curation: dict[str, Any]) -> None:
-    """Apply the curation's `drop` and `set` paths (lists of keys) to one type's template."""
+def curate(arm_type: str, defaults: dict[str, Any], curation: dict[str, Any]) -> None:
+    """Apply the curation's `drop` and `set` paths (lists of keys) to one type's template.
+    A drop that finds nothing is an error: the curation no longer matches the examples."""
     for path in curation.get("drop", []):
-        parent = _get(defaults, path[:-1])
-        parent.pop(path[-1], None)
+        parent: Any = defaults
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or path[-1] not in parent:
+            raise ValueError(f"{arm_type}: curation drops {'.'.join(path)}, which the example no longer has")
+        del parent[path[-1]]
     for path, value in curation.get("set", []):
         _get(defaults, path[:-1])[path[-1]] = value
 
@@ -121,7 +126,7 @@ def generate(examples: Path, curation_file: Path) -> dict[str, Any]:
         rid = str(body.get("id") or "")
         name = rid.rstrip("/").rsplit("/", 1)[-1] if rid else ""
         template = completed(sent, body, rid, name, top=True) or {}
-        curate(template, curated)
+        curate(arm_type, template, curated)
         defaults[arm_type] = template
         shapes[arm_type] = curated.get("body_shape") or _shape(body)
     return {
