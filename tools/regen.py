@@ -12,6 +12,8 @@ api-versions, the installed SDKs (pinned by ``requirements.lock``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import tempfile
 from collections.abc import Callable
@@ -73,10 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--out-dir", type=Path, default=None, help="write the outputs under this folder")
     args = parser.parse_args(argv)
     if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
             found = stale(Path(tmp))
         for path in found:
             sys.stderr.write(f"stale: {path}; run `python -m tools.regen` and commit the result\n")
+        if not found:
+            sys.stdout.write(f"{len(GENERATED)} generated files up to date\n")
         return 1 if found else 0
     regenerate(args.out_dir or ROOT)
     return 0
