@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from desired_state.name_rule import NameRule
+
 DriftPolicy = Literal["remediate", "report"]
 
 
@@ -73,6 +75,9 @@ class ResourceSpec(BaseModel):
     #: For a type the adapters declare no entry for (managed generically by id):
     #: the api-version to use; None takes the newest stable one the provider publishes.
     api_version: ClassVar[str | None] = None
+    #: The type's own name rule (length, charset), declared with the type;
+    #: None: ARM's generic rule. `desired_state.naming` collects them.
+    name_rule: ClassVar[NameRule | None] = None
 
     address: str
     name: str
@@ -136,6 +141,7 @@ class ResourceGroupSpec(ResourceSpec):
     """`Microsoft.Resources/resourceGroups`; the root of every id."""
 
     arm_type: ClassVar[str] = "Microsoft.Resources/resourceGroups"
+    name_rule = NameRule(1, 90, r"[\w\-.()]*[\w\-()]", "letters, digits, _-.() and not ending in .")
 
     subscription_id: str
     location: str

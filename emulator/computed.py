@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.bodies import normalise_location, stable_guid
+from emulator.per_type import PerType
 
 
 def _props(body: dict[str, Any]) -> dict[str, Any]:
@@ -84,21 +85,19 @@ def _managed_environment(body: dict[str, Any], rid: str, key: str) -> None:
         props["staticIp"] = f"20.{octets[0]}.{octets[1]}.{max(1, octets[2] % 255)}"
 
 
-_BY_TYPE: dict[str, Callable[[dict[str, Any], str, str], None]] = {
+_BY_TYPE: PerType[[dict[str, Any], str, str]] = PerType({
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.network/publicipaddresses": _public_ip,
     "microsoft.servicebus/namespaces": _namespace,
     "microsoft.eventhub/namespaces": _namespace,
     "microsoft.web/sites": _site,
     "microsoft.app/managedenvironments": _managed_environment,
-}
+})
 
 
 def fill(type_key: str, body: dict[str, Any], rid: str, key: str) -> None:
     """Set the values the service computes for this type, in place."""
-    compute = _BY_TYPE.get(type_key)
-    if compute is not None:
-        compute(body, rid, key)
+    _BY_TYPE.run(type_key, body, rid, key)
 
 
 def place_in_subnet(type_key: str, body: dict[str, Any], lookup: Callable[[str], dict[str, Any] | None]) -> None:
@@ -124,3 +123,4 @@ def place_in_subnet(type_key: str, body: dict[str, Any], lookup: Callable[[str],
         return
     seed = int(stable_guid(str(body.get("id", "")).lower(), "staticIp").replace("-", "")[:8], 16)
     props["staticIp"] = str(network.network_address + 4 + seed % (network.num_addresses - 5))
+

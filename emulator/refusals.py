@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.errors import ArmError
+from emulator.per_type import PerType
 
 Lookup = Callable[[str], dict[str, Any] | None]
 
@@ -182,18 +183,16 @@ def _site(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
         )
 
 
-_RULES: dict[str, Callable[[dict[str, Any], bool, Lookup], None]] = {
+_RULES: PerType[[dict[str, Any], bool, Lookup]] = PerType({
     "microsoft.sql/servers": _sql_server,
     "microsoft.apimanagement/service/namedvalues": _named_value,
     "microsoft.apimanagement/service": _apim_service,
     "microsoft.app/managedenvironments": _managed_environment,
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.web/sites": _site,
-}
+})
 
 
 def refuse(type_key: str, payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
     """Raise the ArmError Azure answers to this PUT, if it refuses it."""
-    rule = _RULES.get(type_key)
-    if rule is not None:
-        rule(payload, creating, lookup)
+    _RULES.run(type_key, payload, creating, lookup)

@@ -2,7 +2,8 @@
 # Refreshes requirements.lock: the exact versions of every dependency (runtime and test) that the
 # tests ran against. The README's set-up, scripts/test.sh, CI and the Dockerfile all install with
 # `pip install -c requirements.lock ...`, so a fresh install next month resolves the same set.
-# Run it after changing the dependencies in pyproject.toml, then run the tests and commit both.
+# Run it after changing the dependencies in pyproject.toml, then `python -m tools.regen` (the emulator's
+# api-versions come from the installed SDKs), then run the tests and commit all of it.
 #   scripts/lock.sh            resolve the newest versions that satisfy pyproject.toml
 #   scripts/lock.sh --upgrade-package azure-mgmt-network   move one package only
 set -euo pipefail

@@ -1,4 +1,4 @@
-"""Microsoft.Network types served by azure-mgmt-network (TypeSpec models, api-version 2024-07-01 family)."""
+"""Microsoft.Network types served by azure-mgmt-network (TypeSpec models; the installed 33.1.0 sends api-version 2026-03-01, `operations/_operations.py`)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ TYPES = (
                 "properties.subnets[].properties.addressPrefixes": "addressPrefix",
             },
         ),
-        api_version="2024-07-01 (SDK default)",
+        api_version="2026-03-01 (SDK default of azure-mgmt-network 33.1.0)",
     ),
     ArmType(
         arm_type="Microsoft.Network/virtualNetworks/subnets",

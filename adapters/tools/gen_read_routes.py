@@ -207,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m adapters.tools.gen_read_routes", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 when adapters/read_routes.py is stale")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write (default %(default)s)")
     args = parser.parse_args(argv)
     text = render(*routes())
     if args.check:
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{OUTPUT} is stale: run python -m adapters.tools.gen_read_routes", file=sys.stderr)
             return 1
         return 0
-    OUTPUT.write_text(text)
+    args.output.write_text(text)
     return 0
 
 

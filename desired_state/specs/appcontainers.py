@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from desired_state.errors import DesiredStateError
+from desired_state.name_rule import NameRule
 from desired_state.references import live_ref
 from desired_state.specs.applicationinsights import ApplicationInsightsSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
@@ -28,6 +29,7 @@ class ManagedEnvironmentSpec(TrackedSpec):
     """
 
     arm_type: ClassVar[str] = "Microsoft.App/managedEnvironments"
+    name_rule = NameRule(2, 60, r"[a-z][a-z0-9-]*[a-z0-9]", "lowercase letters, digits and hyphens, starting with a letter")
 
     subnet: SubnetSpec
     internal: bool = False
@@ -57,6 +59,7 @@ class ContainerAppSpec(TrackedSpec):
     """A microservice: one container, HTTP ingress, KEDA Service Bus scaling."""
 
     arm_type: ClassVar[str] = "Microsoft.App/containerApps"
+    name_rule = NameRule(2, 32, r"[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]", "lowercase letters, digits and single hyphens, starting with a letter")
 
     environment: ManagedEnvironmentSpec
     identity: UserAssignedIdentitySpec

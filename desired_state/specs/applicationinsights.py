@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import NameRule
 from desired_state.specs.loganalytics import LogAnalyticsWorkspaceSpec
 from desired_state.specs.tracked import TrackedSpec
 
@@ -12,6 +13,7 @@ class ApplicationInsightsSpec(TrackedSpec):
     """A workspace-based Application Insights component."""
 
     arm_type: ClassVar[str] = "Microsoft.Insights/components"
+    name_rule = NameRule(1, 255, r"[^%&\\?/]+", "no %&\\?/")
 
     workspace: LogAnalyticsWorkspaceSpec
 

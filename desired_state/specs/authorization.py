@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+from desired_state.name_rule import NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ExtensionSpec, ResourceSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
@@ -39,6 +40,7 @@ class RoleAssignmentSpec(ExtensionSpec):
     system-assigned identity of another resource (`identity.principalId`)."""
 
     arm_type: ClassVar[str] = "Microsoft.Authorization/roleAssignments"
+    name_rule = NameRule(36, 36, r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "a lowercase GUID")
 
     subscription_id: str
     role: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from desired_state.name_rule import ALNUM_HYPHEN_EDGES, NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec, sub_resource
@@ -14,6 +15,7 @@ class FrontDoorProfileSpec(TrackedSpec):
     """A Front Door Standard profile (global)."""
 
     arm_type: ClassVar[str] = "Microsoft.Cdn/profiles"
+    name_rule = NameRule(1, 260, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, starting and ending with a letter or digit")
 
     location: str = "global"
     sku: str = "Standard_AzureFrontDoor"
@@ -29,6 +31,7 @@ class AfdEndpointSpec(TrackedChildSpec):
     """A Front Door endpoint; Azure appends a hash to its host name."""
 
     arm_type: ClassVar[str] = "Microsoft.Cdn/profiles/afdEndpoints"
+    name_rule = NameRule(1, 46, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, starting and ending with a letter or digit", True)
 
     parent: FrontDoorProfileSpec
     location: str = "global"
@@ -41,6 +44,7 @@ class OriginGroupSpec(ChildSpec):
     """Origins that serve the same content, with HTTPS health probes."""
 
     arm_type: ClassVar[str] = "Microsoft.Cdn/profiles/originGroups"
+    name_rule = NameRule(1, 90, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens")
 
     parent: FrontDoorProfileSpec
     probe_path: str = "/"
@@ -62,6 +66,7 @@ class OriginSpec(ChildSpec):
     """An origin whose host name is a generated host name of `target`."""
 
     arm_type: ClassVar[str] = "Microsoft.Cdn/profiles/originGroups/origins"
+    name_rule = NameRule(1, 90, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens")
 
     parent: OriginGroupSpec
     target: ResourceSpec
@@ -86,6 +91,7 @@ class RouteSpec(ChildSpec):
     """Sends every path of an endpoint to an origin group over HTTPS."""
 
     arm_type: ClassVar[str] = "Microsoft.Cdn/profiles/afdEndpoints/routes"
+    name_rule = NameRule(1, 90, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens")
 
     parent: AfdEndpointSpec
     origin_group: OriginGroupSpec
@@ -116,6 +122,8 @@ class FrontDoorWafPolicySpec(TrackedSpec):
     tier, global) with the managed default rule set and bot protection."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+    # WAF policy names: a letter, then letters and digits only (no hyphens).
+    name_rule = NameRule(1, 128, r"[A-Za-z][A-Za-z0-9]*", "a letter, then letters and digits")
 
     location: str = "Global"
     mode: Literal["Prevention", "Detection"]
@@ -140,6 +148,7 @@ class SecurityPolicySpec(ChildSpec):
     every path of the given endpoints."""
 
     arm_type: ClassVar[str] = "Microsoft.Cdn/profiles/securityPolicies"
+    name_rule = NameRule(1, 260, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens")
 
     parent: FrontDoorProfileSpec
     waf_policy: FrontDoorWafPolicySpec

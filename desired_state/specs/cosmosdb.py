@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import NameRule
 from desired_state.specs.tracked import TrackedSpec
 
 
@@ -11,6 +12,7 @@ class CosmosDbAccountSpec(TrackedSpec):
     """A serverless NoSQL (GlobalDocumentDB) account with Entra-only data access."""
 
     arm_type: ClassVar[str] = "Microsoft.DocumentDB/databaseAccounts"
+    name_rule = NameRule(3, 44, r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", "lowercase letters, digits and hyphens", True)
 
     public_network_access: bool = True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.tracked import TrackedSpec
@@ -13,6 +14,7 @@ class DnsZoneSpec(TrackedSpec):
     """`Microsoft.Network/dnsZones` (location `global`, no properties to set)."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/dnsZones"
+    name_rule = NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots")
     has_properties: ClassVar[bool] = False
 
     location: str = "global"
@@ -23,6 +25,7 @@ class CnameRecordSpec(ChildSpec):
     of another resource, so it is a live-value placeholder on that resource."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/dnsZones/CNAME"
+    name_rule = NameRule(1, 63, r"@|[A-Za-z0-9_*-]+", "a DNS label or @")
 
     parent: DnsZoneSpec
     target: ResourceSpec

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
+from desired_state.name_rule import NameRule
 from desired_state.resource import ChildSpec
 from desired_state.specs.tracked import TrackedSpec
 
@@ -14,6 +15,7 @@ class KeyVaultSpec(TrackedSpec):
     """A Key Vault using Azure RBAC for data-plane access."""
 
     arm_type: ClassVar[str] = "Microsoft.KeyVault/vaults"
+    name_rule = NameRule(3, 24, r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens, starting with a letter, ending with a letter or digit", True)
 
     tenant_id: str
     soft_delete_retention_days: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import ALNUM_HYPHEN_EDGES, NameRule
 from desired_state.specs.tracked import TrackedSpec
 
 
@@ -11,6 +12,7 @@ class LogAnalyticsWorkspaceSpec(TrackedSpec):
     """A PerGB2018 workspace with retention and a daily cap (None = unlimited)."""
 
     arm_type: ClassVar[str] = "Microsoft.OperationalInsights/workspaces"
+    name_rule = NameRule(4, 63, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, starting and ending with a letter or digit")
 
     retention_days: int
     daily_quota_gb: float | None

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from desired_state.name_rule import NameRule
 from desired_state.resource import ExtensionSpec, ResourceSpec
 from desired_state.specs.loganalytics import LogAnalyticsWorkspaceSpec
 from desired_state.specs.tracked import TrackedSpec
@@ -17,6 +18,7 @@ class ActionGroupSpec(TrackedSpec):
     """An action group e-mailing the on-call address."""
 
     arm_type: ClassVar[str] = "Microsoft.Insights/actionGroups"
+    name_rule = NameRule(1, 260, r"[^%&\\?/:<>#]+", "no %&\\?/:<>#")
 
     location: str = "Global"
     short_name: str
@@ -58,6 +60,7 @@ class MetricAlertSpec(TrackedSpec):
     """A metric alert on one resource, firing an action group."""
 
     arm_type: ClassVar[str] = "Microsoft.Insights/metricAlerts"
+    name_rule = NameRule(1, 260, r"[^*#&+:<>?@%{}\\/]+", "no *#&+:<>?@%{}\\/")
 
     location: str = "global"
     target: ResourceSpec
@@ -89,6 +92,7 @@ class ScheduledQueryRuleSpec(TrackedSpec):
     """A log alert: a KQL query over `scope` whose row count crosses a threshold."""
 
     arm_type: ClassVar[str] = "Microsoft.Insights/scheduledQueryRules"
+    name_rule = NameRule(1, 260, r"[^*#&+:<>?@%{}\\/]+", "no *#&+:<>?@%{}\\/")
 
     scope: ResourceSpec
     action_group: ActionGroupSpec
@@ -132,6 +136,7 @@ class DiagnosticSettingSpec(ExtensionSpec):
     """Routes all logs and metrics of `scope` to a Log Analytics workspace."""
 
     arm_type: ClassVar[str] = "Microsoft.Insights/diagnosticSettings"
+    name_rule = NameRule(1, 260, r"[^*#&+:<>?@%{}\\/]+", "no *#&+:<>?@%{}\\/")
 
     workspace: LogAnalyticsWorkspaceSpec
     include_metrics: bool = True

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from desired_state.name_rule import WORD_DOT_HYPHEN, NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.tracked import TrackedSpec, sub_resource
@@ -20,6 +21,7 @@ class DdosProtectionPlanSpec(TrackedSpec):
     """`Microsoft.Network/ddosProtectionPlans` (no settable properties)."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/ddosProtectionPlans"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
 
 class VirtualNetworkSpec(TrackedSpec):
@@ -27,6 +29,7 @@ class VirtualNetworkSpec(TrackedSpec):
     so the body declares no `subnets` list (the engine merges, never wipes)."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/virtualNetworks"
+    name_rule = NameRule(2, 64, r"\w[\w.-]*\w", "letters, digits, _-. starting and ending with a letter/digit/_")
 
     address_prefixes: list[str]
     ddos_protection_plan: DdosProtectionPlanSpec | None = None
@@ -78,6 +81,7 @@ class NetworkSecurityGroupSpec(TrackedSpec):
     """`Microsoft.Network/networkSecurityGroups` with its rules inline."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/networkSecurityGroups"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     rules: tuple[SecurityRule, ...] = ()
 
@@ -89,6 +93,7 @@ class PublicIpAddressSpec(TrackedSpec):
     """`Microsoft.Network/publicIPAddresses`: Standard, static, IPv4."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/publicIPAddresses"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     def envelope(self) -> dict[str, Any]:
         return {"sku": {"name": "Standard", "tier": "Regional"}}
@@ -101,6 +106,7 @@ class NatGatewaySpec(TrackedSpec):
     """`Microsoft.Network/natGateways`: outbound egress through its public IPs."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/natGateways"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     public_ips: tuple[PublicIpAddressSpec, ...]
     idle_timeout_minutes: int = 4
@@ -120,6 +126,7 @@ class FirewallPolicySpec(TrackedSpec):
     rule collection groups (learn.microsoft.com/azure/firewall-manager/policy-overview)."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/firewallPolicies"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     threat_intel_mode: Literal["Alert", "Deny", "Off"] = "Alert"
 
@@ -156,6 +163,7 @@ class RuleCollectionGroupSpec(ChildSpec):
     rule allows, the firewall denies."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     parent: FirewallPolicySpec
     priority: int
@@ -179,6 +187,7 @@ class SubnetSpec(ChildSpec):
     """`Microsoft.Network/virtualNetworks/subnets`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/virtualNetworks/subnets"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-. starting with a letter/digit/_")
 
     parent: VirtualNetworkSpec
     address_prefix: str
@@ -207,6 +216,7 @@ class PrivateEndpointSpec(TrackedSpec):
     """`Microsoft.Network/privateEndpoints` connecting `target` into `subnet`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/privateEndpoints"
+    name_rule = NameRule(2, 64, r"\w[\w.-]*\w", "letters, digits, _-.")
 
     subnet: SubnetSpec
     target: ResourceSpec
@@ -228,6 +238,7 @@ class AzureFirewallSpec(TrackedSpec):
     """`Microsoft.Network/azureFirewalls` in the VNet's `AzureFirewallSubnet`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/azureFirewalls"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     subnet: SubnetSpec
     public_ip: PublicIpAddressSpec
@@ -256,6 +267,7 @@ class RouteTableSpec(TrackedSpec):
     their own resources, so the body declares no `routes` list."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/routeTables"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     disable_bgp_route_propagation: bool = True
 

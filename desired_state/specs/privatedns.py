@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import WORD_DOT_HYPHEN, NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.network import PrivateEndpointSpec, VirtualNetworkSpec
@@ -15,6 +16,7 @@ class PrivateDnsZoneSpec(TrackedSpec):
     """`Microsoft.Network/privateDnsZones` such as `privatelink.database.windows.net`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/privateDnsZones"
+    name_rule = NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "lowercase DNS labels separated by dots")
     has_properties: ClassVar[bool] = False
 
     location: str = "Global"
@@ -24,6 +26,7 @@ class VirtualNetworkLinkSpec(TrackedChildSpec):
     """`Microsoft.Network/privateDnsZones/virtualNetworkLinks`."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+    name_rule = NameRule(1, 80, WORD_DOT_HYPHEN, "letters, digits, _-.")
 
     parent: PrivateDnsZoneSpec
     virtual_network: VirtualNetworkSpec
@@ -61,6 +64,7 @@ class PrivateARecordSpec(ChildSpec):
     (REST spec RecordSets_CreateOrUpdate, 2020-06-01); `*` is a wildcard record."""
 
     arm_type: ClassVar[str] = "Microsoft.Network/privateDnsZones/A"
+    name_rule = NameRule(1, 63, r"@|\*|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*", "a relative DNS name, @ or the wildcard *")
 
     parent: PrivateDnsZoneSpec
     target: ResourceSpec

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from desired_state.name_rule import NameRule
 from desired_state.resource import ChildSpec
 from desired_state.specs.tracked import TrackedSpec
 
@@ -14,6 +15,7 @@ class RedisCacheSpec(TrackedSpec):
     """An Azure Cache for Redis: TLS only, minimum TLS 1.2."""
 
     arm_type: ClassVar[str] = "Microsoft.Cache/redis"
+    name_rule = NameRule(1, 63, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True)
 
     sku: Literal["Basic", "Standard"]
     capacity: int = 0
@@ -37,6 +39,7 @@ class ManagedRedisSpec(TrackedSpec):
     (learn.microsoft.com/azure/redis/migrate/migrate-basic-standard-premium-understand)."""
 
     arm_type: ClassVar[str] = "Microsoft.Cache/redisEnterprise"
+    name_rule = NameRule(1, 60, r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens", True)
 
     sku: Literal["Balanced_B0", "Balanced_B1"]
     high_availability: bool = False
@@ -59,6 +62,8 @@ class ManagedRedisDatabaseSpec(ChildSpec):
     TLS only on port 10000, Microsoft Entra authentication only (access keys off)."""
 
     arm_type: ClassVar[str] = "Microsoft.Cache/redisEnterprise/databases"
+    # Azure Managed Redis has exactly one database, named `default`.
+    name_rule = NameRule(7, 7, r"default", "exactly `default`")
 
     parent: ManagedRedisSpec
     name: str = "default"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from desired_state.name_rule import NameRule
 from desired_state.resource import ChildSpec
 from desired_state.specs.tracked import TrackedSpec
 
@@ -13,6 +14,7 @@ class ServiceBusNamespaceSpec(TrackedSpec):
     """A namespace; local (SAS) auth is off, callers use their managed identity."""
 
     arm_type: ClassVar[str] = "Microsoft.ServiceBus/namespaces"
+    name_rule = NameRule(6, 50, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", "letters, digits and hyphens, starting with a letter, ending with a letter or digit", True)
 
     sku: Literal["Basic", "Standard", "Premium"]
     public_network_access: bool = True
@@ -40,6 +42,7 @@ class ServiceBusQueueSpec(ChildSpec):
     """A queue; expired and undeliverable messages go to its dead-letter queue."""
 
     arm_type: ClassVar[str] = "Microsoft.ServiceBus/namespaces/queues"
+    name_rule = NameRule(1, 260, r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?", "letters, digits, _-. starting and ending with a letter or digit")
 
     parent: ServiceBusNamespaceSpec
     max_delivery_count: int = 10
@@ -60,6 +63,7 @@ class ServiceBusTopicSpec(ChildSpec):
     """A topic (needs the Standard tier or higher)."""
 
     arm_type: ClassVar[str] = "Microsoft.ServiceBus/namespaces/topics"
+    name_rule = NameRule(1, 260, r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?", "letters, digits, _-. starting and ending with a letter or digit")
 
     parent: ServiceBusNamespaceSpec
     default_message_ttl: str = "P14D"
@@ -72,6 +76,7 @@ class ServiceBusSubscriptionSpec(ChildSpec):
     """A topic subscription read by one worker."""
 
     arm_type: ClassVar[str] = "Microsoft.ServiceBus/namespaces/topics/subscriptions"
+    name_rule = NameRule(1, 50, r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?", "letters, digits, _-. starting and ending with a letter or digit")
 
     parent: ServiceBusTopicSpec
     max_delivery_count: int = 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from desired_state.name_rule import NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
@@ -32,6 +33,7 @@ class SqlServerSpec(TrackedSpec):
     """
 
     arm_type: ClassVar[str] = "Microsoft.Sql/servers"
+    name_rule = NameRule(1, 63, r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", "lowercase letters, digits and hyphens, not starting or ending with a hyphen", True)
 
     entra_admin: UserAssignedIdentitySpec
     public_network_access: bool = True
@@ -57,6 +59,7 @@ class SqlDatabaseSpec(TrackedChildSpec):
     """A database on a logical server, sized by the cost table."""
 
     arm_type: ClassVar[str] = "Microsoft.Sql/servers/databases"
+    name_rule = NameRule(1, 128, r"[^<>*%&:\\/?]*[^<>*%&:\\/?. ]", "no <>*%&:\\/? and not ending in . or space")
 
     parent: SqlServerSpec
     sku: Literal["Basic", "S2"]
@@ -72,6 +75,7 @@ class SqlFirewallRuleSpec(ChildSpec):
     """A server firewall rule (0.0.0.0-0.0.0.0 means "Azure services")."""
 
     arm_type: ClassVar[str] = "Microsoft.Sql/servers/firewallRules"
+    name_rule = NameRule(1, 128, r"[^<>*%&:;\\/?]*[^<>*%&:;\\/?.]", "no <>*%&:;\\/? and not ending in .")
 
     parent: SqlServerSpec
     start_ip: str

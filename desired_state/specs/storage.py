@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from desired_state.name_rule import NameRule
 from desired_state.resource import ChildSpec
 from desired_state.specs.tracked import TrackedSpec
 
@@ -12,6 +13,7 @@ class StorageAccountSpec(TrackedSpec):
     """A StorageV2 account: TLS 1.2, HTTPS only, no anonymous blob access."""
 
     arm_type: ClassVar[str] = "Microsoft.Storage/storageAccounts"
+    name_rule = NameRule(3, 24, r"[a-z0-9]+", "lowercase letters and digits only", True)
 
     sku: str = "Standard_LRS"
     public_network_access: bool = True
@@ -41,6 +43,7 @@ class BlobContainerSpec(ChildSpec):
     """A private blob container (`.../blobServices/default/containers/{name}`)."""
 
     arm_type: ClassVar[str] = "Microsoft.Storage/storageAccounts/blobServices/containers"
+    name_rule = NameRule(3, 63, r"[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]", "lowercase letters, digits and single hyphens")
     child_path: ClassVar[str | None] = "blobServices/default/containers"
 
     parent: StorageAccountSpec
@@ -57,6 +60,8 @@ class FileShareSpec(ChildSpec):
     their defaults."""
 
     arm_type: ClassVar[str] = "Microsoft.Storage/storageAccounts/fileServices/shares"
+    name_rule = NameRule(3, 63, r"[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]",
+                         "lowercase letters, digits and single hyphens, starting and ending with a letter or digit")
     child_path: ClassVar[str | None] = "fileServices/default/shares"
 
     parent: StorageAccountSpec

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from desired_state.name_rule import ALNUM_HYPHEN_EDGES, NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec, ResourceSpec
 from desired_state.specs.applicationinsights import ApplicationInsightsSpec
@@ -25,6 +26,7 @@ class AppServicePlanSpec(TrackedSpec):
     """A Linux Functions plan: Consumption (Y1) or Elastic Premium (EP1)."""
 
     arm_type: ClassVar[str] = "Microsoft.Web/serverfarms"
+    name_rule = NameRule(1, 60, r"[A-Za-z0-9-]+", "letters, digits and hyphens")
 
     sku: Literal["Y1", "EP1"]
 
@@ -47,6 +49,7 @@ class FunctionAppSpec(TrackedSpec):
     """
 
     arm_type: ClassVar[str] = "Microsoft.Web/sites"
+    name_rule = NameRule(2, 60, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, not starting or ending with a hyphen", True)
 
     plan: AppServicePlanSpec
     identity: UserAssignedIdentitySpec
@@ -175,6 +178,7 @@ class StaticSiteSpec(TrackedSpec):
     """A Static Web App (React SPA); content is deployed by CI, not by ARM."""
 
     arm_type: ClassVar[str] = "Microsoft.Web/staticSites"
+    name_rule = NameRule(1, 40, ALNUM_HYPHEN_EDGES, "letters, digits and hyphens, not starting or ending with a hyphen", True)
 
     sku: Literal["Free", "Standard"]
 

@@ -7,11 +7,12 @@ whether ``Azure-AsyncOperation`` and ``Location`` were present, whether the body
 and the ``provisioningState`` in the body. When a type answered the same role in different
 ways, the most frequent answer wins.
 
-Run: ``python -m emulator.tools.gen_answer_shapes`` (rewrites the file).
+Run: ``python -m emulator.tools.gen_answer_shapes [--output FILE]`` (rewrites the file).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter, defaultdict
@@ -59,7 +60,10 @@ def shapes(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     return dict(out)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--output", type=Path, default=OUT)
+    args = parser.parse_args(argv)
     with RECORDINGS.open() as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     payload = {
@@ -67,8 +71,9 @@ def main() -> int:
         "source": "tests/fixtures/recordings/interactions.jsonl (live ARM traffic, Azure SDK for Python test recordings)",
         "types": shapes(rows),
     }
-    OUT.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
-    sys.stdout.write(f"{OUT}: {len(payload['types'])} types\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
+    sys.stdout.write(f"{args.output}: {len(payload['types'])} types\n")
     return 0
 
 

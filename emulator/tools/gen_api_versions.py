@@ -12,7 +12,7 @@ Sources, merged (a version counts for a type when any source shows it):
    ``source_path`` = ``specification/.../stable|preview/{version}/examples/...`` of
    Azure/azure-rest-api-specs): the version folder each example was published in.
 
-Run: ``python -m emulator.tools.gen_api_versions [--arm-examples DIR]`` (rewrites the file).
+Run: ``python -m emulator.tools.gen_api_versions [--arm-examples DIR] [--output FILE]`` (rewrites the file).
 The emulator only reads the JSON; it never imports this module.
 """
 
@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--site-packages", type=Path, default=None, help="where azure/mgmt is installed")
     parser.add_argument("--arm-examples", type=Path, default=None, help="a folder of REST spec examples")
+    parser.add_argument("--output", type=Path, default=OUT)
     args = parser.parse_args(argv)
     site = args.site_packages or next(Path(p) for p in sys.path if (Path(p) / "azure" / "mgmt").is_dir())
     found: dict[str, set[str]] = defaultdict(set)
@@ -150,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "types": {k: sorted(v) for k, v in sorted(found.items()) if v},
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(payload, indent=1) + "\n")
-    sys.stdout.write(f"{OUT}: {len(payload['types'])} types\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(payload, indent=1) + "\n")
+    sys.stdout.write(f"{args.output}: {len(payload['types'])} types\n")
     return 0
 
 

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from reconciler.cli.apply_summary import write_apply_summary
 from reconciler.cli.colour import add_colour_options
 from reconciler.cli.common import (
     DEFAULT_ENV,
@@ -159,14 +160,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 
     with ApplyProgress(err) as progress:
         result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
-    status.write(
-        f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, "
-        f"{len(result.skipped)} skipped.\n"
-    )
-    for address, error in sorted(result.failed.items()):
-        status.write(f"  ! {address}: {error}\n")
-    for address, cause in sorted(result.skipped.items()):
-        status.write(f"  - {address}: skipped ({cause})\n")
+    write_apply_summary(result, status)
     if result.failed:
         return EXIT_ERROR
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK

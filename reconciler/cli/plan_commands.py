@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from reconciler.cli.apply_summary import write_apply_summary
 from reconciler.cli.colour import add_colour_options
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError
 from reconciler.cli.common import Parser as _Parser
@@ -135,14 +136,7 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             plan, observation, on_start=progress.started, on_progress=progress, check=LiveGuard(engine, saved)
         )
     stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
-    out.write(
-        f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed ({len(stale)} stale), "
-        f"{len(result.skipped)} skipped.\n"
-    )
-    for address, error in sorted(result.failed.items()):
-        out.write(f"  ! {address}: {error}\n")
-    for address, cause in sorted(result.skipped.items()):
-        out.write(f"  - {address}: skipped (depends on {cause})\n")
+    write_apply_summary(result, out, stale=len(stale))
     return EXIT_ERROR if result.failed else EXIT_OK
 
 

@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import inspect
+import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import responses
 
 from adapters.bodies import resolve_model
 from adapters.compare import CompareRules
-from adapters.registry import AdapterRegistry, all_types, entry_for, rules_for
-from tests.adapters.arm_double import factory
+from adapters.registry import AdapterRegistry, all_types, entry_for, is_declared, rules_for
+from desired_state.catalog import spec_types
+from tests.adapters.arm_double import factory, make_id, url_of
 from tests.adapters.examples import all_examples
 
-REQUIRED = ["Microsoft.Resources/resourceGroups", "Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/networkSecurityGroups", "Microsoft.Network/networkSecurityGroups/securityRules", "Microsoft.Network/natGateways", "Microsoft.Network/publicIPAddresses", "Microsoft.Network/privateEndpoints", "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", "Microsoft.Network/ddosProtectionPlans", "Microsoft.Network/azureFirewalls", "Microsoft.Network/dnsZones", "Microsoft.Network/dnsZones/CNAME", "Microsoft.Network/privateDnsZones", "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "Microsoft.KeyVault/vaults", "Microsoft.ManagedIdentity/userAssignedIdentities", "Microsoft.Authorization/roleAssignments", "Microsoft.OperationalInsights/workspaces", "Microsoft.Insights/components", "Microsoft.Insights/actionGroups", "Microsoft.Insights/metricAlerts", "Microsoft.Insights/scheduledQueryRules", "Microsoft.Insights/diagnosticSettings", "Microsoft.Sql/servers", "Microsoft.Sql/servers/databases", "Microsoft.Sql/servers/firewallRules", "Microsoft.ServiceBus/namespaces", "Microsoft.ServiceBus/namespaces/queues", "Microsoft.ServiceBus/namespaces/topics", "Microsoft.ServiceBus/namespaces/topics/subscriptions", "Microsoft.Storage/storageAccounts", "Microsoft.Storage/storageAccounts/blobServices/containers", "Microsoft.Web/serverfarms", "Microsoft.Web/sites", "Microsoft.Web/sites/config", "Microsoft.Web/staticSites", "Microsoft.App/managedEnvironments", "Microsoft.App/containerApps", "Microsoft.ApiManagement/service", "Microsoft.ApiManagement/service/apis", "Microsoft.ApiManagement/service/apis/policies", "Microsoft.ApiManagement/service/namedValues", "Microsoft.ApiManagement/service/policies", "Microsoft.ApiManagement/service/products", "Microsoft.ApiManagement/service/subscriptions", "Microsoft.Cdn/profiles", "Microsoft.Cdn/profiles/afdEndpoints", "Microsoft.Cdn/profiles/afdEndpoints/routes", "Microsoft.Cdn/profiles/originGroups", "Microsoft.Cdn/profiles/originGroups/origins", "Microsoft.DataFactory/factories", "Microsoft.Cache/redis", "Microsoft.DocumentDB/databaseAccounts", "Microsoft.Network/firewallPolicies", "Microsoft.Network/firewallPolicies/ruleCollectionGroups", "Microsoft.KeyVault/vaults/secrets", "Microsoft.ApiManagement/service/apis/operations", "Microsoft.ApiManagement/service/products/apiLinks", "Microsoft.Cdn/profiles/securityPolicies", "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies", "Microsoft.Cache/redisEnterprise", "Microsoft.Cache/redisEnterprise/databases", "Microsoft.Network/privateDnsZones/A", "Microsoft.Storage/storageAccounts/fileServices/shares"]
+#: Every ARM type the desired state can declare: the spec classes' types (one source of truth).
+REQUIRED = sorted(spec_types())
+
+#: Declared although no spec has them: an NSG declares its rules inline, but each rule is an
+#: ARM resource of its own (listed as a child and deleted on prune).
+WITHOUT_SPEC = {"Microsoft.Network/networkSecurityGroups/securityRules"}
 
 
-def test_registry_covers_exactly_the_required_types() -> None:
-    assert sorted(REQUIRED) == all_types()
+def test_every_type_the_desired_state_can_declare_is_served() -> None:
+    """By its declared entry, else generically by id (at the spec's api-version)."""
+    registry = AdapterRegistry(factory())
+    for arm_type in REQUIRED:
+        adapter = registry.for_type(arm_type, api_version="2024-01-01")
+        assert adapter.arm_type.lower() == arm_type.lower()
+        assert is_declared(arm_type) or adapter.entry.get == "get_by_id", arm_type
+
+
+def test_every_entry_serves_a_type_the_desired_state_declares() -> None:
+    assert set(all_types()) - set(REQUIRED) == WITHOUT_SPEC
     assert AdapterRegistry(factory()).types() == all_types()
 
 
@@ -24,7 +42,7 @@ def test_every_example_type_has_an_adapter() -> None:
     assert {ex.arm_type for ex in all_examples()} <= set(all_types())
 
 
-@pytest.mark.parametrize("arm_type", REQUIRED)
+@pytest.mark.parametrize("arm_type", all_types())
 def test_each_entry_names_sdk_calls_that_exist_with_matching_arguments(arm_type: str) -> None:
     declared = entry_for(arm_type)
     operations = getattr(factory().client(declared.service), declared.operations)
@@ -64,3 +82,19 @@ def test_clients_are_built_once_per_service() -> None:
     clients = factory()
     assert clients.client("network") is clients.client("network")
     assert clients.client("network") is not clients.client("sql")
+
+
+_NAMED_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(?:-preview)?")
+
+
+@pytest.mark.parametrize("arm_type", [t for t in all_types() if _NAMED_VERSION.match(entry_for(t).api_version)])
+def test_the_api_version_an_entry_names_is_the_one_its_sdk_call_sends(arm_type: str) -> None:
+    """The comments do not drift from the installed SDKs (network once said 2024-07-01 and sent 2026-03-01)."""
+    named = _NAMED_VERSION.match(entry_for(arm_type).api_version)
+    assert named is not None
+    rid = make_id(arm_type)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url_of(rid), status=404, json={"error": {"code": "ResourceNotFound", "message": "gone"}})
+        assert AdapterRegistry(factory()).for_type(arm_type).read(rid) is None
+        sent = parse_qs(urlparse(mock.calls[0].request.url).query)["api-version"]
+    assert sent == [named.group(0)]

@@ -298,7 +298,7 @@ def test_an_lro_failure_skips_only_dependents_and_a_second_run_completes(
     code, out, _ = reconcile(capsys, "--yes", "--env", "dev", "--emulator-state", str(state))
     assert code == 1
     assert "! messaging.namespace:" in out
-    assert "- messaging.queue.orders: skipped (messaging.namespace)" in out
+    assert "- messaging.queue.orders: skipped (depends on messaging.namespace)" in out
     independent = resource("networking.vnet")
     assert "networking.vnet" not in out.split("Apply complete")[1]  # neither failed nor skipped
     summary = next(line for line in out.splitlines() if line.startswith("Apply complete"))

@@ -1,0 +1,23 @@
+"""The lines `reconcile --apply` and `reconcile apply PLAN` print after an apply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from reconciler.engine.engine import ApplyResult
+
+#: A skip cause that is not the address of a failed dependency.
+STOP_REQUESTED = "stop requested"
+
+
+def write_apply_summary(result: ApplyResult, out: TextIO, *, stale: int | None = None) -> None:
+    """One summary line (with the count of stale-write refusals when given), then one
+    line per failed (`!`) and skipped (`-`) change."""
+    failed = f"{len(result.failed)} failed" + (f" ({stale} stale)" if stale is not None else "")
+    out.write(f"Apply complete: {len(result.applied)} applied, {failed}, {len(result.skipped)} skipped.\n")
+    for address, error in sorted(result.failed.items()):
+        out.write(f"  ! {address}: {error}\n")
+    for address, cause in sorted(result.skipped.items()):
+        why = cause if cause == STOP_REQUESTED else f"depends on {cause}"
+        out.write(f"  - {address}: skipped ({why})\n")

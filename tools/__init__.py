@@ -1,0 +1,1 @@
+"""Repository maintenance commands (not part of the installed product)."""

@@ -1,0 +1,91 @@
+"""Regenerate every generated file of the repository, from the inputs in the repository.
+
+Run from the repository root: ``python -m tools.regen`` (rewrites the files),
+``python -m tools.regen --check`` (exit 1 naming each stale file; writes nothing),
+or ``python -m tools.regen --out-dir DIR`` (writes the outputs under DIR instead).
+
+Each generator reads facts copied into the repository with their provenance
+(``tests/fixtures/arm-examples``, ``tests/fixtures/recordings``) and, for the
+api-versions and the read routes, the installed SDKs (pinned by ``requirements.lock``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.tools import gen_field_rules, gen_read_routes
+from emulator.tools import gen_answer_shapes, gen_api_versions, gen_server_defaults
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "tests" / "fixtures" / "arm-examples"
+CASES = ROOT / "tests" / "fixtures" / "recordings" / "cases.json"
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One generated file: its path in the repository and how to write it to another path."""
+
+    path: str
+    write: Callable[[Path], int]
+
+
+GENERATED: tuple[Generated, ...] = (
+    Generated("adapters/field_rules.py", lambda out: gen_field_rules.main(
+        ["--cases", str(CASES), "--examples", str(EXAMPLES), "--output", str(out)])),
+    Generated("adapters/read_routes.py", lambda out: gen_read_routes.main(["--output", str(out)])),
+    Generated("emulator/data/api_versions.json", lambda out: gen_api_versions.main(
+        ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
+    Generated("emulator/data/answer_shapes.json", lambda out: gen_answer_shapes.main(["--output", str(out)])),
+    Generated("emulator/data/server_defaults.json", lambda out: gen_server_defaults.main(
+        ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
+)
+
+
+def regenerate(out_dir: Path) -> list[Path]:
+    """Write every generated file under `out_dir` (same relative paths)."""
+    written = []
+    for generated in GENERATED:
+        target = out_dir / generated.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if generated.write(target) != 0:
+            raise RuntimeError(f"the generator of {generated.path} failed")
+        written.append(target)
+    return written
+
+
+def stale(out_dir: Path) -> list[str]:
+    """The generated files whose committed text differs from a fresh run written under `out_dir`."""
+    regenerate(out_dir)
+    return [
+        g.path for g in GENERATED
+        if (out_dir / g.path).read_bytes() != (ROOT / g.path).read_bytes()
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 if any generated file is stale")
+    mode.add_argument("--out-dir", type=Path, default=None, help="write the outputs under this folder")
+    args = parser.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+            found = stale(Path(tmp))
+        for path in found:
+            sys.stderr.write(f"stale: {path}; run `python -m tools.regen` and commit the result\n")
+        if not found:
+            sys.stdout.write(f"{len(GENERATED)} generated files up to date\n")
+        return 1 if found else 0
+    regenerate(args.out_dir or ROOT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
