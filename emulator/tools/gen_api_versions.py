@@ -50,9 +50,26 @@ def type_of_path(path: str) -> str | None:
     if len(tail) < 2 or "{" in tail[0]:
         return None
     kinds = [tail[0], *tail[1::2]]
+    if kinds[-1] == "{recordtype}" and "{" not in "".join(kinds[:-1]):
+        return "/".join(kinds)  # a DNS record set of any record type: expanded by `types_of_path`
     if any("{" in k for k in kinds):
         return None
     return "/".join(kinds)
+
+
+#: The values of the DNS and Private DNS SDKs' ``{recordType}`` path segment (REST specs
+#: dns.json / privatedns.json, enum ``RecordType``): each record set type is its own ARM type.
+_RECORD_TYPES = ("a", "aaaa", "caa", "cname", "mx", "ns", "ptr", "soa", "srv", "txt")
+
+
+def types_of_path(path: str) -> list[str]:
+    """The ARM types a URL template addresses: one, or one per record type for ``{recordType}``."""
+    arm_type = type_of_path(path)
+    if arm_type is None:
+        return []
+    if arm_type.endswith("/{recordtype}"):
+        return [arm_type.replace("{recordtype}", kind) for kind in _RECORD_TYPES]
+    return [arm_type]
 
 
 def _config_default(package_dir: Path) -> str | None:
@@ -88,8 +105,7 @@ def from_sdks(site_packages: Path, out: dict[str, set[str]]) -> None:
             if not versions and fallback:
                 versions = {fallback}
             for url in urls:
-                arm_type = type_of_path(url)
-                if arm_type:
+                for arm_type in types_of_path(url):
                     out[arm_type].update(versions)
 
 
