@@ -20,6 +20,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from adapters.sdk_imports import SDK_IMPORTS
+
 ModelKind = Literal["typespec", "msrest"]
 
 
@@ -36,7 +38,8 @@ def model_kind(model_cls: type) -> ModelKind:
 def resolve_model(dotted: str) -> type:
     """`"azure.mgmt.network.models:VirtualNetwork"` -> the class."""
     module_name, _, class_name = dotted.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    with SDK_IMPORTS:  # adapters/sdk_imports.py
+        cls = getattr(importlib.import_module(module_name), class_name)
     if not isinstance(cls, type):
         raise TypeError(f"{dotted} is not a class")
     return cls

@@ -34,6 +34,7 @@ from azure.core.polling import LROPoller
 from adapters.endpoint_guard import EndpointGuardPolicy
 from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
 from adapters.retry import WAIT_LEFT, ArmRetryPolicy, Backoff, RecentPuts, RetryStats
+from adapters.sdk_imports import SDK_IMPORTS
 from adapters.wait_budget import RunClock, WaitBudget
 
 #: Service key (the SDK module name) -> "module:ClientClass".
@@ -229,7 +230,8 @@ class ClientFactory:
         if target is None:
             raise UnknownService(f"no SDK client for service {service_key!r}; known: {', '.join(sorted(SERVICES))}")
         module_name, _, class_name = target.partition(":")
-        client_cls = getattr(importlib.import_module(module_name), class_name)
+        with SDK_IMPORTS:  # adapters/sdk_imports.py
+            client_cls = getattr(importlib.import_module(module_name), class_name)
         kwargs: dict[str, Any] = {
             "base_url": self.base_url,
             "retry_policy": ArmRetryPolicy(

@@ -25,6 +25,7 @@ from adapters.clients import ClientFactory
 from adapters.direct_reads import read_call
 from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
+from adapters.sdk_imports import SDK_IMPORTS
 from adapters.siblings import SiblingListing, list_siblings
 from desired_state.resource import Resource
 
@@ -105,7 +106,9 @@ class GenericAdapter:
         self._etag_lock = threading.Lock()
 
     def _operations(self) -> Any:
-        return getattr(self.clients.client(self.entry.service), self.entry.operations)
+        client = self.clients.client(self.entry.service)
+        with SDK_IMPORTS:  # a multi-API client imports its operations module here (adapters/sdk_imports.py)
+            return getattr(client, self.entry.operations)
 
     def _method(self, name: str) -> Any:
         return getattr(self._operations(), name)

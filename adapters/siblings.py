@@ -18,6 +18,7 @@ from azure.core.rest import HttpRequest
 
 from adapters.arm_id import InvalidResourceId, arguments
 from adapters.direct_reads import list_call
+from adapters.sdk_imports import SDK_IMPORTS
 
 if TYPE_CHECKING:
     from adapters.arm_type import ArmType
@@ -79,7 +80,8 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
         client, method = direct
     else:
         client = clients.client(entry.service)
-        method = getattr(getattr(client, entry.operations), method_name, None)
+        with SDK_IMPORTS:  # adapters/sdk_imports.py
+            method = getattr(getattr(client, entry.operations), method_name, None)
         if method is None:
             return None
     try:
