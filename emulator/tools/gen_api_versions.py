@@ -120,9 +120,9 @@ def from_recordings(path: Path, out: dict[str, set[str]]) -> None:
                 "NoRegisteredProviderFound",
                 "InvalidApiVersionParameter",
             )
-            arm_type = type_of_path(row["path"])
-            if arm_type and re.fullmatch(_VERSION, version) and not refused:
-                out[arm_type].add(version)
+            if re.fullmatch(_VERSION, version) and not refused:
+                for arm_type in types_of_path(row["path"]):
+                    out[arm_type].add(version)
 
 
 def _ids(node: object) -> list[str]:
@@ -140,9 +140,10 @@ def from_arm_examples(folder: Path, out: dict[str, set[str]]) -> None:
     for file in sorted(folder.glob("*.json")):
         data = json.loads(file.read_text())
         version = data.get("api_version") or ""
+        if not re.fullmatch(_VERSION, version):
+            continue
         for rid in _ids((data.get("example") or {}).get("responses")):
-            arm_type = type_of_path(rid)
-            if arm_type and re.fullmatch(_VERSION, version):
+            for arm_type in types_of_path(rid):
                 out[arm_type].add(version)
 
 
