@@ -61,15 +61,19 @@ def applied_dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return state
 
 
+def copy_state(source: Path, target: Path) -> Path:
+    """A copy of an emulator state file (with its WAL), its request log cleared."""
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(source) + suffix)
+        if src.exists():
+            shutil.copy(src, str(target) + suffix)
+    clear_request_log(target)
+    return target
+
+
 @pytest.fixture
 def dev_state(applied_dev: Path, tmp_path: Path) -> Path:
-    state = tmp_path / "dev.db"
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(applied_dev) + suffix)
-        if src.exists():
-            shutil.copy(src, str(state) + suffix)
-    clear_request_log(state)
-    return state
+    return copy_state(applied_dev, tmp_path / "dev.db")
 
 
 class Portal:

@@ -9,7 +9,6 @@ Resource Graph's lag is the emulator's `graph_staleness_seconds`: 2 s here inste
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +20,13 @@ from desired_state import build
 from emulator import Emulator, FaultConfig
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.changes import ChangeFeedConfig
-from emulator.request_log import clear_request_log, read_request_log
+from emulator.request_log import read_request_log
 from reconciler.cli.main import main
 from reconciler.engine.graph_observe import AUTO_GRAPH_ABOVE, ChildPolicy, GraphObserver, choose_mode
 from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
 from reconciler.engine.session import Session, open_session
 from reconciler.engine.write_log import WriteLog
+from tests.engine.test_e2e import copy_state
 
 BASE = "https://management.azure.com"
 PORTAL = {"Authorization": "Bearer portal-user", "Content-Type": "application/json"}
@@ -59,15 +59,6 @@ def applied_prod(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def applied_dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _applied(tmp_path_factory, "dev")
-
-
-def _copy(source: Path, target: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(source) + suffix)
-        if src.exists():
-            shutil.copy(src, str(target) + suffix)
-    clear_request_log(target)
-    return target
 
 
 class Portal:
@@ -179,7 +170,7 @@ def _plan(capsys: pytest.CaptureFixture[str], state: Path, env: str, mode: str) 
 def test_prod_plans_the_same_in_both_observe_modes(
     scenario: str, applied_prod: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    state = _copy(applied_prod, tmp_path / "prod.db")
+    state = copy_state(applied_prod, tmp_path / "prod.db")
     portal = Emulator(state, faults=FaultConfig(throttle=False))
     SCENARIOS[scenario](Portal(portal), "prod")
     portal.close()
@@ -266,7 +257,7 @@ def _seed_twenty(portal: Portal) -> list[str]:
 def test_twenty_out_of_band_changes_are_detected_within_two_cycles_despite_the_lag(
     children: ChildPolicy, applied_dev: Path, tmp_path: Path
 ) -> None:
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     session, observer = _graph_session(state, children=children)
     assert _drifted(session) == {}  # cycle 0: the relist
     portal = Portal(session.target.emulator)
@@ -282,7 +273,7 @@ def test_twenty_out_of_band_changes_are_detected_within_two_cycles_despite_the_l
 
 
 def test_without_the_activity_log_a_feed_cycle_relists_every_child(applied_dev: Path, tmp_path: Path) -> None:
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     session, observer = _graph_session(state)
     assert _drifted(session) == {}
     emulator = session.target.emulator
@@ -294,7 +285,7 @@ def test_without_the_activity_log_a_feed_cycle_relists_every_child(applied_dev: 
 
 
 def test_our_own_writes_within_the_lag_never_read_as_drift(applied_dev: Path, tmp_path: Path) -> None:
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     session, observer = _graph_session(state)
     portal = Portal(session.target.emulator)
     changed = _seed_twenty(portal)
@@ -316,7 +307,7 @@ def test_our_own_writes_within_the_lag_never_read_as_drift(applied_dev: Path, tm
 
 
 def test_a_deleted_resource_is_noticed_at_the_next_relist_without_the_feed(applied_dev: Path, tmp_path: Path) -> None:
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     session, observer = _graph_session(state, children="relist")
     assert _drifted(session) == {}
     identity = _r("dev", "security.identity.functions")
@@ -330,7 +321,7 @@ def test_a_deleted_resource_is_noticed_at_the_next_relist_without_the_feed(appli
 def test_when_resource_graph_is_refused_the_cycle_falls_back_and_never_fails(
     applied_dev: Path, tmp_path: Path
 ) -> None:
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     session, observer = _graph_session(state)
     assert _drifted(session) == {}
     vnet = _r("dev", "networking.vnet")
@@ -346,7 +337,7 @@ def test_when_resource_graph_is_refused_the_cycle_falls_back_and_never_fails(
 
 
 def test_queries_wait_for_the_per_user_quota_instead_of_being_refused(applied_dev: Path, tmp_path: Path) -> None:
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     session = open_session(
         "dev", emulator_state=str(state), observe="per-resource",
         faults=FaultConfig(throttle=True, graph_quota=2, graph_quota_window_seconds=1.0),
@@ -383,7 +374,7 @@ def test_the_controller_observes_through_resource_graph_and_remediates(applied_d
 
     from tests.controller.controller_process import controller_env
 
-    state = _copy(applied_dev, tmp_path / "dev.db")
+    state = copy_state(applied_dev, tmp_path / "dev.db")
     vnet = _r("dev", "networking.vnet")
     portal = Emulator(state, faults=FaultConfig(throttle=False))
     Portal(portal).edit(vnet.id, vnet.type, lambda b: b["tags"].update(environment="qa"))
