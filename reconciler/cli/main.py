@@ -68,6 +68,8 @@ def _plan_parser() -> argparse.ArgumentParser:
                         "resources; docs/observe-modes.md) (default %(default)s)")
     p.add_argument("--out", metavar="PLANFILE",
                    help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
+    p.add_argument("--force", action="store_true",
+                   help="with --out: replace PLANFILE even when it is not a saved plan (never a link or a directory)")
     add_colour_options(p)
     return p
 
@@ -94,10 +96,12 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run
+    if args.force and not args.out:
+        raise UsageError("--force only applies to --out (replace PLANFILE even when it is not a saved plan)")
     if args.out:
         from reconciler.cli.plan_commands import check_out_option
 
-        check_out_option(args.out, dry_run=args.dry_run)
+        check_out_option(args.out, dry_run=args.dry_run, force=args.force)
     if apply_mode and not args.yes and not sys.stdin.isatty():
         raise UsageError(
             "refusing to apply without confirmation: no terminal to ask on; pass --yes to apply "
@@ -128,6 +132,8 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         selected = engine.select(args.target_resource) if args.target_resource else None
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    if apply_mode:
+        engine.preflight()  # every file the apply records to is writable, before the plan is even made
     observation = engine.observe(selected, prune_scan=selected is None)
     if apply_mode:
         from reconciler.engine.resume import resume_operations

@@ -19,6 +19,7 @@ from reconciler.cli.planfile import (
     SavedPlan,
     build_document,
     check_integrity,
+    check_out,
     load,
     save,
 )
@@ -34,15 +35,13 @@ if TYPE_CHECKING:
 MAX_AGE_ENV = "RECONCILER_PLAN_MAX_AGE"
 
 
-def check_out_option(out: str, *, dry_run: bool) -> None:
-    """`--out` is checked before anything is read."""
+def check_out_option(out: str, *, dry_run: bool, force: bool = False) -> None:
+    """`--out` is checked before anything is read: it can be written, and is not another file."""
     if not dry_run:
         raise UsageError(
             "--out saves a plan for review and needs --dry-run; apply the saved plan with `reconcile apply PLANFILE`"
         )
-    parent = Path(out).parent
-    if not parent.is_dir():
-        raise UsageError(f"--out {out}: directory {parent} does not exist; create it or choose another path")
+    check_out(Path(out), force=force)
 
 
 def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observation: Observation, to: TextIO) -> None:
@@ -54,7 +53,7 @@ def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observatio
     document = build_document(
         session.engine, plan, observation, subscription_id=session.target.subscription_id, options=options
     )
-    save(Path(args.out), document)
+    save(Path(args.out), document, force=getattr(args, "force", False))
     runnable = sum(1 for c in plan.changes if c.runnable)
     to.write(f"Saved plan: {args.out} ({runnable} change(s) to apply). Apply it with `reconcile apply {args.out}`.\n")
 

@@ -26,11 +26,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import local_files
 from desired_state.state import DesiredState
 from reconciler.engine.attribution_record import Attribution
 from reconciler.engine.convergence import NotKept
 from reconciler.engine.engine import Engine, Live, Observation, secret_fingerprint
 from reconciler.engine.plan import Change, DiffEntry, Plan
+from reconciler.runtime.logs import redact_value
 
 #: Identifies the file; `SAVED_PLAN_VERSION` is bumped on any incompatible change.
 SAVED_PLAN_FORMAT = "azure-reconciler/saved-plan"
@@ -185,15 +187,44 @@ def build_document(
         "summary": plan.summary,
         "changes": changes,
     }
+    # Secrets are masked in the file as on the terminal (a secret quoted in a caller's name,
+    # an error message): the output funnel's registry, before the digest is taken.
+    document = redact_value(document)
     document["content_digest"] = content_digest(document, engine.fingerprint_key)
     return document
 
 
-def save(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically (a half-written plan must never be applied)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+#: Largest saved plan read (the plan of the largest estate is about 2 MiB).
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+_OUT_FIX = "choose another path for --out"
+
+
+def is_saved_plan(content: bytes) -> bool:
+    """The marker of a saved plan: a JSON object whose ``format`` is ours (a file --out may replace)."""
+    try:
+        if local_files.json_depth(content) > local_files.MAX_DEPTH:
+            return False
+        document = json.loads(content)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and document.get("format") == SAVED_PLAN_FORMAT
+
+
+def check_out(path: Path, *, force: bool = False) -> None:
+    """Before the dry run: `--out` can be written, and replaces nothing but an earlier saved plan
+    (`--force` replaces any regular file); never a link, a directory or another special file."""
+    local_files.check_writable(
+        path, what="--out", fix=_OUT_FIX if path.parent.is_dir() else "create it or choose another path",
+        is_ours=is_saved_plan, force=force, force_hint="--force",
+    )
+
+
+def save(path: Path, document: Mapping[str, Any], *, force: bool = False) -> None:
+    """Write atomically (a half-written plan must never be applied), through the one safe
+    writer (`local_files`): registered secrets were masked when the document was built."""
+    local_files.write_json(
+        path, document, indent=2, what="--out", fix=_OUT_FIX, is_ours=is_saved_plan, force=force, force_hint="--force"
+    )
 
 
 # -- load and verify ----------------------------------------------------------------------------
@@ -241,11 +272,11 @@ def load(path: Path) -> SavedPlan:
     """Read a plan file and check its format (no call to Azure)."""
     where = f"plan file {path}"
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanFileError(f"{where}: no such file; save one with `reconcile --dry-run --out {path}`") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFileError(f"{where}: not a saved plan ({type(exc).__name__}); save it again with --out") from None
+        document = local_files.read_json(
+            path, what="plan file", fix=f"save one with `reconcile --dry-run --out {path}`", max_bytes=MAX_PLAN_BYTES
+        )
+    except local_files.LocalFileError as error:
+        raise PlanFileError(str(error)) from None
     if not isinstance(document, dict) or document.get("format") != SAVED_PLAN_FORMAT:
         raise PlanFileError(f"{where}: not a saved plan (no \"format\": \"{SAVED_PLAN_FORMAT}\"); save one with --out")
     if document.get("format_version") != SAVED_PLAN_VERSION:

@@ -599,10 +599,12 @@ class Engine:
 
     def preflight(self) -> None:
         """Before the first write: every file a write records to must be writable
-        (the LRO token store), or no write is sent at all (no half-applies)."""
-        check = getattr(self.lro_tokens, "preflight", None)
-        if callable(check):
-            check()
+        (the LRO token store, the not-convergent store, graph mode's write log), or no write
+        is sent at all (no half-applies)."""
+        for store in (self.lro_tokens, self.convergence, getattr(self.observer, "write_log", None)):
+            check = getattr(store, "preflight", None)
+            if callable(check):
+                check()
 
     def _read_back(
         self, adapter: Adapter, resource: Resource, body: dict[str, Any], written: dict[str, Any]
