@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator import state_marker
 from emulator.errors import EmulatorStateError
 
 
@@ -23,7 +24,7 @@ class RequestRecord:
 
 def _connect(state_path: str | Path) -> sqlite3.Connection:
     path = Path(state_path)
-    if not path.exists():
+    if state_marker.classify(path) == "absent":  # and a FIFO or a foreign file is refused, never opened
         raise EmulatorStateError(path, "no such file")
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 30000")
