@@ -27,7 +27,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.paging import Pages, sdk_items
 from reconciler.engine.attribution_record import Attribution, PropertyChange
+from reconciler.engine.graph_query import QUERY_PATH, activity_log_endpoint
 from reconciler.engine.plan import SENSITIVE, Change
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,7 @@ class Attributor:
                 " | project targetResourceId, changeTime, properties"
             )
             skip_token: str | None = None
+            pages = Pages(f"POST {QUERY_PATH} (resourcechanges)", kind="$skipToken")  # the one pager
             while True:
                 options = QueryRequestOptions(result_format="objectArray", top=1000, skip_token=skip_token)
                 answer = client.resources(
@@ -160,7 +163,7 @@ class Attributor:
                     record = _graph_record(row)
                     if record is not None:
                         out.setdefault(record.target, []).append(record)
-                skip_token = answer.skip_token
+                skip_token = pages.follow(answer.skip_token)
                 if not skip_token:
                     break
         return out
@@ -172,7 +175,7 @@ class Attributor:
             f"and resourceUri eq '{resource_id.replace(chr(39), chr(39) * 2)}'"
         )
         records: list[_Record] = []
-        for event in client.activity_logs.list(filter=flt):
+        for event in sdk_items(client.activity_logs.list(filter=flt), activity_log_endpoint(self.subscription_id)):
             status = getattr(getattr(event, "status", None), "value", "") or ""
             operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
             if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):

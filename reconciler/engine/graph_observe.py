@@ -48,9 +48,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.paging import sdk_items
 from adapters.siblings import SiblingListing, listable
 from desired_state.tags import is_owned
-from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
+from reconciler.engine.graph_query import GraphQuery, activity_log_endpoint, kql_list, kql_string
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.resolve import has_unknown, resolve_refs
 from reconciler.engine.write_log import WriteLog
@@ -528,7 +529,7 @@ class GraphObserver:
         flt = f"eventTimestamp ge '{_iso(since)}' and eventTimestamp le '{_iso(until + 60.0)}'"
         self.stats.activity_log_queries += 1
         found: set[str] = set()
-        for event in client.activity_logs.list(filter=flt):
+        for event in sdk_items(client.activity_logs.list(filter=flt), activity_log_endpoint((self._subscriptions or [''])[0])):
             key = "activitylog:" + str(getattr(event, "event_data_id", "") or "")
             status = getattr(getattr(event, "status", None), "value", "") or ""
             operation = getattr(getattr(event, "operation_name", None), "value", "") or ""

@@ -25,15 +25,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from adapters.paging import Pages
+
 log = logging.getLogger("reconciler.graph_query")
 
 #: Rows per page: Resource Graph's maximum.
 PAGE_ROWS = 1000
 API_VERSION = "2021-03-01"
+QUERY_PATH = "/providers/Microsoft.ResourceGraph/resources"
 REMAINING_HEADER = "x-ms-user-quota-remaining"
 RESETS_HEADER = "x-ms-user-quota-resets-after"
 #: Longest wait for the quota window when the client has no wait budget to ask.
 DEFAULT_WAIT_CAP = 60.0
+
+
+def activity_log_endpoint(subscription_id: str) -> str:
+    """The Activity Log's list URL path ("Activity Logs - List"), for the pager's messages."""
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Insights/eventtypes/management/values"
 
 
 def kql_string(value: str) -> str:
@@ -93,6 +101,8 @@ class GraphQuery:
         send = getattr(client, "send_request", None) or getattr(client, "_send_request", None)
         out: list[dict[str, Any]] = []
         skip_token: str | None = None
+        # The one pager (adapters/paging.py): a repeated $skipToken or too many pages end the query.
+        pages = Pages(f"POST {QUERY_PATH}", kind="$skipToken")
         while True:
             self._wait_for_quota()
             options: dict[str, Any] = {"resultFormat": "objectArray", "$top": PAGE_ROWS}
@@ -104,15 +114,14 @@ class GraphQuery:
                 self.sent += 1
             data = page.get("data")
             out.extend(row for row in (data if isinstance(data, list) else []) if isinstance(row, dict))
-            token = page.get("$skipToken")
-            skip_token = token if isinstance(token, str) and token else None
+            skip_token = pages.follow(page.get("$skipToken"))
             if not skip_token:
                 return out
 
     def _send(self, send: Callable[..., Any], request: dict[str, Any]) -> dict[str, Any]:
         from azure.core.rest import HttpRequest
 
-        response = send(HttpRequest("POST", "/providers/Microsoft.ResourceGraph/resources",
+        response = send(HttpRequest("POST", QUERY_PATH,
                                     params={"api-version": API_VERSION}, json=request))
         self._remember_headers(response.headers)
         response.raise_for_status()
