@@ -12,6 +12,7 @@ from urllib.parse import quote
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 
+from adapters.arm_id import checked_id
 from adapters.arm_type import ArmType
 from adapters.bodies import to_wire
 from adapters.clients import ClientFactory
@@ -63,7 +64,11 @@ def list_resources(
         live_tags = {str(k): str(v) for k, v in (wire.get("tags") or {}).items()}
         lowered = {k.lower(): v for k, v in live_tags.items()}
         if all(lowered.get(k.lower()) == v for k, v in tags.items()):
-            listed.append(ListedResource(id=str(wire.get("id", "")), type=str(wire.get("type", "")), tags=live_tags))
+            # The one id constructor (adapters/arm_id.py): an id that would address something else is
+            # refused, and with it this group's listing (nothing of it is pruned; the plan says why).
+            rid = checked_id(str(wire.get("id", "")), source=f"the listing of resource group {resource_group}",
+                             subscription=clients.subscription_id, arm_type=str(wire.get("type", "")) or None)
+            listed.append(ListedResource(id=rid, type=str(wire.get("type", "")), tags=live_tags))
     return listed
 
 
@@ -91,6 +96,9 @@ def list_children(clients: ClientFactory, parent_id: str, segment: str, api_vers
         except HttpResponseError:
             raise
         page = json.loads(response.text() or "{}")
-        ids.extend(str(item["id"]) for item in page.get("value", []) if isinstance(item, dict) and item.get("id"))
+        ids.extend(
+            checked_id(str(item["id"]), source=f"the children listed under {parent_id}", under=parent_id)
+            for item in page.get("value", []) if isinstance(item, dict) and item.get("id")
+        )
         url = pages.follow(page.get("nextLink"))
     return ids

@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import SecretStr
 
+from adapters.arm_id import UnsafeName
 from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
 from adapters.compare import Comparison, compare, fingerprint, render
@@ -253,7 +254,11 @@ class Engine:
                         live[source] = body
                     else:
                         errors[source] = error or f"UnreadableLiveBody: {why}; nothing is planned or written for it"
-            resource_id = resolve_id(template.id, live, strict=False)
+            try:
+                resource_id = resolve_id(template.id, live, strict=False)
+            except UnsafeName as exc:  # a live value that is no safe name: this resource's error
+                errors[address] = f"UnsafeName: {exc}"
+                continue
             self.resources[address] = template.model_copy(update={"id": resource_id})
             if not is_known(resource_id):
                 live[address] = None

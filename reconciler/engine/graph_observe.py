@@ -48,6 +48,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.arm_id import checked_id
 from adapters.paging import sdk_items
 from adapters.siblings import SiblingListing, listable
 from desired_state.tags import is_owned
@@ -361,6 +362,10 @@ class GraphObserver:
             if str(row.get("resourceGroup", "")).lower() not in prune_groups:
                 continue
             tags = row.get("tags") if isinstance(row.get("tags"), dict) else None
+            if rid in recent or is_owned(tags, self.engine.environment):
+                # A candidate stray: its id must be one (adapters/arm_id.py), else refused, never pruned.
+                checked_id(str(row["id"]), source="a Resource Graph row", subscription=match.group(1),
+                           arm_type=str(row.get("type", "")) or None)
             if rid in recent:
                 confirmed = self._confirm_stray(str(row["id"]), str(row.get("type", "")))
                 if confirmed is not None:
