@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from reconciler.runtime.safe_output import one_line
+
 if TYPE_CHECKING:
     from reconciler.engine.engine import ApplyResult
 
@@ -17,7 +19,7 @@ def write_apply_summary(result: ApplyResult, out: TextIO, *, stale: int | None =
     failed = f"{len(result.failed)} failed" + (f" ({stale} stale)" if stale is not None else "")
     out.write(f"Apply complete: {len(result.applied)} applied, {failed}, {len(result.skipped)} skipped.\n")
     for address, error in sorted(result.failed.items()):
-        out.write(f"  ! {address}: {error}\n")
+        out.write(one_line(f"  ! {address}: {error}") + "\n")  # an ARM message cannot add a line
     for address, cause in sorted(result.skipped.items()):
         why = cause if cause == STOP_REQUESTED else f"depends on {cause}"
-        out.write(f"  - {address}: skipped ({why})\n")
+        out.write(one_line(f"  - {address}: skipped ({why})") + "\n")

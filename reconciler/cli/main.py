@@ -163,9 +163,14 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         status.write("Apply cancelled.\n")
         return EXIT_ERROR
     from reconciler.cli.apply_progress import ApplyProgress
+    from reconciler.controller.controller_state import history_for
+    from reconciler.controller.history import record_outcomes, record_overwritten
 
+    history = history_for(session)  # every write path keeps what it overwrites, as the controller does
+    record_overwritten(history, engine, plan, observation.live)
     with ApplyProgress(err) as progress:
         result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
+    record_outcomes(history, plan, result.applied, result.failed)
     write_apply_summary(result, status)
     if result.failed:
         return EXIT_ERROR
@@ -304,6 +309,7 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
 
     from emulator.errors import EmulatorStateError
     from reconciler.runtime.logs import redact
+    from reconciler.runtime.safe_output import one_line
 
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
@@ -317,7 +323,7 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
         log.debug("unexpected error", exc_info=exc)
         first_line = str(exc).splitlines()[0] if str(exc) else ""
         message = f"{type(exc).__name__}: {first_line}"
-    err.write(f"reconcile: error: {redact(message)}\n")
+    err.write(f"reconcile: error: {one_line(redact(message))}\n")  # one line, whatever the message holds
     return EXIT_ERROR
 
 

@@ -129,11 +129,16 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
     observation = engine.observe([a for a in engine.resources if a in needed], prune_scan=False)
     from reconciler.cli.apply_progress import ApplyProgress
+    from reconciler.controller.controller_state import history_for
+    from reconciler.controller.history import record_outcomes, record_overwritten
 
+    history = history_for(session)  # what the saved plan's writes overwrite, read just now
+    record_overwritten(history, engine, plan, observation.live)
     with ApplyProgress(err) as progress:
         result = engine.apply(
             plan, observation, on_start=progress.started, on_progress=progress, check=LiveGuard(engine, saved)
         )
+    record_outcomes(history, plan, result.applied, result.failed)
     stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
     write_apply_summary(result, out, stale=len(stale))
     return EXIT_ERROR if result.failed else EXIT_OK

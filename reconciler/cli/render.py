@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from reconciler.engine.plan import Change, Plan
+from reconciler.runtime.safe_output import one_line
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
 _VERB = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
@@ -58,7 +59,7 @@ def _not_convergent_lines(change: Change, indent: str) -> list[StyledLine]:
 
 def render_text(plan: Plan) -> str:
     """The plan as plain text (no escape sequences)."""
-    return "\n".join(text for _, text in render_styled(plan)) + "\n"
+    return "\n".join(one_line(text) for _, text in render_styled(plan)) + "\n"
 
 
 def render_styled(plan: Plan) -> list[StyledLine]:

@@ -12,6 +12,7 @@ masked.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,9 +22,12 @@ from pydantic import SecretStr
 
 from adapters.compare import fingerprint
 from desired_state.resource import Resource
-from reconciler.engine.plan import Change
+from reconciler.engine.plan import Change, Plan
 from reconciler.runtime.documents import Documents
 from reconciler.runtime.logs import redact_value
+from reconciler.runtime.safe_output import one_line
+
+log = logging.getLogger("reconciler.history")
 
 #: Events kept per resource, and for how long.
 MAX_EVENTS = 50
@@ -103,10 +107,66 @@ class History:
         )
 
     def events(self, address: str) -> list[dict[str, Any]]:
-        """Oldest first."""
-        current = self.documents.load(document_name(self.environment, address))
-        events = current.get("events", []) if isinstance(current, dict) else []
-        return [e for e in events if isinstance(e, dict)]
+        """Oldest first. A document that is not one this tool wrote raises `HistoryError` naming it."""
+        name = document_name(self.environment, address)
+        current = self.documents.load(name)
+        if current is None:
+            return []
+        events = current.get("events") if isinstance(current, dict) else None
+        if not isinstance(events, list) or not all(_valid_event(e) for e in events):
+            raise HistoryError(
+                f"history document {name} in {self.documents.where} is damaged (its events are not a list of "
+                "numbered events); move it away to start the history of this resource afresh"
+            )
+        return list(events)
+
+
+def _valid_event(event: Any) -> bool:
+    """An event as `_append` writes it: numbered, its attribution an object, its lists lists."""
+    if not isinstance(event, dict) or not isinstance(event.get("n"), int) or isinstance(event.get("n"), bool):
+        return False
+    attribution = event.get("attribution")
+    if attribution is not None and not (
+        isinstance(attribution, dict)
+        and isinstance(attribution.get("properties") or [], list)
+        and all(isinstance(p, dict) for p in attribution.get("properties") or [])
+    ):
+        return False
+    paths = event.get("changed_paths") or []
+    return isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+
+
+class HistoryError(ValueError):
+    """A history document that is not one this tool wrote: one line naming it and the fix."""
+
+
+def record_overwritten(history: History | None, engine: Any, plan: Plan, live: Mapping[str, Any]) -> None:
+    """Before the writes of any write path (one-shot `--yes`, `apply PLANFILE`, the controller):
+    each runnable change's live body, which its write will overwrite, with its attribution.
+    History is for people: a failure to keep it is a warning, never the apply's end."""
+    if history is None:
+        return
+    for change in plan.changes:
+        resource = engine.resources.get(change.address)
+        if not change.runnable or resource is None or live.get(change.address) is None:
+            continue
+        try:
+            history.record_drift(change, live[change.address], resource, engine.fingerprint_key)
+        except Exception as error:
+            log.warning("could not keep the drift history: %s", error, extra={"address": change.address})
+
+
+def record_outcomes(history: History | None, plan: Plan, applied: Iterable[str], failed: Mapping[str, str]) -> None:
+    """After the writes: each change's outcome (`applied` or its one-line failure)."""
+    if history is None:
+        return
+    done = set(applied)
+    for change in plan.changes:
+        if change.address in done or change.address in failed:
+            try:
+                history.record_write(change, "applied" if change.address in done else failed[change.address])
+            except Exception as error:
+                log.warning("could not keep the write history: %s", error, extra={"address": change.address})
 
 
 def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
@@ -114,7 +174,7 @@ def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
     lines = [f"History of {address} (newest first):"]
     listed = sorted(events, key=lambda e: int(e.get("n", 0)), reverse=True)
     if not listed:
-        return f"No history for {address} yet (drift written back and our writes are recorded by `reconcile run`).\n"
+        return f"No history for {address} yet (drift written back and our writes are recorded by every apply).\n"
     for e in listed:
         n, at = e.get("n"), e.get("at")
         if e.get("kind") == "drift":
@@ -135,4 +195,4 @@ def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
                 lines.append(f"       overwritten body kept: reconcile history {address} --show {n}")
         else:
             lines.append(f"  #{n} {at} our write ({e.get('action')}): {e.get('outcome')}")
-    return "\n".join(lines) + "\n"
+    return "".join(one_line(line) + "\n" for line in lines)  # a recorded value cannot add a line

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.controller.health import HealthState
-from reconciler.controller.history import History
+from reconciler.controller.history import History, record_outcomes, record_overwritten
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.controller.telemetry import Telemetry
 from reconciler.engine.engine import Engine
@@ -188,30 +188,12 @@ class Controller:
         return report
 
     def _remember_drift(self, plan: Plan, live: Mapping[str, Any]) -> None:
-        """Before the writes: each drifted resource's live body, which they will overwrite."""
-        if self.history is None:
-            return
-        for change in plan.changes:
-            resource = self.engine.resources.get(change.address)
-            if not change.runnable or resource is None or live.get(change.address) is None:
-                continue
-            try:
-                self.history.record_drift(change, live[change.address], resource, self.engine.fingerprint_key)
-            except Exception as error:  # history is for people; it must not stop a remediation
-                log.warning("could not keep the drift history", extra={"address": change.address,
-                                                                      "error": type(error).__name__})
+        """Before the writes: each drifted resource's live body, which they will overwrite
+        (the one function every write path uses, reconciler/controller/history.py)."""
+        record_overwritten(self.history, self.engine, plan, live)
 
     def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, str]) -> None:
-        if self.history is None:
-            return
-        done = set(applied)
-        for change in plan.changes:
-            if change.address in done or change.address in failed:
-                try:
-                    self.history.record_write(change, "applied" if change.address in done else failed[change.address])
-                except Exception as error:
-                    log.warning("could not keep the write history", extra={"address": change.address,
-                                                                          "error": type(error).__name__})
+        record_outcomes(self.history, plan, applied, failed)
 
     def _gate(self, plan: Plan) -> Plan:
         """Resources whose drift policy is `report` are reported, never written."""

@@ -31,6 +31,7 @@ from adapters.paging import Pages, sdk_items
 from reconciler.engine.attribution_record import Attribution, PropertyChange
 from reconciler.engine.graph_query import QUERY_PATH, activity_log_endpoint
 from reconciler.engine.plan import SENSITIVE, Change
+from reconciler.runtime.safe_output import remote_text
 
 log = logging.getLogger(__name__)
 
@@ -229,15 +230,17 @@ def _attribute(
             before = SENSITIVE if masked else _value(change.get("previousValue"))
             after = SENSITIVE if masked else _value(change.get("newValue"))
             first = merged.get(path)
-            merged[path] = PropertyChange(path, first.before if first else before, after)
+            merged[path] = PropertyChange(remote_text(path), first.before if first else before, after)
+    # Every string here came from a change record (anyone's caller name, a client type): made safe
+    # where it enters (reconciler/runtime/safe_output.py), it cannot start a plan line of its own.
     return Attribution(
         known=True,
-        changed_by=newest.changed_by,
-        changed_by_type=newest.changed_by_type,
-        client_type=newest.client_type,
-        operation=newest.operation,
-        timestamp=newest.timestamp,
-        correlation_id=newest.correlation_id,
+        changed_by=remote_text(newest.changed_by),
+        changed_by_type=remote_text(newest.changed_by_type),
+        client_type=remote_text(newest.client_type),
+        operation=remote_text(newest.operation),
+        timestamp=remote_text(newest.timestamp),
+        correlation_id=remote_text(newest.correlation_id),
         source=source,
         properties=tuple(merged[p] for p in sorted(merged)),
     )
@@ -283,6 +286,6 @@ def _why(error: Exception, source: str) -> str:
     status = getattr(error, "status_code", None)
     code = getattr(getattr(error, "error", None), "code", None) or type(error).__name__
     if status == 403:
-        return f"not allowed to read {source} (403 {code})"
+        return remote_text(f"not allowed to read {source} (403 {code})")
     first = str(error).splitlines()[0][:160] if str(error) else ""
-    return f"{source} lookup failed ({status or ''} {code}: {first})".replace("( ", "(")
+    return remote_text(f"{source} lookup failed ({status or ''} {code}: {first})".replace("( ", "("))
