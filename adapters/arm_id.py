@@ -82,8 +82,8 @@ def checked_id(resource_id: str, *, source: str, subscription: str | None = None
     for segment in segments:
         problem = name_problem(segment, rules=False)
         if problem is not None:
-            raise UnsafeName(f"{source}: the id {resource_id!r} has a segment that {problem}; refused, nothing is "
-                             "planned or written for it")
+            raise UnsafeName(f"{source}: {segment!r} in the id {type_of(resource_id) or 'listed'} {problem}; "
+                             "refused, never planned")
     lowered = resource_id.lower()
     if subscription is not None and not lowered.startswith(f"/subscriptions/{subscription.lower()}/"):
         raise UnsafeName(f"{source}: {resource_id!r} is not in subscription {subscription}; refused")

@@ -135,6 +135,8 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if apply_mode:
         engine.preflight()  # every file the apply records to is writable, before the plan is even made
     observation = engine.observe(selected, prune_scan=selected is None)
+    breaker = session.target.clients.breaker
+    breaker.raise_if_tripped()  # an endpoint that never answered: one line, not one per resource
     if apply_mode:
         from reconciler.engine.resume import resume_operations
 
@@ -170,6 +172,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     record_overwritten(history, engine, plan, observation.live)
     with ApplyProgress(err) as progress:
         result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
+    breaker.raise_if_tripped()
     record_outcomes(history, plan, result.applied, result.failed)
     write_apply_summary(result, status)
     if result.failed:

@@ -128,6 +128,7 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     # Reads (no writes) of what the writes refer to, for values known only after apply.
     needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
     observation = engine.observe([a for a in engine.resources if a in needed], prune_scan=False)
+    session.target.clients.breaker.raise_if_tripped()  # an endpoint that never answered: one line
     from reconciler.cli.apply_progress import ApplyProgress
     from reconciler.controller.controller_state import history_for
     from reconciler.controller.history import record_outcomes, record_overwritten

@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.breaker import EndpointUnreachable
 from reconciler.controller.health import HealthState
 from reconciler.controller.history import History, record_outcomes, record_overwritten
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
@@ -34,6 +35,10 @@ from reconciler.engine.resume import resume_operations
 from reconciler.engine.session import Session
 
 log = logging.getLogger("reconciler.controller")
+
+#: After a cycle the endpoint never answered, no cycle for this long, doubled each time (at most BACKOFF_MAX_S).
+BACKOFF_BASE_S = 30.0
+BACKOFF_MAX_S = 1800.0
 
 
 class Controller:
@@ -68,6 +73,9 @@ class Controller:
         #: Addresses this process has seen live: only their absence is drift. A resource that
         #: never existed (a first deployment) is a creation, not drift, and raises no drift alert.
         self._seen_live: set[str] = set()
+        #: Backing off from an endpoint that did not answer (adapters/breaker.py): cycles before this are skipped.
+        self._backoff_until = 0.0
+        self._unreachable = 0
 
     def _requests(self) -> Counter[int]:
         """ARM responses so far by status (0: no response, e.g. a dropped connection)."""
@@ -90,6 +98,10 @@ class Controller:
         """One observe-compare-report-(remediate) pass; None when a stop came first. Never raises."""
         if self.stop.is_set():
             return None
+        if time.monotonic() < self._backoff_until:
+            log.info("cycle skipped: backing off from an unreachable ARM endpoint",
+                     extra={"phase": "cycle", "seconds_left": round(self._backoff_until - time.monotonic(), 1)})
+            return None
         if not self._cycle_lock.acquire(blocking=False):
             raise RuntimeError("a cycle is already running")  # APScheduler max_instances=1 prevents this
         self.idle.clear()
@@ -111,6 +123,8 @@ class Controller:
             with self.telemetry.span("reconcile.cycle", environment=env):
                 with self.telemetry.span("reconcile.observe", environment=env):
                     observation = self.engine.observe()
+                breaker = self.session.target.clients.breaker
+                breaker.raise_if_tripped()  # no endpoint: the cycle fails in one line (adapters/breaker.py)
                 if resume_operations(self.engine, observation.live, stop=self.stop).any:
                     # Resumed operations changed live state: plan on what is there now.
                     with self.telemetry.span("reconcile.observe", environment=env):
@@ -129,6 +143,7 @@ class Controller:
                     self._remember_drift(gated, observation.live)
                     with self.telemetry.span("reconcile.apply", environment=env):
                         result = self.engine.apply(gated, observation, stop=self.stop)
+                    breaker.raise_if_tripped()
                     self._remember_writes(gated, result.applied, result.failed)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
                     written = set(result.applied)
@@ -156,10 +171,15 @@ class Controller:
                              extra={"environment": env, "phase": "cycle", "creations": created})
                 error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
         except Exception as exc:  # a cycle that fails must not kill the controller
-            log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
+            if isinstance(exc, EndpointUnreachable):
+                self._back_off(str(exc), env)
+            else:
+                log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
             drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
             not_convergent = ()
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        else:
+            self._unreachable = 0
         after = self._requests()
         delta = after - before
         report = CycleReport(
@@ -186,6 +206,14 @@ class Controller:
                    "failed": failed, "duration_s": round(report.duration_s, 3)},
         )
         return report
+
+    def _back_off(self, why: str, env: str) -> None:
+        """The endpoint never answered: the next cycles wait, twice as long after each such failure."""
+        self._unreachable += 1
+        delay = min(BACKOFF_BASE_S * 2 ** (self._unreachable - 1), BACKOFF_MAX_S)
+        self._backoff_until = time.monotonic() + delay
+        log.error("cycle failed: %s; no cycle for %.0f s", why, delay,
+                  extra={"environment": env, "phase": "cycle", "backoff_s": delay})
 
     def _remember_drift(self, plan: Plan, live: Mapping[str, Any]) -> None:
         """Before the writes: each drifted resource's live body, which they will overwrite
