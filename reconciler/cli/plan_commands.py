@@ -76,25 +76,31 @@ def _apply_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-age", default=os.environ.get(MAX_AGE_ENV, "24h"),
                    help=f"refuse a plan older than this (default %(default)s; ${MAX_AGE_ENV})")
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
+    p.add_argument("--yes", "-y", "--auto-approve", action="store_true", dest="yes",
+                   help="accepted and ignored: a saved plan is applied without asking (the plan was the review), "
+                        "as Terraform accepts -auto-approve with a plan file")
     _location(p)
     return p
 
 
-def _max_age(text: str) -> timedelta:
+def _max_age(text: str, argv: Sequence[str]) -> timedelta:
+    """`--max-age`, or its default from RECONCILER_PLAN_MAX_AGE: a bad value names where it came from."""
     from reconciler.cli.run_command import parse_duration
 
-    return timedelta(seconds=parse_duration(text, "--max-age"))
+    given = any(a == "--max-age" or a.startswith("--max-age=") for a in argv)
+    source = "--max-age" if given or not os.environ.get(MAX_AGE_ENV) else MAX_AGE_ENV
+    return timedelta(seconds=parse_duration(text, source))
 
 
 def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _apply_parser().parse_args(argv)
-    max_age = _max_age(args.max_age)
+    max_age = _max_age(args.max_age, argv)
     if args.parallelism < 1:
         raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     _configure_logging(args)
-    from reconciler.cli.planfile import LiveGuard, PlanFileError, verify
+    from reconciler.cli.planfile import LiveGuard, PlanFileError, check_offline, verify
     from reconciler.engine.safety import SafetyPolicy
     from reconciler.engine.session import open_session
 
@@ -103,6 +109,8 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise PlanFileError(
             f"plan file {saved.path} is for {saved.environment}, not --env {args.env}; use a plan saved for {args.env}"
         )
+    # What can be refused without a target is refused before one is opened (no state file created).
+    check_offline(saved, key=_fingerprint_key(saved), max_age=max_age)
     options = saved.document.get("options") or {}
     safety = SafetyPolicy(adopt=frozenset(str(a) for a in options.get("adopt") or ()))
     session = open_session(

@@ -305,6 +305,28 @@ def check_integrity(saved: SavedPlan, key: bytes) -> None:
         )
 
 
+def check_offline(saved: SavedPlan, *, key: bytes, max_age: timedelta, now: datetime | None = None) -> None:
+    """What `verify` checks that needs no target (integrity, age, clock): run before the target is
+    opened, so a refused plan creates nothing (not even the emulator's state file)."""
+    check_integrity(saved, key)
+    _check_age(saved, max_age, now or datetime.now(UTC))
+
+
+def _check_age(saved: SavedPlan, max_age: timedelta, now: datetime) -> None:
+    where = f"plan file {saved.path}"
+    created = saved.created_at
+    if created.tzinfo is None:
+        raise PlanFileError(f"{where}: created_at has no time zone; the file was altered, plan again")
+    age = now - created
+    if age > max_age:
+        raise PlanFileError(
+            f"{where} is {_duration(age)} old, older than --max-age {_duration(max_age)}; plan again "
+            "(or pass a larger --max-age)"
+        )
+    if age < -CLOCK_SKEW:
+        raise PlanFileError(f"{where} is dated {created.isoformat()}, in the future; check the clocks and plan again")
+
+
 def verify(
     saved: SavedPlan,
     *,
@@ -328,18 +350,7 @@ def verify(
             f"this run targets {target_kind} subscription {subscription_id}; apply it where it was planned"
         )
     check_integrity(saved, key)
-    now = now or datetime.now(UTC)
-    created = saved.created_at
-    if created.tzinfo is None:
-        raise PlanFileError(f"{where}: created_at has no time zone; the file was altered, plan again")
-    age = now - created
-    if age > max_age:
-        raise PlanFileError(
-            f"{where} is {_duration(age)} old, older than --max-age {_duration(max_age)}; plan again "
-            "(or pass a larger --max-age)"
-        )
-    if age < -CLOCK_SKEW:
-        raise PlanFileError(f"{where} is dated {created.isoformat()}, in the future; check the clocks and plan again")
+    _check_age(saved, max_age, now or datetime.now(UTC))
     if saved.document["desired_state_digest"] != desired_digest(state):
         raise PlanFileError(
             f"{where} was made from another desired state of {saved.environment} (desired-state digest differs: "

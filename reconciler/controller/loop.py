@@ -65,6 +65,8 @@ class Controller:
         #: Set while no cycle runs (shutdown waits on it).
         self.idle = threading.Event()
         self.idle.set()
+        #: Set while writes may be in flight (the apply phase): only then does a stop wait the grace.
+        self._applying = threading.Event()
         self._cycle_lock = threading.Lock()
         settings: Any = session.state.settings
         #: ``--drift-policy``: the operator's word wins over every resource's own policy.
@@ -84,6 +86,10 @@ class Controller:
             for status, count in by_status.items():
                 counts[int(status) if str(status).isdigit() else 0] += int(count)
         return counts
+
+    def writing(self) -> bool:
+        """Whether the cycle is applying (writes may be in flight): reads can be left at once."""
+        return self._applying.is_set()
 
     def policy_of(self, change: Change) -> str:
         """``remediate`` or ``report`` for this change: the override, else the resource's, else the environment's."""
@@ -142,7 +148,11 @@ class Controller:
                     remediated = True
                     self._remember_drift(gated, observation.live)
                     with self.telemetry.span("reconcile.apply", environment=env):
-                        result = self.engine.apply(gated, observation, stop=self.stop)
+                        self._applying.set()
+                        try:
+                            result = self.engine.apply(gated, observation, stop=self.stop)
+                        finally:
+                            self._applying.clear()
                     breaker.raise_if_tripped()
                     self._remember_writes(gated, result.applied, result.failed)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
