@@ -179,4 +179,8 @@ def configure_logging(
     root.setLevel(level.upper() if isinstance(level, str) else level)
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # "Connection pool is full, discarding connection": the SDK clients' requests pool (10) is smaller
+    # than the read concurrency, so a kept-alive connection is closed instead of reused; nothing
+    # fails, and dozens of these lines would bury the one line that says what did.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     return handler
