@@ -75,7 +75,7 @@ def checked_id(resource_id: str, *, source: str, subscription: str | None = None
                arm_type: str | None = None) -> str:
     """A resource id from remote data, when every segment is safe: `UnsafeName` otherwise, naming
     `source`. With `subscription`, the id must be in it; with `under`, below that parent; with
-    `arm_type`, its last name must follow that type's naming rule."""
+    `arm_type`, its last name must keep ARM's generic naming rule."""
     if not isinstance(resource_id, str) or not resource_id.startswith("/"):
         raise UnsafeName(f"{source}: {resource_id!r} is not an ARM resource id; refused")
     segments = resource_id[1:].split("/")
@@ -89,8 +89,10 @@ def checked_id(resource_id: str, *, source: str, subscription: str | None = None
         raise UnsafeName(f"{source}: {resource_id!r} is not in subscription {subscription}; refused")
     if under is not None and not lowered.startswith(under.rstrip("/").lower() + "/"):
         raise UnsafeName(f"{source}: {resource_id!r} is not under {under}; refused")
-    if arm_type:
-        check_name(segments[-1], arm_type, source=source)
+    if arm_type and (problem := name_problem(segments[-1])) is not None:
+        # ARM's generic charset for what an existing resource may be named (a type's own rule
+        # is for the names we choose: `check_name`).
+        raise UnsafeName(f"{source}: the name {segments[-1]!r} of a {arm_type} {problem}; refused, never planned")
     return resource_id
 
 

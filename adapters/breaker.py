@@ -10,7 +10,8 @@ evidence that it is not there, and once the evidence is enough
 
 - hard failures (refused, DNS, TLS) seen for `HARD_WINDOW_S` seconds (and at least three),
 - two timeouts,
-- or any request giving up (its tries or its wait budget used up, `Retry-After` included),
+- or a request giving up (its tries or its wait budget used up) after such failures or after
+  answers that all asked to wait longer than the cap (`Retry-After`),
 
 the breaker trips: the request that tripped it and every request after it in this run fail
 at once with `EndpointUnreachable`, one line naming the endpoint and the cause (and the wait
@@ -73,7 +74,6 @@ _CAUSES = {
     "dns": "its host name does not resolve (DNS)",
     "tls": "the TLS handshake failed",
     "timeout": "it accepted the connection but did not answer within the timeout",
-    "dropped": "it dropped every connection",
     "retry-after": "it answered every request asking to wait longer than the wait budget allows (Retry-After)",
 }
 _FIX = ("check the endpoint (--emulator-url, or Azure's: AZURE_* settings), the network, a proxy and its "
@@ -141,10 +141,10 @@ class CircuitBreaker:
     def gave_up(self, cause: BaseException | None, detail: str, *, throttled: bool) -> None:
         """A request gave up (tries or budget used up, `detail` says which) before the endpoint
         ever answered: trip, naming the `cause` of its last failure."""
+        kind = "retry-after" if throttled else (failure_kind(cause) if cause is not None else None)
         with self._lock:
-            if self.answered or self.error is not None:
-                return
-            kind = "retry-after" if throttled else (failure_kind(cause) if cause is not None else None) or "dropped"
+            if self.answered or self.error is not None or kind is None:
+                return  # a connection dropped mid-answer, a 5xx: that request's failure, not the endpoint's
             self._trip(kind, detail.splitlines()[0] if detail else "")
 
     def _trip(self, kind: str, detail: str) -> None:

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator import state_marker
+import local_files
 from emulator.errors import EmulatorStateError
 
 
@@ -24,7 +24,13 @@ class RequestRecord:
 
 def _connect(state_path: str | Path) -> sqlite3.Connection:
     path = Path(state_path)
-    if state_marker.classify(path) == "absent":  # and a FIFO or a foreign file is refused, never opened
+    # Looked at, never opened: closing any descriptor of the file would drop the POSIX locks an
+    # emulator in this process holds on it (SQLite's documented pitfall). A FIFO is refused too.
+    try:
+        kind = local_files.inspect(path, what="emulator state file", fix="pass the state file", allow_symlink=True)
+    except local_files.LocalFileError as error:
+        raise EmulatorStateError(path, error.problem) from None
+    if kind == "absent":
         raise EmulatorStateError(path, "no such file")
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 30000")

@@ -43,7 +43,7 @@ ALLOWED = {
     ("emulator/store.py", "sqlite3.connect"):
         "the emulator state, after state_marker.classify and check_directory (local_files) passed",
     ("emulator/state_marker.py", "sqlite3.connect"): "a read-only look (mode=ro) after classify read the header",
-    ("emulator/request_log.py", "sqlite3.connect"): "reads a state file after state_marker.classify",
+    ("emulator/request_log.py", "sqlite3.connect"): "reads a state file local_files.inspect found regular",
     ("emulator/api_versions.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
     ("emulator/server_defaults.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
     ("emulator/graph_types.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
