@@ -269,7 +269,10 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
                 continue
             status = response.http_response.status_code
             asked = retry_after_seconds(response.http_response.headers)
-            throttled_away = status == 429 and asked is not None and asked > self.budget.retry_after_cap
+            # Every answer asks to wait past the cap: no real answer yet. Not for Resource Graph, whose
+            # quota is per user and apart from ARM's (graph mode falls back to ARM reads when it gives up).
+            throttled_away = (status == 429 and asked is not None and asked > self.budget.retry_after_cap
+                              and "/microsoft.resourcegraph/" not in request.http_request.url.lower())
             if breaker is not None and not throttled_away:
                 breaker.answer()
             if status == 429:

@@ -501,6 +501,20 @@ def _controller_breaker(work: Path, template: Path) -> list[str]:
     return problems
 
 
+def _graph_retry_after(work: Path, template: Path) -> list[str]:
+    work.mkdir(parents=True, exist_ok=True)
+    with HostileArm("graph-retry-after") as arm:
+        ran = reconcile(work, "--dry-run", "--env", "dev", "--emulator-url", arm.url, "--observe", "graph", timeout=240)
+    problems = []
+    if ran.seconds > BREAKER_LIMIT_S:
+        problems.append(f"took {ran.seconds:.0f} s")
+    if ran.code != 0 or "Plan: " not in ran.out.decode():
+        problems.append(f"exit {ran.code}: the plan was not made from ARM reads: {ran.text[-300:]!r}")
+    if "Resource Graph unavailable" not in ran.text or "RECONCILER_REQUEST_BUDGET" not in ran.text:
+        problems.append("the fallback and its cause are not said")
+    return problems
+
+
 # -- 9. history from every write path ---------------------------------------------------------------
 
 
@@ -745,6 +759,8 @@ CASES: tuple[Case, ...] = (
     Case("breaker-retry-after", 8, "429 with Retry-After: 1000000000 on every request (default budgets)",
          _breaker(_throttling, "Retry-After")),
     Case("breaker-controller", 8, "reconcile run --once against a refused endpoint", _controller_breaker),
+    Case("graph-retry-after", 8, "Resource Graph answering Retry-After: 1000000000 (graph mode falls back to ARM)",
+         _graph_retry_after),
     Case("history-one-shot", 9, "reconcile --yes overwrites an emergency portal change", _history_after("one-shot")),
     Case("history-saved-plan", 9, "reconcile apply PLANFILE overwrites an emergency portal change",
          _history_after("saved-plan")),
