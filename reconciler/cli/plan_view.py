@@ -121,7 +121,7 @@ def _change(change: Change, refs: References) -> ChangeView:
     attribution = None
     if change.attribution is not None:
         attribution = AttributionView(
-            change.attribution.headline(),
+            change.attribution.headline(change.id),
             tuple(Row("change", p.path, *shown_pair(p.before, p.after, refs)) for p in change.attribution.properties),
         )
     rows = tuple(
