@@ -231,10 +231,12 @@ class _Lookup:
             return found
         if problems and not checked:
             return Attribution.unknown("; ".join(dict.fromkeys(problems)))
-        where = "it" + (f", its {len(scope.children)} changed child(ren)" if scope.children else "")
-        where += " or its parent" if scope.parent else ""
-        why = (f"no change by another identity to {where} since our last write in "
-               f"{' or '.join(sorted(checked, reverse=True))}")
+        n = len(scope.children)
+        looked = ["it", *([f"its {n} changed child{'ren' if n > 1 else ''}"] if n else []),
+                  *(["its parent"] if scope.parent else [])]
+        where = " or ".join(looked) if len(looked) < 3 else f"{', '.join(looked[:-1])} or {looked[-1]}"
+        why = (f"no change by another identity to {where} since our last write "
+               f"(looked up in {' and '.join(sorted(checked, reverse=True))})")
         return Attribution.unknown("; ".join([why, *dict.fromkeys(problems)]) + f"; {_LAG}, else the desired state changed")
 
 
