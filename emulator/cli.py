@@ -74,9 +74,10 @@ def _serve(args: argparse.Namespace) -> int:
     state = state_path(args.state, "--state")
     new = state_marker.classify(state) != "ours"
     server = serve(state, args.port, faults_from_args(args))
+    # The first line names the URL (tools read it); the announcement follows.
+    print(f"emulator serving {state} at {server.base_url}", flush=True)
     if new:
         print(f"new, empty emulator state at {state}", flush=True)
-    print(f"emulator serving {state} at {server.base_url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -111,3 +111,19 @@ def test_the_default_state_directory_is_still_created(capsys: pytest.CaptureFixt
     assert code == 0, err
     assert (tmp_path / ".reconciler" / "emulator.db").is_file()
     assert f"new, empty emulator state at {tmp_path / '.reconciler' / 'emulator.db'}" in out
+
+
+def test_serve_announces_a_new_state_after_its_url(tmp_path: Path) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reconciler.cli", "emulator", "serve", "--state", "fresh.db", "--port", "0"],
+        cwd=tmp_path, env=environment(tmp_path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("emulator serving fresh.db at http://127.0.0.1:")  # tools read it
+        assert server.stdout.readline() == "new, empty emulator state at fresh.db\n"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
