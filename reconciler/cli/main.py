@@ -108,12 +108,10 @@ def _plan_parser(mode: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--observe", choices=("per-resource", "graph", "auto"), default="auto",
                    help="how to observe: per-resource ARM reads, Resource Graph, or auto (graph above 350 "
                         "resources; docs/observe-modes.md) (default %(default)s)")
-    if mode != APPLY:
-        p.add_argument("--out", metavar="PLANFILE",
-                       help="save the plan to PLANFILE for `reconcile apply PLANFILE`"
-                       + ("" if mode == PLAN else " (with --dry-run)"))
+    p.add_argument("--out", metavar="PLANFILE",
+                   help=argparse.SUPPRESS if mode == APPLY else "save the plan to PLANFILE for `reconcile apply "
+                   "PLANFILE`" + ("" if mode == PLAN else " (with --dry-run)"))
     add_colour_options(p)
-    p.set_defaults(out=None)
     return p
 
 

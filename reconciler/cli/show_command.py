@@ -108,7 +108,7 @@ def _live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     resource = session.state.by_address(args.address)  # with the target's subscription in its id
     document = _document(resource)
     live = observation.live.get(args.address)
-    document["live"] = _with_secrets_masked(live, resource.secrets) if live is not None else None
+    document["live"] = with_secrets_masked(live, resource.secrets, desired=False) if live is not None else None
     document.update({k: v for k, v in change.to_json().items() if k in _CHANGE_FIELDS})
     if args.output == "json":
         out.write(json.dumps(document, indent=2, default=str) + "\n")
@@ -121,28 +121,31 @@ def _live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 _CHANGE_FIELDS = ("action", "diff", "unverifiable", "blocked", "attribution")
 
 
-def _with_secrets_masked(body: Mapping[str, Any], secret_paths: Iterable[str]) -> dict[str, Any]:
-    """A copy of `body` with every secret path shown as "(sensitive)" (set where it is absent:
-    secrets travel apart from the desired body, and are shown where they go)."""
+def with_secrets_masked(body: Mapping[str, Any], secret_paths: Iterable[str], *, desired: bool) -> dict[str, Any]:
+    """A copy of `body` with its secret paths shown as "(sensitive)": in a desired body every one
+    (secrets travel apart from it, and are shown where they go), in a live body those it holds."""
     from reconciler.engine.plan import SENSITIVE
 
     copy: dict[str, Any] = json.loads(json.dumps(body, default=str))
     for path in secret_paths:
-        node = copy
+        node: Any = copy
         *parents, leaf = path.split(".")
         for part in parents:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[leaf] = SENSITIVE
+            if desired and not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node.get(part)
+            if not isinstance(node, dict):
+                break
+        else:
+            if desired or leaf in node:
+                node[leaf] = SENSITIVE
     return copy
 
 
 def _document(resource: Resource) -> dict[str, Any]:
     return {
         "address": resource.address, "id": resource.id, "type": resource.type, "layer": resource.layer,
-        "depends_on": list(resource.depends_on), "desired": _with_secrets_masked(resource.body, resource.secrets),
+        "depends_on": list(resource.depends_on), "desired": with_secrets_masked(resource.body, resource.secrets, desired=True),
     }
 
 

@@ -15,6 +15,7 @@ from reconciler.cli.common import tool_version
 from reconciler.cli.main import _plan_parser, main
 from reconciler.cli.plan_commands import names_a_plan_file
 from tests.cli.cli_process import on_pipe
+from tests.cli.test_lazy_imports import loaded
 
 #: One resource keeps a plan short (and cheap on a shared machine).
 ONE = ("--env", "dev", "--target-resource", "core.resource_group")
@@ -168,3 +169,15 @@ def test_a_typo_in_reconciler_env_is_named_with_its_fix(tmp_path: Path) -> None:
     assert "unknown environment 'prd' (from --env or $RECONCILER_ENV)" in done.stderr
     assert "did you mean prod?" in done.stderr
     assert not (tmp_path / "s.db").exists()
+
+
+def test_a_bare_reconcile_imports_nothing_of_azure(tmp_path: Path) -> None:
+    code, modules = loaded(tmp_path)
+    assert code == 0
+    assert modules == set()
+
+
+def test_apply_without_a_plan_file_refuses_out_with_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "apply", *ONE, "--out", "p.json", "--auto-approve")
+    assert code == 1
+    assert "--out saves a plan for review and needs --dry-run (or `reconcile plan --out PLANFILE`)" in err

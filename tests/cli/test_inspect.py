@@ -19,6 +19,7 @@ from emulator.changes import unsigned_token
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
 from reconciler.cli.main import main
+from reconciler.cli.show_command import with_secrets_masked
 from reconciler.controller.history import History, document_name, stamp
 from reconciler.engine.plan import Change
 from reconciler.runtime.documents import FileDocuments
@@ -192,3 +193,14 @@ def test_graph_around_one_resource_with_address_names(capsys: pytest.CaptureFixt
 def test_graph_reverse_needs_a_target(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "graph", "--reverse")
     assert code == 1 and "--reverse turns --target-resource around" in err
+
+
+def test_secret_paths_are_masked_in_both_bodies_and_not_invented_in_the_live_one() -> None:
+    desired = with_secrets_masked({"properties": {"contentType": "text/plain"}}, ["properties.value"], desired=True)
+    assert desired == {"properties": {"contentType": "text/plain", "value": "(sensitive)"}}
+    returned = {"properties": {"value": "s3cr3t", "attributes": {"enabled": True}}}
+    assert with_secrets_masked(returned, ["properties.value"], desired=False) == {
+        "properties": {"value": "(sensitive)", "attributes": {"enabled": True}}}
+    assert returned["properties"]["value"] == "s3cr3t"  # a copy: the body read is not changed
+    not_returned = {"properties": {"attributes": {"enabled": True}}}  # Key Vault never returns a secret's value
+    assert with_secrets_masked(not_returned, ["properties.value", "x.y.z"], desired=False) == not_returned
