@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import local_files
+from adapters.paging import sdk_items
 
 _RETRIES = 8
 #: Largest document read (a history document is bounded to 50 events).
@@ -34,6 +35,10 @@ class Documents(Protocol):
 
     def update(self, name: str, change: Callable[[Any], Any]) -> Any:
         """Replace the document with ``change(current)`` (current is None when absent); returns it."""
+        ...
+
+    def names(self, folder: str) -> list[str]:
+        """The names of the documents in `folder` (e.g. ``history/dev``), sorted."""
         ...
 
     @property
@@ -70,6 +75,14 @@ class FileDocuments:
         if value is not None and not isinstance(value, dict):
             raise local_files.LocalFileError("controller document", path, "is not a JSON object", _FIX)
         return value
+
+    def names(self, folder: str) -> list[str]:
+        directory = self._path(folder.strip("/"))
+        if not directory.is_dir():
+            return []
+        # Not the lock files and interrupted temporary files `update` leaves beside a document.
+        return sorted(f"{folder.strip('/')}/{p.name}" for p in directory.iterdir()
+                      if not p.is_symlink() and p.is_file() and not p.name.endswith((".lock", ".tmp")))
 
     @contextmanager
     def _locked(self, path: Path) -> Iterator[None]:
@@ -133,6 +146,12 @@ class BlobDocuments:
 
     def load(self, name: str) -> Any:
         return self._read(name)[0]
+
+    def names(self, folder: str) -> list[str]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        listed = self.container.list_blob_names(name_starts_with=f"{start}{folder.strip('/')}/")
+        # The one pager (adapters/paging.py): a listing that never ends is stopped, naming it.
+        return sorted(str(name)[len(start):] for name in sdk_items(listed, f"{self.where}/{folder.strip('/')}"))
 
     def update(self, name: str, change: Callable[[Any], Any]) -> Any:
         from azure.core import MatchConditions
