@@ -1,24 +1,33 @@
-"""How real ARM answered writes, per type: the shapes recorded from live traffic.
+"""How ARM answers writes, by convention: per type where it departs, per provider, ARM's common one.
 
-Data: ``emulator/data/answer_shapes.json`` (``python -m emulator.tools.gen_answer_shapes``
-derives it from recorded live ARM traffic). Where a type has a recorded shape it wins over
-the documentation-derived style in ``emulator.types`` (real traffic is the referee).
-Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
+Data: ``emulator/data/answer_shapes.json`` (``python -m emulator.tools.gen_answer_shapes`` learns
+it from both recorded corpora of live ARM traffic; see its docstring). A write's first answer is
+looked up most specific first: the type's own recorded answer where it departs from its
+provider, a few types in use that no recording shows from the REST specs (``DOCUMENTED``), the
+provider's convention for the type's class (``ps``: the definition has a server-set
+``provisioningState``, else ``nops``), then ARM's common convention (a provider never recorded),
+per class and tracked/proxy. Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from emulator.field_flags import flags_for
 
 _DATA = Path(__file__).resolve().parent / "data" / "answer_shapes.json"
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+ROLES = ("PUT-create", "PUT-update", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True)
 class AnswerShape:
-    """One recorded answer: status, which LRO headers, body or not, provisioningState shown."""
+    """One answer: status, which LRO headers, body or not, provisioningState shown."""
 
     status: int
     async_operation: bool
@@ -34,12 +43,59 @@ class AnswerShape:
         return self.provisioning_state is not None and self.provisioning_state.lower() not in _TERMINAL
 
 
-def _load() -> dict[str, dict[str, AnswerShape]]:
-    types = json.loads(_DATA.read_text(encoding="utf-8"))["types"]
-    return {t: {role: AnswerShape(**answer) for role, answer in roles.items()} for t, roles in types.items()}
+def _update_of(create: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """An update nobody recorded answers like the create, with 200 for 201 (201 only when a PUT creates)."""
+    if create is None:
+        return None
+    return {**create, "status": 200 if create["status"] == 201 else create["status"]}
 
 
-SHAPES: dict[str, dict[str, AnswerShape]] = _load()
+def _pick(entries: Mapping[str, Any], keys: list[str]) -> dict[str, Any] | None:
+    found = next((entries[k] for k in keys if k in entries), None)
+    return None if found is None else {k: v for k, v in found.items() if k != "recordings"}
+
+
+def _level(entries: Mapping[str, Any] | None, role: str, keys: list[str]) -> dict[str, Any] | None:
+    if not entries:
+        return None
+    found = _pick(entries, [k.replace("ROLE", role) for k in keys])
+    if found is None and role == "PUT-update":
+        found = _update_of(_pick(entries, [k.replace("ROLE", "PUT-create") for k in keys]))
+    return found
+
+
+def resolve(
+    conventions: Mapping[str, Any],
+    type_key: str,
+    role: str,
+    klass: str | None,
+    tracked: bool | None,
+    levels: tuple[str, ...] = ("types", "providers", "arm"),
+) -> dict[str, Any] | None:
+    """A write's answer from the conventions, most specific level first (None: no level has one)."""
+    namespace = type_key.split("/", 1)[0]
+    shape = "tracked" if tracked else "proxy"
+    for level in levels:
+        if level == "types":
+            found = _level(conventions.get("types", {}).get(type_key), role, ["ROLE"])
+        elif level == "providers":
+            keys = ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
+            found = _level(conventions.get("providers", {}).get(namespace), role, keys)
+        else:
+            keys = ([f"ROLE|{klass}|{shape}"] if klass and tracked is not None else [])
+            keys += ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
+            found = _level(conventions.get("arm"), role, keys)
+        if found is not None:
+            return found
+    return None
+
+
+def _load() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    return data
+
+
+CONVENTIONS: dict[str, Any] = _load()
 
 # Types in use that the recordings do not show, from Microsoft's REST specs: Cosmos DB SQL
 # databases and containers are long-running (x-ms-long-running-operation; example
@@ -57,18 +113,62 @@ DOCUMENTED: dict[str, dict[str, AnswerShape]] = {
 }
 
 
-def recorded(type_key: str, role: str) -> AnswerShape | None:
-    """The answer of a type to a write, if real traffic (else, for a few types, the specs) shows it.
+def type_class(type_key: str, api_version: str) -> tuple[str | None, bool | None]:
+    """(``ps``/``nops``, tracked) of a type at a version, from its field flags; (None, None) unknown."""
+    flags = flags_for(type_key, api_version)
+    if flags is None:
+        return None, None
+    return ("ps" if flags.has_provisioning_state else "nops"), flags.location_required
 
-    An update PUT nobody recorded answers like the create, with 200 for 201 (ARM-SEMANTICS.md:
-    201 Created only when the PUT creates).
-    """
-    roles = SHAPES.get(type_key) or DOCUMENTED.get(type_key)
-    if roles is None:
-        return None
-    found = roles.get(role)
-    if found is None and role == "PUT-update" and "PUT-create" in roles:
-        create = roles["PUT-create"]
-        return AnswerShape(200 if create.status == 201 else create.status, create.async_operation,
-                           create.location, create.body, create.provisioning_state)
-    return found
+
+def recorded(type_key: str, role: str, api_version: str = "") -> AnswerShape | None:
+    """The answer real traffic shows for this type or its provider (else, for a few types, the specs)."""
+    klass, tracked = type_class(type_key, api_version)
+    own = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("types",))
+    if own is not None:
+        return AnswerShape(**own)
+    documented = DOCUMENTED.get(type_key, {}).get(role)
+    if documented is not None:
+        return documented
+    found = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("providers",))
+    return None if found is None else AnswerShape(**found)
+
+
+def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
+    """ARM's common answer (learned across providers) for a type of a provider never recorded."""
+    klass, tracked = type_class(type_key, api_version)
+    found = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("arm",))
+    if found is not None:
+        return AnswerShape(**found)
+    # nothing learned at all: the RPC's synchronous defaults (201 on create, 200 otherwise)
+    return AnswerShape(201 if role == "PUT-create" else 200, False, False, role != "DELETE", None)
+
+
+#: Actions that read or check rather than change: answered at once by every provider recorded.
+_READ_ACTION = re.compile(r"^(list|check|get|validate|generate|regenerate|export)")
+
+
+def action_kind(action: str) -> str:
+    """``read`` for an action that reads or checks (listKeys, checkNameAvailability...), else ``do``."""
+    return "read" if _READ_ACTION.match(action.lower()) else "do"
+
+
+def action(parent_type: str, name: str) -> AnswerShape:
+    """How ``POST {resource of parent_type}/{name}`` answers: the recorded (type, action), its provider's
+    convention for the kind of action, ARM's common one, else a synchronous 200."""
+    learned = CONVENTIONS.get("actions", {})
+    kind = action_kind(name)
+    found = learned.get("types", {}).get(f"{parent_type}/{name.lower()}")
+    found = found or learned.get("providers", {}).get(parent_type.split("/", 1)[0], {}).get(kind)
+    found = found or learned.get("arm", {}).get(kind) or {"status": 200, "async_operation": False, "location": False}
+    return AnswerShape(found["status"], found["async_operation"], found["location"], False, None)
+
+
+def child_location(type_key: str) -> str | None:
+    """How this child type returns ``location``: ``parent`` (its parent's), ``none``, or None (no recording of its provider)."""
+    habits = CONVENTIONS.get("child_location", {})
+    own = habits.get("types", {}).get(type_key)
+    if own is not None:
+        return str(own["child_location"])
+    found = habits.get("providers", {}).get(type_key.split("/", 1)[0])
+    return None if found is None else str(found)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.tools import gen_field_rules, gen_read_routes
-from emulator.tools import gen_answer_shapes, gen_api_versions, gen_server_defaults
+from emulator.tools import gen_answer_shapes, gen_api_versions, gen_field_flags, gen_server_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "arm-examples"
@@ -45,6 +45,7 @@ GENERATED: tuple[Generated, ...] = (
     Generated("emulator/data/api_versions.json.gz", lambda out: gen_api_versions.main(
         ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
     Generated("emulator/data/answer_shapes.json", lambda out: gen_answer_shapes.main(["--output", str(out)])),
+    Generated("emulator/data/field_flags.jsonl.gz", lambda out: gen_field_flags.main(["--output", str(out)])),
     Generated("emulator/data/server_defaults.json", lambda out: gen_server_defaults.main(
         ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
 )

@@ -1,27 +1,113 @@
-"""Generate ``emulator/data/answer_shapes.json``: how ARM really answers writes, per type.
+"""Generate ``emulator/data/answer_shapes.json``: how ARM answers writes, by convention.
 
-Source: ``tests/fixtures/recordings/interactions.jsonl`` (live ARM traffic recorded by the
-Azure SDK for Python's tests; MIT, Microsoft). For every successful PUT (first one on a
-resource in a recording = create, later ones = update), PATCH and DELETE: the status code,
-whether ``Azure-AsyncOperation`` and ``Location`` were present, whether the body was empty,
-and the ``provisioningState`` in the body. When a type answered the same role in different
-ways, the most frequent answer wins.
+Sources: ``tests/fixtures/recordings*/interactions.jsonl[.gz]`` (live ARM traffic recorded by
+the Azure SDK for Python's tests; MIT, Microsoft) and the ARM type index
+(``tests/fixtures/arm-types``) for each type's class. Every successful write on a resource is
+a sample: its role (first PUT on a resource in a recording = ``PUT-create``, later ones
+``PUT-update``; ``PATCH``; ``DELETE``), the answer (status, ``Azure-AsyncOperation`` /
+``Location`` present, body or none, ``provisioningState``) and the class of its type at the
+request's api-version: ``ps`` when the definition has a server-set
+``properties.provisioningState`` (what a long-running type carries), else ``nops``; tracked
+(``location`` required) or proxy.
 
-Run: ``python -m emulator.tools.gen_answer_shapes [--output FILE]`` (rewrites the file).
+Conventions, most specific first (``emulator.shapes.resolve`` applies them):
+
+- ``providers``: per provider namespace and role, the most frequent answer of its types (per
+  class, then for any class);
+- ``arm``: ARM's common convention per role, each namespace voting once with its own majority
+  (per class and tracked/proxy, then per class, then for any class): what a provider never
+  recorded gets;
+- ``types``: a type only where it departs from its provider's convention, naming the recordings
+  that show it.
+
+A vote takes the most frequent (status, headers) first, then the most frequent body and state
+among those answers. An update nobody recorded answers like the level's create, 200 for 201.
+
+``actions``: how POST actions answer (status, ``Azure-AsyncOperation`` / ``Location``), per kind of
+action (``read``: list/check/get/validate/generate/export, answered at once by every provider
+recorded; ``do``: anything else, start/stop/restart/failover...): per provider and kind, ARM's
+common answer per kind, and a (type, action) where it departs, naming its recordings.
+
+``child_location``: how a provider's child (proxy) resources return ``location`` (``parent``:
+the parent's, ``none``: not at all), from recorded response bodies of child types whose
+definition does not require one, and from the response bodies of Microsoft's REST examples
+(``tests/fixtures/arm-examples``); per namespace (the majority of its types) and per type where
+it departs.
+
+Run: ``python -m emulator.tools.gen_answer_shapes [--exclude-namespace NS ...] [--output FILE]``
+(rewrites the file; excluding namespaces learns without them, to measure how the conventions
+generalise to providers never seen: ``tests/emulator/holdout.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.shapes import ROLES, AnswerShape, action_kind, resolve
+
 _ROOT = Path(__file__).resolve().parents[2]
 OUT = _ROOT / "emulator" / "data" / "answer_shapes.json"
-RECORDINGS = _ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl"
+RECORDINGS = (_ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl",
+              _ROOT / "tests" / "fixtures" / "recordings2" / "interactions.jsonl.gz")
+ARM_TYPES = _ROOT / "tests" / "fixtures" / "arm-types" / "arm_types.json.gz"
+EXAMPLES = _ROOT / "tests" / "fixtures" / "arm-examples"
+_SHOWN_RECORDINGS = 3
+
+
+def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """The recorded ARM calls of every corpus (plain or gzipped JSON lines)."""
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        raw = path.read_bytes()
+        text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
+        rows.extend(json.loads(line) for line in text.splitlines() if line.strip())
+    return rows
+
+
+class TypeIndex:
+    """Class facts of a type at an api-version, from the ARM type index."""
+
+    def __init__(self, path: Path) -> None:
+        self._types: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for arm_type, definitions in json.loads(gzip.decompress(path.read_bytes()))["types"].items():
+            self._types[arm_type.lower()].extend(definitions)
+        for definitions in self._types.values():
+            definitions.sort(key=lambda definition: max(definition["apiVersions"]))
+
+    def definition(self, type_key: str, api_version: str) -> dict[str, Any] | None:
+        definitions = self._types.get(type_key)
+        if not definitions:
+            return None
+        return next((d for d in definitions if api_version in d["apiVersions"]), definitions[-1])
+
+    def klass(self, type_key: str, api_version: str) -> tuple[str | None, bool | None]:
+        """(``ps``/``nops``/None, tracked or None) of a type at a version."""
+        found = self.definition(type_key, api_version)
+        if found is None:
+            return None, None
+        ps = "properties.provisioningState" in found["readOnly"] or "properties" in found["readOnly"]
+        return ("ps" if ps else "nops"), bool(found.get("locationRequired"))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One recorded write and the class of its type."""
+
+    namespace: str
+    type_key: str
+    role: str
+    answer: str  # the answer as canonical JSON (hashable)
+    klass: str | None
+    tracked: bool | None
+    source: str
 
 
 def _state(body: Any) -> str | None:
@@ -30,12 +116,12 @@ def _state(body: Any) -> str | None:
     return state if isinstance(state, str) else None
 
 
-def shapes(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
-    """(type, role) -> the most frequent answer."""
+def samples(rows: list[dict[str, Any]], index: TypeIndex) -> list[Sample]:
+    """Every successful write on a resource, in recording order."""
     seen: set[tuple[str, str]] = set()
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    out: list[Sample] = []
     for row in sorted(rows, key=lambda r: (r["file"], int(r["seq"]))):
-        if row["kind"] != "resource" or row["method"] not in ("PUT", "PATCH", "DELETE"):
+        if row["kind"] != "resource" or row["method"] not in ("PUT", "PATCH", "DELETE") or not row.get("arm_type"):
             continue
         target = (row["file"], (row.get("resource_path") or row["path"]).lower())
         role = row["method"]
@@ -53,27 +139,219 @@ def shapes(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
             "body": body not in (None, "", {}),
             "provisioning_state": _state(body),
         }
-        votes[(str(row["arm_type"]).lower(), role)][json.dumps(answer, sort_keys=True)] += 1
+        type_key = str(row["arm_type"]).lower()
+        klass, tracked = index.klass(type_key, row.get("api_version") or "")
+        out.append(Sample(type_key.split("/", 1)[0], type_key, role, json.dumps(answer, sort_keys=True),
+                          klass, tracked, row["file"]))
+    return out
+
+
+def vote(answers: Iterable[str]) -> dict[str, Any]:
+    """The most frequent status and headers, then the most frequent body and state among those."""
+    decoded = [json.loads(a) for a in answers]
+    heads = Counter((a["status"], a["async_operation"], a["location"]) for a in decoded)
+    status, async_operation, location = heads.most_common(1)[0][0]
+    rest = Counter(
+        (a["body"], a["provisioning_state"]) for a in decoded
+        if (a["status"], a["async_operation"], a["location"]) == (status, async_operation, location)
+    )
+    body, state = rest.most_common(1)[0][0]
+    return {"status": status, "async_operation": async_operation, "location": location, "body": body,
+            "provisioning_state": state}
+
+
+def _keys(sample: Sample, arm: bool) -> list[str]:
+    keys = [sample.role]
+    if sample.klass is not None:
+        keys.append(f"{sample.role}|{sample.klass}")
+        if arm and sample.tracked is not None:
+            keys.append(f"{sample.role}|{sample.klass}|{'tracked' if sample.tracked else 'proxy'}")
+    return keys
+
+
+def provider_conventions(data: list[Sample]) -> dict[str, dict[str, dict[str, Any]]]:
+    """namespace -> key -> the most frequent answer of its types."""
+    votes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for sample in data:
+        for key in _keys(sample, arm=False):
+            votes[(sample.namespace, key)].append(sample.answer)
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for (arm_type, role), counter in sorted(votes.items()):
-        out[arm_type][role] = json.loads(counter.most_common(1)[0][0])
+    for (namespace, key), answers in sorted(votes.items()):
+        out[namespace][key] = vote(answers)
     return dict(out)
+
+
+def arm_conventions(data: list[Sample]) -> dict[str, dict[str, Any]]:
+    """key -> ARM's common answer: each namespace votes once, with its own majority."""
+    per_namespace: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for sample in data:
+        for key in _keys(sample, arm=True):
+            per_namespace[(key, sample.namespace)].append(sample.answer)
+    votes: dict[str, list[str]] = defaultdict(list)
+    for (key, _namespace), answers in sorted(per_namespace.items()):
+        votes[key].append(json.dumps(vote(answers), sort_keys=True))
+    return {key: vote(_running_side(answers)) for key, answers in sorted(votes.items())}
+
+
+def _is_running(answer: dict[str, Any]) -> bool:
+    shape = {"body": True, "provisioning_state": None, **answer}
+    return AnswerShape(**shape).running
+
+
+def _running_side(answers: list[str]) -> list[str]:
+    """The answers on the side most providers take: a long-running operation or a finished one.
+
+    The essential property is voted first (a provider answering at once where the others run an
+    operation is one vote against many, whatever its status code), then the shape among that side."""
+    running = [a for a in answers if _is_running(json.loads(a))]
+    finished = [a for a in answers if a not in running]
+    return running if len(running) >= len(finished) else finished
+
+
+def _majority_class(group: list[Sample]) -> tuple[str | None, bool | None]:
+    return Counter((s.klass, s.tracked) for s in group).most_common(1)[0][0]
+
+
+def departures(data: list[Sample], conventions: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """type -> role -> its answer, only where it differs from what the conventions give it."""
+    by_type: dict[str, dict[str, list[Sample]]] = defaultdict(lambda: defaultdict(list))
+    for sample in data:
+        by_type[sample.type_key][sample.role].append(sample)
+    types: dict[str, dict[str, dict[str, Any]]] = {}
+    for type_key, roles in sorted(by_type.items()):
+        own: dict[str, dict[str, Any]] = {}
+        for role in ROLES:
+            group = roles.get(role)
+            if not group:
+                continue
+            klass, tracked = _majority_class(group)
+            answer = vote(s.answer for s in group)
+            given = resolve({**conventions, "types": {type_key: own}}, type_key, role, klass, tracked)
+            if given != answer:
+                files = sorted({s.source for s in group})
+                own[role] = {**answer, "recordings": files[:_SHOWN_RECORDINGS]}
+        if own:
+            types[type_key] = own
+    return types
+
+
+def _example_bodies(folder: Path) -> Iterable[tuple[str, str, dict[str, Any], str]]:
+    """(type, api-version, response body, source) of every REST example response with an id."""
+    for file in sorted(folder.glob("*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        type_key = "/".join(file.stem.split("__")[:-1]).lower()
+        for answer in (data.get("example") or {}).get("responses", {}).values():
+            body = answer.get("body") if isinstance(answer, dict) else None
+            if isinstance(body, dict) and "id" in body:
+                yield type_key, str(data.get("api_version") or ""), body, f"arm-examples {file.name}"
+
+
+def child_locations(
+    rows: list[dict[str, Any]], index: TypeIndex, examples: Path | None = None
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """(namespace -> ``parent``/``none``, type -> departure with its sources) for child types whose
+    definition does not require a location, from the bodies ARM (and the REST examples) returned."""
+    bodies: list[tuple[str, str, dict[str, Any], str]] = []
+    for row in rows:
+        body = row.get("response_body")
+        answered = row["kind"] == "resource" and row["method"] in ("GET", "PUT") and 200 <= int(row["status"]) < 300
+        if answered and isinstance(body, dict) and "id" in body:
+            bodies.append((str(row.get("arm_type") or "").lower(), row.get("api_version") or "", body, row["file"]))
+    if examples is not None:
+        bodies.extend(_example_bodies(examples))
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    files: dict[str, set[str]] = defaultdict(set)
+    for type_key, api_version, body, source in bodies:
+        if type_key.count("/") < 2:
+            continue
+        found = index.definition(type_key, api_version)
+        if found is not None and found.get("locationRequired"):
+            continue
+        seen[type_key]["parent" if "location" in body else "none"] += 1
+        files[type_key].add(source)
+    per_type = {t: c.most_common(1)[0][0] for t, c in sorted(seen.items())}
+    namespaces: dict[str, Counter[str]] = defaultdict(Counter)
+    for type_key, habit in per_type.items():
+        namespaces[type_key.split("/", 1)[0]][habit] += 1
+    by_namespace = {ns: c.most_common(1)[0][0] for ns, c in sorted(namespaces.items())}
+    departing = {
+        t: {"child_location": habit, "recordings": sorted(files[t])[:_SHOWN_RECORDINGS]}
+        for t, habit in per_type.items() if habit != by_namespace[t.split("/", 1)[0]]
+    }
+    return by_namespace, departing
+
+
+def _action_answer(row: dict[str, Any]) -> str:
+    heads = {k.lower() for k in (row.get("response_headers") or {})}
+    return json.dumps({"status": int(row["status"]), "async_operation": "azure-asyncoperation" in heads,
+                       "location": "location" in heads}, sort_keys=True)
+
+
+def _action_vote(answers: Iterable[str]) -> dict[str, Any]:
+    return dict(json.loads(Counter(answers).most_common(1)[0][0]))
+
+
+def actions(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """POST actions: per provider and kind, ARM-wide per kind, and (type, action) departures."""
+    by_target: dict[tuple[str, str], list[str]] = defaultdict(list)
+    target_files: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in sorted(rows, key=lambda r: (r["file"], int(r["seq"]))):
+        if row["method"] != "POST" or not row.get("arm_type") or not 200 <= int(row["status"]) < 300:
+            continue
+        target = (str(row["arm_type"]).lower(), row["path"].rstrip("/").rsplit("/", 1)[1].lower())
+        by_target[target].append(_action_answer(row))
+        target_files[target].add(row["file"])
+    per_provider: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (type_key, action), answers in by_target.items():
+        per_provider[(type_key.split("/", 1)[0], action_kind(action))].extend(answers)
+    providers: dict[str, dict[str, Any]] = defaultdict(dict)
+    arm_votes: dict[str, list[str]] = defaultdict(list)
+    for (namespace, kind), answers in sorted(per_provider.items()):
+        providers[namespace][kind] = _action_vote(answers)
+        arm_votes[kind].append(json.dumps(providers[namespace][kind], sort_keys=True))
+    departing = {}
+    for (type_key, action), answers in sorted(by_target.items()):
+        answer = _action_vote(answers)
+        if answer != providers[type_key.split("/", 1)[0]][action_kind(action)]:
+            departing[f"{type_key}/{action}"] = {**answer, "recordings": sorted(target_files[(type_key, action)])[:_SHOWN_RECORDINGS]}
+    return {"arm": {kind: _action_vote(_running_side(v)) for kind, v in sorted(arm_votes.items())},
+            "providers": dict(providers), "types": departing}
+
+
+def learn(
+    rows: list[dict[str, Any]], index: TypeIndex, exclude: Iterable[str] = (), examples: Path | None = EXAMPLES
+) -> dict[str, Any]:
+    """The conventions of every recorded write, leaving out the namespaces in ``exclude``."""
+    skip = {ns.lower() for ns in exclude}
+    kept = [r for r in rows if str(r.get("arm_type") or "").split("/", 1)[0].lower() not in skip]
+    data = samples(kept, index)
+    conventions: dict[str, Any] = {"arm": arm_conventions(data), "providers": provider_conventions(data)}
+    conventions["types"] = departures(data, conventions)
+    by_namespace, departing = child_locations(kept, index, examples)
+    conventions["child_location"] = {"providers": by_namespace, "types": departing}
+    conventions["actions"] = actions(kept)
+    return conventions
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--output", type=Path, default=OUT)
+    parser.add_argument("--exclude-namespace", action="append", default=[], help="learn without this provider")
     args = parser.parse_args(argv)
-    with RECORDINGS.open() as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
+    conventions = learn(read_rows(RECORDINGS), TypeIndex(ARM_TYPES), args.exclude_namespace)
     payload = {
         "generated_by": "python -m emulator.tools.gen_answer_shapes",
-        "source": "tests/fixtures/recordings/interactions.jsonl (live ARM traffic, Azure SDK for Python test recordings)",
-        "types": shapes(rows),
+        "sources": [
+            "tests/fixtures/recordings/interactions.jsonl, tests/fixtures/recordings2/interactions.jsonl.gz "
+            "(live ARM traffic, Azure SDK for Python test recordings)",
+            "tests/fixtures/arm-types/arm_types.json.gz (each type's class: provisioningState, location required)",
+        ],
+        "excluded_namespaces": sorted(ns.lower() for ns in args.exclude_namespace),
+        **conventions,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
-    sys.stdout.write(f"{args.output}: {len(payload['types'])} types\n")
+    sys.stdout.write(f"{args.output}: {len(conventions['providers'])} providers, {len(conventions['types'])} departing types\n")
     return 0
 
 
