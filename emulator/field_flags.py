@@ -32,6 +32,8 @@ class FieldFlags:
     write_only: tuple[str, ...]
     enums: Mapping[str, tuple[str, ...]]
     location_required: bool
+    #: readable but writable at no scope: the service creates it with its parent (SQL automaticTuning)
+    server_owned: bool = False
 
     @property
     def has_provisioning_state(self) -> bool:
@@ -82,4 +84,5 @@ def flags_for(type_key: str, api_version: str = "") -> FieldFlags | None:
         write_only=tuple(definition["writeOnly"]),
         enums={path: tuple(enum_values[index]) for path, index in definition["enums"].items()},
         location_required=bool(definition.get("locationRequired")),
+        server_owned=bool(definition.get("serverOwned")),
     )

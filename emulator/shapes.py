@@ -164,6 +164,12 @@ def action(parent_type: str, name: str) -> AnswerShape:
     return AnswerShape(found["status"], found["async_operation"], found["location"], False, None)
 
 
+def final_poll_status(type_key: str) -> int:
+    """The status of a finished PUT's operation result, as the type's provider answers it (default 200)."""
+    learned = CONVENTIONS.get("final_poll", {}).get(type_key.split("/", 1)[0], {})
+    return int(learned.get("PUT", 200))
+
+
 def child_location(type_key: str) -> str | None:
     """How this child type returns ``location``: ``parent`` (its parent's), ``none``, or None (no recording of its provider)."""
     habits = CONVENTIONS.get("child_location", {})

@@ -24,7 +24,7 @@ from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, ne
 from emulator.exchange import EmulatorResponse, Request, parse_body
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.lro import operation_url, poll_headers, start_operation
-from emulator.reads import RG_TYPE, body_of, check_ancestors, lookup, not_found, render, row_response
+from emulator.reads import RG_TYPE, body_of, check_ancestors, lookup, not_found, render, row_response, server_owned
 from emulator.role_rules import ROLE_ASSIGNMENT_TYPE, check_role_assignment, principal_of
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
@@ -43,7 +43,8 @@ class Writes:
 
     def put(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         """PUT of a resource: name rules, container, preconditions, one write at a time, the type's refusals."""
-        payload = parse_body(req.body)
+        # recorded: ARM creates a proxy resource from a PUT without a body (SQL job executions, DNS aliases)
+        payload = parse_body(req.body) if req.body else {}
         check_resource_name(addr.name)
         rule = behaviour.name_rule
         if rule is not None and not rule.pattern.match(addr.name):
@@ -106,12 +107,16 @@ class Writes:
         patch = parse_body(req.body)
         with self._store.write() as conn:
             existing = lookup(conn, addr.key, req.now)
+            owned = None
             if existing is None:
                 check_ancestors(conn, addr, req.now)
-                raise not_found(addr)
-            check_preconditions(req, existing, for_put=False)
-            check_busy(conn, addr, behaviour, existing, req.now)
-            current = json.loads(existing.body)
+                owned = server_owned(conn, addr, req.now, req.api_version)  # exists with its parent
+                if owned is None:
+                    raise not_found(addr)
+            else:
+                check_preconditions(req, existing, for_put=False)
+                check_busy(conn, addr, behaviour, existing, req.now)
+            current = owned if existing is None else json.loads(existing.body)
             merged = bodies.merge_patch(current, {k: v for k, v in patch.items() if k != "tags"})
             if "tags" in patch:
                 merged["tags"] = patch["tags"]

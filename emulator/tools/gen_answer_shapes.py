@@ -28,6 +28,10 @@ action (``read``: list/check/get/validate/generate/export, answered at once by e
 recorded; ``do``: anything else, start/stop/restart/failover...): per provider and kind, ARM's
 common answer per kind, and a (type, action) where it departs, naming its recordings.
 
+``final_poll``: per provider, the status of the last poll of a PUT's ``Location`` (its operation
+result) once the operation is done, where that URL is not the ``Azure-AsyncOperation`` one
+(recorded: SQL answers 201 with the body, the others 200).
+
 ``child_location``: how a provider's child (proxy) resources return ``location`` (``parent``:
 the parent's, ``none``: not at all), from recorded response bodies of child types whose
 definition does not require one, and from the response bodies of Microsoft's REST examples
@@ -50,6 +54,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from emulator.shapes import ROLES, AnswerShape, action_kind, resolve
 
@@ -318,6 +323,31 @@ def actions(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "providers": dict(providers), "types": departing}
 
 
+def _path(url: str) -> str:
+    return unquote(urlsplit(url).path).lower().rstrip("/")
+
+
+def final_polls(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """namespace -> {"PUT": status of a finished operation's result} (the majority of its recordings)."""
+    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_file[row["file"]].append(row)
+    seen: dict[str, Counter[int]] = defaultdict(Counter)
+    for cassette in by_file.values():
+        cassette.sort(key=lambda r: int(r["seq"]))
+        for at, row in enumerate(cassette):
+            heads = {k.lower(): v for k, v in (row.get("response_headers") or {}).items()}
+            if row["method"] != "PUT" or "location" not in heads or not row.get("arm_type"):
+                continue
+            result = _path(heads["location"])
+            if result == _path(heads.get("azure-asyncoperation", "")):
+                continue
+            done = [r for r in cassette[at + 1 :] if r["path"].lower().rstrip("/") == result and int(r["status"]) != 202]
+            if done:
+                seen[str(row["arm_type"]).split("/", 1)[0].lower()][int(done[-1]["status"])] += 1
+    return {ns: {"PUT": c.most_common(1)[0][0]} for ns, c in sorted(seen.items())}
+
+
 def learn(
     rows: list[dict[str, Any]], index: TypeIndex, exclude: Iterable[str] = (), examples: Path | None = EXAMPLES
 ) -> dict[str, Any]:
@@ -330,6 +360,7 @@ def learn(
     by_namespace, departing = child_locations(kept, index, examples)
     conventions["child_location"] = {"providers": by_namespace, "types": departing}
     conventions["actions"] = actions(kept)
+    conventions["final_poll"] = final_polls(kept)
     return conventions
 
 

@@ -184,11 +184,15 @@ def _replay_cassette(emulator: Emulator, clock: _Clock, cassette: list[dict[str,
         response = transport.send(request)
         headers = response.headers
         azure_heads = {k.lower(): v for k, v in (row.get("response_headers") or {}).items()}
+        mapped: set[str] = set()
         for name in ("azure-asyncoperation", "location"):
             recorded = azure_heads.get(name)
             ours = _header(headers, name) or _header(headers, "azure-asyncoperation") or _header(headers, "location")
-            if recorded and ours:
+            # The recordings keep paths without queries: where Azure's two URLs differ only by their
+            # query (Compute's `?monitor=true` Location), the polls of that path go to the status URL.
+            if recorded and ours and _path_key(recorded) not in mapped:
                 poll_urls[_path_key(recorded)] = ours
+                mapped.add(_path_key(recorded))
         code = ""
         if response.status_code >= 400:
             try:
@@ -270,8 +274,8 @@ def _create_parents(transport: EmulatorTransport, cassette: list[dict[str, Any]]
             continue
         at = len(segs) - 1 - segs[::-1].index("providers")
         parent = "/".join(segs[:-2])
-        if len(segs) - at <= 3 or parent in created:
-            continue
+        if len(segs) - at <= 3 or parent in created or segs[-4] == "locations":
+            continue  # a region (`.../locations/eastus/deletedVaults/x`) is no resource to create
         created.add(parent)
         parent_type = "/".join([segs[at + 1], *segs[at + 2 : -2 : 2]])
         known = sorted(KNOWN_API_VERSIONS.get(parent_type, ()))
