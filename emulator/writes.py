@@ -24,7 +24,16 @@ from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, ne
 from emulator.exchange import EmulatorResponse, Request, parse_body
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.lro import operation_url, poll_headers, start_operation
-from emulator.reads import RG_TYPE, body_of, check_ancestors, lookup, not_found, render, row_response, server_owned
+from emulator.reads import (
+    RG_TYPE,
+    body_of,
+    check_ancestors,
+    lookup,
+    not_found,
+    render,
+    row_response,
+    server_owned,
+)
 from emulator.role_rules import ROLE_ASSIGNMENT_TYPE, check_role_assignment, principal_of
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
