@@ -121,8 +121,17 @@ def type_class(type_key: str, api_version: str) -> tuple[str | None, bool | None
     return ("ps" if flags.has_provisioning_state else "nops"), flags.location_required
 
 
-def recorded(type_key: str, role: str, api_version: str = "") -> AnswerShape | None:
-    """The answer real traffic shows for this type or its provider (else, for a few types, the specs)."""
+def was_recorded(type_key: str, role: str) -> bool:
+    """Whether real traffic shows this type answering this role."""
+    return role in CONVENTIONS.get("recorded", {}).get(type_key, ())
+
+
+def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool = False) -> AnswerShape | None:
+    """The answer real traffic shows for this type or its provider (else, for a few types, the specs).
+
+    For a type the emulator `modelled` (its declared style holds facts of its own: the SDK's accepted
+    status codes, the REST examples), the provider's convention applies only to roles the recordings
+    show for the type itself."""
     klass, tracked = type_class(type_key, api_version)
     own = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("types",))
     if own is not None:
@@ -130,6 +139,8 @@ def recorded(type_key: str, role: str, api_version: str = "") -> AnswerShape | N
     documented = DOCUMENTED.get(type_key, {}).get(role)
     if documented is not None:
         return documented
+    if modelled and not was_recorded(type_key, role):
+        return None
     found = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("providers",))
     return None if found is None else AnswerShape(**found)
 

@@ -266,7 +266,7 @@ def answer_shape(addr: Address, role: str, api_version: str) -> shapes.AnswerSha
     convention. Resource groups are ARM's own, answered as docs/arm-semantics.md says (None)."""
     if addr.type_key == RG_TYPE:
         return None
-    shape = shapes.recorded(addr.type_key, role, api_version)
+    shape = shapes.recorded(addr.type_key, role, api_version, modelled=addr.type_key in TYPES)
     if shape is None and addr.type_key not in TYPES:
         shape = shapes.arm_common(addr.type_key, role, api_version)
     return shape

@@ -22,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.tools import gen_field_flags as gen_adapter_flags
 from adapters.tools import gen_field_rules, gen_read_routes
 from emulator.tools import gen_answer_shapes, gen_api_versions, gen_field_flags, gen_server_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "arm-examples"
-CASES = ROOT / "tests" / "fixtures" / "recordings" / "cases.json"
+CASES = (ROOT / "tests" / "fixtures" / "recordings" / "cases.json", ROOT / "tests" / "fixtures" / "recordings2" / "cases.json.gz")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Generated:
 
 GENERATED: tuple[Generated, ...] = (
     Generated("adapters/field_rules.py", lambda out: gen_field_rules.main(
-        ["--cases", str(CASES), "--examples", str(EXAMPLES), "--output", str(out)])),
+        [*(arg for cases in CASES for arg in ("--cases", str(cases))), "--examples", str(EXAMPLES), "--output", str(out)])),
+    Generated("adapters/data/field_flags.jsonl.gz", lambda out: gen_adapter_flags.main(["--output", str(out)])),
     Generated("adapters/read_routes.py", lambda out: gen_read_routes.main(["--output", str(out)])),
     Generated("emulator/data/api_versions.json.gz", lambda out: gen_api_versions.main(
         ["--arm-examples", str(EXAMPLES), "--output", str(out)])),

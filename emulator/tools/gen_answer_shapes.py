@@ -18,7 +18,8 @@ Conventions, most specific first (``emulator.shapes.resolve`` applies them):
   (per class and tracked/proxy, then per class, then for any class): what a provider never
   recorded gets;
 - ``types``: a type only where it departs from its provider's convention, naming the recordings
-  that show it.
+  that show it; ``recorded``: the roles each recorded type was seen in (the conventions speak for
+  those; a type the emulator models but nobody recorded keeps its declared style).
 
 A vote takes the most frequent (status, headers) first, then the most frequent body and state
 among those answers. An update nobody recorded answers like the level's create, 200 for 201.
@@ -357,6 +358,10 @@ def learn(
     data = samples(kept, index)
     conventions: dict[str, Any] = {"arm": arm_conventions(data), "providers": provider_conventions(data)}
     conventions["types"] = departures(data, conventions)
+    recorded: dict[str, set[str]] = defaultdict(set)
+    for sample in data:
+        recorded[sample.type_key].add(sample.role)
+    conventions["recorded"] = {t: sorted(roles) for t, roles in sorted(recorded.items())}
     by_namespace, departing = child_locations(kept, index, examples)
     conventions["child_location"] = {"providers": by_namespace, "types": departing}
     conventions["actions"] = actions(kept)
