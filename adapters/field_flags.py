@@ -31,6 +31,8 @@ class FieldFlags:
     write_only: frozenset[str]
     enums: frozenset[str]
     location_required: bool
+    #: readable but writable at no scope (SQL automaticTuning): its read-only marks are no statement
+    server_owned: bool = False
 
 
 @functools.cache
@@ -62,4 +64,5 @@ def flags_for(arm_type: str, api_version: str | None = None) -> FieldFlags | Non
         # an enum in any version is one: comparing it case-insensitively hides nothing
         enums=frozenset(p for d in definitions for p in d.get("en", ())),
         location_required=bool(chosen.get("lr")),
+        server_owned=bool(chosen.get("so")),
     )

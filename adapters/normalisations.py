@@ -34,6 +34,9 @@ SECRET_NAME = re.compile(
 #: `creationData.sourceUri`, MySQL `sourceServerId`, `restorePointInTime`): sent, never compared.
 CREATE_INPUT_NAME = re.compile(r"^(createMode|restorePointInTime|sampleName|source\w*(Id|Uri))$")
 
+_ISO_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/32)?$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _TOKEN = re.compile(r"^[\w./:*@-]+$")
@@ -50,6 +53,20 @@ def _timestamp(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)  # ARM's clock is UTC
+
+
+def _duration(value: str) -> float | None:
+    """Seconds of an ISO 8601 duration (``PT5M``, ``P14D``) or a .NET TimeSpan (``00:05:00``, ``14.00:00:00``)."""
+    iso = _ISO_DURATION.match(value)
+    if iso and value.upper() not in ("P", "PT"):
+        weeks, days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
+        return (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds
+    span = _TIMESPAN.match(value)
+    if span:
+        day, hour, minute, second, fraction = span.groups()
+        whole = ((int(day or 0) * 24 + int(hour)) * 60 + int(minute)) * 60 + int(second)
+        return whole + (float(f"0.{fraction}") if fraction else 0.0)
+    return None
 
 
 def _csv_tokens(value: str) -> frozenset[str] | None:
@@ -79,6 +96,11 @@ def equal_scalars(want: Any, got: Any) -> bool:
       (azure-rest-api-specs#6249: the values are the strings ``True``/``False``);
     - timestamps at another precision or offset (``.000Z`` vs ``Z``, ``+00:00``): recorded SQL job
       schedules (sql/test_cli_mgmt_sql_job.test_job.yaml); AzureRM's ``suppress.RFC3339Time``;
+    - a duration as an ISO 8601 duration or a .NET TimeSpan (``PT30M`` / ``00:30:00``, ``P14D`` /
+      ``14.00:00:00``): Service Bus takes one and answers the other (Azure/azure-service-bus#306,
+      hashicorp/terraform-provider-azurerm#646);
+    - an IPv4 address with or without ``/32`` (a firewall or network rule of one address: AzureRM's
+      registries and Key Vault report a single address as /32: hashicorp/terraform-provider-azurerm#5444);
     - a URL with or without its trailing ``/``: recorded SQL auditing and threat-detection policies'
       ``storageEndpoint`` (sql/test_cli_mgmt_sql_server.test_server_blob_auditing_policy.yaml);
     - an ARM id with or without its leading or trailing ``/``: recorded Compute image
@@ -107,6 +129,11 @@ def equal_scalars(want: Any, got: Any) -> bool:
     when, then = _timestamp(want), _timestamp(got)
     if when is not None and then is not None:
         return when == then
+    span, spent = _duration(want), _duration(got)
+    if span is not None and spent is not None:
+        return span == spent
+    if _IPV4.match(want) and _IPV4.match(got):
+        return want.removesuffix("/32") == got.removesuffix("/32")
     if _as_bool(want) is not None and _as_bool(got) is not None:
         return _as_bool(want) == _as_bool(got)
     tokens = _csv_tokens(want)

@@ -87,7 +87,8 @@ def with_field_rules(arm_type: str, rules: CompareRules, api_version: str | None
     if flags is not None:
         kinds["write_only"] |= {p for p in flags.write_only if p not in explained}
         kinds["case_insensitive"] |= flags.enums
-        read_only |= {p for p in flags.read_only if p not in explained}
+        if not flags.server_owned:  # a server-owned type's definition marks every field read-only
+            read_only |= {p for p in flags.read_only if p not in explained}
         if type_key.count("/") >= 2 and not flags.location_required:
             read_only.add("location")  # a child that needs none has its parent's, or none at all
     request_only = REQUEST_ONLY.get(type_key.split("/", 1)[0])

@@ -67,7 +67,10 @@ def drop_client_fields(type_key: str, api_version: str, body: dict[str, Any]) ->
     flags = flags_for(type_key, api_version)
     if flags is None:
         return
-    for path in (*flags.read_only, *flags.write_only):
+    # a server-owned type's definition marks everything read-only (nothing creates it with a PUT);
+    # what its PATCH changes is still the client's
+    read_only = () if flags.server_owned else flags.read_only
+    for path in (*read_only, *flags.write_only):
         if path == "location":
             continue  # a server-set location is the parent's (emulator.writes), not the client's
         for container, key in list(_slots(body, _split(path))):

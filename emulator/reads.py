@@ -81,7 +81,9 @@ def answer_get(store: Store, faults: FaultConfig, req: Request, addr: Address) -
     row = lookup(conn, addr.key, req.now)
     if row is None:
         check_ancestors(conn, addr, req.now)
-        member = inline_member(conn, addr, req.now) or server_owned(conn, addr, req.now, req.api_version)
+        listed, member = inline_member(conn, addr, req.now)
+        if not listed:
+            member = server_owned(conn, addr, req.now, req.api_version)
         if member is not None:
             return json_response(200, member)
         raise not_found(addr)
@@ -91,20 +93,23 @@ def answer_get(store: Store, faults: FaultConfig, req: Request, addr: Address) -
     return row_response(conn, row, req.now)
 
 
-def inline_member(conn: sqlite3.Connection, addr: Address, now: float) -> dict[str, Any] | None:
-    """A sub-resource the parent's PUT declared inline (a load balancer's ``properties.probes[]``, a VPN
-    site's ``vpnSiteLinks``): ARM serves it at ``{parent}/{list name}/{name}`` (recorded for
-    Microsoft.Network; the resource-provider contract's "nested resources" shown in the parent)."""
+def inline_member(conn: sqlite3.Connection, addr: Address, now: float) -> tuple[bool, dict[str, Any] | None]:
+    """(whether the parent lists such sub-resources inline, the one named): a sub-resource the parent's
+    PUT declared inline (a load balancer's ``properties.probes[]``, a VPN site's ``vpnSiteLinks``), which
+    ARM serves at ``{parent}/{list name}/{name}`` (recorded for Microsoft.Network; the resource-provider
+    contract's nested resources shown in their parent)."""
     parent = lookup(conn, addr.parent_id.lower(), now) if addr.parent_id else None
     if parent is None or addr.type_key.count("/") < 2:
-        return None
+        return False, None
     props = json.loads(parent.body).get("properties")
     segment = addr.arm_type.rsplit("/", 1)[1].lower()
     listed = next((v for k, v in props.items() if k.lower() == segment), None) if isinstance(props, dict) else None
-    for item in listed if isinstance(listed, list) else []:
+    if not isinstance(listed, list):
+        return False, None
+    for item in listed:
         if isinstance(item, dict) and str(item.get("name", "")).lower() == addr.name.lower():
-            return {"id": addr.id, **item}
-    return None
+            return True, {"id": addr.id, **item}
+    return True, None
 
 
 def server_owned(conn: sqlite3.Connection, addr: Address, now: float, api_version: str) -> dict[str, Any] | None:

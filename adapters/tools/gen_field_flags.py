@@ -4,7 +4,8 @@ Source: ``tests/fixtures/arm-types/arm_types.json.gz`` (condensed from Azure/bic
 generates it from the azure-rest-api-specs; see its README). Per type and definition: the
 api-versions it covers, its ``readOnly`` and ``writeOnly`` paths, the paths that are string enums
 (their values are the emulator's business, not the comparison's) and whether ``location`` is
-required. One line per provider namespace (``<namespace>\\t<json>``), so that a process parses only
+required or the type is server-owned (readable, writable at no scope: its definition then marks
+everything read-only, which says nothing of what a PATCH changes). One line per provider namespace (``<namespace>\\t<json>``), so that a process parses only
 the providers it compares.
 
 Run: ``python -m adapters.tools.gen_field_flags [--arm-types FILE] [--output FILE]``.
@@ -34,6 +35,8 @@ def condensed(definition: dict[str, Any]) -> dict[str, Any]:
         out["en"] = sorted(definition["enums"])
     if definition.get("locationRequired"):
         out["lr"] = True
+    if definition.get("serverOwned"):
+        out["so"] = True
     return out
 
 
