@@ -6,7 +6,7 @@ looked up most specific first: the type's own recorded answer where it departs f
 provider, a few types in use that no recording shows from the REST specs (``DOCUMENTED``), the
 provider's convention for the type's class (``ps``: the definition has a server-set
 ``provisioningState``, else ``nops``), then ARM's common convention (a provider never recorded),
-per class and tracked/proxy. Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
+per class. Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
 """
 
 from __future__ import annotations
@@ -69,12 +69,10 @@ def resolve(
     type_key: str,
     role: str,
     klass: str | None,
-    tracked: bool | None,
     levels: tuple[str, ...] = ("types", "providers", "arm"),
 ) -> dict[str, Any] | None:
     """A write's answer from the conventions, most specific level first (None: no level has one)."""
     namespace = type_key.split("/", 1)[0]
-    shape = "tracked" if tracked else "proxy"
     for level in levels:
         if level == "types":
             found = _level(conventions.get("types", {}).get(type_key), role, ["ROLE"])
@@ -82,8 +80,7 @@ def resolve(
             keys = ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
             found = _level(conventions.get("providers", {}).get(namespace), role, keys)
         else:
-            keys = ([f"ROLE|{klass}|{shape}"] if klass and tracked is not None else [])
-            keys += ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
+            keys = ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
             found = _level(conventions.get("arm"), role, keys)
         if found is not None:
             return found
@@ -113,12 +110,13 @@ DOCUMENTED: dict[str, dict[str, AnswerShape]] = {
 }
 
 
-def type_class(type_key: str, api_version: str) -> tuple[str | None, bool | None]:
-    """(``ps``/``nops``, tracked) of a type at a version, from its field flags; (None, None) unknown."""
+def type_class(type_key: str, api_version: str) -> str | None:
+    """``ps`` (a server-set provisioningState: a long-running type) or ``nops`` of a type at a version,
+    from its field flags; None for a type the flags do not know."""
     flags = flags_for(type_key, api_version)
     if flags is None:
-        return None, None
-    return ("ps" if flags.has_provisioning_state else "nops"), flags.location_required
+        return None
+    return "ps" if flags.has_provisioning_state else "nops"
 
 
 def was_recorded(type_key: str, role: str) -> bool:
@@ -132,8 +130,8 @@ def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool 
     For a type the emulator `modelled` (its declared style holds facts of its own: the SDK's accepted
     status codes, the REST examples), the provider's convention applies only to roles the recordings
     show for the type itself."""
-    klass, tracked = type_class(type_key, api_version)
-    own = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("types",))
+    klass = type_class(type_key, api_version)
+    own = resolve(CONVENTIONS, type_key, role, klass, levels=("types",))
     if own is not None:
         return AnswerShape(**own)
     documented = DOCUMENTED.get(type_key, {}).get(role)
@@ -141,14 +139,14 @@ def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool 
         return documented
     if modelled and not was_recorded(type_key, role):
         return None
-    found = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("providers",))
+    found = resolve(CONVENTIONS, type_key, role, klass, levels=("providers",))
     return None if found is None else AnswerShape(**found)
 
 
 def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
     """ARM's common answer (learned across providers) for a type of a provider never recorded."""
-    klass, tracked = type_class(type_key, api_version)
-    found = resolve(CONVENTIONS, type_key, role, klass, tracked, levels=("arm",))
+    klass = type_class(type_key, api_version)
+    found = resolve(CONVENTIONS, type_key, role, klass, levels=("arm",))
     if found is not None:
         return AnswerShape(**found)
     # nothing learned at all: the RPC's synchronous defaults (201 on create, 200 otherwise)

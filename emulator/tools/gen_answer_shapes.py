@@ -7,16 +7,16 @@ a sample: its role (first PUT on a resource in a recording = ``PUT-create``, lat
 ``PUT-update``; ``PATCH``; ``DELETE``), the answer (status, ``Azure-AsyncOperation`` /
 ``Location`` present, body or none, ``provisioningState``) and the class of its type at the
 request's api-version: ``ps`` when the definition has a server-set
-``properties.provisioningState`` (what a long-running type carries), else ``nops``; tracked
-(``location`` required) or proxy.
+``properties.provisioningState`` (what a long-running type carries), else ``nops``.
 
 Conventions, most specific first (``emulator.shapes.resolve`` applies them):
 
 - ``providers``: per provider namespace and role, the most frequent answer of its types (per
   class, then for any class);
 - ``arm``: ARM's common convention per role, each namespace voting once with its own majority
-  (per class and tracked/proxy, then per class, then for any class): what a provider never
-  recorded gets;
+  (per class, then for any class), essential property first (long-running or not, then how it is
+  followed, then the status code); where providers split between the two LRO headers, both: what a
+  provider never recorded gets;
 - ``types``: a type only where it departs from its provider's convention, naming the recordings
   that show it; ``recorded``: the roles each recorded type was seen in (the conventions speak for
   those; a type the emulator models but nobody recorded keeps its declared style).
@@ -55,9 +55,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from emulator.shapes import ROLES, AnswerShape, action_kind, resolve
+from emulator.shapes import ROLES, AnswerShape, resolve
+from emulator.tools import provider_habits
 
 _ROOT = Path(__file__).resolve().parents[2]
 OUT = _ROOT / "emulator" / "data" / "answer_shapes.json"
@@ -65,7 +65,6 @@ RECORDINGS = (_ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl"
               _ROOT / "tests" / "fixtures" / "recordings2" / "interactions.jsonl.gz")
 ARM_TYPES = _ROOT / "tests" / "fixtures" / "arm-types" / "arm_types.json.gz"
 EXAMPLES = _ROOT / "tests" / "fixtures" / "arm-examples"
-_SHOWN_RECORDINGS = 3
 
 
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -94,13 +93,13 @@ class TypeIndex:
             return None
         return next((d for d in definitions if api_version in d["apiVersions"]), definitions[-1])
 
-    def klass(self, type_key: str, api_version: str) -> tuple[str | None, bool | None]:
-        """(``ps``/``nops``/None, tracked or None) of a type at a version."""
+    def klass(self, type_key: str, api_version: str) -> str | None:
+        """``ps``/``nops`` of a type at a version (None: no definition)."""
         found = self.definition(type_key, api_version)
         if found is None:
-            return None, None
+            return None
         ps = "properties.provisioningState" in found["readOnly"] or "properties" in found["readOnly"]
-        return ("ps" if ps else "nops"), bool(found.get("locationRequired"))
+        return "ps" if ps else "nops"
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,6 @@ class Sample:
     role: str
     answer: str  # the answer as canonical JSON (hashable)
     klass: str | None
-    tracked: bool | None
     source: str
 
 
@@ -146,9 +144,8 @@ def samples(rows: list[dict[str, Any]], index: TypeIndex) -> list[Sample]:
             "provisioning_state": _state(body),
         }
         type_key = str(row["arm_type"]).lower()
-        klass, tracked = index.klass(type_key, row.get("api_version") or "")
-        out.append(Sample(type_key.split("/", 1)[0], type_key, role, json.dumps(answer, sort_keys=True),
-                          klass, tracked, row["file"]))
+        klass = index.klass(type_key, row.get("api_version") or "")
+        out.append(Sample(type_key.split("/", 1)[0], type_key, role, json.dumps(answer, sort_keys=True), klass, row["file"]))
     return out
 
 
@@ -166,20 +163,15 @@ def vote(answers: Iterable[str]) -> dict[str, Any]:
             "provisioning_state": state}
 
 
-def _keys(sample: Sample, arm: bool) -> list[str]:
-    keys = [sample.role]
-    if sample.klass is not None:
-        keys.append(f"{sample.role}|{sample.klass}")
-        if arm and sample.tracked is not None:
-            keys.append(f"{sample.role}|{sample.klass}|{'tracked' if sample.tracked else 'proxy'}")
-    return keys
+def _keys(sample: Sample) -> list[str]:
+    return [sample.role] + ([f"{sample.role}|{sample.klass}"] if sample.klass is not None else [])
 
 
 def provider_conventions(data: list[Sample]) -> dict[str, dict[str, dict[str, Any]]]:
     """namespace -> key -> the most frequent answer of its types."""
     votes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for sample in data:
-        for key in _keys(sample, arm=False):
+        for key in _keys(sample):
             votes[(sample.namespace, key)].append(sample.answer)
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for (namespace, key), answers in sorted(votes.items()):
@@ -191,12 +183,22 @@ def arm_conventions(data: list[Sample]) -> dict[str, dict[str, Any]]:
     """key -> ARM's common answer: each namespace votes once, with its own majority."""
     per_namespace: dict[tuple[str, str], list[str]] = defaultdict(list)
     for sample in data:
-        for key in _keys(sample, arm=True):
+        for key in _keys(sample):
             per_namespace[(key, sample.namespace)].append(sample.answer)
     votes: dict[str, list[str]] = defaultdict(list)
     for (key, _namespace), answers in sorted(per_namespace.items()):
         votes[key].append(json.dumps(vote(answers), sort_keys=True))
-    return {key: vote(_running_side(answers)) for key, answers in sorted(votes.items())}
+    out = {}
+    for key, answers in sorted(votes.items()):
+        chosen = vote(_running_side(answers))
+        if chosen["location"] and any(json.loads(a)["async_operation"] for a in answers):
+            # providers split between the two headers: ARM's common answer carries both (a 202's
+            # Location is required, Azure-AsyncOperation optional and followed first by ARM clients:
+            # azure-resource-manager-rpc async-api-reference.md, azure-mgmt-core ARMPolling), so a client
+            # of either habit can follow it
+            chosen["async_operation"] = True
+        out[key] = chosen
+    return out
 
 
 def _is_running(answer: dict[str, Any]) -> bool:
@@ -204,18 +206,30 @@ def _is_running(answer: dict[str, Any]) -> bool:
     return AnswerShape(**shape).running
 
 
+def _polled_by(answer: dict[str, Any]) -> str:
+    if answer.get("async_operation"):
+        return "azure-asyncoperation"
+    return "location" if answer.get("location") else "resource"
+
+
 def _running_side(answers: list[str]) -> list[str]:
-    """The answers on the side most providers take: a long-running operation or a finished one.
+    """The answers on the side most providers take, essential property first.
 
-    The essential property is voted first (a provider answering at once where the others run an
-    operation is one vote against many, whatever its status code), then the shape among that side."""
-    running = [a for a in answers if _is_running(json.loads(a))]
-    finished = [a for a in answers if a not in running]
-    return running if len(running) >= len(finished) else finished
+    A provider answering at once where the others run an operation is one vote against many,
+    whatever its status code: first long-running or finished, then (long-running) how a client
+    follows it (Azure-AsyncOperation, Location, or the resource's own provisioningState), then the
+    shape among those."""
+    decoded = [(a, json.loads(a)) for a in answers]
+    running = [(a, d) for a, d in decoded if _is_running(d)]
+    finished = [(a, d) for a, d in decoded if not _is_running(d)]
+    if len(finished) > len(running):
+        return [a for a, _d in finished]
+    polled = Counter(_polled_by(d) for _a, d in running).most_common(1)[0][0]
+    return [a for a, d in running if _polled_by(d) == polled]
 
 
-def _majority_class(group: list[Sample]) -> tuple[str | None, bool | None]:
-    return Counter((s.klass, s.tracked) for s in group).most_common(1)[0][0]
+def _majority_class(group: list[Sample]) -> str | None:
+    return Counter(s.klass for s in group).most_common(1)[0][0]
 
 
 def departures(data: list[Sample], conventions: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -230,123 +244,15 @@ def departures(data: list[Sample], conventions: Mapping[str, Any]) -> dict[str, 
             group = roles.get(role)
             if not group:
                 continue
-            klass, tracked = _majority_class(group)
+            klass = _majority_class(group)
             answer = vote(s.answer for s in group)
-            given = resolve({**conventions, "types": {type_key: own}}, type_key, role, klass, tracked)
+            given = resolve({**conventions, "types": {type_key: own}}, type_key, role, klass)
             if given != answer:
                 files = sorted({s.source for s in group})
-                own[role] = {**answer, "recordings": files[:_SHOWN_RECORDINGS]}
+                own[role] = {**answer, "recordings": files[:provider_habits.SHOWN_RECORDINGS]}
         if own:
             types[type_key] = own
     return types
-
-
-def _example_bodies(folder: Path) -> Iterable[tuple[str, str, dict[str, Any], str]]:
-    """(type, api-version, response body, source) of every REST example response with an id."""
-    for file in sorted(folder.glob("*.json")):
-        data = json.loads(file.read_text(encoding="utf-8"))
-        type_key = "/".join(file.stem.split("__")[:-1]).lower()
-        for answer in (data.get("example") or {}).get("responses", {}).values():
-            body = answer.get("body") if isinstance(answer, dict) else None
-            if isinstance(body, dict) and "id" in body:
-                yield type_key, str(data.get("api_version") or ""), body, f"arm-examples {file.name}"
-
-
-def child_locations(
-    rows: list[dict[str, Any]], index: TypeIndex, examples: Path | None = None
-) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """(namespace -> ``parent``/``none``, type -> departure with its sources) for child types whose
-    definition does not require a location, from the bodies ARM (and the REST examples) returned."""
-    bodies: list[tuple[str, str, dict[str, Any], str]] = []
-    for row in rows:
-        body = row.get("response_body")
-        answered = row["kind"] == "resource" and row["method"] in ("GET", "PUT") and 200 <= int(row["status"]) < 300
-        if answered and isinstance(body, dict) and "id" in body:
-            bodies.append((str(row.get("arm_type") or "").lower(), row.get("api_version") or "", body, row["file"]))
-    if examples is not None:
-        bodies.extend(_example_bodies(examples))
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    files: dict[str, set[str]] = defaultdict(set)
-    for type_key, api_version, body, source in bodies:
-        if type_key.count("/") < 2:
-            continue
-        found = index.definition(type_key, api_version)
-        if found is not None and found.get("locationRequired"):
-            continue
-        seen[type_key]["parent" if "location" in body else "none"] += 1
-        files[type_key].add(source)
-    per_type = {t: c.most_common(1)[0][0] for t, c in sorted(seen.items())}
-    namespaces: dict[str, Counter[str]] = defaultdict(Counter)
-    for type_key, habit in per_type.items():
-        namespaces[type_key.split("/", 1)[0]][habit] += 1
-    by_namespace = {ns: c.most_common(1)[0][0] for ns, c in sorted(namespaces.items())}
-    departing = {
-        t: {"child_location": habit, "recordings": sorted(files[t])[:_SHOWN_RECORDINGS]}
-        for t, habit in per_type.items() if habit != by_namespace[t.split("/", 1)[0]]
-    }
-    return by_namespace, departing
-
-
-def _action_answer(row: dict[str, Any]) -> str:
-    heads = {k.lower() for k in (row.get("response_headers") or {})}
-    return json.dumps({"status": int(row["status"]), "async_operation": "azure-asyncoperation" in heads,
-                       "location": "location" in heads}, sort_keys=True)
-
-
-def _action_vote(answers: Iterable[str]) -> dict[str, Any]:
-    return dict(json.loads(Counter(answers).most_common(1)[0][0]))
-
-
-def actions(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """POST actions: per provider and kind, ARM-wide per kind, and (type, action) departures."""
-    by_target: dict[tuple[str, str], list[str]] = defaultdict(list)
-    target_files: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in sorted(rows, key=lambda r: (r["file"], int(r["seq"]))):
-        if row["method"] != "POST" or not row.get("arm_type") or not 200 <= int(row["status"]) < 300:
-            continue
-        target = (str(row["arm_type"]).lower(), row["path"].rstrip("/").rsplit("/", 1)[1].lower())
-        by_target[target].append(_action_answer(row))
-        target_files[target].add(row["file"])
-    per_provider: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (type_key, action), answers in by_target.items():
-        per_provider[(type_key.split("/", 1)[0], action_kind(action))].extend(answers)
-    providers: dict[str, dict[str, Any]] = defaultdict(dict)
-    arm_votes: dict[str, list[str]] = defaultdict(list)
-    for (namespace, kind), answers in sorted(per_provider.items()):
-        providers[namespace][kind] = _action_vote(answers)
-        arm_votes[kind].append(json.dumps(providers[namespace][kind], sort_keys=True))
-    departing = {}
-    for (type_key, action), answers in sorted(by_target.items()):
-        answer = _action_vote(answers)
-        if answer != providers[type_key.split("/", 1)[0]][action_kind(action)]:
-            departing[f"{type_key}/{action}"] = {**answer, "recordings": sorted(target_files[(type_key, action)])[:_SHOWN_RECORDINGS]}
-    return {"arm": {kind: _action_vote(_running_side(v)) for kind, v in sorted(arm_votes.items())},
-            "providers": dict(providers), "types": departing}
-
-
-def _path(url: str) -> str:
-    return unquote(urlsplit(url).path).lower().rstrip("/")
-
-
-def final_polls(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """namespace -> {"PUT": status of a finished operation's result} (the majority of its recordings)."""
-    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_file[row["file"]].append(row)
-    seen: dict[str, Counter[int]] = defaultdict(Counter)
-    for cassette in by_file.values():
-        cassette.sort(key=lambda r: int(r["seq"]))
-        for at, row in enumerate(cassette):
-            heads = {k.lower(): v for k, v in (row.get("response_headers") or {}).items()}
-            if row["method"] != "PUT" or "location" not in heads or not row.get("arm_type"):
-                continue
-            result = _path(heads["location"])
-            if result == _path(heads.get("azure-asyncoperation", "")):
-                continue
-            done = [r for r in cassette[at + 1 :] if r["path"].lower().rstrip("/") == result and int(r["status"]) != 202]
-            if done:
-                seen[str(row["arm_type"]).split("/", 1)[0].lower()][int(done[-1]["status"])] += 1
-    return {ns: {"PUT": c.most_common(1)[0][0]} for ns, c in sorted(seen.items())}
 
 
 def learn(
@@ -362,10 +268,10 @@ def learn(
     for sample in data:
         recorded[sample.type_key].add(sample.role)
     conventions["recorded"] = {t: sorted(roles) for t, roles in sorted(recorded.items())}
-    by_namespace, departing = child_locations(kept, index, examples)
+    by_namespace, departing = provider_habits.child_locations(kept, index, examples)
     conventions["child_location"] = {"providers": by_namespace, "types": departing}
-    conventions["actions"] = actions(kept)
-    conventions["final_poll"] = final_polls(kept)
+    conventions["actions"] = provider_habits.actions(kept, _running_side)
+    conventions["final_poll"] = provider_habits.final_polls(kept)
     return conventions
 
 
