@@ -39,6 +39,8 @@ def type_of_path(path: str) -> str | None:
     """``.../providers/Microsoft.Network/virtualNetworks/{x}/subnets/{y}`` -> ``microsoft.network/virtualnetworks/subnets``."""
     segs = [s for s in path.split("?")[0].split("/") if s]
     low = [s.lower() for s in segs]
+    if not low:
+        return None  # an empty id (REST examples write `"id": ""` for an unset reference)
     if low[-1] == "resources" and "providers" not in low:
         return "microsoft.resources/resources"  # the generic listing of a subscription or group
     if "providers" not in low:
