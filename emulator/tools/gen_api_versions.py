@@ -138,12 +138,17 @@ def _ids(node: object) -> list[str]:
 
 
 def from_arm_examples(folder: Path, out: dict[str, set[str]]) -> None:
-    """The spec version folder of each example, for the type of its request path."""
+    """The spec version folder of each example, for the type the file is named after
+    (`<Namespace>__<type>[__<child>]__<op>.json`) and the types of its response ids
+    (an example's ids can name another type: the static site custom domain examples
+    answer `staticSitesBuilds`)."""
     for file in sorted(folder.glob("*.json")):
         data = json.loads(file.read_text())
         version = data.get("api_version") or ""
         if not re.fullmatch(_VERSION, version):
             continue
+        if "__" in file.stem:
+            out["/".join(file.stem.split("__")[:-1]).lower()].add(version)
         for rid in _ids((data.get("example") or {}).get("responses")):
             for arm_type in types_of_path(rid):
                 out[arm_type].add(version)
