@@ -42,6 +42,7 @@ from emulator.graph_quota import GraphQuota
 from emulator.request_log import RequestRecord
 from emulator.routing import Router
 from emulator.store import Store
+from emulator.tenant import answer_tenant
 
 _log = logging.getLogger("emulator")
 #: The methods ARM answers; any other is 405 at the root.
@@ -157,6 +158,8 @@ class Emulator:
         with self._store.lock:
             # Resource Graph and Activity Log queries first, then every ARM route (emulator/routing.py)
             feed = self._change_feed(req)
+            if feed is None and req.path.lower().startswith("/providers/"):
+                feed = answer_tenant(req)  # tenant-level provider endpoints (emulator/tenant.py)
             return feed if feed is not None else self._router.route(req)
 
     def _log(self, req: Request, status: int, started: float) -> None:
