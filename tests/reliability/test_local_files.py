@@ -44,11 +44,10 @@ ALLOWED = {
         "the emulator state, after state_marker.classify and check_directory (local_files) passed",
     ("emulator/state_marker.py", "sqlite3.connect"): "a read-only look (mode=ro) after classify read the header",
     ("emulator/request_log.py", "sqlite3.connect"): "reads a state file local_files.inspect found regular",
-    ("emulator/api_versions.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
-    ("emulator/server_defaults.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
-    ("emulator/graph_types.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
-    ("emulator/shapes.py", ".read_text"): "package data shipped inside the emulator (emulator/data)",
 }
+#: `_DATA.read_text()` / `_DATA.read_bytes()`: package data shipped inside the package (emulator/data),
+#: read-only files of the code itself, not local files a user or another process can put there.
+PACKAGE_DATA = "_DATA"
 #: Developer tools that regenerate source files of the checkout (python -m tools.regen), not the product.
 TOOL_DIRECTORIES = ("adapters/tools/", "emulator/tools/")
 
@@ -65,7 +64,7 @@ def _calls(tree: ast.AST) -> list[tuple[int, str]]:
             owner = func.value.id if isinstance(func.value, ast.Name) else ""
             if (owner, func.attr) in _FILE_FUNCTIONS:
                 found.append((node.lineno, f"{owner}.{func.attr}"))
-            elif func.attr in _PATH_METHODS and owner not in ("local_files", "os", "self", "webbrowser"):
+            elif func.attr in _PATH_METHODS and owner not in ("local_files", "os", "self", PACKAGE_DATA):
                 found.append((node.lineno, f".{func.attr}"))
     return found
 
