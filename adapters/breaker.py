@@ -9,7 +9,7 @@ controller cycle): until the endpoint has given one real answer, failures of tho
 evidence that it is not there, and once the evidence is enough
 
 - hard failures (refused, DNS, TLS) seen for `HARD_WINDOW_S` seconds (and at least three),
-- two timeouts,
+- a timeout (a whole connect or read timeout without any answer),
 - or a request giving up (its tries or its wait budget used up) after such failures or after
   answers that all asked to wait longer than the cap (`Retry-After`),
 
@@ -35,8 +35,9 @@ from azure.core.exceptions import AzureError
 #: Seconds of hard failures (refused, DNS, TLS) before the breaker trips (a restarting endpoint gets this long).
 HARD_WINDOW_S = 2.0
 HARD_MINIMUM = 3
-#: Timeouts (connect or read) before the breaker trips.
-TIMEOUTS = 2
+#: Timeouts (connect or read) before the breaker trips: one whole timeout with no answer at all is
+#: enough (the first request of a run may be a lone one, and a second try would wait as long again).
+TIMEOUTS = 1
 
 
 class EndpointUnreachable(AzureError):
@@ -121,8 +122,9 @@ class CircuitBreaker:
             with self._lock:
                 self.answered = True
 
-    def failure(self, error: BaseException) -> None:
-        """A try failed without an answer: count it; trips when the evidence is enough."""
+    def failure(self, error: BaseException, detail: str = "") -> None:
+        """A try failed without an answer (`detail`: how long it waited, bounded by what): count
+        it; trips when the evidence is enough."""
         kind = failure_kind(error)
         with self._lock:
             if self.answered or self.error is not None or kind is None:
@@ -136,7 +138,7 @@ class CircuitBreaker:
                 self._hard += 1
                 enough = self._hard >= HARD_MINIMUM and now - self._first_hard >= HARD_WINDOW_S
             if enough:
-                self._trip(kind, "")
+                self._trip(kind, detail)
 
     def gave_up(self, cause: BaseException | None, detail: str, *, throttled: bool) -> None:
         """A request gave up (tries or budget used up, `detail` says which) before the endpoint

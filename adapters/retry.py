@@ -249,11 +249,12 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
             request.context.options["connection_timeout"] = min(self.budget.connect_timeout, left)
             request.context[WAIT_LEFT] = left
             self._count(attempt=True)
+            sent_at = self.clock()
             try:
                 response = self.next.send(request)
             except (ServiceRequestError, ServiceResponseError) as error:
                 if breaker is not None:
-                    breaker.failure(error)
+                    breaker.failure(error, self._wait_bound(start, left, self.clock() - sent_at))
                     if breaker.tripped:
                         raise breaker.error or error from error
                 if tries >= self.backoff.max_tries:
@@ -293,6 +294,15 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
                 raise self._give_up(self._exhausted(request, start, status=status, asked=asked), None, throttled_away)
             self._count(reason)
             self._pause(delay)
+
+    def _wait_bound(self, start: float, left: float, waited: float) -> str:
+        """What bounded a try that got no answer: its timeout, or the wait budget it was cut to."""
+        if left < min(self.budget.read_timeout, self.budget.connect_timeout):
+            run_left = self.run_clock.remaining() if self.run_clock is not None else math.inf
+            variable = VARIABLES["run_total"] if run_left <= self.budget.request_total else VARIABLES["request_total"]
+        else:
+            variable = f"{VARIABLES['connect_timeout']}, {VARIABLES['read_timeout']}"
+        return f"no answer in {waited:.1f} s, the wait bounded by {variable}"
 
     def _pause(self, delay: float) -> None:
         if self.breaker is not None:

@@ -63,7 +63,7 @@ def test_hard_failures_trip_only_after_the_window_and_the_error_names_endpoint_a
 def test_an_endpoint_that_answered_once_is_never_declared_unreachable() -> None:
     breaker = CircuitBreaker("https://management.azure.com", clock=lambda: 0.0)
     breaker.answer()
-    timeout = _failure(f"http://127.0.0.1:{_closed_port()}/")
+    timeout = _failure(f"http://127.0.0.1:{_closed_port()}/")  # refused: as strong evidence as a timeout
     for _ in range(10):
         breaker.failure(timeout)
     breaker.gave_up(timeout, "wait budget used up", throttled=True)
@@ -71,6 +71,17 @@ def test_an_endpoint_that_answered_once_is_never_declared_unreachable() -> None:
     breaker.start_run()  # a new cycle: nothing is known again
     breaker.gave_up(None, "wait budget of 120 s used up (RECONCILER_REQUEST_BUDGET)", throttled=True)
     with pytest.raises(EndpointUnreachable, match=r"Retry-After.*RECONCILER_REQUEST_BUDGET"):
+        breaker.check()
+
+
+def test_one_whole_timeout_with_no_answer_trips_naming_what_bounded_the_wait() -> None:
+    with closing(socket.socket()) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        timeout = _failure(f"http://127.0.0.1:{silent.getsockname()[1]}/", read_timeout=0.3)
+    breaker = CircuitBreaker("http://127.0.0.1:1")
+    breaker.failure(timeout, "no answer in 3.0 s, the wait bounded by RECONCILER_REQUEST_BUDGET")
+    with pytest.raises(EndpointUnreachable, match=r"did not answer within the timeout.*RECONCILER_REQUEST_BUDGET"):
         breaker.check()
 
 
