@@ -137,6 +137,7 @@ class CircuitBreaker:
                 self._first_hard = now if self._first_hard is None else self._first_hard
                 self._hard += 1
                 enough = self._hard >= HARD_MINIMUM and now - self._first_hard >= HARD_WINDOW_S
+                detail = f"{self._hard} tries over {now - self._first_hard:.1f} s"
             if enough:
                 self._trip(kind, detail)
 
