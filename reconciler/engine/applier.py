@@ -1,5 +1,9 @@
 """Applying a plan: its runnable changes in dependency order (`reconciler.engine.executor`),
 each write idempotent (read-merge-write with If-Match), then the prune deletes, children first.
+
+Every DELETE, a prune's or a replace's, is sent only after `Ownership.check_delete` has read the
+resource afresh by id and found it ours, in the environment's scope: whatever planned it (a saved
+plan, a Resource Graph row), nothing else may condemn a resource.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from reconciler.engine.convergence import FileConvergenceStore, NotKept
 from reconciler.engine.desired import DesiredResources
 from reconciler.engine.executor import run_dag
 from reconciler.engine.observation import AdapterSource, Live, Observation
+from reconciler.engine.ownership import Ownership
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import compare_resource
 from reconciler.engine.resolve import resolve_refs
@@ -51,6 +56,7 @@ class Applier:
         self,
         desired: DesiredResources,
         adapters: AdapterSource,
+        ownership: Ownership,
         *,
         lro_tokens: LroTokenStore | None = None,
         convergence: FileConvergenceStore | None = None,
@@ -60,6 +66,7 @@ class Applier:
     ) -> None:
         self.desired = desired
         self.adapters = adapters
+        self.ownership = ownership
         self.lro_tokens = lro_tokens
         self.convergence = convergence
         self.workers = workers
@@ -150,7 +157,9 @@ class Applier:
             change = replace(change, id=named)  # a saved plan's guard reads it by its real id
         current = snapshot.get(address) if check is None else check(change, snapshot)
         if change.action == "replace" and current is not None:
-            adapter.delete(resource.id, lro_tokens=self.lro_tokens)
+            adopted = address in self.ownership.adopt
+            if self.ownership.check_delete(resource.id, resource.type, adopted=adopted):
+                adapter.delete(resource.id, lro_tokens=self.lro_tokens)
             current = None
         body = resolve_refs(resource.body, snapshot, strict=True)
         written = self._write(adapter, resource.model_copy(update={"body": body}), current, replan=check is None)
@@ -183,9 +192,10 @@ class Applier:
                     on_start(change.address, "delete")
                 if check is not None:
                     check(change, live)
-                self.wrote(change.id)
-                self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
-                self.wrote(change.id)
+                if self.ownership.check_delete(change.id, change.type):  # else already gone: done
+                    self.wrote(change.id)
+                    self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
+                    self.wrote(change.id)
                 result.applied.append(change.address)
                 if on_progress:
                     on_progress(change.address, "delete", None)

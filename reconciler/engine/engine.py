@@ -73,7 +73,7 @@ class Engine:
             attributor=attributor,
         )
         self.applier = Applier(
-            self.desired, adapters, lro_tokens=lro_tokens, convergence=convergence, workers=apply_workers,
+            self.desired, adapters, self.ownership, lro_tokens=lro_tokens, convergence=convergence, workers=apply_workers,
             requeue_delay=requeue_delay, wrote=lambda resource_id: self.observer.wrote(resource_id),
         )
 

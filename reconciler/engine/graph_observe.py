@@ -21,7 +21,8 @@ or not visible yet), and anything we wrote within the staleness window (``WriteL
 row must never read as drift). Children (subnets, queues, blob containers, ...) are not rows:
 each (parent, child type) is read with one list call that also gives the child prune scan. The
 prune scan of top-level resources comes from the same rows (owned, undesired rows of the
-environment's groups; any we touched recently are confirmed with a GET).
+environment's groups): candidates only, since a row lags ARM; the planner condemns a candidate
+only after a fresh GET by id (``reconciler.engine.ownership.Ownership.condemn``).
 
 **Change-feed cycles** (between relists): one ``resourcechanges`` query asks what changed in
 the environment's groups since the last cycle, minus ``overlap_s`` (at least the staleness, so
@@ -232,7 +233,7 @@ class GraphObserver:
         errors: dict[str, str] = {}
         listings = self.non_rows.read(children, others + to_read, live, errors)
         if prune_scan and self.ownership.scans:
-            strays = self._row_strays(rows, recent)
+            strays = self._row_strays(rows)
             if self.ownership.list_children is not None:
                 strays.update({k: v for k, v in self._child_strays(listings, live, errors).items() if k not in strays})
             self._strays, self._strays_known = strays, True
@@ -251,9 +252,9 @@ class GraphObserver:
         except Exception:  # an unknown type is read (and reported) by ARM
             return False
 
-    def _row_strays(self, rows: Mapping[str, Mapping[str, Any]], recent: set[str]) -> dict[str, Stray]:
-        """Owned, undesired top-level rows of the environment's groups; a row of something we
-        touched within the staleness window is confirmed with a GET (we may just have deleted it)."""
+    def _row_strays(self, rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Stray]:
+        """Undesired top-level rows of the environment's groups that show our ownership tags: prune
+        candidates only (a row lags ARM and its tags may be gone; the planner's fresh GET decides)."""
         prune_groups = {g.lower() for g in self.ownership.prune_groups()}
         listed: list[tuple[str, str, Mapping[str, str] | None]] = []
         for row in rows.values():
@@ -262,8 +263,7 @@ class GraphObserver:
                 continue
             tags = row.get("tags") if isinstance(row.get("tags"), dict) else None
             listed.append((str(row["id"]), self.ownership.type_name(str(row.get("type", ""))), tags))
-        self.stats.arm_reads_asked += sum(1 for rid, _t, _tags in listed if rid.lower() in recent)
-        strays = self.ownership.strays_among(listed, self.desired.ids(), recheck=recent)
+        strays = self.ownership.strays_among(listed, self.desired.ids())
         return {rid.lower(): (rid, rtype) for rid, rtype in strays}
 
     def _child_strays(
@@ -335,20 +335,19 @@ class GraphObserver:
 
     def _feed_strays(self, changed: Mapping[str, tuple[str, str, str]], written: set[str]) -> None:
         """Strays known from the last cycle, re-checked where they changed; new top-level ones
-        the feed reports (created or tagged out of band) confirmed with a GET."""
+        the feed reports (created or tagged out of band) checked with a GET (`Ownership.condemn`)."""
         desired = self.desired.ids()
         prune_groups = {g.lower() for g in self.ownership.prune_groups()}
         for rid in [k for k in self._strays if k in changed or k in written]:
             rid_, rtype = self._strays.pop(rid)
-            confirmed = self.ownership.confirm(rid_, rtype)
-            if confirmed is not None:
-                self._strays[rid] = confirmed
+            if self.ownership.condemn(rid_, rtype) is None:
+                self._strays[rid] = (rid_, self.ownership.type_name(rtype))
         for rid, (target, rtype, change_type) in changed.items():
             match = ROW_ID.match(target)
             if rid in desired or rid in self._strays or match is None or match.group(3) is None:
                 continue
             if match.group(2).lower() not in prune_groups or change_type.lower() == "delete" or not rtype:
                 continue
-            confirmed = self.ownership.confirm(target, rtype)
-            if confirmed is not None:
-                self._strays[rid] = confirmed
+            self.stats.arm_reads_asked += 1
+            if self.ownership.condemn(target, rtype) is None:
+                self._strays[rid] = (target, self.ownership.type_name(rtype))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
+from adapters.errors import one_line
 from adapters.siblings import SiblingListing
 from desired_state.resource import Resource
 from desired_state.tags import is_owned
@@ -24,6 +26,9 @@ log = logging.getLogger("reconciler.engine")
 #: Management built-in all-access subscription): never pruned.
 BUILT_IN_CHILDREN = frozenset({("microsoft.apimanagement/service/subscriptions", "master")})
 
+#: `condemn`'s answer for a candidate that a fresh GET no longer finds.
+GONE = "no longer exists"
+
 #: Lists a resource group's resources tagged for the environment: (id, type, tags).
 ListOwned = Callable[[str], Iterable[tuple[str, str, Mapping[str, str] | None]]]
 #: Lists the ids of a parent's children of one type: (parent id, child type, id segment, api-version).
@@ -32,6 +37,15 @@ ListChildren = Callable[[str, str, str, str | None], Iterable[str]]
 ChildGroup = tuple[str, str, str, str | None]
 #: A prune candidate: (id as ARM spells it, ARM type).
 Stray = tuple[str, str]
+
+
+class NotOurs(Exception):
+    """A delete or replace refused at the last moment: a fresh GET does not show the resource as ours."""
+
+    def __init__(self, resource_id: str, why: str) -> None:
+        super().__init__(f"{resource_id}: {why}")
+        self.resource_id = resource_id
+        self.why = why
 
 
 def parent_of(resource_id: str) -> tuple[str, str]:
@@ -100,16 +114,58 @@ class Ownership:
         body = live.get(tagged.address) if tagged is not None else None
         return body is not None and is_owned(body.get("tags"), self.environment)
 
-    def confirm(self, resource_id: str, arm_type: str) -> Stray | None:
-        """(id, type) when a GET shows the resource exists and carries our ownership tags."""
+    def in_scope(self, resource_id: str) -> bool:
+        """The id lies in one of the environment's resource groups (so in the target subscription)."""
+        rid = resource_id.lower()
+        return any(rid == group or rid.startswith(group + "/") for group in self.desired.group_ids())
+
+    def condemn(self, resource_id: str, arm_type: str, *, adopted: bool = False) -> str | None:
+        """None when `resource_id` may be deleted: it lies in the environment's scope and a fresh
+        GET by id shows it exists and is ours (its own ownership tags, or, for a type the desired
+        state declares without tags, those of its nearest tagged desired ancestor, read afresh too;
+        an `adopted` desired resource is ours by the user's word). Else why not, in a line.
+
+        The one gate of every delete and replace: a Resource Graph row, a list item or an observed
+        body may make a candidate, never a verdict."""
+        if not self.in_scope(resource_id):
+            return "outside this environment's resource groups in the target subscription; never deleted"
         try:
             body = self.adapters.for_type(arm_type).read(resource_id)
-        except Exception as error:  # unreadable: not pruned (no verdict)
-            log.info("stray candidate %s not confirmed (%s)", resource_id, type(error).__name__)
+        except Exception as error:  # no fresh read, no verdict: nothing is deleted
+            return f"could not be read to prove it is ours ({type(error).__name__}: {one_line(error)})"
+        if body is None:
+            return GONE
+        if adopted or is_owned(body.get("tags"), self.environment):
             return None
-        if body is None or not is_owned(body.get("tags"), self.environment):
-            return None
-        return resource_id, self.type_name(arm_type)
+        owner = self.desired.tagged_ancestor_of(resource_id) if self.desired.declares_untagged(arm_type) else None
+        if owner is not None:
+            try:
+                owner_body = self.adapters.for_type(owner.type, owner.api_version).read(owner.id)
+            except Exception as error:
+                return f"its owner {owner.address} could not be read ({type(error).__name__}: {one_line(error)})"
+            if owner_body is not None and is_owned(owner_body.get("tags"), self.environment):
+                return None
+            return f"its owner {owner.address} does not carry our ownership tags (fresh read)"
+        return "does not carry our ownership tags (fresh read); not ours to delete"
+
+    def check_delete(self, resource_id: str, arm_type: str, *, adopted: bool = False) -> bool:
+        """Just before a DELETE: True when it may be sent, False when the resource is already gone;
+        raises `NotOurs` otherwise (`condemn`)."""
+        why = self.condemn(resource_id, arm_type, adopted=adopted)
+        if why == GONE:
+            return False
+        if why is not None:
+            raise NotOurs(resource_id, why)
+        return True
+
+    def condemn_all(self, candidates: Iterable[Stray]) -> dict[str, str | None]:
+        """`condemn` of every (id, type), concurrently (a few reads), by id as given."""
+        listed = list(dict.fromkeys(candidates))
+        if len(listed) <= 1:
+            return {rid: self.condemn(rid, rtype) for rid, rtype in listed}
+        with ThreadPoolExecutor(max_workers=min(8, len(listed)), thread_name_prefix="condemn") as pool:
+            verdicts = list(pool.map(lambda stray: self.condemn(*stray), listed))
+        return {rid: verdict for (rid, _type), verdict in zip(listed, verdicts, strict=True)}
 
     def type_name(self, arm_type: str) -> str:
         """ARM's spelling of a lower-cased row type (as the per-resource prune scan reports it)."""
@@ -133,26 +189,14 @@ class Ownership:
         return self.strays_among(self.list_owned(group), desired_ids)
 
     def strays_among(
-        self,
-        listed: Iterable[tuple[str, str, Mapping[str, str] | None]],
-        desired_ids: set[str],
-        *,
-        recheck: Iterable[str] = (),
+        self, listed: Iterable[tuple[str, str, Mapping[str, str] | None]], desired_ids: set[str]
     ) -> list[Stray]:
-        """The listed (id, type, tags) that are not desired and carry our ownership tags; those
-        in `recheck` (lower-cased ids whose listing may be stale) are decided by a GET instead."""
-        fresh = set(recheck)
-        found: list[Stray] = []
-        for rid, rtype, tags in listed:
-            if rid.lower() in desired_ids:
-                continue
-            if rid.lower() in fresh:
-                confirmed = self.confirm(rid, rtype)
-                if confirmed is not None:
-                    found.append(confirmed)
-            elif is_owned(tags, self.environment):
-                found.append((rid, rtype))
-        return found
+        """The listed (id, type, tags) that are not desired and carry our ownership tags: prune
+        candidates only (a listing may be stale; `condemn` decides)."""
+        return [
+            (rid, rtype) for rid, rtype, tags in listed
+            if rid.lower() not in desired_ids and is_owned(tags, self.environment)
+        ]
 
     def child_groups(self, selected: Iterable[str], live: Mapping[str, Live]) -> list[ChildGroup]:
         """(parent id, child type, id segment, api-version) of each child type the

@@ -7,6 +7,7 @@ strays and who changed what (attribution).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -21,6 +22,8 @@ from reconciler.engine.ownership import Ownership
 from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan
 from reconciler.engine.resolve import has_unknown, leaves, resolve_refs
 from reconciler.engine.safety import SafetyPolicy
+
+log = logging.getLogger("reconciler.engine")
 
 #: Terminal provisioning states of a failed operation (ARM RPC, async operations).
 FAILED_STATES = frozenset({"failed", "canceled"})
@@ -109,7 +112,8 @@ class Planner:
         return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked, not_convergent=stuck)
 
     def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
-        """Every selected resource's change (default: all), then the prune deletes."""
+        """Every selected resource's change (default: all), then the prune deletes: each
+        candidate the observation found that a fresh GET shows is ours (`Ownership.condemn`)."""
         resources = self.desired.resources
         selected = list(addresses) if addresses is not None else list(resources)
         changes = [
@@ -117,7 +121,12 @@ class Planner:
             for a in selected
             if a not in observation.errors
         ]
-        for rid, rtype in observation.strays:
+        verdicts = self.ownership.condemn_all(observation.strays)
+        for rid, rtype in dict.fromkeys(observation.strays):
+            why = verdicts[rid]
+            if why is not None:  # a candidate the fresh read does not show as ours: no change at all
+                log.info("not pruned: %s %s", rid, why, extra={"id": rid, "type": rtype, "phase": "plan"})
+                continue
             changes.append(
                 Change(
                     address=f"pruned:{rid}",
