@@ -145,11 +145,6 @@ class GenericAdapter:
                 self._header_etags.pop(resource_id.lower(), None)
         return body  # type: ignore[no-any-return]
 
-    @property
-    def guards_with_etag(self) -> bool:
-        """Whether updates of this type carry `If-Match` (see `ArmType.etag`)."""
-        return self.entry.etag
-
     def etag_of(self, resource_id: str, live: Mapping[str, Any]) -> str | None:
         """The etag an update of `live` sends as `If-Match` (the body's, else the
         ETag header of the last read), or None where the type takes none."""

@@ -40,7 +40,6 @@ TYPES = (
             immutable=frozenset(),
         ),
         delete_kwargs=_ANY_ETAG,
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/apis/operations",
@@ -52,28 +51,28 @@ TYPES = (
             lists={"properties.templateParameters": ListRule("keyed", "name")},
             immutable=frozenset(),
         ),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/apis/policies",
         service="apimanagement", operations="api_policy",
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "apis", "name"), model=_M + "PolicyContract",
-        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
+        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/namedValues",
         service="apimanagement", operations="named_value",
         get="get", create="begin_create_or_update", delete="delete",
         args=("resource_group", "service", "name"), model=_M + "NamedValueCreateContract",
-        rules=CompareRules(immutable=frozenset()), delete_kwargs=_ANY_ETAG, has_tags=False,
+        rules=CompareRules(immutable=frozenset()), delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/policies",
         service="apimanagement", operations="policy",
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "name"), model=_M + "PolicyContract",
-        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
+        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/products",
@@ -81,7 +80,7 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "name"), model=_M + "ProductContract",
         rules=CompareRules(case_insensitive=frozenset({"properties.state"}), immutable=frozenset()),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/products/apiLinks",
@@ -89,7 +88,6 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "products", "name"), model=_M + "ProductApiLinkContract",
         rules=CompareRules(case_insensitive=frozenset({"properties.apiId"}), immutable=frozenset({"properties.apiId"})),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/subscriptions",
@@ -101,6 +99,6 @@ TYPES = (
             write_only=frozenset({"properties.primaryKey", "properties.secondaryKey"}),
             immutable=frozenset(),
         ),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
 )

@@ -45,7 +45,6 @@ TYPES = (
             lists={"properties.customDomains": ListRule("set"), "properties.ruleSets": ListRule("set")},
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/originGroups",
@@ -59,7 +58,6 @@ TYPES = (
             }),
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/originGroups/origins",
@@ -70,7 +68,6 @@ TYPES = (
             case_insensitive=frozenset({"properties.enabledState", "properties.hostName", "properties.originHostHeader"}),
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/securityPolicies",
@@ -84,7 +81,6 @@ TYPES = (
             }),
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     # The Front Door WAF policy lives in Microsoft.Network but is served by azure-mgmt-frontdoor.
     ArmType(

@@ -26,7 +26,6 @@ TYPES = (
         args=("resource_group", "dnsZones", "name", "const:CNAME"), model=_M + "RecordSet",
         # DNS names are case-insensitive (RFC 4343).
         rules=CompareRules(case_insensitive=frozenset({"properties.CNAMERecord.cname"})),
-        has_tags=False,  # record sets carry `metadata`, not tags
         api_version="2018-05-01",
     ),
 )

@@ -21,6 +21,7 @@ TYPES = (
             immutable=frozenset({"location", "zones", "properties.subnetId", "properties.staticIP"}),
         ),
         etag=False,
+        data_holding=True,
     ),
     ArmType(
         arm_type="Microsoft.Cache/redisEnterprise",
@@ -48,7 +49,6 @@ TYPES = (
             # Clustering policy and port are fixed when the database is created.
             immutable=frozenset({"properties.clusteringPolicy", "properties.port"}),
         ),
-        has_tags=False,
         data_holding=True,
     ),
 )

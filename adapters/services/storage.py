@@ -38,7 +38,6 @@ TYPES = (
         args=("resource_group", "storageAccounts", "name"), model=_M + "BlobContainer",
         rules=CompareRules(case_insensitive=frozenset({"properties.publicAccess"}), immutable=frozenset()),
         etag=False,  # the container etag is the data-plane one; PUT does not honour it
-        has_tags=False,
         data_holding=True,
     ),
     ArmType(
@@ -49,7 +48,6 @@ TYPES = (
         rules=CompareRules(case_insensitive=frozenset({"properties.enabledProtocols", "properties.accessTier"}),
                            immutable=frozenset({"properties.enabledProtocols"})),
         etag=False,  # as containers: the share etag is the data-plane one
-        has_tags=False,
         data_holding=True,  # a Functions content share holds the app's files
     ),
 )

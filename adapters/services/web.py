@@ -60,7 +60,6 @@ TYPES = (
                 CompareRules(owned_dicts=frozenset({"properties"})),
             ),
         },
-        has_tags=False,
         etag=False,
     ),
     ArmType(

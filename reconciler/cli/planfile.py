@@ -26,6 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from adapters.base import Adapter
 from desired_state.state import DesiredState
 from reconciler.engine.attribution_record import Attribution
 from reconciler.engine.convergence import NotKept
@@ -104,14 +105,13 @@ def live_digest(live: Mapping[str, Any], desired: Mapping[str, Any] | None) -> s
     return "sha256:" + hashlib.sha256(_canonical(seen)).hexdigest()
 
 
-def _etag(adapter: Any, resource_id: str, live: Mapping[str, Any]) -> str | None:
+def _etag(adapter: Adapter, resource_id: str, live: Mapping[str, Any]) -> str | None:
     """The etag a write of this type sends as If-Match, or None where it takes none."""
-    etag_of = getattr(adapter, "etag_of", None)
-    return etag_of(resource_id, live) if callable(etag_of) else None
+    return adapter.etag_of(resource_id, live)
 
 
-def _guards_with_etag(adapter: Any) -> bool:
-    return bool(getattr(adapter, "guards_with_etag", False))
+def _guards_with_etag(adapter: Adapter) -> bool:
+    return adapter.entry.etag
 
 
 def content_digest(document: Mapping[str, Any], key: bytes) -> str:

@@ -1,28 +1,17 @@
 """Safety policy: which destructive actions this invocation may take.
 
 Policies are values passed in (as crossplane-runtime does), not branches
-scattered through the engine.
+scattered through the engine. The policy keeps no list of types: whether a type
+holds data is its own declaration's fact (`ArmType.data_holding` /
+`GenericType.data_holding` in `adapters/services/`, read through
+`adapters.registry.holds_data`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Types whose deletion loses data; deleting or replacing them needs
-#: --allow-data-loss on top of --prune / --allow-replace.
-DATA_HOLDING_TYPES = frozenset(
-    t.lower()
-    for t in (
-        "Microsoft.Sql/servers",
-        "Microsoft.Sql/servers/databases",
-        "Microsoft.Storage/storageAccounts",
-        "Microsoft.Storage/storageAccounts/blobServices/containers",
-        "Microsoft.KeyVault/vaults",
-        "Microsoft.DocumentDB/databaseAccounts",
-        "Microsoft.Cache/redis",
-        "Microsoft.Resources/resourceGroups",
-    )
-)
+from adapters.registry import holds_data
 
 PROTECTED_ENVIRONMENTS = frozenset({"prod"})
 
@@ -43,7 +32,7 @@ class SafetyPolicy:
             return "replacing needs --allow-replace"
         if not replace and not self.prune:
             return "no longer desired; deleting needs --prune"
-        if arm_type.lower() in DATA_HOLDING_TYPES and not self.allow_data_loss:
+        if holds_data(arm_type) and not self.allow_data_loss:
             return f"{arm_type} holds data; also needs --allow-data-loss"
         if environment in PROTECTED_ENVIRONMENTS and not self.allow_prod_destroy:
             return f"{environment} is protected; also needs --allow-prod-destroy"

@@ -197,3 +197,25 @@ def test_a_resource_graph_row_of_another_subscription_deletes_nothing_in_ours(
     after.close()
     assert kept is not None and kept["tags"] == {"owner": "another-team"}
     assert OTHER_SUBSCRIPTION not in ran.stdout, "a row outside the target subscription is no prune candidate"
+
+
+def test_managed_redis_is_data_and_is_not_pruned_without_allow_data_loss(applied_dev: Path, tmp_path: Path) -> None:
+    """Issue 22 item 2: whether a type holds data is its declaration's fact, which the safety
+    policy reads (it used to keep its own list, without Azure Managed Redis)."""
+    state = copy_state(applied_dev, tmp_path / "dev.db")
+    cluster = f"{_group_id()}/providers/Microsoft.Cache/redisEnterprise/amr-retired"
+    emulator = Emulator(state, faults=FaultConfig(throttle=False))
+    _put(emulator, cluster, "Microsoft.Cache/redisEnterprise",
+         {"location": "westus2", "tags": ownership_tags("dev"), "sku": {"name": "Balanced_B0"},
+          "properties": {"minimumTlsVersion": "1.2"}})
+    emulator.close()
+    clear_request_log(state)
+
+    ran = on_pipe(tmp_path, "--yes", "--prune", "--env", "dev", "--emulator-state", str(state))
+
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert [p for p in _deletes(state) if "amr-retired" in p.lower()] == []
+    assert "amr-retired" in ran.stdout and "--allow-data-loss" in ran.stdout
+    after = Emulator(state, faults=FaultConfig(throttle=False))
+    assert _get(after, cluster, "Microsoft.Cache/redisEnterprise") is not None
+    after.close()
