@@ -23,6 +23,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from desired_state.errors import ReconcilerError
+
 #: The controller's lease log, whatever module holds the lease (operators filter on it).
 log = logging.getLogger("reconciler.controller.lease")
 
@@ -31,8 +33,10 @@ MIN_DURATION_S = 15
 MAX_DURATION_S = 60
 
 
-class LeaseLost(Exception):
+class LeaseLost(ReconcilerError):
     """The lease this contender held is now someone else's (or gone): stop acting."""
+
+    outcome = "conflict"
 
 
 def pause(interval_s: float, deadline: float | None, cancel: threading.Event | None) -> bool:

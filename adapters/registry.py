@@ -20,6 +20,7 @@ from adapters.compare import CompareRules, pattern_of
 from adapters.field_rules import FIELD_RULES
 from adapters.generic import GenericAdapter
 from adapters.services.resource import ListedResource, list_children, list_resources
+from desired_state.errors import ReconcilerError
 
 log = logging.getLogger("adapters.registry")
 
@@ -64,8 +65,10 @@ def with_field_rules(arm_type: str, rules: CompareRules) -> CompareRules:
     )
 
 
-class UnknownResourceType(KeyError):
+class UnknownResourceType(ReconcilerError, KeyError):
     """An ARM type no service module declares."""
+
+    outcome = "validation"
 
     def __init__(self, arm_type: str) -> None:
         super().__init__(arm_type)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from desired_state import events
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.security import SecurityLayer
 from desired_state.resource import ResourceGroupSpec
@@ -23,10 +24,10 @@ from desired_state.specs.monitor import (
 )
 
 #: The custom event name the controller emits on drift (reconciler.controller.report).
-DRIFT_EVENT_NAME = "ReconcilerDrift"
+DRIFT_EVENT_NAME = events.DRIFT
 DRIFT_QUERY = f'customEvents | where name == "{DRIFT_EVENT_NAME}"'
 #: The custom event the controller emits once per cycle (reconciler.controller.telemetry).
-HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+HEARTBEAT_EVENT_NAME = events.HEARTBEAT
 HEARTBEAT_QUERY = f'customEvents | where name == "{HEARTBEAT_EVENT_NAME}"'
 #: The controller's default interval (5 minutes, docs/deploy.md); the heartbeat
 #: alert fires when no heartbeat arrived for three of them.

@@ -10,12 +10,16 @@ import argparse
 import os
 from typing import NoReturn
 
+from desired_state.errors import ReconcilerError
+
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 DEFAULT_ENV = os.environ.get("RECONCILER_ENV", "dev")
 
 
-class UsageError(Exception):
+class UsageError(ReconcilerError):
     """Bad command-line input: one line naming the option and the fix."""
+
+    outcome = "validation"
 
 
 class Parser(argparse.ArgumentParser):

@@ -309,8 +309,9 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
         message = str(exc)
     else:
         log.debug("unexpected error", exc_info=exc)
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"{type(exc).__name__}: {first_line}"
+        from adapters.errors import describe
+
+        message = describe(exc)
     err.write(f"reconcile: error: {redact(message)}\n")
     return EXIT_ERROR
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, TextIO
 
+from desired_state.errors import ReconcilerError
 from reconciler.cli.common import DEFAULT_ENV
 from reconciler.cli.common import Parser as _Parser
 from reconciler.cli.common import add_common_options as _common
@@ -35,8 +36,10 @@ MAX_DURATION = 30 * 24 * 3600.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
-class ControllerUsageError(ValueError):
+class ControllerUsageError(ReconcilerError, ValueError):
     """A bad `reconcile run` option: one line naming it and the fix."""
+
+    outcome = "validation"
 
 
 def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> float:

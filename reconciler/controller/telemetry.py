@@ -23,16 +23,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from desired_state import events
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.runtime.logs import redact
 
-DRIFT_EVENT_NAME = "ReconcilerDrift"
+DRIFT_EVENT_NAME = events.DRIFT
 """The customEvents name; the desired state's alert rule queries exactly this."""
 
-NOT_CONVERGENT_EVENT_NAME = "ReconcilerNotConvergent"
+NOT_CONVERGENT_EVENT_NAME = events.NOT_CONVERGENT
 """The customEvents name of a field ARM did not keep (once per field, when found)."""
 
-HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+HEARTBEAT_EVENT_NAME = events.HEARTBEAT
 """One customEvent per finished cycle, failed or not; the desired state's
 heartbeat alert fires when none arrived for three intervals."""
 
@@ -279,7 +280,7 @@ class Telemetry:
             report.applied,
             report.failed,
             extra={
-                "event": "ReconcilerCycle",
+                "event": events.CYCLE,
                 "environment": report.environment,
                 "target": report.target,
                 "resources": report.resources,

@@ -17,8 +17,9 @@ from typing import Any
 
 from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
-from adapters.errors import one_line
+from adapters.errors import Failure, Reason, classify, one_line
 from adapters.generic import ConcurrentModification
+from desired_state import events
 from desired_state.resource import Resource
 from reconciler.engine.convergence import FileConvergenceStore, NotKept
 from reconciler.engine.desired import DesiredResources
@@ -35,11 +36,36 @@ log = logging.getLogger("reconciler.engine")
 Check = Callable[[Change, Mapping[str, Live]], Live]
 
 
+#: The executor's cause of a skip that is not a failed dependency's address.
+STOP_CAUSE = "stop requested"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A change not attempted: because a dependency failed (`cause` is its address) or a stop was
+    requested."""
+
+    reason: Reason
+    cause: str
+
+    def __str__(self) -> str:
+        return self.cause
+
+    @classmethod
+    def of(cls, cause: str) -> Skip:
+        return cls(Reason.STOP_REQUESTED if cause == STOP_CAUSE else Reason.DEPENDENCY_FAILED, cause)
+
+    def to_json(self) -> dict[str, str]:
+        return {"reason": self.reason.value, "cause": self.cause}
+
+
 @dataclass
 class ApplyResult:
+    """What an apply did: addresses applied; failed (why, from `adapters.errors.classify`); skipped."""
+
     applied: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, Failure] = field(default_factory=dict)
+    skipped: dict[str, Skip] = field(default_factory=dict)
     live: dict[str, Live] = field(default_factory=dict)
     #: Fields found not kept by ARM in this apply (address -> fields), reported once.
     not_convergent: dict[str, list[NotKept]] = field(default_factory=dict)
@@ -47,6 +73,14 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applied": list(self.applied),
+            "failed": {address: failure.to_json() for address, failure in self.failed.items()},
+            "skipped": {address: skip.to_json() for address, skip in self.skipped.items()},
+            "not_convergent": {address: [n.to_json() for n in fields] for address, fields in self.not_convergent.items()},
+        }
 
 
 class Applier:
@@ -134,10 +168,10 @@ class Applier:
             on_done=done,
         )
         for address, err in outcome.failed.items():
-            result.failed[address] = f"{type(err).__name__}: {one_line(err)}"
+            result.failed[address] = classify(err)
         for address, cause in outcome.skipped.items():
             if by_address[address].runnable:
-                result.skipped[address] = cause
+                result.skipped[address] = Skip.of(cause)
         self._prune(plan, live, result, stop=stop, check=check, on_start=on_start, on_progress=on_progress)
         result.live = live
         return result
@@ -185,7 +219,7 @@ class Applier:
         )
         for change in deletes:
             if stop is not None and stop.is_set():
-                result.skipped[change.address] = "stop requested"
+                result.skipped[change.address] = Skip(Reason.STOP_REQUESTED, STOP_CAUSE)
                 continue
             try:
                 if on_start:
@@ -200,7 +234,7 @@ class Applier:
                 if on_progress:
                     on_progress(change.address, "delete", None)
             except Exception as exc:
-                result.failed[change.address] = f"{type(exc).__name__}: {one_line(exc)}"
+                result.failed[change.address] = classify(exc)
                 if on_progress:
                     on_progress(change.address, "delete", exc)
 
@@ -224,7 +258,7 @@ class Applier:
                 resource.address,
                 field_.message,
                 extra={
-                    "event": "ReconcilerNotConvergent", "address": resource.address, "type": resource.type,
+                    "event": events.NOT_CONVERGENT, "address": resource.address, "type": resource.type,
                     "id": resource.id, "path": field_.path, "phase": "apply",
                 },
             )
@@ -253,7 +287,7 @@ class Applier:
                 requeued = True
                 log.warning(
                     "operation ended Failed; writing it again once",
-                    extra={"address": resource.address, "phase": "apply", "error": str(failed)[:300]},
+                    extra={"address": resource.address, "phase": "apply", "error": one_line(failed)},
                 )
                 time.sleep(self.requeue_delay)
             current = adapter.read(resource.id)

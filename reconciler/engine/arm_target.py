@@ -11,13 +11,16 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from adapters.clients import ClientFactory
+from desired_state.errors import ReconcilerError
 from desired_state.settings import AppSecrets
 
 EMULATOR_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
-class TargetError(ValueError):
+class TargetError(ReconcilerError, ValueError):
     """The target cannot be used as configured (one line: what and the fix)."""
+
+    outcome = "validation"
 
 
 @dataclass

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from adapters.errors import Failure, describe
 from adapters.siblings import SiblingListing, listable
+from desired_state import events
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import Live
 from reconciler.engine.resource_observe import ResourceObserver
@@ -97,7 +99,7 @@ class NonRowReads:
         children: Mapping[tuple[str, str], list[str]],
         singles: list[str],
         live: dict[str, Live],
-        errors: dict[str, str],
+        errors: dict[str, Failure],
     ) -> Listings:
         """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
         members a list did not show and cannot rule out are read on their own."""
@@ -130,7 +132,7 @@ class NonRowReads:
         self.stats.arm_reads_asked += len(out)
         return out
 
-    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, str]) -> None:
+    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, Failure]) -> None:
         """Read `addresses` from ARM (GETs and sibling lists, `ResourceObserver`) into `live`/`errors`."""
         if not addresses:
             return
@@ -143,7 +145,7 @@ class NonRowReads:
         errors.update(seen.errors)
 
     def changed(
-        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, str]
+        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, Failure]
     ) -> NonRows:
         """The child groups to re-list and other non-row resources to re-read this feed cycle
         (`known`: what the last cycle observed; `failed`: what it could not read)."""
@@ -157,7 +159,7 @@ class NonRowReads:
             except Exception as error:  # no Activity Log: re-list every child this cycle
                 self.stats.activity_log_failures += 1
                 log.warning("Activity Log unavailable (%s); re-listing every child", why(error),
-                            extra={"event": "ReconcilerGraphActivityLogFailed", "phase": "observe"})
+                            extra={"event": events.GRAPH_ACTIVITY_LOG_FAILED, "phase": "observe"})
             else:
                 ids = self.desired.resources
                 touched = touched | written
@@ -223,5 +225,4 @@ def iso(epoch: float) -> str:
 
 def why(error: BaseException) -> str:
     status = getattr(error, "status_code", None)
-    first = (str(error).splitlines() or [""])[0][:160]
-    return f"{status or ''} {type(error).__name__}: {first}".strip()
+    return f"{status or ''} {describe(error, 160)}".strip()

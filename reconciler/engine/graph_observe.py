@@ -46,6 +46,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.errors import Failure
+from desired_state import events
 from reconciler.engine.graph_children import (
     CHILD_POLICIES,
     ROW_ID,
@@ -143,7 +145,7 @@ class GraphObserver:
         self.graph = GraphQuery(clients, self._subscriptions)
         self.non_rows = NonRowReads(self.reads, clients, self.stats, children)
         self._live: dict[str, Live] | None = None
-        self._errors: dict[str, str] = {}
+        self._errors: dict[str, Failure] = {}
         self._strays: dict[str, Stray] = {}
         self._strays_known = False
         self._relisted_at = 0.0
@@ -170,20 +172,20 @@ class GraphObserver:
             except Exception as error:  # the feed failing (403, 429 past the budget, ...) is no verdict
                 self.stats.feed_failures += 1
                 log.warning("change feed unavailable (%s); full relist", why(error),
-                            extra={"event": "ReconcilerGraphFeedFailed", "phase": "observe"})
+                            extra={"event": events.GRAPH_FEED_FAILED, "phase": "observe"})
                 return self._relist(started, prune_scan)
         except Exception as error:  # Resource Graph unusable: today's per-resource reads
             self.stats.fallbacks += 1
             self.stats.last = "per-resource"
             self._live = None
             log.warning("Resource Graph unavailable (%s); reading every resource from ARM", why(error),
-                        extra={"event": "ReconcilerGraphFallback", "phase": "observe"})
+                        extra={"event": events.GRAPH_FALLBACK, "phase": "observe"})
             return self.reads.observe(list(self.desired.resources), prune_scan=prune_scan)
         finally:
             self._last_started = started
             self.write_log.forget_before(min(started, self._cursor or started) - self.overlap_s - self.staleness_s)
 
-    def _observation(self, live: Mapping[str, Live], errors: Mapping[str, str], prune_scan: bool) -> Observation:
+    def _observation(self, live: Mapping[str, Live], errors: Mapping[str, Failure], prune_scan: bool) -> Observation:
         return Observation(
             live={a: live[a] for a in self.desired.resources if a in live},
             errors=dict(errors),
@@ -230,7 +232,7 @@ class GraphObserver:
                 to_read.append(address)  # a drift candidate: confirmed with fresh data
         trusted = len(live)
         self.stats.rows_trusted += trusted
-        errors: dict[str, str] = {}
+        errors: dict[str, Failure] = {}
         listings = self.non_rows.read(children, others + to_read, live, errors)
         if prune_scan and self.ownership.scans:
             strays = self._row_strays(rows)
@@ -243,7 +245,7 @@ class GraphObserver:
         self.stats.last = "relist"
         log.info("observed through Resource Graph: %d rows, %d trusted, %d read from ARM, %d child lists",
                  len(rows), trusted, len(to_read) + len(others), len(listings),
-                 extra={"event": "ReconcilerGraphRelist", "phase": "observe"})
+                 extra={"event": events.GRAPH_RELIST, "phase": "observe"})
         return self._observation(live, errors, prune_scan)
 
     def _row_comparable(self, arm_type: str, api_version: str | None) -> bool:
@@ -267,7 +269,7 @@ class GraphObserver:
         return {rid.lower(): (rid, rtype) for rid, rtype in strays}
 
     def _child_strays(
-        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, str], *, only_listed: bool = False
+        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, Failure], *, only_listed: bool = False
     ) -> dict[str, Stray]:
         """Undesired children found by the child lists, under parents whose ownership is proven."""
         return self.ownership.listed_child_strays(
@@ -330,7 +332,7 @@ class GraphObserver:
         self.stats.last = "feed"
         log.info("observed through the change feed: %d changed, %d read from ARM, %d child lists", len(changed),
                  len(to_read) + len(others), len(listings),
-                 extra={"event": "ReconcilerGraphFeed", "phase": "observe"})
+                 extra={"event": events.GRAPH_FEED, "phase": "observe"})
         return self._observation(live, errors, prune_scan)
 
     def _feed_strays(self, changed: Mapping[str, tuple[str, str, str]], written: set[str]) -> None:

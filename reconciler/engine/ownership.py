@@ -13,12 +13,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from adapters.errors import one_line
+from adapters.errors import Reason, describe
 from adapters.siblings import SiblingListing
+from desired_state.errors import ReconcilerError
 from desired_state.resource import Resource
 from desired_state.tags import is_owned
 from reconciler.engine.desired import DesiredResources, is_tagged
 from reconciler.engine.observation import AdapterSource, Live
+from reconciler.engine.plan import Refusal
 
 log = logging.getLogger("reconciler.engine")
 
@@ -39,8 +41,10 @@ ChildGroup = tuple[str, str, str, str | None]
 Stray = tuple[str, str]
 
 
-class NotOurs(Exception):
+class NotOurs(ReconcilerError):
     """A delete or replace refused at the last moment: a fresh GET does not show the resource as ours."""
+
+    outcome = "not-owned"
 
     def __init__(self, resource_id: str, why: str) -> None:
         super().__init__(f"{resource_id}: {why}")
@@ -59,6 +63,13 @@ def parent_of(resource_id: str) -> tuple[str, str]:
     if after.count("/") < 2:  # `Namespace/type/name`: a resource, else a scope's provider segment
         return "", ""
     return parent, segment
+
+
+def type_of(resource_id: str) -> str:
+    """The ARM type a resource id names (`Namespace/type[/childType...]`, after its last
+    `/providers/`)."""
+    after = resource_id.rstrip("/").rsplit("/providers/", 1)[-1].split("/")
+    return "/".join([after[0], *after[1::2]])
 
 
 def is_built_in(child_type: str, resource_id: str) -> bool:
@@ -92,16 +103,17 @@ class Ownership:
         return self.list_owned is not None
 
     # -- verdicts ----------------------------------------------------------------------
-    def owner_state(self, resource: Resource, live: Mapping[str, Live]) -> str | None:
+    def owner_state(self, resource: Resource, live: Mapping[str, Live]) -> Refusal | None:
         """Why the live resource may not be touched, or None when it is ours."""
         body = live.get(resource.address)
         if body is None or resource.address in self.adopt:
             return None
         if is_tagged(resource):
             if not is_owned(body.get("tags"), self.environment):
-                return (
+                return Refusal(
+                    Reason.NOT_OWNED,
                     "exists but is not owned by this controller (no ownership tags); "
-                    f"adopt it explicitly with --adopt {resource.address}"
+                    f"adopt it explicitly with --adopt {resource.address}",
                 )
             return None
         # Types without tags belong to whoever owns their nearest tagged ancestor.
@@ -132,21 +144,33 @@ class Ownership:
         try:
             body = self.adapters.for_type(arm_type).read(resource_id)
         except Exception as error:  # no fresh read, no verdict: nothing is deleted
-            return f"could not be read to prove it is ours ({type(error).__name__}: {one_line(error)})"
+            return f"could not be read to prove it is ours ({describe(error)})"
         if body is None:
             return GONE
         if adopted or is_owned(body.get("tags"), self.environment):
             return None
-        owner = self.desired.tagged_ancestor_of(resource_id) if self.desired.declares_untagged(arm_type) else None
+        owner = self._owner_of(resource_id) if self.desired.declares_untagged(arm_type) else None
         if owner is not None:
+            owner_id, owner_type = owner
             try:
-                owner_body = self.adapters.for_type(owner.type, owner.api_version).read(owner.id)
+                owner_body = self.adapters.for_type(owner_type).read(owner_id)
             except Exception as error:
-                return f"its owner {owner.address} could not be read ({type(error).__name__}: {one_line(error)})"
+                return f"its owner {owner_id} could not be read ({describe(error)})"
             if owner_body is not None and is_owned(owner_body.get("tags"), self.environment):
                 return None
-            return f"its owner {owner.address} does not carry our ownership tags (fresh read)"
+            return f"its owner {owner_id} does not carry our ownership tags (fresh read)"
         return "does not carry our ownership tags (fresh read); not ours to delete"
+
+    def _owner_of(self, resource_id: str) -> tuple[str, str] | None:
+        """(id, type) of the nearest ancestor of a child whose type carries tags (one the desired
+        state does not declare without tags): the resource whose tags say who owns the child."""
+        parent, _segment = parent_of(resource_id)
+        while parent:
+            parent_type = type_of(parent)
+            if not self.desired.declares_untagged(parent_type):
+                return parent, parent_type
+            parent, _segment = parent_of(parent)
+        return None
 
     def check_delete(self, resource_id: str, arm_type: str, *, adopted: bool = False) -> bool:
         """Just before a DELETE: True when it may be sent, False when the resource is already gone;

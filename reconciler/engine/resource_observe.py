@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from adapters.base import Adapter
-from adapters.errors import one_line
+from adapters.errors import Failure, Reason, classify
 from desired_state.resource import Resource
 from reconciler.engine.desired import DesiredResources
 from reconciler.engine.live_names import is_known, sources
@@ -25,15 +25,15 @@ _POOL_LOCK = threading.Lock()
 
 #: What one read task found: (address, body, error) per resource, and the addresses it leaves
 #: to a GET each (siblings a list did not show).
-Found = tuple[list[tuple[str, Live, str | None]], list[str]]
+Found = tuple[list[tuple[str, Live, Failure | None]], list[str]]
 
 
-def _gate(body: Live, error: str | None) -> str | None:
+def _gate(body: Live, error: Failure | None) -> Failure | None:
     """The one gate for live bodies: a shape ARM does not document makes this resource
     unreadable, not the whole plan."""
     why = unreadable(body) if error is None else None
     if why is not None:
-        return f"UnreadableLiveBody: {why}; nothing is planned or written for it"
+        return Failure(Reason.UNREADABLE_BODY, f"UnreadableLiveBody: {why}; nothing is planned or written for it")
     return error
 
 
@@ -93,12 +93,12 @@ class ResourceObserver:
                 # listed siblings the list did not show: read on their own
                 pending |= {pool.submit(self._read_one, a) for a in unread}
         strays: list[Stray] = []
-        scan_errors: dict[str, str] = {}
+        scan_errors: dict[str, Failure] = {}
         for group, stray_future in zip(groups, stray_futures, strict=True):
             try:
                 strays.extend(stray_future.result())
             except Exception as exc:  # an unreadable listing is that group's error, not the plan's end
-                scan_errors[f"prune-scan:{group}"] = f"{type(exc).__name__}: {one_line(exc)}"
+                scan_errors[f"prune-scan:{group}"] = classify(exc)
         if prune_scan and self.ownership.list_children is not None:
             self._child_strays(selected, live, desired_ids, strays, scan_errors)
         return Observation(
@@ -109,7 +109,7 @@ class ResourceObserver:
 
     def _child_strays(
         self, selected: list[str], live: dict[str, Live], desired_ids: set[str], strays: list[Stray],
-        scan_errors: dict[str, str],
+        scan_errors: dict[str, Failure],
     ) -> None:
         """Add the undesired children under owned parents to `strays` (one list per group)."""
         known = {rid.lower() for rid, _type in strays}
@@ -120,21 +120,21 @@ class ResourceObserver:
             try:
                 found = future.result()
             except Exception as exc:  # as above: that parent's error, not the plan's end
-                scan_errors[f"prune-scan:{child_group[0]}/{child_group[2]}"] = f"{type(exc).__name__}: {one_line(exc)}"
+                scan_errors[f"prune-scan:{child_group[0]}/{child_group[2]}"] = classify(exc)
                 continue
             for rid, rtype in found:
                 if rid.lower() not in known:
                     known.add(rid.lower())
                     strays.append((rid, rtype))
 
-    def _settle_names(self, selected: list[str]) -> tuple[dict[str, Live], dict[str, str]]:
+    def _settle_names(self, selected: list[str]) -> tuple[dict[str, Live], dict[str, Failure]]:
         """Give each selected resource named after a live value its id for this run.
 
         The sources of those names are read first (they are returned with the
         bodies read); a name whose source is not live yet shows KNOWN_AFTER_APPLY,
         and that resource is taken as absent (it cannot exist before its name does)."""
         live: dict[str, Live] = {}
-        errors: dict[str, str] = {}
+        errors: dict[str, Failure] = {}
         for address in (a for a in selected if a in self.desired.named_later):
             for source in sources([self.desired.named_later[address]]):
                 if source in self.desired.resources and source not in live and source not in errors:
@@ -176,7 +176,7 @@ class ResourceObserver:
         try:
             return [(address, self.adapter(resource).read(resource.id), None)], []
         except Exception as exc:  # one unreadable resource must not hide the others
-            return [(address, None, f"{type(exc).__name__}: {one_line(exc)}")], []
+            return [(address, None, classify(exc))], []
 
     def _read_siblings(self, members: list[str]) -> Found:
         """One list call for `members` (same type, same parent); those it does
@@ -189,7 +189,7 @@ class ResourceObserver:
             listing = None
         if listing is None:
             return [], members
-        found: list[tuple[str, Live, str | None]] = []
+        found: list[tuple[str, Live, Failure | None]] = []
         unread: list[str] = []
         for address in members:
             body = listing.bodies.get(self.desired.resources[address].id.lower())

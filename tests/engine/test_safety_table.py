@@ -49,13 +49,13 @@ def _estate_types() -> list[str]:
 def _expected(arm_type: str, environment: str, policy: SafetyPolicy, *, replace: bool) -> str | None:
     """The rule, spelled out: which flag is missing first (None: the action may run)."""
     if replace and not policy.allow_replace:
-        return "--allow-replace"
+        return "allow-replace"
     if not replace and not policy.prune:
-        return "--prune"
+        return "prune"
     if arm_type.lower() in HOLDS_DATA and not policy.allow_data_loss:
-        return "--allow-data-loss"
+        return "allow-data-loss"
     if environment == "prod" and not policy.allow_prod_destroy:
-        return "--allow-prod-destroy"
+        return "allow-prod-destroy"
     return None
 
 
@@ -78,11 +78,12 @@ def test_every_flag_and_environment_blocks_exactly_what_the_rule_says(arm_type: 
         if needed is None:
             assert blocked is None, case
         else:
-            assert blocked is not None and needed in blocked, (case, blocked)
+            assert blocked is not None, case
+            assert (blocked.reason, f"--{needed}" in blocked.why) == (f"needs-{needed}", True), (case, blocked)
 
 
 def test_an_undeclared_type_is_taken_to_hold_data() -> None:
     # Nothing declares it, so nothing says deleting it is harmless.
     assert holds_data("Microsoft.Example/undeclaredThings")
     blocked = SafetyPolicy(prune=True).destroy_block("dev", "Microsoft.Example/undeclaredThings", replace=False)
-    assert blocked is not None and "--allow-data-loss" in blocked
+    assert blocked is not None and blocked.reason == "needs-allow-data-loss" and "--allow-data-loss" in blocked.why
