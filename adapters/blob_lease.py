@@ -59,6 +59,20 @@ def default_holder() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def account_url(account: str) -> str:
+    """The Blob endpoint of a storage account (Azure's public cloud)."""
+    return f"https://{account}.blob.core.windows.net"
+
+
+def account_container(account: str, container: str = LEASE_CONTAINER) -> Any:
+    """A Blob container of the storage account `account` (an `azure.storage.blob.ContainerClient`),
+    reached as `BlobLease.for_account` reaches the lease."""
+    from azure.identity import DefaultAzureCredential
+    from azure.storage.blob import ContainerClient
+
+    return ContainerClient(account_url(account), container, credential=DefaultAzureCredential())
+
+
 def lease_blob_name(environment: str) -> str:
     """The blob whose lease elects the active controller of ``environment``."""
     return f"{environment}.lock"
@@ -137,6 +151,14 @@ class BlobLease:
         from azure.storage.blob import BlobServiceClient
 
         return cls(BlobServiceClient(account_url, credential=credential), environment, **options)
+
+    @classmethod
+    def for_account(cls, account: str, environment: str, **options: Any) -> BlobLease:
+        """On the storage account `account`, as `DefaultAzureCredential` finds who we are (managed or
+        workload identity, a service principal in the environment, `az login`)."""
+        from azure.identity import DefaultAzureCredential
+
+        return cls.from_account_url(account_url(account), DefaultAzureCredential(), environment, **options)
 
     @property
     def holder(self) -> str:

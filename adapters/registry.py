@@ -222,8 +222,14 @@ class AdapterRegistry:
     def list_resources(
         self, resource_group: str, tag_filter: Mapping[str, str] | None = None
     ) -> list[ListedResource]:
-        """Ids, types and tags of the resources in a group carrying all the given tags."""
-        return list_resources(self.clients, resource_group, tag_filter)
+        """Ids, types and tags of the resources in a group carrying all the given tags; a group
+        that does not exist lists nothing."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            return list_resources(self.clients, resource_group, tag_filter)
+        except ResourceNotFoundError:
+            return []
 
     def list_children(self, parent_id: str, child_type: str, segment: str, api_version: str | None = None) -> list[str]:
         """Ids of the live children of `child_type` under `parent_id` (`segment`

@@ -105,12 +105,8 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
         return BlobLease.from_connection_string(
             args.lease_connection_string, env, duration_s=args.lease_duration, on_lost=on_lost
         )
-    from azure.identity import DefaultAzureCredential
-
-    account = session.secrets.lease_storage_account
-    return BlobLease.from_account_url(
-        f"https://{account}.blob.core.windows.net", DefaultAzureCredential(), env,
-        duration_s=args.lease_duration, on_lost=on_lost,
+    return BlobLease.for_account(
+        session.secrets.lease_storage_account, env, duration_s=args.lease_duration, on_lost=on_lost
     )
 
 

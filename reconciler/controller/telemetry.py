@@ -128,11 +128,6 @@ class Telemetry:
         for name, value in _EXPORTER_SIDE_CHANNELS_OFF.items():
             os.environ.setdefault(name, value)
         # Imported here: the SDK and exporter cost ~0.5 s to import, and log-only runs need neither.
-        from azure.monitor.opentelemetry.exporter import (
-            AzureMonitorLogExporter,
-            AzureMonitorMetricExporter,
-            AzureMonitorTraceExporter,
-        )
         from opentelemetry.sdk._logs import LoggerProvider
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
         from opentelemetry.sdk.metrics import MeterProvider
@@ -140,6 +135,8 @@ class Telemetry:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        from adapters.monitor_exporters import azure_monitor_exporters
 
         options: dict[str, Any] = {
             "connection_string": connection_string,
@@ -150,6 +147,7 @@ class Telemetry:
             "read_timeout": _EXPORT_READ_TIMEOUT_S,
             **exporter_options,
         }
+        exporters = azure_monitor_exporters(**options)
         resource = Resource.create(
             {
                 "service.name": SERVICE_NAME,
@@ -157,11 +155,11 @@ class Telemetry:
             }
         )
         self._tracer_provider = TracerProvider(resource=resource)
-        self._tracer_provider.add_span_processor(BatchSpanProcessor(AzureMonitorTraceExporter(**options)))
+        self._tracer_provider.add_span_processor(BatchSpanProcessor(exporters.traces))
         self._tracer = self._tracer_provider.get_tracer("reconciler")
 
         reader = PeriodicExportingMetricReader(
-            AzureMonitorMetricExporter(**options), export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
+            exporters.metrics, export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
         )
         self._meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
         meter = self._meter_provider.get_meter("reconciler")
@@ -186,7 +184,7 @@ class Telemetry:
 
         self._logger_provider = LoggerProvider(resource=resource)
         self._logger_provider.add_log_record_processor(
-            BatchLogRecordProcessor(AzureMonitorLogExporter(**options))
+            BatchLogRecordProcessor(exporters.logs)
         )
         self._event_logger = self._logger_provider.get_logger("reconciler.drift")
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from adapters.compare import compare
-from adapters.compare_command import DRIFTED, IN_SYNC, run
 from adapters.registry import rules_for
+from reconciler.cli.compare_command import DRIFTED, IN_SYNC, run
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "recordings" / "cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))
