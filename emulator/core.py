@@ -71,6 +71,11 @@ class Emulator:
 
     # -- public ----------------------------------------------------------
 
+    @property
+    def new_state(self) -> bool:
+        """Whether the state file was absent or empty when opened: a new, empty estate."""
+        return self._store.is_new
+
     def reset(self) -> None:
         """Forget the whole estate, pending operations and the request log."""
         self._store.reset()
