@@ -6,7 +6,7 @@ Policies are XML the service re-indents and re-escapes (compared normalised).
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.apimanagement.models:"
@@ -72,7 +72,7 @@ TYPES = (
             write_only=frozenset({"properties.credentials"}),
             immutable=frozenset(),
         ),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/namedValues",
@@ -115,4 +115,9 @@ TYPES = (
         ),
         delete_kwargs=_ANY_ETAG,
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.ApiManagement/service/diagnostics"),
 )

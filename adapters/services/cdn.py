@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.cdn.models:"
@@ -97,4 +97,9 @@ TYPES = (
             immutable=_GLOBAL,
         ),
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Cdn/profiles/customDomains"),
 )

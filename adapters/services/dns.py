@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules
 
 _M = "azure.mgmt.dns.models:"
@@ -28,4 +28,9 @@ TYPES = (
         rules=CompareRules(case_insensitive=frozenset({"properties.CNAMERecord.cname"})),
         api_version="2018-05-01",
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Network/dnsZones/TXT"),
 )

@@ -182,4 +182,6 @@ TYPES = (
 GENERIC = (
     GenericType(arm_type="Microsoft.Network/routeTables"),
     GenericType(arm_type="Microsoft.Network/routeTables/routes"),
+    GenericType(arm_type="Microsoft.Network/networkWatchers"),
+    GenericType(arm_type="Microsoft.Network/networkWatchers/flowLogs"),  # its logs are kept in a storage account, not in it
 )

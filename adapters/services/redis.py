@@ -3,7 +3,7 @@ Managed Redis (azure-mgmt-redisenterprise 3.1, api-version 2025-07-01)."""
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules
 
 TYPES = (
@@ -51,4 +51,9 @@ TYPES = (
         ),
         data_holding=True,
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"),
 )

@@ -6,7 +6,7 @@ share's `/fileServices/default/shares/<name>`.
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.storage.models:"
@@ -50,4 +50,9 @@ TYPES = (
         etag=False,  # as containers: the share etag is the data-plane one
         data_holding=True,  # a Functions content share holds the app's files
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Storage/storageAccounts/blobServices"),  # the account's blob service settings (soft delete, versioning)
 )
