@@ -93,7 +93,7 @@ def test_a_drift_by_a_hostile_caller_is_planned_applied_and_then_clean(
                         "--output", "markdown")
     page = read(markdown)
     assert_safe(markdown, page)
-    assert markdown.startswith("## Apply: dev (emulator)")
+    assert markdown.startswith("## Apply to dev (emulator)")
     assert "Apply: 1 applied, 0 failed, 0 skipped." in page.text
     assert page.summaries[0].endswith("\u2714\ufe0f applied \U0001f575\ufe0f drifted")
     assert "Apply complete: 1 applied" in err  # the status lines, on stderr

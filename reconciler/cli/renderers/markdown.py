@@ -229,8 +229,8 @@ def _header(view: PlanView) -> str:
     plan_line = (f"{s['create']} to create, {s['update']} to update, {s['replace']} to replace, "
                  f"{s['delete']} to delete, {s['noop']} unchanged.")
     outcomes = [c.outcome.status for c in view.changes if c.outcome is not None]
-    title = "Apply" if view.applied else "Plan"
-    lines = [f"## {title}: {escape(view.environment)} ({escape(view.target)})", ""]
+    title = "Apply to" if view.applied else "Plan for"
+    lines = [f"## {title} {escape(view.environment)} ({escape(view.target)})", ""]
     if view.applied:
         lines.append(f"**Apply: {outcomes.count('applied')} applied, {outcomes.count('failed')} failed, "
                      f"{outcomes.count('skipped')} skipped.** Plan: {plan_line}")
