@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from desired_state import controller_telemetry as names
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.security import SecurityLayer
 from desired_state.resource import ResourceGroupSpec
@@ -22,11 +23,11 @@ from desired_state.specs.monitor import (
     ScheduledQueryRuleSpec,
 )
 
-#: The custom event name the controller emits on drift (reconciler.controller.report).
-DRIFT_EVENT_NAME = "ReconcilerDrift"
+#: The custom event name the controller emits on drift (reconciler.controller.telemetry).
+DRIFT_EVENT_NAME = names.DRIFT_EVENT
 DRIFT_QUERY = f'customEvents | where name == "{DRIFT_EVENT_NAME}"'
 #: The custom event the controller emits once per cycle (reconciler.controller.telemetry).
-HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+HEARTBEAT_EVENT_NAME = names.HEARTBEAT_EVENT
 HEARTBEAT_QUERY = f'customEvents | where name == "{HEARTBEAT_EVENT_NAME}"'
 #: The controller's default interval (5 minutes, docs/deploy.md); the heartbeat
 #: alert fires when no heartbeat arrived for three of them.
