@@ -34,6 +34,7 @@ from emulator.graph_quota import GraphQuota
 from emulator.request_log import RequestRecord
 from emulator.routing import Router
 from emulator.store import Store
+from emulator.tenant import answer_tenant
 
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -134,6 +135,8 @@ class Emulator:
         with self._store.lock:
             # Resource Graph and Activity Log queries first, then every ARM route (emulator/routing.py)
             feed = self._change_feed(req)
+            if feed is None and req.path.lower().startswith("/providers/"):
+                feed = answer_tenant(req)  # tenant-level provider endpoints (emulator/tenant.py)
             return feed if feed is not None else self._router.route(req)
 
     def _log(self, req: Request, status: int, started: float) -> None:
