@@ -5,7 +5,9 @@ not-convergent fields, cycle duration and failures, and the heartbeat, each a KQ
 the Application Insights component the controller reports to. Every event, property and metric
 name comes from `desired_state.controller_telemetry`, the names `reconciler/controller/telemetry.py`
 sends under (tests/controller/test_workbook_queries.py checks each name a query uses against
-what the controller really sends). The observability layer places them in a workbook.
+what the controller really sends). `workbook` makes them one shared workbook, through the same
+workbook spec as the operations workbook (`desired_state/specs/applicationinsights.py`), which
+the observability layer declares in every environment (each runs a controller).
 
 Kusto: `customEvents` rows hold an event's properties in `customDimensions`; `customMetrics` rows
 hold a metric's `valueSum`, `valueCount` and `valueMax` for the export interval (one cycle: the
@@ -18,6 +20,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from desired_state import controller_telemetry as names
+from desired_state.resource import ResourceGroupSpec
+from desired_state.specs.applicationinsights import (
+    ApplicationInsightsSpec,
+    WorkbookQuery,
+    WorkbookSpec,
+    WorkbookText,
+)
 
 Visualization = Literal["table", "timechart", "barchart", "tiles"]
 
@@ -118,3 +127,21 @@ INTRODUCTION = (
     "A resource drifted and `not_remediated` was not written back (drift policy `report`, or the write failed): "
     "someone has to look."
 )
+
+
+def workbook(
+    env: str, resource_group: ResourceGroupSpec, insights: ApplicationInsightsSpec, location: str, tags: dict[str, str]
+) -> WorkbookSpec:
+    """The drift workbook of `env`, listed in the Workbooks of the component the controller reports to."""
+    display_name = f"Drift ({env})"
+    steps = (
+        WorkbookText(name="introduction", markdown=INTRODUCTION),
+        *(WorkbookQuery(name=q.name, title=q.title, query=q.query, resources=(insights,), visualization=q.visualization,
+                        duration_ms=q.duration_ms) for q in QUERIES),
+    )
+    return WorkbookSpec(
+        address="observability.workbook.drift", name=WorkbookSpec.name_for(resource_group, display_name),
+        display_name=display_name, source=insights, steps=steps, resource_group=resource_group, location=location,
+        tags=tags, description="What the reconciler found: drift over time by environment and type, the most-drifted "
+        "resources and who changed them, not-convergent fields, cycle duration and failures, the controller's heartbeat.",
+    )

@@ -2,8 +2,9 @@
 environment), workspace-based Application Insights, the on-call action group,
 alert rules, Key Vault diagnostics, the drift alert (a log alert over
 Application Insights `customEvents` named `ReconcilerDrift`, which the
-controller emits for every drifted resource), and VNet flow logs with traffic
-analytics into the workspace.
+controller emits for every drifted resource), the drift workbook over what the
+controller reports (desired_state/layers/drift_workbook.py), and VNet flow logs
+with traffic analytics into the workspace.
 
 Every other diagnostic setting is declared by the layer that owns its resource,
 next to it; the operations workbook is the `dashboards` layer."""
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desired_state import controller_telemetry as names
+from desired_state.layers import drift_workbook
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.networking import NetworkingLayer
 from desired_state.layers.security import SecurityLayer
@@ -74,6 +76,8 @@ def build(
         )
     )
     layer.workspace, layer.app_insights, layer.action_group = workspace, insights, group
+    # What the controller reports to this component, for people (every environment runs one).
+    layer.add(drift_workbook.workbook(ctx.env, resource_group, insights, ctx.location, ctx.tags))
     layer.add(
         ScheduledQueryRuleSpec(
             address="observability.alert.drift", name=n.standard("alert", "drift"), location=ctx.location,

@@ -9,19 +9,27 @@ What the workbook asks for: every KQL query of every environment's drift workboo
 table it reads (`customEvents` or `customMetrics`, nothing else), the event or metric names it
 filters on (`name == "..."`, `name in (...)`) and every `customDimensions` property it reads. Each
 must be among what was sent, under one of the names the query filters on; so renaming a property
-in reconciler/controller/telemetry.py without the workbook (or the reverse) fails here.
+in reconciler/controller/telemetry.py without the workbook (or the reverse) fails here. The
+workbook is also planned, applied to the emulator, read back as ARM returns it (`serializedData`
+a JSON string) and planned again without changes, in every environment.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
+from desired_state import build
+from desired_state.settings import ENVIRONMENTS, AppSecrets
+from reconciler.cli.main import main
 from reconciler.controller import telemetry as telemetry_module
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.controller.telemetry import Telemetry
@@ -31,6 +39,7 @@ from tests.controller.test_telemetry import SQL_ID, VNET_ID, ingestion, telemetr
 
 __all__ = ["ingestion", "telemetry"]  # the loopback endpoint and a Telemetry exporting to it
 
+WORKBOOK = "observability.workbook.drift"
 #: The Application Insights tables the controller writes to.
 TABLES = ("customEvents", "customMetrics")
 _NAME_IS = re.compile(r'\bname\s*==\s*"([^"]+)"')
@@ -124,19 +133,36 @@ def sent_by(telemetry: Telemetry, ingestion: IngestionServer) -> Sent:
     return sent
 
 
-def workbook_queries() -> dict[str, str]:
-    """Every query of the drift workbook, by step name."""
-    from desired_state.layers.drift_workbook import QUERIES
-
-    return {q.name: q.query for q in QUERIES}
+def queries_of(document: dict[str, Any]) -> dict[str, str]:
+    """The KQL queries of a workbook document (`Notebook/1.0`), by step name."""
+    return {item["name"]: item["content"]["query"] for item in document["items"] if item["type"] == 3}
 
 
+def drift_workbook(env: str) -> dict[str, Any]:
+    """The drift workbook of `env` as the desired state writes it: its ARM body."""
+    state = build(env, secrets=AppSecrets(_env_file=None))
+    (resource,) = [r for r in state.resources if r.address == WORKBOOK]
+    assert resource.type == "Microsoft.Insights/workbooks"
+    body: dict[str, Any] = resource.body
+    return body
+
+
+def workbook_queries(env: str = "dev") -> dict[str, str]:
+    """Every query of `env`'s drift workbook, by step name, read from its serialised content."""
+    serialized = drift_workbook(env)["properties"]["serializedData"]
+    assert isinstance(serialized, str)  # ARM's shape: the document travels as a JSON string
+    return queries_of(json.loads(serialized))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_name_the_drift_workbook_queries_is_sent_by_the_controller(
-    telemetry: Telemetry, ingestion: IngestionServer
+    env: str, telemetry: Telemetry, ingestion: IngestionServer
 ) -> None:
     sent = sent_by(telemetry, ingestion)
     assert set(sent.names["customEvents"]) == {"ReconcilerDrift", "ReconcilerNotConvergent", "ReconcilerHeartbeat"}
-    queries = workbook_queries()
+    queries = workbook_queries(env)
+    assert list(queries) == ["heartbeat", "drift-over-time", "most-drifted", "who-changed", "not-convergent",
+                             "cycle-duration", "failures"]
     used = {step: parse(query) for step, query in queries.items()}
     problems = {step: unknown_names(u, sent) for step, u in used.items() if unknown_names(u, sent)}
     assert not problems, problems
@@ -176,3 +202,34 @@ def test_the_parser_reads_names_in_every_spelling() -> None:
         parse('requests | where name == "x"')
     with pytest.raises(AssertionError, match="also reads"):
         parse('customEvents | where name == "x" | join (traces) on operation_Id')
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_emulator_keeps_the_workbook_as_arm_does_and_the_next_plan_is_a_no_op(
+    env: str, telemetry: Telemetry, ingestion: IngestionServer, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """Planned, applied and read back through the real SDK path (the adapter's GET with
+    canFetchContent=true): `serializedData` comes back a JSON string holding the document written,
+    whose queries still ask only for what the controller sends; the next plan changes nothing."""
+    for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_EMULATOR_STATE", "RECONCILER_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
+    monkeypatch.chdir(tmp_path)
+    where = ["--env", env, "--emulator-state", str(tmp_path / f"{env}.db")]
+    assert main(["plan", *where, "--target-resource", WORKBOOK, "--output", "json"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert [c["action"] for c in planned["changes"] if c["address"] == WORKBOOK] == ["create"]
+    assert main(["apply", *where, "--target-resource", WORKBOOK, "--auto-approve"]) == 0
+    capsys.readouterr()
+    assert main(["show", WORKBOOK, *where, "--live", "--output", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    live = shown["live"]["properties"]
+    assert isinstance(live["serializedData"], str)
+    desired = drift_workbook(env)["properties"]
+    assert json.loads(live["serializedData"]) == json.loads(desired["serializedData"])
+    assert live["displayName"] == f"Drift ({env})" and live["sourceId"].lower() == desired["sourceId"].lower()
+    sent = sent_by(telemetry, ingestion)
+    assert not [p for q in queries_of(json.loads(live["serializedData"])).values() for p in unknown_names(parse(q), sent)]
+    assert main(["plan", *where, "--target-resource", WORKBOOK, "--detailed-exitcode"]) == 0  # no changes
+    assert "No changes." in capsys.readouterr().out
