@@ -19,7 +19,7 @@ from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
 from adapters.errors import Failure, Reason, classify, one_line
 from adapters.generic import ConcurrentModification
-from desired_state import events
+from desired_state.controller_telemetry import NOT_CONVERGENT_EVENT
 from desired_state.resource import Resource
 from reconciler.engine.convergence import FileConvergenceStore, NotKept
 from reconciler.engine.desired import DesiredResources
@@ -258,7 +258,7 @@ class Applier:
                 resource.address,
                 field_.message,
                 extra={
-                    "event": events.NOT_CONVERGENT, "address": resource.address, "type": resource.type,
+                    "event": NOT_CONVERGENT_EVENT, "address": resource.address, "type": resource.type,
                     "id": resource.id, "path": field_.path, "phase": "apply",
                 },
             )

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from adapters.errors import Failure, describe
 from adapters.siblings import SiblingListing, listable
-from desired_state import events
+from desired_state import controller_telemetry as names
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import Live
 from reconciler.engine.resource_observe import ResourceObserver
@@ -159,7 +159,7 @@ class NonRowReads:
             except Exception as error:  # no Activity Log: re-list every child this cycle
                 self.stats.activity_log_failures += 1
                 log.warning("Activity Log unavailable (%s); re-listing every child", why(error),
-                            extra={"event": events.GRAPH_ACTIVITY_LOG_FAILED, "phase": "observe"})
+                            extra={"event": names.GRAPH_ACTIVITY_LOG_FAILED_EVENT, "phase": "observe"})
             else:
                 ids = self.desired.resources
                 touched = touched | written

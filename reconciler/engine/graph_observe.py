@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from adapters.errors import Failure
-from desired_state import events
+from desired_state import controller_telemetry as names
 from reconciler.engine.graph_children import (
     CHILD_POLICIES,
     ROW_ID,
@@ -172,14 +172,14 @@ class GraphObserver:
             except Exception as error:  # the feed failing (403, 429 past the budget, ...) is no verdict
                 self.stats.feed_failures += 1
                 log.warning("change feed unavailable (%s); full relist", why(error),
-                            extra={"event": events.GRAPH_FEED_FAILED, "phase": "observe"})
+                            extra={"event": names.GRAPH_FEED_FAILED_EVENT, "phase": "observe"})
                 return self._relist(started, prune_scan)
         except Exception as error:  # Resource Graph unusable: today's per-resource reads
             self.stats.fallbacks += 1
             self.stats.last = "per-resource"
             self._live = None
             log.warning("Resource Graph unavailable (%s); reading every resource from ARM", why(error),
-                        extra={"event": events.GRAPH_FALLBACK, "phase": "observe"})
+                        extra={"event": names.GRAPH_FALLBACK_EVENT, "phase": "observe"})
             return self.reads.observe(list(self.desired.resources), prune_scan=prune_scan)
         finally:
             self._last_started = started
@@ -245,7 +245,7 @@ class GraphObserver:
         self.stats.last = "relist"
         log.info("observed through Resource Graph: %d rows, %d trusted, %d read from ARM, %d child lists",
                  len(rows), trusted, len(to_read) + len(others), len(listings),
-                 extra={"event": events.GRAPH_RELIST, "phase": "observe"})
+                 extra={"event": names.GRAPH_RELIST_EVENT, "phase": "observe"})
         return self._observation(live, errors, prune_scan)
 
     def _row_comparable(self, arm_type: str, api_version: str | None) -> bool:
@@ -332,7 +332,7 @@ class GraphObserver:
         self.stats.last = "feed"
         log.info("observed through the change feed: %d changed, %d read from ARM, %d child lists", len(changed),
                  len(to_read) + len(others), len(listings),
-                 extra={"event": events.GRAPH_FEED, "phase": "observe"})
+                 extra={"event": names.GRAPH_FEED_EVENT, "phase": "observe"})
         return self._observation(live, errors, prune_scan)
 
     def _feed_strays(self, changed: Mapping[str, tuple[str, str, str]], written: set[str]) -> None:
