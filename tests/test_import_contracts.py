@@ -55,6 +55,12 @@ def test_the_checker_reports_the_emulator_imported_outside_the_target_resolution
     assert "only the target resolution knows the emulator BROKEN" in result.stdout
 
 
+def test_the_checker_reports_azure_imported_outside_the_adapters(tmp_path: Path) -> None:
+    result = _lint_copy(tmp_path, "reconciler/controller/schedule.py", "import azure.storage.blob")
+    assert result.returncode != 0, result.stdout
+    assert "azure.* only in the adapters BROKEN" in result.stdout
+
+
 def test_the_checker_reports_a_cycle_between_sibling_modules(tmp_path: Path) -> None:
     """lint-imports on a copy where runtime/logs.py imports runtime/safe_output.py (which imports logs)."""
     result = _lint_copy(tmp_path, "reconciler/runtime/logs.py", "import reconciler.runtime.safe_output")

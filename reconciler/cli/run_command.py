@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, TextIO
 
+from adapters.blob_documents import BlobDocuments
 from desired_state.errors import ReconcilerError
 from reconciler.cli.common import DEFAULT_ENV
 from reconciler.cli.common import Parser as _Parser
@@ -26,7 +27,6 @@ from reconciler.controller.schedule import ABANDON_FLUSH_TIMEOUT_MS, exit_abando
 from reconciler.controller.telemetry import Telemetry
 from reconciler.engine.lro_tokens import DocumentLroTokenStore
 from reconciler.engine.session import Session, open_session
-from reconciler.runtime.documents import BlobDocuments
 from reconciler.runtime.inputs import check_target_options, port_option
 
 log = logging.getLogger("reconciler.controller")

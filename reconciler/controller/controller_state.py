@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+from adapters.blob_documents import BlobDocuments
 from adapters.blob_lease import account_container
 from reconciler.controller.lease import LEASE_CONTAINER
 from reconciler.engine.session import Session
-from reconciler.runtime.documents import BlobDocuments, Documents, FileDocuments
+from reconciler.runtime.documents import Documents, FileDocuments
 
 
 def documents_for(args: argparse.Namespace, session: Session) -> Documents:

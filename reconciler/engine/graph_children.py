@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from adapters.activity_log import activity_events
 from adapters.errors import Failure, describe
 from adapters.siblings import SiblingListing, listable
 from desired_state import controller_telemetry as names
@@ -176,20 +177,16 @@ class NonRowReads:
 
     def _activity_log_writes(self, since: float, until: float) -> set[str]:
         """Lower-cased ids written or deleted (succeeded) in the subscription since `since`, from
-        the Activity Log (``activity_logs.list``; Microsoft Learn, "Activity Logs - List": a
-        ``$filter`` on ``eventTimestamp`` is required; every control-plane write is recorded,
-        child resources included)."""
-        client = self.clients.client("monitor")
+        the Activity Log (`adapters.activity_log`; every control-plane write is recorded, child
+        resources included)."""
         flt = f"eventTimestamp ge '{iso(since)}' and eventTimestamp le '{iso(until + 60.0)}'"
         self.stats.activity_log_queries += 1
         found: set[str] = set()
-        for event in client.activity_logs.list(filter=flt):
-            key = "activitylog:" + str(getattr(event, "event_data_id", "") or "")
-            status = getattr(getattr(event, "status", None), "value", "") or ""
-            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
-            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+        for event in activity_events(self.clients, flt):
+            key = "activitylog:" + event.event_id
+            if not event.is_write:
                 continue
-            rid = str(getattr(event, "resource_id", "") or "").lower()
+            rid = event.resource_id.lower()
             if rid and key not in self.seen:
                 found.add(rid)
                 if key != "activitylog:":
