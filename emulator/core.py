@@ -21,12 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator import (
-    activitylog,
-    changes,
-    request_log,
-    resourcegraph,
-)
+from emulator import changes, request_log
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response
 from emulator.fault_gate import through_faults
@@ -156,6 +151,9 @@ class Emulator:
                 400, "MissingApiVersionParameter",
                 "The api-version query parameter (?api-version=) is required for all requests.",
             )
+        # Imported on the first query: a run that sends none (a per-resource dry run) never pays for KQL.
+        from emulator import activitylog, resourcegraph
+
         conn = self._store.read()
         if activity is None:
             if req.method != "POST":
