@@ -75,6 +75,7 @@ def open_target(
         lro_tokens=FileLroTokenStore(state_path.parent / f"lro-tokens-{state.environment}.json"),
         fingerprint_key=EMULATOR_SUBSCRIPTION.encode(),
         list_owned=owned_lister(registry, state.environment),
+        list_children=registry.list_children,  # the child prune scan, as a CLI run has it
         observe_workers=observe_workers,
         apply_workers=apply_workers,
     )
