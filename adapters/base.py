@@ -6,9 +6,14 @@ fixtures and the emulator speak one language; the SDK serialises them.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desired_state.resource import Resource
+
+if TYPE_CHECKING:
+    from adapters.arm_type import ArmType
+    from adapters.siblings import SiblingListing
 
 
 class LroTokenStore(Protocol):
@@ -21,12 +26,26 @@ class LroTokenStore(Protocol):
 
 
 class Adapter(Protocol):
-    """Reads, writes and deletes one ARM type through its azure-mgmt SDK client."""
+    """Reads, writes and deletes one ARM type through its azure-mgmt SDK client.
+
+    Everything a caller may ask of an adapter is declared here (no caller probes for more):
+    the type's facts (`entry`), reads, sibling lists, etags, writes and deletes."""
 
     arm_type: str
+    #: The type's declaration: every fact about it (data-holding, tags, If-Match, list, ...).
+    entry: ArmType
 
     def read(self, resource_id: str) -> dict[str, Any] | None:
         """The live body, or None only for a genuine 404."""
+        ...
+
+    def list_siblings(self, resource_id: str) -> SiblingListing | None:
+        """Every resource of this type under `resource_id`'s parent, read with one list call;
+        None when the type has no list returning full bodies (read each with `read`)."""
+        ...
+
+    def etag_of(self, resource_id: str, live: Mapping[str, Any]) -> str | None:
+        """The etag an update of `live` sends as `If-Match`, or None where the type takes none."""
         ...
 
     def write(

@@ -1,0 +1,253 @@
+"""Applying a plan: its runnable changes in dependency order (`reconciler.engine.executor`),
+each write idempotent (read-merge-write with If-Match), then the prune deletes, children first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from adapters.base import Adapter, LroTokenStore
+from adapters.clients import OperationFailed
+from adapters.errors import one_line
+from adapters.generic import ConcurrentModification
+from desired_state.resource import Resource
+from reconciler.engine.convergence import FileConvergenceStore, NotKept
+from reconciler.engine.desired import DesiredResources
+from reconciler.engine.executor import run_dag
+from reconciler.engine.observation import AdapterSource, Live, Observation
+from reconciler.engine.plan import Change, Plan
+from reconciler.engine.planner import compare_resource
+from reconciler.engine.resolve import resolve_refs
+
+log = logging.getLogger("reconciler.engine")
+
+#: Asked before each write of a saved plan: the live body to write over (raises to refuse it).
+Check = Callable[[Change, Mapping[str, Live]], Live]
+
+
+@dataclass
+class ApplyResult:
+    applied: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    live: dict[str, Live] = field(default_factory=dict)
+    #: Fields found not kept by ARM in this apply (address -> fields), reported once.
+    not_convergent: dict[str, list[NotKept]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class Applier:
+    """Carries out plans against the target, telling `wrote` of every write and delete."""
+
+    def __init__(
+        self,
+        desired: DesiredResources,
+        adapters: AdapterSource,
+        *,
+        lro_tokens: LroTokenStore | None = None,
+        convergence: FileConvergenceStore | None = None,
+        workers: int = 16,
+        requeue_delay: float = 1.0,
+        wrote: Callable[[str], None] = lambda _id: None,
+    ) -> None:
+        self.desired = desired
+        self.adapters = adapters
+        self.lro_tokens = lro_tokens
+        self.convergence = convergence
+        self.workers = workers
+        self.requeue_delay = requeue_delay
+        self.wrote = wrote
+
+    def preflight(self) -> None:
+        """Before the first write: every file a write records to must be writable
+        (the LRO token store), or no write is sent at all (no half-applies)."""
+        check = getattr(self.lro_tokens, "preflight", None)
+        if callable(check):
+            check()
+
+    def apply(
+        self,
+        plan: Plan,
+        observation: Observation,
+        *,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[str, str, BaseException | None], None] | None = None,
+        check: Check | None = None,
+        on_start: Callable[[str, str], None] | None = None,
+    ) -> ApplyResult:
+        """Carry out the runnable changes of `plan` in dependency order.
+
+        With `check` (a saved plan, `reconciler.cli.planfile.LiveGuard`), each write
+        and delete first asks it for the live body to write over; it raises to
+        refuse the write (its dependents are skipped), and a 412 is not retried:
+        a saved plan is applied as reviewed, never re-planned. `on_start(address,
+        action)` and `on_progress(address, action, error)` bracket each write."""
+        self.preflight()
+        live: dict[str, Live] = dict(observation.live)
+        lock = threading.Lock()
+        result = ApplyResult()
+        by_address = {c.address: c for c in plan.changes}
+        resources = self.desired.resources
+        desired_changes = [c for c in plan.changes if c.address in resources]
+
+        def work(address: str) -> None:
+            change = by_address[address]
+            if not change.runnable:
+                return
+            if on_start:
+                on_start(address, change.action)
+            with lock:
+                snapshot = dict(live)
+            written, not_kept = self._write_change(change, snapshot, check)
+            with lock:
+                live[address] = written
+                result.applied.append(address)
+                if not_kept:
+                    result.not_convergent[address] = not_kept
+
+        def done(address: str, error: BaseException | None) -> None:
+            change = by_address.get(address)
+            if on_progress and change is not None and change.runnable:
+                on_progress(address, change.action, error)
+
+        outcome = run_dag(
+            [c.address for c in desired_changes],
+            {c.address: c.depends_on for c in desired_changes},
+            work,
+            max_workers=self.workers,
+            stop=stop,
+            on_done=done,
+        )
+        for address, err in outcome.failed.items():
+            result.failed[address] = f"{type(err).__name__}: {one_line(err)}"
+        for address, cause in outcome.skipped.items():
+            if by_address[address].runnable:
+                result.skipped[address] = cause
+        self._prune(plan, live, result, stop=stop, check=check, on_start=on_start, on_progress=on_progress)
+        result.live = live
+        return result
+
+    def _write_change(
+        self, change: Change, snapshot: Mapping[str, Live], check: Check | None
+    ) -> tuple[dict[str, Any], list[NotKept]]:
+        """Create, update or replace one desired resource; its live body after, and the fields
+        ARM did not keep."""
+        address = change.address
+        resource = self.desired.resources[address]
+        adapter = self.adapters.for_type(resource.type, resource.api_version)
+        self.wrote(resource.id)
+        if address in self.desired.named_later:  # its name's source was written before it (dependency order)
+            named = self.desired.name_for_write(address, snapshot)
+            resource = self.desired.resources[address] = resource.model_copy(update={"id": named})
+            change = replace(change, id=named)  # a saved plan's guard reads it by its real id
+        current = snapshot.get(address) if check is None else check(change, snapshot)
+        if change.action == "replace" and current is not None:
+            adapter.delete(resource.id, lro_tokens=self.lro_tokens)
+            current = None
+        body = resolve_refs(resource.body, snapshot, strict=True)
+        written = self._write(adapter, resource.model_copy(update={"body": body}), current, replan=check is None)
+        written, not_kept = self._read_back(adapter, resource, body, written)
+        self.wrote(resource.id)
+        return written, not_kept
+
+    def _prune(
+        self,
+        plan: Plan,
+        live: Mapping[str, Live],
+        result: ApplyResult,
+        *,
+        stop: threading.Event | None,
+        check: Check | None,
+        on_start: Callable[[str, str], None] | None,
+        on_progress: Callable[[str, str, BaseException | None], None] | None,
+    ) -> None:
+        """Prunes last, children before parents (longest ids first)."""
+        deletes = sorted(
+            (c for c in plan.changes if c.action == "delete" and c.runnable),
+            key=lambda c: -c.id.count("/"),
+        )
+        for change in deletes:
+            if stop is not None and stop.is_set():
+                result.skipped[change.address] = "stop requested"
+                continue
+            try:
+                if on_start:
+                    on_start(change.address, "delete")
+                if check is not None:
+                    check(change, live)
+                self.wrote(change.id)
+                self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
+                self.wrote(change.id)
+                result.applied.append(change.address)
+                if on_progress:
+                    on_progress(change.address, "delete", None)
+            except Exception as exc:
+                result.failed[change.address] = f"{type(exc).__name__}: {one_line(exc)}"
+                if on_progress:
+                    on_progress(change.address, "delete", exc)
+
+    def _read_back(
+        self, adapter: Adapter, resource: Resource, body: dict[str, Any], written: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[NotKept]]:
+        """Fields of the body just written that ARM answers with another value
+        (confirmed by a fresh read: a write's own answer may lag); recorded, and
+        those not known before are returned and logged, once."""
+        if self.convergence is None:
+            return written, []
+        differences = compare_resource(resource, body, written).differences
+        if differences:
+            written = adapter.read(resource.id) or written
+            differences = compare_resource(resource, body, written).differences
+        not_kept = [NotKept(d.path, d.desired, d.live) for d in differences if not d.requires_replace]
+        new = self.convergence.written(resource.id, not_kept)
+        for field_ in new:
+            log.warning(
+                "not convergent: %s %s",
+                resource.address,
+                field_.message,
+                extra={
+                    "event": "ReconcilerNotConvergent", "address": resource.address, "type": resource.type,
+                    "id": resource.id, "path": field_.path, "phase": "apply",
+                },
+            )
+        return written, new
+
+    def _write(self, adapter: Adapter, resource: Resource, current: Live, *, replan: bool = True) -> dict[str, Any]:
+        """Write, re-planning rather than overwriting when someone else wrote
+        in between (412 on If-Match), and requeueing once, after a pause, an
+        operation that ARM accepted but whose provisioning ended Failed (as
+        Azure Service Operator requeues): a second failure fails the resource
+        and skips its dependents."""
+        conflicts = 0
+        requeued = False
+        while True:
+            try:
+                return adapter.write(resource, current, lro_tokens=self.lro_tokens)
+            except ConcurrentModification:
+                conflicts += 1
+                if conflicts == 3 or not replan:
+                    raise
+                log.info("etag changed under us; re-reading", extra={"address": resource.address, "phase": "apply"})
+                time.sleep(0.05 * conflicts)
+            except OperationFailed as failed:
+                if requeued:
+                    raise
+                requeued = True
+                log.warning(
+                    "operation ended Failed; writing it again once",
+                    extra={"address": resource.address, "phase": "apply", "error": str(failed)[:300]},
+                )
+                time.sleep(self.requeue_delay)
+            current = adapter.read(resource.id)
+            # The other writer may already have made it what we want.
+            recheck = conflicts and not resource.secrets
+            if current is not None and recheck and compare_resource(resource, resource.body, current).in_sync:
+                return current

@@ -1,0 +1,227 @@
+"""Graph mode's reads of what Resource Graph has no row for: children (subnets, queues, blob
+containers, ...) read with one list call per (child type, parent), and the rest (extension
+resources, children with no list, resources named after a live value) read one by one from ARM
+through the per-resource observer. Between relists, the Activity Log says which of them changed
+(`ChildPolicy`, docs/observe-modes.md)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from adapters.siblings import SiblingListing, listable
+from reconciler.engine.live_shape import unreadable
+from reconciler.engine.observation import Live
+from reconciler.engine.resource_observe import ResourceObserver
+
+log = logging.getLogger("reconciler.graph_observe")
+
+#: How a change-feed cycle finds changed children, which `resourcechanges` does not report:
+#: `activity-log` asks the subscription's Activity Log for the cycle's writes (one request; it
+#: records every control-plane write, children included) and re-reads only those; when it cannot
+#: be read, every child is re-listed that cycle. `every-cycle` always re-lists every parent's
+#: children (one list per parent). `relist` leaves them to the next full relist.
+ChildPolicy = Literal["activity-log", "every-cycle", "relist"]
+CHILD_POLICIES: tuple[str, ...] = ("activity-log", "every-cycle", "relist")
+#: A resource group, or a top-level resource in one: the ids that are Resource Graph rows.
+ROW_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)(/providers/[^/]+/[^/]+/[^/]+)?$", re.IGNORECASE)
+
+#: Child lists by (child type, parent id), lower-cased: the members each list reads, and the list.
+Listings = dict[tuple[str, str], tuple[list[str], Future[SiblingListing | None]]]
+#: Children by (child type, parent id), lower-cased, and the other non-row addresses.
+NonRows = tuple[dict[tuple[str, str], list[str]], list[str]]
+
+
+@dataclass
+class GraphStats:
+    """What the observer did, cumulative (benchmarks, logs)."""
+
+    relists: int = 0
+    feed_cycles: int = 0
+    feed_failures: int = 0
+    fallbacks: int = 0
+    rows_trusted: int = 0
+    activity_log_queries: int = 0
+    activity_log_failures: int = 0
+    arm_reads_asked: int = 0
+    last: str = ""
+
+
+class NonRowReads:
+    """Reads the desired resources that are not Resource Graph rows, for one graph observer."""
+
+    def __init__(self, reads: ResourceObserver, clients: Any, stats: GraphStats, children: ChildPolicy) -> None:
+        self.reads = reads
+        self.desired = reads.desired
+        self.clients = clients
+        self.stats = stats
+        self.children = children
+        #: Activity Log records already handled (id -> when), so an overlapping query skips them.
+        self.seen: dict[str, float] = {}
+        self._split: NonRows | None = None
+
+    def split(self) -> NonRows:
+        """Desired resources that are not Resource Graph rows: children of a listable type by
+        (type, parent), read with one list each; the rest (extension resources, children with no
+        list), read one by one."""
+        if self._split is None:
+            children: dict[tuple[str, str], list[str]] = {}
+            others: list[str] = []
+            for address, resource in self.desired.resources.items():
+                if address in self.desired.named_later:
+                    # named after a live value (reconciler/engine/live_names.py): the engine
+                    # settles its name from its source, then reads it (GET)
+                    others.append(address)
+                    continue
+                if ROW_ID.match(resource.id) is not None:
+                    continue
+                parent = resource.id.lower().rsplit("/", 2)[0]
+                if listable(resource.type) and "/providers/" in parent:
+                    children.setdefault((resource.type.lower(), parent), []).append(address)
+                else:
+                    others.append(address)
+            self._split = (children, others)
+        return self._split
+
+    def addresses(self) -> set[str]:
+        children, others = self.split()
+        return set(others) | {a for members in children.values() for a in members}
+
+    def read(
+        self,
+        children: Mapping[tuple[str, str], list[str]],
+        singles: list[str],
+        live: dict[str, Live],
+        errors: dict[str, str],
+    ) -> Listings:
+        """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
+        members a list did not show and cannot rule out are read on their own."""
+        resources = self.desired.resources
+        listings = self._list_children(children)
+        self.read_from_arm(singles, live, errors)
+        unread: list[str] = []
+        for members, future in listings.values():
+            listing = result_of(future)
+            if listing is None:
+                unread.extend(members)
+                continue
+            for address in members:
+                body = listing.bodies.get(resources[address].id.lower())
+                if (body is None and not listing.complete) or (body is not None and unreadable(body) is not None):
+                    unread.append(address)
+                else:
+                    errors.pop(address, None)
+                    live[address] = body
+        self.read_from_arm(unread, live, errors)
+        return listings
+
+    def _list_children(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
+        """One list call per (child type, parent), in the read pool."""
+        pool = self.reads.pool()
+        out: Listings = {}
+        for key, members in children.items():
+            first = self.desired.resources[members[0]]
+            out[key] = (members, pool.submit(self.reads.adapter(first).list_siblings, first.id))
+        self.stats.arm_reads_asked += len(out)
+        return out
+
+    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, str]) -> None:
+        """Read `addresses` from ARM (GETs and sibling lists, `ResourceObserver`) into `live`/`errors`."""
+        if not addresses:
+            return
+        self.stats.arm_reads_asked += len(addresses)
+        seen = self.reads.observe(addresses, prune_scan=False)
+        for address in addresses:
+            live.pop(address, None)
+            errors.pop(address, None)
+        live.update(seen.live)
+        errors.update(seen.errors)
+
+    def changed(
+        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, str]
+    ) -> NonRows:
+        """The child groups to re-list and other non-row resources to re-read this feed cycle
+        (`known`: what the last cycle observed; `failed`: what it could not read)."""
+        all_children, all_others = self.split()
+        named_later = self.desired.named_later
+        if self.children == "relist":
+            return {}, [a for a in all_others if a in named_later]
+        if self.children == "activity-log":
+            try:
+                written = self._activity_log_writes(since, started)
+            except Exception as error:  # no Activity Log: re-list every child this cycle
+                self.stats.activity_log_failures += 1
+                log.warning("Activity Log unavailable (%s); re-listing every child", why(error),
+                            extra={"event": "ReconcilerGraphActivityLogFailed", "phase": "observe"})
+            else:
+                ids = self.desired.resources
+                touched = touched | written
+                parents = {rid.rsplit("/", 2)[0] for rid in touched}  # a new child under a listed parent
+                stale = set(failed) | {a for a in ids if a not in known}
+                children = {
+                    key: members for key, members in all_children.items()
+                    if key[1] in parents or any(a in stale or under(ids[a].id.lower(), touched) for a in members)
+                }
+                others = [a for a in all_others
+                          if a in stale or a in named_later or under(ids[a].id.lower(), touched)]
+                return children, others
+        return dict(all_children), list(all_others)
+
+    def _activity_log_writes(self, since: float, until: float) -> set[str]:
+        """Lower-cased ids written or deleted (succeeded) in the subscription since `since`, from
+        the Activity Log (``activity_logs.list``; Microsoft Learn, "Activity Logs - List": a
+        ``$filter`` on ``eventTimestamp`` is required; every control-plane write is recorded,
+        child resources included)."""
+        client = self.clients.client("monitor")
+        flt = f"eventTimestamp ge '{iso(since)}' and eventTimestamp le '{iso(until + 60.0)}'"
+        self.stats.activity_log_queries += 1
+        found: set[str] = set()
+        for event in client.activity_logs.list(filter=flt):
+            key = "activitylog:" + str(getattr(event, "event_data_id", "") or "")
+            status = getattr(getattr(event, "status", None), "value", "") or ""
+            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
+            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+                continue
+            rid = str(getattr(event, "resource_id", "") or "").lower()
+            if rid and key not in self.seen:
+                found.add(rid)
+                if key != "activitylog:":
+                    self.seen[key] = until
+        return found
+
+
+def under(rid: str, touched: set[str]) -> bool:
+    """`rid` or one of its ancestors is in `touched` (a deleted parent takes its children)."""
+    if not touched:
+        return False
+    if rid in touched:
+        return True
+    head = rid
+    while "/" in head:
+        head = head.rsplit("/", 1)[0]
+        if head in touched:
+            return True
+    return False
+
+
+def result_of(future: Future[SiblingListing | None]) -> SiblingListing | None:
+    try:
+        return future.result()
+    except Exception as error:  # a failed list is no verdict: its members are read on their own
+        log.info("child list failed (%s); reading each", type(error).__name__)
+        return None
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(max(0.0, epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def why(error: BaseException) -> str:
+    status = getattr(error, "status_code", None)
+    first = (str(error).splitlines() or [""])[0][:160]
+    return f"{status or ''} {type(error).__name__}: {first}".strip()
