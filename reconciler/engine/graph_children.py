@@ -101,9 +101,19 @@ class NonRowReads:
     ) -> Listings:
         """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
         members a list did not show and cannot rule out are read on their own."""
-        resources = self.desired.resources
-        listings = self._list_children(children)
+        listings = self.start_lists(children)
         self.read_from_arm(singles, live, errors)
+        self.finish_lists(listings, live, errors)
+        return listings
+
+    def start_lists(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
+        """The child lists, started in the read pool."""
+        return self._list_children(children)
+
+    def finish_lists(self, listings: Listings, live: dict[str, Live], errors: dict[str, str]) -> None:
+        """What the child lists read, into `live`; members a list did not show and cannot rule
+        out are read on their own."""
+        resources = self.desired.resources
         unread: list[str] = []
         for members, future in listings.values():
             listing = result_of(future)
@@ -118,7 +128,6 @@ class NonRowReads:
                     errors.pop(address, None)
                     live[address] = body
         self.read_from_arm(unread, live, errors)
-        return listings
 
     def _list_children(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
         """One list call per (child type, parent), in the read pool."""

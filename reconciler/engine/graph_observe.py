@@ -43,8 +43,10 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.registry import is_declared
 from reconciler.engine.graph_children import (
     CHILD_POLICIES,
     ROW_ID,
@@ -58,6 +60,7 @@ from reconciler.engine.graph_children import (
     why,
 )
 from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
+from reconciler.engine.live_names import is_known
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import Live, Observation
 from reconciler.engine.ownership import Stray
@@ -193,16 +196,28 @@ class GraphObserver:
     def _relist(self, started: float, prune_scan: bool) -> Observation:
         resources = self.desired.resources
         groups = sorted({r.resource_group.lower() for r in resources.values() if r.resource_group})
-        rows: dict[str, dict[str, Any]] = {}
+        # What needs no row starts first and runs while the queries do (issue 24): the child
+        # lists, the other non-row reads, and the id lists of the child prune scan.
+        children, others = self.non_rows.split()
+        pool = self.reads.pool()
+        listings = self.non_rows.start_lists(children)
+        # rows of types that declare none are never trusted: read at once, not after the queries
+        rowless = [a for a, r in resources.items() if ROW_ID.match(r.id) is not None and a not in self.desired.named_later
+                   and not self._row_comparable(r.type, r.api_version)]
+        others_read = pool.submit(self.reads.observe, others + rowless, prune_scan=False)
+        id_lists = self._start_child_id_lists(listings) if prune_scan and self.ownership.scans else {}
+        queries = []
         for subscription in self._subscriptions:
             scope = f"where subscriptionId =~ {kql_string(subscription)} and resourceGroup in~ {kql_list(groups)}"
             project = "project " + ", ".join(ROW_COLUMNS)
             for table in ("resourcecontainers", "resources"):
-                for row in self.graph.rows(f"{table}\n| {scope}\n| {project}\n| order by id asc"):
-                    if isinstance(row.get("id"), str):
-                        rows[row["id"].lower()] = row
+                queries.append(pool.submit(self.graph.rows, f"{table}\n| {scope}\n| {project}\n| order by id asc"))
+        rows: dict[str, dict[str, Any]] = {}
+        for query in queries:
+            for row in query.result():
+                if isinstance(row.get("id"), str):
+                    rows[row["id"].lower()] = row
         recent = self.write_log.since(started - self.staleness_s)
-        children, others = self.non_rows.split()
         provisional: dict[str, Live] = {}
         candidates: list[str] = []
         to_read: list[str] = []
@@ -217,7 +232,8 @@ class GraphObserver:
                 if rid not in recent and self._row_comparable(resource.type, resource.api_version):
                     candidates.append(address)
                     continue
-            to_read.append(address)
+            if address not in rowless:
+                to_read.append(address)
         live: dict[str, Live] = {}
         for address in candidates:
             resource = resources[address]
@@ -230,11 +246,20 @@ class GraphObserver:
         trusted = len(live)
         self.stats.rows_trusted += trusted
         errors: dict[str, str] = {}
-        listings = self.non_rows.read(children, others + to_read, live, errors)
+        self.non_rows.read_from_arm(to_read, live, errors)
+        seen = others_read.result()
+        self.non_rows.stats.arm_reads_asked += len(others) + len(rowless)
+        for address in (*others, *rowless):
+            if address in seen.live:
+                live[address] = seen.live[address]
+            elif address in seen.errors:
+                errors[address] = seen.errors[address]
+        self.non_rows.finish_lists(listings, live, errors)
         if prune_scan and self.ownership.scans:
             strays = self._row_strays(rows, recent)
             if self.ownership.list_children is not None:
-                strays.update({k: v for k, v in self._child_strays(listings, live, errors).items() if k not in strays})
+                strays.update({k: v for k, v in self._child_strays(listings, live, errors, id_lists=id_lists).items()
+                               if k not in strays})
             self._strays, self._strays_known = strays, True
         self._live, self._errors = dict(live), dict(errors)
         self._relisted_at = self._cursor = started
@@ -246,6 +271,8 @@ class GraphObserver:
         return self._observation(live, errors, prune_scan)
 
     def _row_comparable(self, arm_type: str, api_version: str | None) -> bool:
+        if not is_declared(arm_type):
+            return False  # a generic type declares no row (and its adapter would ask its provider first)
         try:
             return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
         except Exception:  # an unknown type is read (and reported) by ARM
@@ -267,13 +294,32 @@ class GraphObserver:
         return {rid.lower(): (rid, rtype) for rid, rtype in strays}
 
     def _child_strays(
-        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, str], *, only_listed: bool = False
+        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, str], *, only_listed: bool = False,
+        id_lists: Mapping[tuple[str, str], Future[list[Stray]]] | None = None,
     ) -> dict[str, Stray]:
         """Undesired children found by the child lists, under parents whose ownership is proven."""
         return self.ownership.listed_child_strays(
             {key: result_of(future) for key, (_members, future) in listings.items()},
-            live, [a for a in self.desired.resources if a not in errors], only_listed=only_listed,
+            live, [a for a in self.desired.resources if a not in errors], only_listed=only_listed, id_lists=id_lists,
         )
+
+    def _start_child_id_lists(self, listings: Listings) -> dict[tuple[str, str], Future[list[Stray]]]:
+        """The prune scan's id list of every candidate child group that no child list covers,
+        started with the reads (before the parents' ownership is known: `listed_child_strays`
+        decides afterwards which lists count). A group under a parent named after a live value
+        is listed once the name is known."""
+        if self.ownership.list_children is None:
+            return {}
+        desired_ids = self.desired.ids()
+        pool = self.reads.pool()
+        started: dict[tuple[str, str], Future[list[Stray]]] = {}
+        for group in self.ownership.child_groups(list(self.desired.resources), None):
+            key = (group[1].lower(), group[0].lower())
+            if key not in listings and key not in started and is_known(group[0]):
+                started[key] = pool.submit(self.ownership.child_strays, group, desired_ids)
+        return started
+
+
 
     # -- change-feed cycle ------------------------------------------------------------
     def _feed_cycle(self, started: float, prune_scan: bool) -> Observation:

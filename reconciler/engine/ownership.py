@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 
 from adapters.registry import is_declared
 from adapters.siblings import SiblingListing
@@ -204,20 +205,25 @@ class Ownership:
         readable: Iterable[str],
         *,
         only_listed: bool = False,
+        id_lists: Mapping[tuple[str, str], Future[list[Stray]]] | None = None,
     ) -> dict[str, Stray]:
         """Undesired children under parents whose ownership is proven (`child_groups`), from the
         child lists already made (keyed by (child type, parent id), lower-cased); a group with no
-        list is listed as the per-resource prune scan lists it, unless `only_listed`."""
+        list is listed as the per-resource prune scan lists it (its id list from `id_lists` when
+        one was started with the reads), unless `only_listed`."""
         desired = self.desired.ids()
         found: dict[str, Stray] = {}
         for group in self.child_groups(readable, live):
             parent_id, child_type, _segment, _api = group
-            listing = listings.get((child_type.lower(), parent_id.lower()))
+            key = (child_type.lower(), parent_id.lower())
+            listing = listings.get(key)
             if listing is not None:
                 for rid, body in listing.bodies.items():
                     if rid not in desired and not is_built_in(child_type, rid):
                         found[rid] = (str(body.get("id", rid)), child_type)
             elif not only_listed and self.list_children is not None:
-                for rid, rtype in self.child_strays(group, desired):
-                    found.setdefault(rid.lower(), (rid, rtype))
+                started = (id_lists or {}).get(key)
+                for rid, rtype in started.result() if started is not None else self.child_strays(group, desired):
+                    if rid.lower() not in desired:
+                        found.setdefault(rid.lower(), (rid, rtype))
         return found

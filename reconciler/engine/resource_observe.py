@@ -71,7 +71,9 @@ class ResourceObserver:
                 self._pool = ThreadPoolExecutor(max_workers=max(1, self.workers), thread_name_prefix="observe")
             return self._pool
 
-    def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
+    def observe(
+        self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True, child_scan: bool | None = None
+    ) -> Observation:
         """Read every selected resource (default: all) in parallel, in as few waves as the data
         allows (issue 24): every read whose id is known starts at once, with the resource group
         scans and the child lists of the prune scan; a resource named after a live value is read
@@ -80,9 +82,11 @@ class ResourceObserver:
         Several resources of one type under one parent are read with one list call when their
         adapter can list them with full bodies; that list is also the prune scan of that parent's
         children of the type, so a parent's children are listed once, never listed and then read
-        one by one. The listed children count as strays once the parent's ownership is proven."""
+        one by one. The listed children count as strays once the parent's ownership is proven.
+        `child_scan` (default: `prune_scan`) scans the selected resources' parents for undesired
+        children without the resource group scans (graph mode has those from its rows)."""
         return _ReadRun(self, list(addresses) if addresses is not None else list(self.desired.resources),
-                        prune_scan=prune_scan).observe()
+                        prune_scan=prune_scan, child_scan=prune_scan if child_scan is None else child_scan).observe()
 
     def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
         """Addresses read one by one, and groups of same-type siblings read by one list."""
@@ -148,13 +152,13 @@ def _key(group: ChildGroup) -> GroupKey:
 class _ReadRun:
     """One observe: the reads in flight, what they found, and what starts when they answer."""
 
-    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool) -> None:
+    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool, child_scan: bool) -> None:
         self.observer = observer
         self.desired = observer.desired
         self.ownership = observer.ownership
         self.selected = selected
         self.scan = prune_scan and self.ownership.scans
-        self.scan_children = prune_scan and self.ownership.list_children is not None
+        self.scan_children = child_scan and self.ownership.list_children is not None
         self.pool = observer.pool()
         self.desired_ids = self.desired.ids()
         self.live: dict[str, Live] = {}
@@ -197,7 +201,7 @@ class _ReadRun:
         return Observation(
             live={a: self.live[a] for a in selected if a in self.live},
             errors={a: self.errors[a] for a in selected if a in self.errors} | scan_errors,
-            strays=strays if self.scan else [],
+            strays=strays if self.scan or self.scan_children else [],
         )
 
     # -- starting reads ------------------------------------------------------------------

@@ -11,7 +11,7 @@ most `LATE_WAVES` over its wave budget is measured once more at a latency five t
 longer before it fails (measured on 2 shared cores, load average 2.6: prod per-resource
 took 8 waves at 200 ms, 7 at 400 ms and at 1 s, its true round trips).
 
-Budgets (issue 24, "Fast again"):
+Budgets (issue 24, "Fast again"); the request budgets are not met yet (`REQUESTS_NOT_MET`):
 - per-resource: at most 2 round trips and 0.5 ARM requests per desired resource;
 - graph: at most 3 round trips, and at most half the ARM requests of per-resource
   (Resource Graph queries are counted apart).
@@ -42,9 +42,6 @@ PER_RESOURCE_REQUESTS_PER_RESOURCE = 0.5
 GRAPH_WAVES = 3
 GRAPH_SHARE_OF_PER_RESOURCE = 0.5
 
-# Today's engine misses every budget (the BEFORE column of issue 24's note); the read path
-# is rebuilt after the engine split (issue 25). Strict: a budget met makes this module fail.
-pytestmark = pytest.mark.xfail(strict=True, reason="issue 24: reads in fewer waves and requests come with the read path")
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,16 @@ def test_a_no_op_per_resource_dry_run_takes_at_most_two_round_trips(dry_runs: Dr
     assert run.profile.waves <= PER_RESOURCE_WAVES, str(run)
 
 
+#: Not met yet (issue 24's note): a type's children are read by list only where the list is known to
+#: return the GET's body (adapters/siblings.py), and graph mode trusts rows of 7 types; the rest is a
+#: GET each. Measured: per-resource 0.70 (qa) to 0.95 (prod) requests per resource; graph 85-94% of
+#: per-resource's. Strict: meeting a budget makes its test fail until this mark goes.
+REQUESTS_NOT_MET = pytest.mark.xfail(
+    strict=True, reason="issue 24: lists of more child types (APIM operations, policies, zone groups) and "
+                        "graph_row for more types are still to be shown equal to GET")
+
+
+@REQUESTS_NOT_MET
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_a_no_op_per_resource_dry_run_sends_at_most_half_a_request_per_resource(
     dry_runs: DryRuns, environment: str
@@ -131,6 +138,7 @@ def test_a_no_op_graph_dry_run_takes_at_most_three_round_trips(dry_runs: DryRuns
     assert run.profile.waves <= GRAPH_WAVES, str(run)
 
 
+@REQUESTS_NOT_MET
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_a_no_op_graph_dry_run_sends_at_most_half_the_arm_requests_of_per_resource(
     dry_runs: DryRuns, environment: str
@@ -139,3 +147,20 @@ def test_a_no_op_graph_dry_run_sends_at_most_half_the_arm_requests_of_per_resour
     assert graph.profile.arm_requests <= GRAPH_SHARE_OF_PER_RESOURCE * per_resource.profile.arm_requests, (
         f"{graph}\nagainst {per_resource}"
     )
+
+
+#: Until the request budgets are met, today's counts are the ceiling (ARM requests of a no-op
+#: dry run, Resource Graph queries apart), so a change that adds reads fails here; lower them
+#: when a change reads less.
+TODAY: dict[tuple[str, str], int] = {
+    ("dev", "per-resource"): 111, ("qa", "per-resource"): 55, ("staging", "per-resource"): 136,
+    ("prod", "per-resource"): 154,
+    ("dev", "graph"): 103, ("qa", "graph"): 47, ("staging", "graph"): 128, ("prod", "graph"): 146,
+}
+
+
+@pytest.mark.parametrize(("environment", "mode"), sorted(TODAY))
+def test_a_no_op_dry_run_sends_no_more_arm_requests_than_today(dry_runs: DryRuns, environment: str, mode: str) -> None:
+    run = dry_runs(environment, mode)
+    assert run.profile.arm_requests <= TODAY[environment, mode], str(run)
+
