@@ -71,9 +71,7 @@ class ResourceObserver:
                 self._pool = ThreadPoolExecutor(max_workers=max(1, self.workers), thread_name_prefix="observe")
             return self._pool
 
-    def observe(
-        self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True, child_scan: bool | None = None
-    ) -> Observation:
+    def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
         """Read every selected resource (default: all) in parallel, in as few waves as the data
         allows (issue 24): every read whose id is known starts at once, with the resource group
         scans and the child lists of the prune scan; a resource named after a live value is read
@@ -82,11 +80,9 @@ class ResourceObserver:
         Several resources of one type under one parent are read with one list call when their
         adapter can list them with full bodies; that list is also the prune scan of that parent's
         children of the type, so a parent's children are listed once, never listed and then read
-        one by one. The listed children count as strays once the parent's ownership is proven.
-        `child_scan` (default: `prune_scan`) scans the selected resources' parents for undesired
-        children without the resource group scans (graph mode has those from its rows)."""
+        one by one. The listed children count as strays once the parent's ownership is proven."""
         return _ReadRun(self, list(addresses) if addresses is not None else list(self.desired.resources),
-                        prune_scan=prune_scan, child_scan=prune_scan if child_scan is None else child_scan).observe()
+                        prune_scan=prune_scan).observe()
 
     def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
         """Addresses read one by one, and groups of same-type siblings read by one list."""
@@ -152,13 +148,13 @@ def _key(group: ChildGroup) -> GroupKey:
 class _ReadRun:
     """One observe: the reads in flight, what they found, and what starts when they answer."""
 
-    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool, child_scan: bool) -> None:
+    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool) -> None:
         self.observer = observer
         self.desired = observer.desired
         self.ownership = observer.ownership
         self.selected = selected
         self.scan = prune_scan and self.ownership.scans
-        self.scan_children = child_scan and self.ownership.list_children is not None
+        self.scan_children = prune_scan and self.ownership.list_children is not None
         self.pool = observer.pool()
         self.desired_ids = self.desired.ids()
         self.live: dict[str, Live] = {}
@@ -169,7 +165,7 @@ class _ReadRun:
         self.id_lists: dict[GroupKey, Future[list[Stray]]] = {}
         self.groups: dict[GroupKey, ChildGroup] = {}
         named = self.desired.named_later
-        #: Named after a live value: read once their sources are (source -> waiting addresses).
+        #: Named after a live value: read once their sources are (address -> its sources).
         self.later = [a for a in selected if a in named]
         self.sources = {a: [s for s in sources([named[a]]) if s in self.desired.resources] for a in self.later}
 
@@ -178,10 +174,14 @@ class _ReadRun:
         group_scans = [(g, self.pool.submit(self.ownership.strays_in, g, self.desired_ids))
                        for g in (self.ownership.prune_groups() if self.scan else [])]
         first = [a for a in self.selected if a not in self.desired.named_later]
-        extra = [s for a in self.later for s in self.sources[a] if s not in first]  # a targeted run's sources
+        # a targeted run's sources (one named after a live value itself is read once named)
+        extra = [s for a in self.later for s in self.sources[a] if s not in first and s not in self.desired.named_later]
         self._start(first + list(dict.fromkeys(extra)))
         self._settle_ready()
-        while self.pending:
+        while self.pending or self.later:
+            if not self.pending:  # a source nobody reads (named after a live value itself): name with what is known
+                self._settle_ready(force=True)
+                continue
             done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
             for future in done:
                 self.pending.pop(future)(future.result())
@@ -201,7 +201,7 @@ class _ReadRun:
         return Observation(
             live={a: self.live[a] for a in selected if a in self.live},
             errors={a: self.errors[a] for a in selected if a in self.errors} | scan_errors,
-            strays=strays if self.scan or self.scan_children else [],
+            strays=strays if self.scan else [],
         )
 
     # -- starting reads ------------------------------------------------------------------
@@ -257,9 +257,9 @@ class _ReadRun:
             self._start_id_list(key, self.groups[key])  # no list of bodies: the scan lists ids
         self._found(found)
 
-    def _settle_ready(self) -> None:
+    def _settle_ready(self, *, force: bool = False) -> None:
         """Name, then start, every resource named after a live value whose sources are read."""
-        ready = [a for a in self.later if all(s in self.live or s in self.errors for s in self.sources[a])]
+        ready = [a for a in self.later if force or all(s in self.live or s in self.errors for s in self.sources[a])]
         if not ready:
             return
         self.later = [a for a in self.later if a not in ready]
