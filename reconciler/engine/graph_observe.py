@@ -319,8 +319,6 @@ class GraphObserver:
                 started[key] = pool.submit(self.ownership.child_strays, group, desired_ids)
         return started
 
-
-
     # -- change-feed cycle ------------------------------------------------------------
     def _feed_cycle(self, started: float, prune_scan: bool) -> Observation:
         assert self._live is not None
