@@ -18,16 +18,25 @@ tags) and compares fingerprints, never values.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import SecretStr
+
+from adapters.normalisations import (
+    CREATE_INPUT_NAME,
+    SECRET_NAME,
+    ValueRule,
+    empty_strings_only,
+    equal_scalars,
+)
 
 #: Tag the engine writes to hold `fingerprint(...)` of a resource's desired secrets.
 SECRET_FINGERPRINT_TAG = "reconciler-secret-fp"
@@ -90,6 +99,10 @@ class CompareRules:
     xml: frozenset[str] = frozenset()
     #: IP rules where a bare address equals the same address with `/32`.
     cidr: frozenset[str] = frozenset()
+    #: Paths the server owns (ARM's `readOnly` flag): never compared, whatever the desired body says.
+    read_only: frozenset[str] = frozenset()
+    #: How this type returns some fields (adapters.normalisations.TYPE_RULES), each with its source.
+    value_rules: tuple[ValueRule, ...] = ()
 
     def list_rule(self, pattern: str, sample: list[Any]) -> ListRule:
         declared = self.lists.get(pattern)
@@ -98,6 +111,17 @@ class CompareRules:
         if any(isinstance(item, dict) for item in sample):
             return ListRule("ordered")
         return ListRule("set")
+
+    def owned_by_server(self, pattern: str) -> bool:
+        """Never compared: the server's (readOnly), or an instruction for the create (create-only, or
+        named as one: `createMode`, `source...Id`)."""
+        leaf = pattern.rsplit(".", 1)[-1]
+        return matcher(self.read_only)(pattern) or matcher(self.create_only)(pattern) or bool(CREATE_INPUT_NAME.match(leaf))
+
+    def never_returned(self, pattern: str, value: Any) -> bool:
+        """Write-only: declared write-only, or a string value named as a secret (ARM never returns one)."""
+        leaf = pattern.rsplit(".", 1)[-1]
+        return matcher(self.write_only)(pattern) or (isinstance(value, str) and bool(SECRET_NAME.search(leaf)))
 
     def replace_needed(self, pattern: str) -> bool:
         return any(pattern == p or pattern.startswith(p + ".") or pattern.startswith(p + "[")
@@ -178,6 +202,23 @@ def pattern_of(path: str) -> str:
     return re.sub(r"\[[^\]]*\]", "[]", path)
 
 
+@functools.lru_cache(maxsize=4096)
+def matcher(patterns: frozenset[str]) -> Callable[[str], bool]:
+    """Membership of a path pattern in `patterns`, where `*` in a pattern stands for any one map key
+    (ARM's field flags write map values as `tags.*`); names match case-insensitively."""
+    exact = frozenset(p.lower() for p in patterns if "*" not in p)
+    wild = [
+        re.compile("^" + re.escape(p.lower()).replace(r"\*", r"[^.\[]+") + "$")
+        for p in patterns if "*" in p
+    ]
+
+    def covers(pattern: str) -> bool:
+        low = pattern.lower()
+        return low in exact or any(w.match(low) for w in wild)
+
+    return covers
+
+
 def compare(
     desired: Mapping[str, Any],
     live: Mapping[str, Any],
@@ -211,6 +252,9 @@ class _Walker:
         self.tolerate_foreign_tags = tolerate_foreign_tags
         self.differences: list[Difference] = []
         self.unverifiable: list[str] = []
+        self.is_secret = matcher(frozenset(secrets))
+        self.is_case_insensitive = matcher(rules.case_insensitive)
+        self.value_rules = {r.path.lower(): r for r in rules.value_rules}
 
     def differ(self, path: str, desired: Any, live: Any) -> None:
         replace = self.rules.replace_needed(pattern_of(path))
@@ -233,16 +277,22 @@ class _Walker:
         live_by_lower = {k.lower(): k for k in live_map}
         for key, want in desired.items():
             child = _join(path, key)
+            pattern = pattern_of(child)
             live_key = key if key in live_map else live_by_lower.get(key.lower(), key)
-            if pattern_of(child) in self.secrets:
-                if pattern_of(child) not in self.unverifiable:
-                    self.unverifiable.append(pattern_of(child))
-                continue
-            if pattern_of(child) in self.rules.create_only:
+            got = live_map.get(live_key)
+            if self.rules.owned_by_server(pattern):
+                continue  # the server's, or an instruction for the create: never compared
+            if self.is_secret(pattern) or (isinstance(want, str) and SECRET_NAME.search(key) and got != want):
+                # never returned (ARM's write-only flag, or a secret by name): compared by fingerprint only
+                if pattern not in self.unverifiable:
+                    self.unverifiable.append(pattern)
                 continue
             if live_key not in live_map and self.reshaped(child, want, live_map):
                 continue
-            self.value(want, live_map.get(live_key), child)
+            rule = self.value_rules.get(pattern.lower())
+            if rule is not None and rule.explains(want, got, live_map):
+                continue
+            self.value(want, got, child)
         if pattern_of(path) in self.rules.owned_dicts:
             desired_lower = {k.lower() for k in desired}
             for key, got in live_map.items():
@@ -290,9 +340,13 @@ class _Walker:
             self.differ(path, want, got)
 
     def equal_scalar(self, want: Any, got: Any, path: str) -> bool:
-        if isinstance(want, bool) or isinstance(got, bool):
-            return want is got or (want == got and type(want) is type(got))
-        if isinstance(want, int | float) and isinstance(got, int | float):
+        if got is None and (want is False or want == "" or (type(want) in (int, float) and want == 0)):
+            # a service omits a field at its zero value (AzureRM reads nil as the zero value:
+            # go-azure-helpers `pointer.From`); a zero declared is what is there
+            return True
+        if isinstance(want, bool) and isinstance(got, bool):
+            return want is got
+        if isinstance(want, int | float) and isinstance(got, int | float) and not isinstance(want, bool) and not isinstance(got, bool):
             return float(want) == float(got)
         if isinstance(want, str) and isinstance(got, str):
             pattern = pattern_of(path)
@@ -304,16 +358,16 @@ class _Walker:
                 return want.rstrip("/").rsplit("/", 1)[-1].lower() == got.rstrip("/").rsplit("/", 1)[-1].lower()
             if pattern in self.rules.locations:
                 return normalise_location(want) == normalise_location(got)
-            # ARM resource names and ids match case-insensitively.
-            if (pattern in self.rules.case_insensitive or pattern == "name" or looks_like_arm_id(want)
-                    or looks_like_arm_type(want)):
-                return want.lower() == got.lower()
-        return bool(want == got)
+            # ARM resource names and ids match case-insensitively; so do enums (ARM's field flags)
+            if (self.is_case_insensitive(pattern) or pattern == "name" or looks_like_arm_id(want)
+                    or looks_like_arm_type(want)) and want.lower() == got.lower():
+                return True
+        return bool(want == got) or equal_scalars(want, got)
 
     # -- lists -----------------------------------------------------------------
     def sequence(self, want: list[Any], got: Any, path: str) -> None:
-        if got is None:
-            got = []  # ARM often omits empty lists
+        if got is None or (empty_strings_only(got) and "" not in want):
+            got = []  # ARM often omits empty lists (SQL returns one as [""])
         if not isinstance(got, list):
             self.differ(path, want, got)
             return
@@ -342,6 +396,7 @@ class _Walker:
                     break
             else:
                 missing = True
+        unmatched = [g for g in unmatched if not self.server_member(path, g)]
         if missing or (unmatched and rule.owned == "wholly"):
             self.differ(path, want, got)
 
@@ -378,10 +433,21 @@ class _Walker:
         if rule.owned == "wholly":
             for g in got:
                 k = key_of(g)
-                if k is not None and k not in desired_keys:
+                if k is not None and k not in desired_keys and not self.server_member(path, g):
                     self.differ(f"{path}[{rule.key}={g[rule.key]}]", None, g)
             for g in keyless_live:
-                self.differ(f"{path}[]", None, g)
+                if not self.server_member(path, g):
+                    self.differ(f"{path}[]", None, g)
+
+    def server_member(self, path: str, member: Any) -> bool:
+        """A live list member nobody declared that the server lists by itself: a member the type's
+        rules name (Container Apps' Consumption profile), or one listed as disabled (diagnostic
+        settings return every category, the ones not asked for with `enabled: false`:
+        hashicorp/terraform-provider-azurerm#17172, #10388)."""
+        if isinstance(member, dict) and member.get("enabled") is False:
+            return True
+        rule = self.value_rules.get(pattern_of(path).lower())
+        return rule is not None and rule.added_by_server(member)
 
     def satisfies(self, want: Any, got: Any, path: str) -> bool:
         """Whether `got` satisfies `want` (used to match set members)."""

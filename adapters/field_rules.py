@@ -51,6 +51,24 @@ FIELD_RULES: dict[str, dict[str, tuple[str, str]]] = {
             'sent, not returned: arm-examples specification/app/resource-manager/Microsoft.App/stable/2025-01-01/examples/ManagedEnvironments_Get.json',
         ),
     },
+    'Microsoft.Compute/snapshots': {
+        'properties.creationData.sourceUri': (
+            'write_only',
+            'sent, not returned: recordings compute/test_mgmt_compute_disks.test_compute_shot.yaml',
+        ),
+    },
+    'Microsoft.Compute/virtualMachines': {
+        'properties.osProfile.adminPassword': (
+            'write_only',
+            'recordings compute/test_mgmt_compute_base_async.test_compute_vm.yaml (never returned)',
+        ),
+    },
+    'Microsoft.Compute/virtualMachineScaleSets': {
+        'properties.virtualMachineProfile.osProfile.adminPassword': (
+            'write_only',
+            'recordings compute/test_mgmt_compute_vmss.test_compute.yaml (never returned)',
+        ),
+    },
     'Microsoft.Insights/metricAlerts': {
         'properties.evaluationFrequency': (
             'case_insensitive',
@@ -59,6 +77,18 @@ FIELD_RULES: dict[str, dict[str, tuple[str, str]]] = {
         'properties.windowSize': (
             'case_insensitive',
             'returned re-cased: arm-examples specification/monitor/resource-manager/Microsoft.Insights/stable/2018-03-01/examples/getDynamicMetricAlertSingleResource.json',
+        ),
+    },
+    'Microsoft.Network/publicIPAddresses': {
+        'properties.publicIPAllocationMethod': (
+            'case_insensitive',
+            'returned re-cased: recordings network/test_mgmt_network.test_load_balancers.yaml',
+        ),
+    },
+    'Microsoft.Network/virtualNetworkGateways': {
+        'properties.gatewayType': (
+            'case_insensitive',
+            'returned re-cased: recordings network/test_mgmt_network.test_virtual_network_gateway_operations.yaml',
         ),
     },
     'Microsoft.Network/virtualNetworks/subnets': {
@@ -71,16 +101,46 @@ FIELD_RULES: dict[str, dict[str, tuple[str, str]]] = {
             'returned re-cased: recordings storage/test_cli_mgmt_storage.test_storage.yaml',
         ),
     },
+    'Microsoft.Relay/Namespaces': {
+        'sku.tier': (
+            'case_insensitive',
+            'returned re-cased: recordings relay/test_azure_mgmt_hybridconnection.test_hybridconnetion_curd.yaml',
+        ),
+    },
     'Microsoft.Resources/deployments': {
         'properties.template': (
             'write_only',
             'sent, not returned: recordings resource/test_mgmt_resource.test_deployments_basic.yaml',
         ),
     },
+    'Microsoft.Solutions/applicationDefinitions': {
+        'properties.packageFileUri': (
+            'write_only',
+            'sent, not returned: recordings resource/test_mgmt_resource_managed_application.test_application.yaml',
+        ),
+    },
+    'Microsoft.Sql/managedInstances/databases/vulnerabilityAssessments': {
+        'properties.storageAccountAccessKey': (
+            'write_only',
+            'sent, not returned: recordings sql/test_cli_mgmt_sql_vulnerability_assessment.test_managed_vulnerability_assessment.yaml',
+        ),
+    },
+    'Microsoft.Sql/managedInstances/vulnerabilityAssessments': {
+        'properties.storageAccountAccessKey': (
+            'write_only',
+            'sent, not returned: recordings sql/test_cli_mgmt_sql_vulnerability_assessment.test_managed_vulnerability_assessment.yaml',
+        ),
+    },
     'Microsoft.Sql/servers': {
         'properties.administratorLoginPassword': (
             'write_only',
-            'sent, not returned: arm-examples specification/sql/resource-manager/Microsoft.Sql/stable/2023-08-01/examples/ServerGetWithExpandEqualsAdministrators.json',
+            'recordings sql/test_cli_mgmt_sql_auth.test_encryption_protector.yaml (never returned)',
+        ),
+    },
+    'Microsoft.Sql/servers/auditingSettings': {
+        'properties.storageAccountAccessKey': (
+            'write_only',
+            'sent, not returned: recordings sql/test_cli_mgmt_sql_server.test_server_blob_auditing_policy.yaml',
         ),
     },
     'Microsoft.Sql/servers/databases': {
@@ -91,6 +151,36 @@ FIELD_RULES: dict[str, dict[str, tuple[str, str]]] = {
         'properties.sourceDatabaseId': (
             'create_only',
             "REST spec Microsoft.Sql Databases.json: 'the resource ID of the source database if createMode is Copy, ...': read only with the create mode that uses it",
+        ),
+    },
+    'Microsoft.Sql/servers/databases/syncGroups/syncMembers': {
+        'properties.password': (
+            'write_only',
+            'recordings sql/test_cli_mgmt_sql_sync.test_sync_member.yaml (never returned)',
+        ),
+    },
+    'Microsoft.Sql/servers/databases/vulnerabilityAssessments': {
+        'properties.storageAccountAccessKey': (
+            'write_only',
+            'sent, not returned: recordings sql/test_cli_mgmt_sql_vulnerability_assessment.test_vulnerability_assessment.yaml',
+        ),
+    },
+    'Microsoft.Sql/servers/extendedAuditingSettings': {
+        'properties.storageAccountAccessKey': (
+            'write_only',
+            'sent, not returned: recordings sql/test_cli_mgmt_sql_server.test_server_blob_auditing_policy.yaml',
+        ),
+    },
+    'Microsoft.Sql/servers/jobAgents/credentials': {
+        'properties.password': (
+            'write_only',
+            'recordings sql/test_cli_mgmt_sql_job.test_job.yaml (never returned)',
+        ),
+    },
+    'Microsoft.Sql/servers/vulnerabilityAssessments': {
+        'properties.storageAccountAccessKey': (
+            'write_only',
+            'sent, not returned: recordings sql/test_cli_mgmt_sql_vulnerability_assessment.test_vulnerability_assessment.yaml',
         ),
     },
     'Microsoft.Web/sites': {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
@@ -11,8 +13,10 @@ from adapters.arm_type import ArmType
 from adapters.clients import ClientFactory
 from adapters.compare import CompareRules, pattern_of
 from adapters.direct_reads import sdk_api_version
+from adapters.field_flags import flags_for
 from adapters.field_rules import FIELD_RULES
 from adapters.generic import GenericAdapter
+from adapters.normalisations import TYPE_RULES
 from adapters.services import (
     apimanagement,
     appcontainers,
@@ -52,24 +56,52 @@ HOW_TO_ADD = (
 _FIELD_RULES = {arm_type.lower(): paths for arm_type, paths in FIELD_RULES.items()}
 
 
-def with_field_rules(arm_type: str, rules: CompareRules) -> CompareRules:
-    """`rules` plus the generated facts of `adapters.field_rules` for the type.
+#: Request-only option blocks, per provider: sent with a write, never part of what a GET returns.
+REQUEST_ONLY: dict[str, tuple[str, str]] = {
+    "microsoft.documentdb": (
+        "properties.options",
+        "Cosmos DB CreateUpdateOptions: 'A key-value pair of options to be applied for the request. This "
+        "corresponds to the headers sent with the request.' (REST spec cosmos-db.json); recorded cases "
+        "send options.throughput and read none back",
+    ),
+}
+_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(?:-preview)?")
 
-    A generated write-only path that the declared rules already explain (a
-    field returned under another name, `reshaped`) stays compared."""
-    facts = _FIELD_RULES.get(arm_type.lower())
-    if not facts:
-        return rules
+
+def with_field_rules(arm_type: str, rules: CompareRules, api_version: str | None = None) -> CompareRules:
+    """`rules` plus what the facts say of the type's fields: the generated observations of
+    `adapters.field_rules`, ARM's field flags (`adapters.field_flags`: readOnly never compared,
+    writeOnly by fingerprint only, enums case-insensitive, a child's location when its definition
+    does not require one), the provider's request-only blocks and the type's value rules
+    (`adapters.normalisations`).
+
+    A write-only path that the declared rules already explain (a field returned under another
+    name, `reshaped`) stays compared."""
+    type_key = arm_type.lower()
     explained = set(rules.reshaped)
     kinds: dict[str, set[str]] = {"write_only": set(), "create_only": set(), "case_insensitive": set()}
-    for path, (kind, _source) in facts.items():
+    for path, (kind, _source) in (_FIELD_RULES.get(type_key) or {}).items():
         if pattern_of(path) not in explained:
             kinds[kind].add(path)
+    read_only: set[str] = set()
+    flags = flags_for(arm_type, api_version)
+    if flags is not None:
+        kinds["write_only"] |= {p for p in flags.write_only if p not in explained}
+        kinds["case_insensitive"] |= flags.enums
+        if not flags.server_owned:  # a server-owned type's definition marks every field read-only
+            read_only |= {p for p in flags.read_only if p not in explained}
+        if type_key.count("/") >= 2 and not flags.location_required:
+            read_only.add("location")  # a child that needs none has its parent's, or none at all
+    request_only = REQUEST_ONLY.get(type_key.split("/", 1)[0])
+    if request_only is not None:
+        kinds["write_only"].add(request_only[0])
     return replace(
         rules,
         write_only=rules.write_only | kinds["write_only"],
         create_only=rules.create_only | kinds["create_only"],
         case_insensitive=rules.case_insensitive | kinds["case_insensitive"],
+        read_only=rules.read_only | frozenset(read_only),
+        value_rules=rules.value_rules + TYPE_RULES.get(type_key, ()),
     )
 
 
@@ -94,7 +126,9 @@ def _index() -> dict[str, ArmType]:
             key = entry.arm_type.lower()
             if key in entries:
                 raise ValueError(f"{entry.arm_type} declared twice")
-            entries[key] = replace(entry, rules=with_field_rules(entry.arm_type, entry.rules))
+            named = _VERSION.search(entry.api_version)
+            version = named.group(0) if named else None
+            entries[key] = replace(entry, rules=with_field_rules(entry.arm_type, entry.rules, version))
     return entries
 
 
@@ -125,15 +159,20 @@ def is_declared(arm_type: str) -> bool:
     return arm_type.lower() in ENTRIES
 
 
-def rules_for(arm_type: str, name: str | None = None) -> CompareRules:
+def rules_for(arm_type: str, name: str | None = None, api_version: str | None = None) -> CompareRules:
     """The comparison rules of a type (of the resource called `name`, where the
     type's rules differ by name), usable without any SDK client: the declared
-    entry's, else the default rules (only declared paths count) with the
-    generated field facts of the type."""
+    entry's, else the default rules (only declared paths count) with what the facts
+    say of the type's fields at `api_version` (every published version when None)."""
     found = ENTRIES.get(arm_type.lower())
     if found is not None:
         return found.for_name(name).rules if name else found.rules
-    return with_field_rules(arm_type, GENERIC_RULES.get(arm_type.lower(), CompareRules()))
+    return _generic_rules_for(arm_type.lower(), api_version)
+
+
+@functools.lru_cache(maxsize=512)
+def _generic_rules_for(type_key: str, api_version: str | None) -> CompareRules:
+    return with_field_rules(type_key, GENERIC_RULES.get(type_key, CompareRules()), api_version)
 
 
 def generic_entry(arm_type: str, api_version: str) -> ArmType:

@@ -30,7 +30,10 @@ def answer_action(store: Store, faults: FaultConfig, req: Request, addr: Address
     parent_key = parent_id.lower()
     parent_type = type_of(parent_key)
     taken = False
-    if "/" in parent_type and "/locations/" not in parent_key and lookup(conn, parent_key, req.now) is None:
+    if parse_path(parent_id).kind == "collection":
+        # an action on a collection (`.../disasterRecoveryConfigs/checkNameAvailability`): its container must exist
+        check_ancestors(conn, addr, req.now)
+    elif "/" in parent_type and "/locations/" not in parent_key and lookup(conn, parent_key, req.now) is None:
         check_ancestors(conn, addr, req.now)
         raise not_found(parse_path(parent_id))
     if action.lower() == "checknameavailability" and req.body:
@@ -40,6 +43,8 @@ def answer_action(store: Store, faults: FaultConfig, req: Request, addr: Address
             str(json.loads(r.body).get("name", "")).lower() == name.lower()
             for r in Store.of_type(conn, addr.sub.lower(), None, kind)
         ) if kind.count("/") == 1 else False
+    if action.lower() == "move" and req.body:
+        _rename(store, req, parent_id, parse_body(req.body))
     result = actions.answer(parent_type, parent_id, action, taken)
     headers: dict[str, str] = {}
     if result.async_operation or result.location:
@@ -53,6 +58,23 @@ def answer_action(store: Store, faults: FaultConfig, req: Request, addr: Address
     if result.body is None:
         return EmulatorResponse(result.status, headers, b"")
     return json_response(result.status, result.body, headers)
+
+
+def _rename(store: Store, req: Request, source_id: str, body: dict[str, object]) -> None:
+    """``POST {resource}/move`` with ``{"id": <new id>}`` (the REST specs' ResourceMoveDefinition, recorded for
+    SQL databases: Databases_Rename): the resource is there under its new name, of the same type and parent."""
+    target = parse_path(str(body.get("id", "")))
+    source = parse_path(source_id)
+    if target.kind != "resource" or target.type_key != source.type_key or target.parent_id.lower() != source.parent_id.lower():
+        raise ArmError(400, "InvalidResourceMoveDefinition", "A move keeps the resource's type and parent; only its name changes.")
+    with store.write() as conn:
+        row = lookup(conn, source.key, req.now)
+        if row is None:
+            raise not_found(source)
+        moved = {**json.loads(row.body), "id": target.id, "name": target.name}
+        Store.delete_tree(conn, row.key)
+        row.key, row.id, row.body = target.key, target.id, json.dumps(moved)
+        Store.put(conn, row)
 
 
 def _web_config_list(store: Store, req: Request, addr: Address) -> EmulatorResponse:

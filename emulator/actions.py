@@ -1,8 +1,8 @@
 """POST actions (``{resource}/listKeys``, ``.../start``, ``{provider}/checkNameAvailability``) as ARM answers them.
 
-Status and LRO headers follow recorded live ARM traffic (tests/fixtures/recordings):
-resource actions answer 200 with a body, except the long-running ones listed in
-``_ASYNC`` (202 with the headers Azure sent). Keys are computed from the resource's
+Status and LRO headers follow recorded live ARM traffic (``emulator.shapes.action``: the recorded
+action, else its provider's or ARM's convention for that kind of action): a long-running action
+answers without a body, with the headers Azure sent. Keys are computed from the resource's
 own id, never copied from an example; a regenerate returns fresh keys.
 """
 
@@ -14,17 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-# (lower-cased parent type, action) -> (Azure-AsyncOperation, Location), from the recordings
-_ASYNC: dict[tuple[str, str], tuple[bool, bool]] = {
-    ("microsoft.cdn/profiles/endpoints", "start"): (True, True),
-    ("microsoft.cdn/profiles/endpoints", "stop"): (True, True),
-    ("microsoft.cdn/profiles/endpoints", "purge"): (True, True),
-    ("microsoft.cdn/profiles/endpoints", "load"): (True, True),
-    ("microsoft.keyvault/locations/deletedvaults", "purge"): (False, True),
-    ("microsoft.resources/deployments", "whatif"): (False, True),
-    ("microsoft.resources/resourcegroups", "moveresources"): (False, True),
-    ("microsoft.resources/resourcegroups", "validatemoveresources"): (False, True),
-}
+from emulator import shapes
 
 
 @dataclass(frozen=True)
@@ -72,9 +62,9 @@ def _keys_body(parent_type: str, parent_id: str, salt: str) -> dict[str, Any]:
 def answer(parent_type: str, parent_id: str, action: str, taken: bool) -> ActionAnswer:
     """The answer to ``POST {parent_id}/{action}``; ``taken``: a resource of the checked name exists."""
     action = action.lower()
-    flags = _ASYNC.get((parent_type, action))
-    if flags is not None:
-        return ActionAnswer(202, flags[0], flags[1], None)
+    shape = shapes.action(parent_type, action)
+    if shape.running:
+        return ActionAnswer(shape.status, shape.async_operation, shape.location, None)
     if action == "checknameavailability":
         if taken:
             return ActionAnswer(200, False, False, {"nameAvailable": False, "reason": "AlreadyExists",
@@ -84,4 +74,4 @@ def answer(parent_type: str, parent_id: str, action: str, taken: bool) -> Action
         return ActionAnswer(200, False, False, _keys_body(parent_type, parent_id, "0"))
     if action.startswith("regeneratekey"):
         return ActionAnswer(200, False, False, _keys_body(parent_type, parent_id, uuid.uuid4().hex))
-    return ActionAnswer(200, False, False, None)
+    return ActionAnswer(shape.status, False, False, None)

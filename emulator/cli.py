@@ -10,7 +10,7 @@ from pathlib import Path
 from emulator import state_marker
 from emulator.faults import FaultConfig
 from emulator.server import serve
-from emulator.store import Store, default_state_path
+from emulator.store import Store, state_path
 
 # flag -> FaultConfig field, type
 _FAULT_FLAGS: list[tuple[str, str, type]] = [
@@ -71,9 +71,13 @@ def faults_from_args(args: argparse.Namespace) -> FaultConfig:
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port {args.port}: not a TCP port; use 0-65535 (0 picks a free one)")
-    state = args.state or default_state_path()
+    state = state_path(args.state, "--state")
+    new = state_marker.classify(state) != "ours"
     server = serve(state, args.port, faults_from_args(args))
+    # The first line names the URL (tools read it); the announcement follows.
     print(f"emulator serving {state} at {server.base_url}", flush=True)
+    if new:
+        print(f"new, empty emulator state at {state}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -84,7 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    state = Path(args.state or default_state_path())
+    state = state_path(args.state, "--state")
     # Only an emulator state (or nothing) is ever deleted: a text file or another
     # application's database given by mistake is refused and left as it was.
     state_marker.classify(state)

@@ -31,9 +31,14 @@ ENVELOPE = frozenset(
 
 
 def compose(
-    addr: Address, behaviour: TypeBehaviour, payload: dict[str, Any], final: str, faults: FaultConfig
+    addr: Address,
+    behaviour: TypeBehaviour,
+    payload: dict[str, Any],
+    final: str,
+    faults: FaultConfig,
+    api_version: str = "",
 ) -> dict[str, Any]:
-    """The settled body: caller's body plus server fields, minus write-only fields."""
+    """The settled body: caller's body minus what the server owns or never returns, plus server fields."""
     if addr.type_key == RG_TYPE:
         out: dict[str, Any] = {"id": addr.id, "name": addr.name, "type": "Microsoft.Resources/resourceGroups"}
         for key in ("location", "managedBy", "tags"):
@@ -51,9 +56,10 @@ def compose(
         work["location"] = locations.spelled(addr.type_key, work["location"])
     bodies.apply_renames(work, behaviour)
     bodies.strip_write_only(work, behaviour)
+    readback.drop_client_fields(addr.type_key, api_version, work)
     bodies.apply_defaults(work, behaviour.defaults, addr.id, addr.key)
     computed.fill(addr.type_key, work, addr.id, addr.key)
-    readback.rewrite(addr.type_key, work)
+    readback.rewrite(addr.type_key, work, api_version)
     for path, value in faults.rewrites(addr.type_key):
         if bodies.get_path(work, path) is not None:
             bodies.set_path(work, path, value)  # injected: a value the server replaces
@@ -71,7 +77,13 @@ def compose(
 
 
 def replace_children(
-    conn: sqlite3.Connection, now: float, parent: Row, child_type: str, items: list[Any], faults: FaultConfig
+    conn: sqlite3.Connection,
+    now: float,
+    parent: Row,
+    child_type: str,
+    items: list[Any],
+    faults: FaultConfig,
+    api_version: str = "",
 ) -> None:
     """A parent PUT replaces its inline children: listed ones are upserted, others deleted."""
     child_behaviour = TYPES[child_type]
@@ -95,7 +107,7 @@ def replace_children(
             namespace=child_behaviour.arm_type.split("/", 1)[0],
         )
         existing = Store.get(conn, cid.lower())
-        body = compose(child_addr, child_behaviour, dict(item), "Succeeded", faults)
+        body = compose(child_addr, child_behaviour, dict(item), "Succeeded", faults, api_version)
         etag = new_etag()
         if child_behaviour.has_etag:
             body = with_etag(body, etag)

@@ -26,6 +26,7 @@ from typing import Any
 
 from emulator.bodies import normalise_location, stable_guid
 from emulator.per_type import PerType
+from emulator.web_config import site_config_as_read
 
 
 def _props(body: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +66,8 @@ def _namespace(body: dict[str, Any], rid: str, key: str) -> None:
 def _site(body: dict[str, Any], rid: str, key: str) -> None:
     _sub, group = _segments(rid)
     _props(body)["resourceGroup"] = group
+    # the configuration lives in sites/config; a site GET shows siteConfig as recorded (emulator.web_config)
+    _props(body)["siteConfig"] = site_config_as_read()
 
 
 _DOMAIN_WORDS = ("happy", "calm", "brave", "gentle", "proud", "lucky", "salmon", "orange", "purple", "yellow")

@@ -30,6 +30,7 @@ from emulator.graph_quota import GraphQuota
 from emulator.request_log import RequestRecord
 from emulator.routing import Router
 from emulator.store import Store
+from emulator.tenant import answer_tenant
 
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -67,6 +68,11 @@ class Emulator:
         self._graph_quota = GraphQuota(self.faults, clock)  # Resource Graph's per-user quota (emulator/graph_quota.py)
 
     # -- public ----------------------------------------------------------
+
+    @property
+    def new_state(self) -> bool:
+        """Whether the state file was absent or empty when opened: a new, empty estate."""
+        return self._store.is_new
 
     def reset(self) -> None:
         """Forget the whole estate, pending operations and the request log."""
@@ -127,6 +133,8 @@ class Emulator:
         with self._store.lock:
             # Resource Graph and Activity Log queries first, then every ARM route (emulator/routing.py)
             feed = self._change_feed(req)
+            if feed is None and req.path.lower().startswith("/providers/"):
+                feed = answer_tenant(req)  # tenant-level provider endpoints (emulator/tenant.py)
             return feed if feed is not None else self._router.route(req)
 
     def _log(self, req: Request, status: int, started: float, arrived: float) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from emulator import shapes
 from emulator.addressing import Address
 from emulator.etags import bump_etag, check_preconditions, moves_parent_etag
 from emulator.exchange import EmulatorResponse, Request
@@ -21,7 +20,7 @@ from emulator.lro import operation_url, poll_headers, start_operation
 from emulator.reads import RG_TYPE, lookup
 from emulator.store import Store
 from emulator.types import TypeBehaviour
-from emulator.writes import check_busy, record_change
+from emulator.writes import answer_shape, check_busy, record_change
 
 
 class Deletes:
@@ -45,7 +44,7 @@ class Deletes:
             record_change(conn, req, addr, existing.body, None)
             if moves_parent_etag(addr):
                 bump_etag(conn, addr.parent_id.lower())
-            shape = shapes.recorded(addr.type_key, "DELETE")
+            shape = answer_shape(addr, "DELETE", req.api_version)
             if not (shape.running if shape is not None else behaviour.delete_async):
                 Store.delete_tree(conn, addr.key)
                 return EmulatorResponse(shape.status if shape is not None else 200)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from emulator import shapes
 from emulator.addressing import Address
 from emulator.errors import ArmError
 from emulator.exchange import EmulatorResponse, Request, json_response
@@ -53,7 +54,8 @@ def answer_operation(store: Store, req: Request, addr: Address) -> EmulatorRespo
     row = lookup(conn, op.key, req.now)
     if row is None:
         return EmulatorResponse(204)
-    return row_response(conn, row, req.now)
+    # recorded: a finished PUT's result is 200 with the body, 201 for SQL (emulator.shapes.final_poll_status)
+    return row_response(conn, row, req.now, shapes.final_poll_status(row.type) if op.kind == "put" else 200)
 
 
 def finish_delete(store: Store, op: Operation, now: float) -> None:

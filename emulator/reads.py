@@ -15,8 +15,9 @@ from typing import Any
 from emulator import bodies
 from emulator.addressing import Address
 from emulator.errors import ArmError
-from emulator.exchange import EmulatorResponse, Request
+from emulator.exchange import EmulatorResponse, Request, json_response
 from emulator.faults import FaultConfig
+from emulator.field_flags import flags_for
 from emulator.store import Row, Store
 from emulator.types import TYPES
 
@@ -80,11 +81,48 @@ def answer_get(store: Store, faults: FaultConfig, req: Request, addr: Address) -
     row = lookup(conn, addr.key, req.now)
     if row is None:
         check_ancestors(conn, addr, req.now)
+        listed, member = inline_member(conn, addr, req.now)
+        if not listed:
+            member = server_owned(conn, addr, req.now, req.api_version)
+        if member is not None:
+            return json_response(200, member)
         raise not_found(addr)
     window = faults.read_after_create_404_seconds
     if window > 0 and req.now - row.created < window:
         raise not_found(addr)
     return row_response(conn, row, req.now)
+
+
+def inline_member(conn: sqlite3.Connection, addr: Address, now: float) -> tuple[bool, dict[str, Any] | None]:
+    """(whether the parent lists such sub-resources inline, the one named): a sub-resource the parent's
+    PUT declared inline (a load balancer's ``properties.probes[]``, a VPN site's ``vpnSiteLinks``), which
+    ARM serves at ``{parent}/{list name}/{name}`` (recorded for Microsoft.Network; the resource-provider
+    contract's nested resources shown in their parent)."""
+    parent = lookup(conn, addr.parent_id.lower(), now) if addr.parent_id else None
+    if parent is None or addr.type_key.count("/") < 2:
+        return False, None
+    props = json.loads(parent.body).get("properties")
+    segment = addr.arm_type.rsplit("/", 1)[1].lower()
+    listed = next((v for k, v in props.items() if k.lower() == segment), None) if isinstance(props, dict) else None
+    if not isinstance(listed, list):
+        return False, None
+    for item in listed:
+        if isinstance(item, dict) and str(item.get("name", "")).lower() == addr.name.lower():
+            return True, {"id": addr.id, **item}
+    return True, None
+
+
+def server_owned(conn: sqlite3.Connection, addr: Address, now: float, api_version: str) -> dict[str, Any] | None:
+    """A child the service creates with its parent (its type is readable but writable at no scope in ARM's
+    type index: SQL ``automaticTuning/current``, ``serviceObjectives``): there as long as its parent is."""
+    flags = flags_for(addr.type_key, api_version)
+    if flags is None or not flags.server_owned or not (addr.extension or addr.type_key.count("/") >= 2):
+        return None
+    try:
+        check_ancestors(conn, addr, now)  # its parent (or the scope it extends) is there
+    except ArmError:
+        return None
+    return {"id": addr.id, "name": addr.name, "type": addr.arm_type, "properties": {}}
 
 
 def not_found(addr: Address) -> ArmError:
@@ -114,8 +152,9 @@ def check_ancestors(conn: sqlite3.Connection, addr: Address, now: float) -> None
             return
         parent_type = type_of(key)
         row_type = TYPES.get(parent_type)
-        if row_type is not None and row_type.implicit:
-            key = key.rsplit("/", 2)[0]
+        owned = flags_for(parent_type)
+        if (row_type is not None and row_type.implicit) or (owned is not None and owned.server_owned):
+            key = key.rsplit("/", 2)[0]  # a level that exists with its own parent
             continue
         break
     if addr.extension:

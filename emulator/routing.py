@@ -54,7 +54,8 @@ class Router:
             check_api_version("microsoft.resources/resources", req.api_version)
             return self._listing.generic(req, addr)
         check_api_version(addr.type_key, req.api_version)
-        if kind == "collection" and req.method == "POST":
+        if req.method == "POST" and kind in ("collection", "resource"):
+            # POST is always an action: on a resource, or on a collection when the path has a name's place
             return answer_action(self._store, self._faults, req, addr)
         if kind == "collection":
             if req.method != "GET":

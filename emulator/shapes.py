@@ -1,24 +1,33 @@
-"""How real ARM answered writes, per type: the shapes recorded from live traffic.
+"""How ARM answers writes, by convention: per type where it departs, per provider, ARM's common one.
 
-Data: ``emulator/data/answer_shapes.json`` (``python -m emulator.tools.gen_answer_shapes``
-derives it from recorded live ARM traffic). Where a type has a recorded shape it wins over
-the documentation-derived style in ``emulator.types`` (real traffic is the referee).
-Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
+Data: ``emulator/data/answer_shapes.json`` (``python -m emulator.tools.gen_answer_shapes`` learns
+it from both recorded corpora of live ARM traffic; see its docstring). A write's first answer is
+looked up most specific first: the type's own recorded answer where it departs from its
+provider, a few types in use that no recording shows from the REST specs (``DOCUMENTED``), the
+provider's convention for the type's class (``ps``: the definition has a server-set
+``provisioningState``, else ``nops``), then ARM's common convention (a provider never recorded),
+per class. Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from emulator.field_flags import flags_for
 
 _DATA = Path(__file__).resolve().parent / "data" / "answer_shapes.json"
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+ROLES = ("PUT-create", "PUT-update", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True)
 class AnswerShape:
-    """One recorded answer: status, which LRO headers, body or not, provisioningState shown."""
+    """One answer: status, which LRO headers, body or not, provisioningState shown."""
 
     status: int
     async_operation: bool
@@ -34,12 +43,56 @@ class AnswerShape:
         return self.provisioning_state is not None and self.provisioning_state.lower() not in _TERMINAL
 
 
-def _load() -> dict[str, dict[str, AnswerShape]]:
-    types = json.loads(_DATA.read_text(encoding="utf-8"))["types"]
-    return {t: {role: AnswerShape(**answer) for role, answer in roles.items()} for t, roles in types.items()}
+def _update_of(create: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """An update nobody recorded answers like the create, with 200 for 201 (201 only when a PUT creates)."""
+    if create is None:
+        return None
+    return {**create, "status": 200 if create["status"] == 201 else create["status"]}
 
 
-SHAPES: dict[str, dict[str, AnswerShape]] = _load()
+def _pick(entries: Mapping[str, Any], keys: list[str]) -> dict[str, Any] | None:
+    found = next((entries[k] for k in keys if k in entries), None)
+    return None if found is None else {k: v for k, v in found.items() if k != "recordings"}
+
+
+def _level(entries: Mapping[str, Any] | None, role: str, keys: list[str]) -> dict[str, Any] | None:
+    if not entries:
+        return None
+    found = _pick(entries, [k.replace("ROLE", role) for k in keys])
+    if found is None and role == "PUT-update":
+        found = _update_of(_pick(entries, [k.replace("ROLE", "PUT-create") for k in keys]))
+    return found
+
+
+def resolve(
+    conventions: Mapping[str, Any],
+    type_key: str,
+    role: str,
+    klass: str | None,
+    levels: tuple[str, ...] = ("types", "providers", "arm"),
+) -> dict[str, Any] | None:
+    """A write's answer from the conventions, most specific level first (None: no level has one)."""
+    namespace = type_key.split("/", 1)[0]
+    for level in levels:
+        if level == "types":
+            found = _level(conventions.get("types", {}).get(type_key), role, ["ROLE"])
+        elif level == "providers":
+            keys = ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
+            found = _level(conventions.get("providers", {}).get(namespace), role, keys)
+        else:
+            keys = ([f"ROLE|{klass}"] if klass else []) + ["ROLE"]
+            found = _level(conventions.get("arm"), role, keys)
+        if found is not None:
+            return found
+    return None
+
+
+def _load() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    return data
+
+
+CONVENTIONS: dict[str, Any] = _load()
 
 # Types in use that the recordings do not show, from Microsoft's REST specs: Cosmos DB SQL
 # databases and containers are long-running (x-ms-long-running-operation; example
@@ -57,18 +110,80 @@ DOCUMENTED: dict[str, dict[str, AnswerShape]] = {
 }
 
 
-def recorded(type_key: str, role: str) -> AnswerShape | None:
-    """The answer of a type to a write, if real traffic (else, for a few types, the specs) shows it.
-
-    An update PUT nobody recorded answers like the create, with 200 for 201 (ARM-SEMANTICS.md:
-    201 Created only when the PUT creates).
-    """
-    roles = SHAPES.get(type_key) or DOCUMENTED.get(type_key)
-    if roles is None:
+def type_class(type_key: str, api_version: str) -> str | None:
+    """``ps`` (a server-set provisioningState: a long-running type) or ``nops`` of a type at a version,
+    from its field flags; None for a type the flags do not know."""
+    flags = flags_for(type_key, api_version)
+    if flags is None:
         return None
-    found = roles.get(role)
-    if found is None and role == "PUT-update" and "PUT-create" in roles:
-        create = roles["PUT-create"]
-        return AnswerShape(200 if create.status == 201 else create.status, create.async_operation,
-                           create.location, create.body, create.provisioning_state)
-    return found
+    return "ps" if flags.has_provisioning_state else "nops"
+
+
+def was_recorded(type_key: str, role: str) -> bool:
+    """Whether real traffic shows this type answering this role."""
+    return role in CONVENTIONS.get("recorded", {}).get(type_key, ())
+
+
+def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool = False) -> AnswerShape | None:
+    """The answer real traffic shows for this type or its provider (else, for a few types, the specs).
+
+    For a type the emulator `modelled` (its declared style holds facts of its own: the SDK's accepted
+    status codes, the REST examples), the provider's convention applies only to roles the recordings
+    show for the type itself."""
+    klass = type_class(type_key, api_version)
+    own = resolve(CONVENTIONS, type_key, role, klass, levels=("types",))
+    if own is not None:
+        return AnswerShape(**own)
+    documented = DOCUMENTED.get(type_key, {}).get(role)
+    if documented is not None:
+        return documented
+    if modelled and not was_recorded(type_key, role):
+        return None
+    found = resolve(CONVENTIONS, type_key, role, klass, levels=("providers",))
+    return None if found is None else AnswerShape(**found)
+
+
+def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
+    """ARM's common answer (learned across providers) for a type of a provider never recorded."""
+    klass = type_class(type_key, api_version)
+    found = resolve(CONVENTIONS, type_key, role, klass, levels=("arm",))
+    if found is not None:
+        return AnswerShape(**found)
+    # nothing learned at all: the RPC's synchronous defaults (201 on create, 200 otherwise)
+    return AnswerShape(201 if role == "PUT-create" else 200, False, False, role != "DELETE", None)
+
+
+#: Actions that read or check rather than change: answered at once by every provider recorded.
+_READ_ACTION = re.compile(r"^(list|check|get|validate|generate|regenerate|export)")
+
+
+def action_kind(action: str) -> str:
+    """``read`` for an action that reads or checks (listKeys, checkNameAvailability...), else ``do``."""
+    return "read" if _READ_ACTION.match(action.lower()) else "do"
+
+
+def action(parent_type: str, name: str) -> AnswerShape:
+    """How ``POST {resource of parent_type}/{name}`` answers: the recorded (type, action), its provider's
+    convention for the kind of action, ARM's common one, else a synchronous 200."""
+    learned = CONVENTIONS.get("actions", {})
+    kind = action_kind(name)
+    found = learned.get("types", {}).get(f"{parent_type}/{name.lower()}")
+    found = found or learned.get("providers", {}).get(parent_type.split("/", 1)[0], {}).get(kind)
+    found = found or learned.get("arm", {}).get(kind) or {"status": 200, "async_operation": False, "location": False}
+    return AnswerShape(found["status"], found["async_operation"], found["location"], False, None)
+
+
+def final_poll_status(type_key: str) -> int:
+    """The status of a finished PUT's operation result, as the type's provider answers it (default 200)."""
+    learned = CONVENTIONS.get("final_poll", {}).get(type_key.split("/", 1)[0], {})
+    return int(learned.get("PUT", 200))
+
+
+def child_location(type_key: str) -> str | None:
+    """How this child type returns ``location``: ``parent`` (its parent's), ``none``, or None (no recording of its provider)."""
+    habits = CONVENTIONS.get("child_location", {})
+    own = habits.get("types", {}).get(type_key)
+    if own is not None:
+        return str(own["child_location"])
+    found = habits.get("providers", {}).get(type_key.split("/", 1)[0])
+    return None if found is None else str(found)

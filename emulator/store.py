@@ -105,6 +105,28 @@ def default_state_path() -> Path:
     return Path(env) if env else Path.cwd() / ".reconciler" / "emulator.db"
 
 
+def state_path(given: str | Path | None, option: str) -> Path:
+    """The state file named by `option` (``--emulator-state``, ``--state``), else by
+    ``$RECONCILER_EMULATOR_STATE``, else the default. A path named explicitly must be in a
+    directory that exists: a typo there would otherwise start an empty estate and plan to create
+    everything. Only the default's directory (``.reconciler/``) is created when missing."""
+    env = os.environ.get("RECONCILER_EMULATOR_STATE")
+    if given:
+        path, named_by = Path(given), option
+    elif env:
+        path, named_by = Path(env), "RECONCILER_EMULATOR_STATE"
+    else:
+        return default_state_path()
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise EmulatorStateError(
+            path, f"its directory {parent} {what}",
+            advice=f"check the path given to {named_by}, or create the directory first (mkdir -p {parent})",
+        )
+    return path
+
+
 class Store:
     """The state file: one connection per Store, used under `lock`.
 
@@ -122,6 +144,11 @@ class Store:
         # Before SQLite touches it: a file that is not an emulator state is refused, unchanged.
         self._new = state_marker.classify(self.path) != "ours"
         self._open_schema()
+
+    @property
+    def is_new(self) -> bool:
+        """Whether this Store started the file: it was absent or empty (a new, empty estate)."""
+        return self._new
 
     def _connect(self) -> sqlite3.Connection:
         conn = self._conn

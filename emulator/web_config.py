@@ -55,12 +55,11 @@ def site_config_as_read() -> dict[str, Any]:
 
 def split_site(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Take the configuration out of a site PUT body: {config name: properties}
-    for the config resources it writes; the body keeps the GET's siteConfig."""
+    for the config resources it writes; the site's GET shows its own siteConfig (emulator.computed)."""
     props = payload.get("properties")
     if not isinstance(props, dict):
         return {}
     sent = props.pop("siteConfig", None)
-    props["siteConfig"] = site_config_as_read()
     if not isinstance(sent, dict):
         return {}
     configs: dict[str, dict[str, Any]] = {}

@@ -4,7 +4,8 @@ A write is validated (names, container, If-Match, one operation at a time,
 the type's refusals), composed (emulator/composition.py), stored with the
 who-wrote-what record (emulator/changes.py), and answered either at once or
 as a long-running operation in the shape the recordings show for the type
-(emulator/shapes.py), else per the type's put style (docs/arm-semantics.md, LRO).
+(emulator/shapes.py: the type's, its provider's, else ARM's common convention), or for a modelled
+type no recording shows per its declared put style (docs/arm-semantics.md, LRO).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 import uuid
 from typing import Any
 
-from emulator import bodies, changes, computed, locations, refusals, shapes, web_config
+from emulator import bodies, changes, computed, locations, readback, refusals, shapes, web_config
 from emulator.addressing import Address, check_resource_group_name, check_resource_name, parse_path
 from emulator.composition import compose, pop_list, replace_children
 from emulator.errors import ArmError
@@ -23,7 +24,16 @@ from emulator.etags import bump_etag, check_preconditions, moves_parent_etag, ne
 from emulator.exchange import EmulatorResponse, Request, parse_body
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.lro import operation_url, poll_headers, start_operation
-from emulator.reads import RG_TYPE, body_of, check_ancestors, lookup, not_found, render, row_response
+from emulator.reads import (
+    RG_TYPE,
+    body_of,
+    check_ancestors,
+    lookup,
+    not_found,
+    render,
+    row_response,
+    server_owned,
+)
 from emulator.role_rules import ROLE_ASSIGNMENT_TYPE, check_role_assignment, principal_of
 from emulator.store import Operation, Row, Store
 from emulator.types import EMBEDDED_IN, TYPES, TypeBehaviour, behaviour_for
@@ -42,7 +52,8 @@ class Writes:
 
     def put(self, req: Request, addr: Address, behaviour: TypeBehaviour) -> EmulatorResponse:
         """PUT of a resource: name rules, container, preconditions, one write at a time, the type's refusals."""
-        payload = parse_body(req.body)
+        # recorded: ARM creates a proxy resource from a PUT without a body (SQL job executions, DNS aliases)
+        payload = parse_body(req.body) if req.body else {}
         check_resource_name(addr.name)
         rule = behaviour.name_rule
         if rule is not None and not rule.pattern.match(addr.name):
@@ -69,7 +80,9 @@ class Writes:
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.", target="location")
             if addr.type_key == ROLE_ASSIGNMENT_TYPE:
                 check_role_assignment(conn, addr, payload, req.now, self._faults.principal_delay_seconds)
-            if addr.type_key in locations.INHERITED and "location" not in payload:
+            if (addr.type_key in locations.INHERITED and "location" not in payload) or readback.inherits_location(
+                addr.type_key, req.api_version
+            ):
                 parent = lookup(conn, addr.parent_id.lower(), req.now)
                 parent_location = json.loads(parent.body).get("location") if parent is not None else None
                 if isinstance(parent_location, str):
@@ -103,12 +116,16 @@ class Writes:
         patch = parse_body(req.body)
         with self._store.write() as conn:
             existing = lookup(conn, addr.key, req.now)
+            owned = None
             if existing is None:
                 check_ancestors(conn, addr, req.now)
-                raise not_found(addr)
-            check_preconditions(req, existing, for_put=False)
-            check_busy(conn, addr, behaviour, existing, req.now)
-            current = json.loads(existing.body)
+                owned = server_owned(conn, addr, req.now, req.api_version)  # exists with its parent
+                if owned is None:
+                    raise not_found(addr)
+            else:
+                check_preconditions(req, existing, for_put=False)
+                check_busy(conn, addr, behaviour, existing, req.now)
+            current = owned if existing is None else json.loads(existing.body)
             merged = bodies.merge_patch(current, {k: v for k, v in patch.items() if k != "tags"})
             if "tags" in patch:
                 merged["tags"] = patch["tags"]
@@ -127,7 +144,7 @@ class Writes:
     ) -> EmulatorResponse:
         """Compose, store and answer a write whose checks have passed (synchronously or as an LRO)."""
         now = req.now
-        shape = shapes.recorded(addr.type_key, "PATCH" if patch else "PUT-create" if existing is None else "PUT-update")
+        shape = answer_shape(addr, "PATCH" if patch else "PUT-create" if existing is None else "PUT-update", req.api_version)
         if shape is not None:
             lro = shape.running
         elif patch:
@@ -146,7 +163,7 @@ class Writes:
         embedded_lists: dict[str, tuple[str, list[Any] | None]] = {}
         for list_path, child_type in behaviour.embedded:
             embedded_lists[list_path] = (child_type, pop_list(payload, list_path))
-        body = compose(addr, behaviour, payload, "Failed" if fails else "Succeeded", self._faults)
+        body = compose(addr, behaviour, payload, "Failed" if fails else "Succeeded", self._faults, req.api_version)
         computed.place_in_subnet(addr.type_key, body, lambda rid: body_of(conn, rid, now))
         etag = new_etag()
         if behaviour.has_etag:
@@ -178,7 +195,7 @@ class Writes:
         for child_type, items in embedded_lists.values():
             if patch and items is None:
                 continue
-            replace_children(conn, req.now, row, child_type, items or [], self._faults)
+            replace_children(conn, req.now, row, child_type, items or [], self._faults, req.api_version)
         if moves_parent_etag(addr):
             bump_etag(conn, addr.parent_id.lower())
         for config_name, properties in configs.items():
@@ -241,6 +258,18 @@ class Writes:
             )
         headers["Content-Type"] = "application/json; charset=utf-8"
         return EmulatorResponse(shape.status, headers, json.dumps(pending).encode())
+
+
+def answer_shape(addr: Address, role: str, api_version: str) -> shapes.AnswerShape | None:
+    """How ARM answers this write (emulator.shapes): the type's or its provider's recorded convention;
+    for a type neither shows, the declared style of a modelled type (None) else ARM's common
+    convention. Resource groups are ARM's own, answered as docs/arm-semantics.md says (None)."""
+    if addr.type_key == RG_TYPE:
+        return None
+    shape = shapes.recorded(addr.type_key, role, api_version, modelled=addr.type_key in TYPES)
+    if shape is None and addr.type_key not in TYPES:
+        shape = shapes.arm_common(addr.type_key, role, api_version)
+    return shape
 
 
 def check_busy(

@@ -5,7 +5,8 @@ Run from the repository root: ``python -m tools.regen`` (rewrites the files),
 or ``python -m tools.regen --out-dir DIR`` (writes the outputs under DIR instead).
 
 Each generator reads facts copied into the repository with their provenance
-(``tests/fixtures/arm-examples``, ``tests/fixtures/recordings``) and, for the
+(``tests/fixtures/arm-examples``, ``tests/fixtures/arm-types``, ``tests/fixtures/recordings``,
+``tests/fixtures/recordings2``) and, for the
 api-versions and the read routes, the installed SDKs (pinned by ``requirements.lock``).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import io
 import sys
 import tempfile
@@ -20,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.tools import gen_field_flags as gen_adapter_flags
 from adapters.tools import gen_field_rules, gen_read_routes
-from emulator.tools import gen_answer_shapes, gen_api_versions, gen_server_defaults
+from emulator.tools import gen_answer_shapes, gen_api_versions, gen_field_flags, gen_server_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "arm-examples"
-CASES = ROOT / "tests" / "fixtures" / "recordings" / "cases.json"
+CASES = (ROOT / "tests" / "fixtures" / "recordings" / "cases.json", ROOT / "tests" / "fixtures" / "recordings2" / "cases.json.gz")
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,13 @@ class Generated:
 
 GENERATED: tuple[Generated, ...] = (
     Generated("adapters/field_rules.py", lambda out: gen_field_rules.main(
-        ["--cases", str(CASES), "--examples", str(EXAMPLES), "--output", str(out)])),
+        [*(arg for cases in CASES for arg in ("--cases", str(cases))), "--examples", str(EXAMPLES), "--output", str(out)])),
+    Generated("adapters/data/field_flags.jsonl.gz", lambda out: gen_adapter_flags.main(["--output", str(out)])),
     Generated("adapters/read_routes.py", lambda out: gen_read_routes.main(["--output", str(out)])),
-    Generated("emulator/data/api_versions.json", lambda out: gen_api_versions.main(
+    Generated("emulator/data/api_versions.json.gz", lambda out: gen_api_versions.main(
         ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
     Generated("emulator/data/answer_shapes.json", lambda out: gen_answer_shapes.main(["--output", str(out)])),
+    Generated("emulator/data/field_flags.jsonl.gz", lambda out: gen_field_flags.main(["--output", str(out)])),
     Generated("emulator/data/server_defaults.json", lambda out: gen_server_defaults.main(
         ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
 )
@@ -60,13 +65,19 @@ def regenerate(out_dir: Path) -> list[Path]:
     return written
 
 
+def content(path: Path) -> bytes:
+    """A generated file's content: a gzipped one's uncompressed bytes (zlib builds may differ in
+    how they compress the same content), else its bytes; empty when missing."""
+    if not path.exists():
+        return b""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.suffix == ".gz" else raw
+
+
 def stale(out_dir: Path) -> list[str]:
-    """The generated files whose committed text differs from a fresh run written under `out_dir`."""
+    """The generated files whose committed content differs from a fresh run written under `out_dir`."""
     regenerate(out_dir)
-    return [
-        g.path for g in GENERATED
-        if (out_dir / g.path).read_bytes() != (ROOT / g.path).read_bytes()
-    ]
+    return [g.path for g in GENERATED if content(out_dir / g.path) != content(ROOT / g.path)]
 
 
 def main(argv: list[str] | None = None) -> int:

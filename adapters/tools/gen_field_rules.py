@@ -2,7 +2,7 @@
 read back as written, from facts.
 
     python -m adapters.tools.gen_field_rules \\
-        --cases tests/fixtures/recordings/cases.json \\
+        --cases tests/fixtures/recordings/cases.json --cases tests/fixtures/recordings2/cases.json.gz \\
         --examples tests/fixtures/arm-examples [--spec SWAGGER.json ...]
 
 Sources, strongest first:
@@ -28,6 +28,7 @@ paths under `properties` are kept; list members are written with `[]`.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -151,7 +152,8 @@ class Findings:
 
 
 def from_cases(findings: Findings, cases_path: Path) -> None:
-    for case in json.loads(cases_path.read_text(encoding="utf-8")):
+    raw = cases_path.read_bytes()
+    for case in json.loads(gzip.decompress(raw) if cases_path.suffix == ".gz" else raw):
         for path in case.get("write_only_stripped") or ():
             # the recorder's own finding: absent from every answer it saw for this resource
             findings.add(case["type"], path, "write_only", f"recordings {case['source_file']} (never returned)")
@@ -251,7 +253,7 @@ def render(rules: Mapping[str, Mapping[str, tuple[str, str]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--cases", type=Path, required=True)
+    parser.add_argument("--cases", type=Path, action="append", required=True, help="a recorded corpus's cases (repeatable)")
     parser.add_argument("--examples", type=Path, required=True)
     parser.add_argument("--spec", type=Path, action="append", default=[])
     parser.add_argument("--output", type=Path, default=OUTPUT)
@@ -261,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         findings.add(arm_type, path, kind, source)
     for swagger in args.spec:
         from_spec(findings, swagger)
-    from_cases(findings, args.cases)
+    for cases in args.cases:
+        from_cases(findings, cases)
     from_examples(findings, args.examples)
     args.output.write_text(render(findings.settle()), encoding="utf-8")
     return 0

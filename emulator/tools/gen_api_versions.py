@@ -1,24 +1,34 @@
-"""Generate ``emulator/data/api_versions.json``: the api-versions ARM serves per type.
+"""Generate ``emulator/data/api_versions.json.gz``: the api-versions ARM serves per type and per provider.
 
 Sources, merged (a version counts for a type when any source shows it):
 
+0. Every api-version published for every resource type ARM knows:
+   ``tests/fixtures/arm-types/arm_types.json.gz`` (condensed from Azure/bicep-types-az, generated
+   from the azure-rest-api-specs; see its README). This is the complete list; the sources below
+   add what it lacks (endpoints that are no resource type: operation polls, actions, views).
 1. The installed ``azure-mgmt-*`` SDKs: every request builder's default
    api-version next to its URL template (``_url = "/subscriptions/.../providers/NS/type/{name}"``),
    in every API-version folder of multi-API packages (``v2021_04_01/...``), plus
    each client configuration's default. This is what any installed SDK sends.
-2. Real ARM traffic: ``tests/fixtures/recordings/interactions.jsonl`` (requests the
+2. Real ARM traffic: ``tests/fixtures/recordings*/interactions.jsonl[.gz]`` (requests the
    Azure SDK for Python's tests sent to live Azure, which answered them).
 3. Optionally Microsoft's REST spec examples (``--arm-examples DIR``, files with
    ``source_path`` = ``specification/.../stable|preview/{version}/examples/...`` of
    Azure/azure-rest-api-specs): the version folder each example was published in.
 
+Per provider namespace, the union of every version any of its types is published at: what
+the emulator accepts for a path of that provider that is no resource type of the index (an
+action, a view such as ``virtualMachines/{name}/instanceView``, a poll), as ARM routes those by
+the provider's registration.
+
 Run: ``python -m emulator.tools.gen_api_versions [--arm-examples DIR] [--output FILE]`` (rewrites the file).
-The emulator only reads the JSON; it never imports this module.
+The emulator only reads the data; it never imports this module.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -26,8 +36,10 @@ from collections import defaultdict
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
-OUT = _ROOT / "emulator" / "data" / "api_versions.json"
-RECORDINGS = _ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl"
+OUT = _ROOT / "emulator" / "data" / "api_versions.json.gz"
+RECORDINGS = (_ROOT / "tests" / "fixtures" / "recordings" / "interactions.jsonl",
+              _ROOT / "tests" / "fixtures" / "recordings2" / "interactions.jsonl.gz")
+ARM_TYPES = _ROOT / "tests" / "fixtures" / "arm-types" / "arm_types.json.gz"
 _VERSION = r"\d{4}-\d{2}-\d{2}(?:-[A-Za-z]+)?"
 _BUILDER_VERSION = re.compile(r"""["']api-version["']\s*,\s*["'](""" + _VERSION + r""")["']""")
 _KWARG_VERSION = re.compile(r"""kwargs\.pop\(\s*["']api_version["']\s*,\s*["'](""" + _VERSION + r""")["']""")
@@ -109,10 +121,24 @@ def from_sdks(site_packages: Path, out: dict[str, set[str]]) -> None:
                     out[arm_type].update(versions)
 
 
+def read_text(path: Path) -> str:
+    """A fixture's text, gzipped or not."""
+    raw = path.read_bytes()
+    return (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
+
+
+def from_arm_types(path: Path, out: dict[str, set[str]]) -> None:
+    """Every api-version each resource type is published at (all definitions of the type)."""
+    index = json.loads(read_text(path))
+    for arm_type, definitions in index["types"].items():
+        for definition in definitions:
+            out[arm_type.lower()].update(definition["apiVersions"])
+
+
 def from_recordings(path: Path, out: dict[str, set[str]]) -> None:
     """The api-versions real ARM answered (anything but NoRegisteredProviderFound) in the recordings."""
-    with path.open() as fh:
-        for line in fh:
+    for line in read_text(path).splitlines():
+        if line.strip():
             row = json.loads(line)
             version = row.get("api_version") or ""
             body = row.get("response_body")
@@ -123,6 +149,15 @@ def from_recordings(path: Path, out: dict[str, set[str]]) -> None:
             if re.fullmatch(_VERSION, version) and not refused:
                 for arm_type in types_of_path(row["path"]):
                     out[arm_type].add(version)
+
+
+def by_provider(found: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Per provider namespace, every version any of its types is served at."""
+    providers: dict[str, set[str]] = defaultdict(set)
+    for arm_type, versions in found.items():
+        if "/" in arm_type:
+            providers[arm_type.split("/", 1)[0]].update(versions)
+    return {k: sorted(v) for k, v in sorted(providers.items()) if v}
 
 
 def _ids(node: object) -> list[str]:
@@ -151,25 +186,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--site-packages", type=Path, default=None, help="where azure/mgmt is installed")
     parser.add_argument("--arm-examples", type=Path, default=None, help="a folder of REST spec examples")
+    parser.add_argument("--arm-types", type=Path, default=ARM_TYPES, help="the condensed ARM type index")
     parser.add_argument("--output", type=Path, default=OUT)
     args = parser.parse_args(argv)
     site = args.site_packages or next(Path(p) for p in sys.path if (Path(p) / "azure" / "mgmt").is_dir())
     found: dict[str, set[str]] = defaultdict(set)
+    from_arm_types(args.arm_types, found)
     from_sdks(site, found)
-    from_recordings(RECORDINGS, found)
+    for recordings in RECORDINGS:
+        from_recordings(recordings, found)
     if args.arm_examples is not None:
         from_arm_examples(args.arm_examples, found)
     payload = {
         "generated_by": "python -m emulator.tools.gen_api_versions",
         "sources": [
+            "tests/fixtures/arm-types/arm_types.json.gz (every published type and api-version, Azure/bicep-types-az)",
             "installed azure-mgmt-* SDK request builders (every API-version folder)",
-            "tests/fixtures/recordings/interactions.jsonl (live ARM traffic)",
+            "tests/fixtures/recordings*/interactions.jsonl[.gz] (live ARM traffic)",
             "Azure/azure-rest-api-specs examples (version folder of each example)",
         ],
         "types": {k: sorted(v) for k, v in sorted(found.items()) if v},
+        "providers": by_provider(found),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(payload, indent=1) + "\n")
+    text = json.dumps(payload, indent=0, sort_keys=True) + "\n"
+    args.output.write_bytes(gzip.compress(text.encode(), compresslevel=9, mtime=0))
     sys.stdout.write(f"{args.output}: {len(payload['types'])} types\n")
     return 0
 

@@ -1,9 +1,11 @@
 """The `reconcile` command.
 
-    reconcile [--env ENV] [--dry-run] [--yes] ...      plan, and apply unless --dry-run
-    reconcile [--env ENV] --dry-run --out PLANFILE      save the plan for review
-    reconcile apply PLANFILE | show-plan PLANFILE      apply / render a saved plan (docs/plan-format.md)
-    reconcile show | graph | compare | emulator | run  see `reconcile COMMAND --help`
+    reconcile                                           help (reads nothing)
+    reconcile plan [--env ENV] ...                      plan only (= reconcile --dry-run)
+    reconcile apply [--env ENV] [--auto-approve] ...    plan, and apply after asking (= reconcile --env ENV)
+    reconcile plan --out PLANFILE / apply PLANFILE      save a plan for review / apply exactly it (docs/plan-format.md)
+    reconcile show [ADDRESS] | graph | history | compare | emulator | run | version
+                                                        see `reconcile COMMAND --help`
 
 Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad
 input included), 2 changes present (only with --detailed-exitcode; and
@@ -14,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from reconciler.cli.apply_summary import write_apply_summary
@@ -32,8 +33,10 @@ from reconciler.cli.common import (
     UsageError,
     add_common_options,
     configure_logging_from,
+    tool_version,
 )
 from reconciler.runtime.inputs import check_target_options
+from reconciler.runtime.suggest import did_you_mean
 
 __all__ = ["DEFAULT_ENV", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "SUBCOMMANDS", "UsageError", "main"]
 
@@ -41,16 +44,55 @@ _Parser, _common, _configure_logging = Parser, add_common_options, configure_log
 
 log = logging.getLogger("reconciler.cli")
 
-SUBCOMMANDS = ("show", "graph", "compare", "emulator", "run", "apply", "show-plan", "history")
+#: The commands, in the order help lists them, with what each does.
+COMMANDS: dict[str, str] = {
+    "plan": "show what would change, write nothing (= reconcile --dry-run); --out PLANFILE saves it",
+    "apply": "plan and apply after asking (--auto-approve: without), or apply a saved plan: apply PLANFILE",
+    "show": "an environment's resources, or one: show ADDRESS [--live] (desired, live, their diff)",
+    "show-plan": "render a saved plan like the dry run",
+    "history": "drift written back and our writes: of one resource, or all since a time (--since 24h)",
+    "graph": "the dependency graph (Mermaid or DOT), whole or around one resource (--target-resource)",
+    "compare": "why does it think this drifted? compare a desired and a live ARM body",
+    "run": "the controller: scheduled cycles, drift telemetry, lease, health endpoints",
+    "emulator": "the local ARM emulator: serve it over HTTP, reset its state",
+    "version": "print the version",
+}
+SUBCOMMANDS = tuple(COMMANDS)
+
+_OVERVIEW = (
+    "commands:\n"
+    + "".join(f"  {name:<10} {what}\n" for name, what in COMMANDS.items())
+    + "\nWithout a command, `reconcile [options]` plans and applies like `reconcile apply` (the options below).\n"
+    "`reconcile COMMAND --help` describes a command. Targets the local ARM emulator unless\n"
+    "AZURE_SUBSCRIPTION_ID is set (README.md, \"Targeting Azure\")."
+)
+
+#: What `reconcile plan` and `reconcile apply` (with no plan file) fix that the flag form leaves open.
+PLAN, APPLY = "plan", "apply"
 
 
-def _plan_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="reconcile", description="Plan and apply the desired state of one environment.",
-                epilog="Other commands: " + ", ".join(SUBCOMMANDS) + " (reconcile COMMAND --help).")
+def _plan_parser(mode: str | None = None) -> argparse.ArgumentParser:
+    if mode is None:
+        p = _Parser(prog="reconcile", usage="reconcile [COMMAND] [options]",
+                    description="Keep an Azure environment equal to its desired state.\n\n" + _OVERVIEW,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--version", action="version", version=version_line())
+    elif mode == PLAN:
+        p = _Parser(prog="reconcile plan", description="Plan one environment and print the plan; writes nothing.")
+    else:
+        p = _Parser(prog="reconcile apply", description="Plan one environment, print the plan, ask, and apply it. "
+                    "To apply a saved plan instead: reconcile apply PLANFILE (see `reconcile show-plan`).")
     _common(p)
-    p.add_argument("--dry-run", action="store_true", help="plan only; write nothing")
-    p.add_argument("--yes", "-y", action="store_true", help="apply without asking for confirmation")
-    p.add_argument("--output", choices=("text", "json"), default="text")
+    # `plan` never applies and `apply` always does: their contrary flag is refused with the fix.
+    p.add_argument("--dry-run", action="store_true",
+                   help=argparse.SUPPRESS if mode is not None else "plan only; write nothing")
+    p.add_argument("--yes", "-y", "--auto-approve", dest="yes", action="store_true",
+                   help=argparse.SUPPRESS if mode == PLAN else "apply without asking for confirmation")
+    from reconciler.cli.renderers import formats
+
+    p.add_argument("--output", choices=formats(), default="text")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="list every write-only attribute that cannot be verified (else one summary line)")
     p.add_argument("--detailed-exitcode", action="store_true",
                    help="exit 0 when there are no changes, 2 when there are, 1 on error")
     p.add_argument("--allow-replace", action="store_true", help="allow replacing resources (delete + create)")
@@ -67,15 +109,14 @@ def _plan_parser() -> argparse.ArgumentParser:
                    help="how to observe: per-resource ARM reads, Resource Graph, or auto (graph above 350 "
                         "resources; docs/observe-modes.md) (default %(default)s)")
     p.add_argument("--out", metavar="PLANFILE",
-                   help="with --dry-run: save the plan to PLANFILE for `reconcile apply PLANFILE`")
+                   help=argparse.SUPPRESS if mode == APPLY else "save the plan to PLANFILE for `reconcile apply "
+                   "PLANFILE`" + ("" if mode == PLAN else " (with --dry-run)"))
     add_colour_options(p)
     return p
 
 
-def _secrets() -> Any:
-    from desired_state.settings import AppSecrets
-
-    return AppSecrets()
+def version_line() -> str:
+    return f"reconcile {tool_version()} (azure-reconciler; Python {sys.version.split()[0]})"
 
 
 def _confirm(environment: str, out: TextIO) -> bool:
@@ -84,8 +125,13 @@ def _confirm(environment: str, out: TextIO) -> bool:
     return sys.stdin.readline().strip() == "yes"
 
 
-def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    args = _plan_parser().parse_args(argv)
+def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = None) -> int:
+    args = _plan_parser(mode).parse_args(argv)
+    if mode == PLAN and args.yes:
+        raise UsageError("reconcile plan never applies: drop --yes/--auto-approve, or run `reconcile apply`")
+    if mode == APPLY and args.dry_run:
+        raise UsageError("reconcile apply applies: drop --dry-run, or run `reconcile plan` to only plan")
+    args.dry_run = args.dry_run or mode == PLAN
     if args.parallelism < 1:
         raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
     if args.dry_run and args.yes:
@@ -100,15 +146,19 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         check_out_option(args.out, dry_run=args.dry_run)
     if apply_mode and not args.yes and not sys.stdin.isatty():
         raise UsageError(
-            "refusing to apply without confirmation: no terminal to ask on; pass --yes to apply "
-            "or --dry-run to only plan"
+            "refusing to apply without confirmation: no terminal to ask on; pass --yes (--auto-approve) to apply "
+            "or use `reconcile plan` to only plan"
         )
     _configure_logging(args)
-    from reconciler.cli.colour import colour_wanted, write_plan
-    from reconciler.cli.render import render_json, render_styled
+    from reconciler.cli.colour import colour_wanted
+    from reconciler.cli.plan_view import PlanView
+    from reconciler.cli.renderers import RenderOptions, choose
     from reconciler.engine.safety import SafetyPolicy
     from reconciler.engine.session import open_session
 
+    # The renderer is chosen once: it decides what stdout holds (JSON: the plan and nothing else).
+    renderer = choose(args.output, RenderOptions(colour=colour_wanted(out, args.colour), verbose=args.verbose))
+    status = err if renderer.for_machines else out
     safety = SafetyPolicy(
         allow_replace=args.allow_replace,
         prune=args.prune,
@@ -121,8 +171,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         apply_workers=args.parallelism, targets=args.target_resource, observe=args.observe,
     )
     session.target.clients.start_run()  # the run's wait budget starts now
-    banner_to = err if args.output == "json" else out
-    banner_to.write(session.target.banner + "\n")
+    status.write(session.target.banner + "\n")
     engine = session.engine
     try:
         selected = engine.select(args.target_resource) if args.target_resource else None
@@ -137,16 +186,11 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         if resume_operations(engine, observation.live).any:
             observation = engine.observe(selected, prune_scan=selected is None)
     plan = engine.plan(observation, selected)
-    if args.output == "json":
-        out.write(render_json(plan))
-    else:
-        write_plan(render_styled(plan), out, colour=colour_wanted(out, args.colour))
-    # With --output json, stdout holds the plan's JSON and nothing else.
-    status = err if args.output == "json" else out
+    renderer.write(PlanView.of(plan), out)
     if args.out:
         from reconciler.cli.plan_commands import save_plan
 
-        save_plan(args, session, plan, observation, banner_to)
+        save_plan(args, session, plan, observation, status)
     if plan.errors:
         return EXIT_ERROR
     if not apply_mode or not any(c.runnable for c in plan.changes):
@@ -167,37 +211,15 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 
 def cmd_show(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    p = _Parser(prog="reconcile show", description="Resource count and ARM types of an environment.")
-    p.add_argument("--env", default=DEFAULT_ENV)
-    p.add_argument("--output", choices=("text", "json"), default="text")
-    args = p.parse_args(argv)
-    from desired_state import build
-    from desired_state.state import summarize
+    from reconciler.cli.show_command import show_command
 
-    state = build(args.env, secrets=_secrets())
-    summary = summarize(state)
-    if args.output == "json":
-        out.write(json.dumps(summary, indent=2, default=str) + "\n")
-    else:
-        out.write(f"{args.env}: {summary['resources']} resources\n")
-        for arm_type, count in sorted(summary["types"].items()):
-            out.write(f"  {count:4d}  {arm_type}\n")
-        out.write("\naddresses:\n")
-        for r in state.resources:
-            out.write(f"  {r.address}  ({r.type})\n")
-    return EXIT_OK
+    return show_command(argv, out, err)
 
 
 def cmd_graph(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    p = _Parser(prog="reconcile graph", description="Print the dependency graph (Mermaid or DOT).")
-    p.add_argument("--env", default=DEFAULT_ENV)
-    p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
-    args = p.parse_args(argv)
-    from desired_state import build
-    from desired_state.graph import render
+    from reconciler.cli.graph_command import graph_command
 
-    out.write(render(build(args.env, secrets=_secrets()), args.format) + "\n")
-    return EXIT_OK
+    return graph_command(argv, out, err)
 
 
 def cmd_compare(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -223,10 +245,23 @@ def cmd_emulator(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     return int(args.func(args))
 
 
-def cmd_apply(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    from reconciler.cli.plan_commands import apply_command
+def cmd_plan_only(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    return cmd_plan(argv, out, err, mode=PLAN)
 
-    return apply_command(argv, out, err)
+
+def cmd_apply(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """`reconcile apply PLANFILE` applies a saved plan; without one, it plans and applies (asking)."""
+    from reconciler.cli.plan_commands import apply_command, names_a_plan_file
+
+    if names_a_plan_file(argv, _plan_parser(APPLY)):
+        return apply_command(argv, out, err)
+    return cmd_plan(argv, out, err, mode=APPLY)
+
+
+def cmd_version(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    _Parser(prog="reconcile version", description="Print the version.").parse_args(argv)
+    out.write(version_line() + "\n")
+    return EXIT_OK
 
 
 def cmd_show_plan(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -276,14 +311,27 @@ def _safe(stream: Any) -> Any:
     return stream if isinstance(stream, SafeStream) else SafeStream(stream)
 
 
+def _handlers() -> dict[str, Callable[[Sequence[str], Any, Any], int]]:
+    return {"plan": cmd_plan_only, "apply": cmd_apply, "show": cmd_show, "show-plan": cmd_show_plan,
+            "history": cmd_history, "graph": cmd_graph, "compare": cmd_compare, "run": cmd_run,
+            "emulator": cmd_emulator, "version": cmd_version}
+
+
 def _dispatch(argv: list[str], out: Any, err: Any) -> int:
-    command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
-    handlers = {"show": cmd_show, "graph": cmd_graph, "compare": cmd_compare,
-                "emulator": cmd_emulator, "run": cmd_run, "apply": cmd_apply, "show-plan": cmd_show_plan, "history": cmd_history}
     try:
-        if command is None:
-            return cmd_plan(argv, out, err)
-        return handlers[command](argv[1:], out, err)
+        if not argv:
+            # As `terraform` and `az` do: a bare command is a question, not a run; nothing is read.
+            out.write(_plan_parser().format_help())
+            return EXIT_OK
+        if argv[0].startswith("-"):
+            return cmd_plan(argv, out, err)  # the flag form: `reconcile --dry-run --env dev`
+        handler = _handlers().get(argv[0])
+        if handler is None:
+            raise UsageError(
+                f"reconcile: unknown command {argv[0]!r}{did_you_mean(argv[0], COMMANDS)} "
+                f"(commands: {', '.join(COMMANDS)}; see `reconcile --help`)"
+            )
+        return handler(argv[1:], out, err)
     except KeyboardInterrupt:
         err.write("reconcile: interrupted\n")
         return EXIT_ERROR

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from reconciler.cli.apply_summary import write_apply_summary
 from reconciler.cli.colour import add_colour_options
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError, add_env_option
 from reconciler.cli.common import Parser as _Parser
 from reconciler.cli.common import configure_logging_from as _configure_logging
 from reconciler.cli.planfile import (
@@ -38,7 +38,8 @@ def check_out_option(out: str, *, dry_run: bool) -> None:
     """`--out` is checked before anything is read."""
     if not dry_run:
         raise UsageError(
-            "--out saves a plan for review and needs --dry-run; apply the saved plan with `reconcile apply PLANFILE`"
+            "--out saves a plan for review and needs --dry-run (or `reconcile plan --out PLANFILE`); apply the "
+            "saved plan with `reconcile apply PLANFILE`"
         )
     parent = Path(out).parent
     if not parent.is_dir():
@@ -59,6 +60,24 @@ def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observatio
     to.write(f"Saved plan: {args.out} ({runnable} change(s) to apply). Apply it with `reconcile apply {args.out}`.\n")
 
 
+def names_a_plan_file(argv: Sequence[str], plan_parser: argparse.ArgumentParser) -> bool:
+    """Whether `reconcile apply ARGV` names a saved plan (a positional argument) rather than
+    planning and applying: option values (`--env prod`) are not positional."""
+    takes_value = {
+        s for parser in (plan_parser, _apply_parser()) for action in parser._actions
+        if action.nargs != 0 for s in action.option_strings
+    }
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            return next(tokens, None) is not None
+        if not token.startswith("-"):
+            return True
+        if token in takes_value:
+            next(tokens, None)  # its value
+    return False
+
+
 def _location(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emulator-state", metavar="PATH", help="emulator state file (default .reconciler/emulator.db)")
     p.add_argument("--emulator-url", metavar="URL", help="a served emulator, e.g. http://127.0.0.1:8443")
@@ -69,11 +88,13 @@ def _location(p: argparse.ArgumentParser) -> None:
 def _apply_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="reconcile apply",
-        description="Apply a saved plan (`reconcile --dry-run --out PLANFILE`) exactly as reviewed: only its "
-        "changes, each refused where the live resource moved since. Does not ask: the plan was the review.",
+        description="Apply a saved plan (`reconcile plan --out PLANFILE`) exactly as reviewed: only its "
+        "changes, each refused where the live resource moved since. Does not ask: the plan was the review. "
+        "Without PLANFILE, `reconcile apply` plans and applies after asking (`reconcile apply --help` without "
+        "PLANFILE lists its options).",
     )
-    p.add_argument("planfile", help="the file written by `reconcile --dry-run --out PLANFILE`")
-    p.add_argument("--env", default=None, help="refuse unless the plan is for this environment")
+    p.add_argument("planfile", help="the file written by `reconcile plan --out PLANFILE`")
+    add_env_option(p, default=None)
     p.add_argument("--max-age", default=os.environ.get(MAX_AGE_ENV, "24h"),
                    help=f"refuse a plan older than this (default %(default)s; ${MAX_AGE_ENV})")
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
@@ -151,14 +172,20 @@ def _fingerprint_key(saved: SavedPlan) -> bytes:
 
 
 def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.cli.renderers import formats
+
     p = _Parser(prog="reconcile show-plan", description="Render a saved plan like a dry run (for the approval page).")
     p.add_argument("planfile")
-    p.add_argument("--output", choices=("text", "json"), default="text")
+    p.add_argument("--output", choices=formats(), default="text")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="list every write-only attribute that cannot be verified (else one summary line)")
     add_colour_options(p)
     args = p.parse_args(argv)
-    from reconciler.cli.colour import colour_wanted, write_plan
-    from reconciler.cli.render import render_json, render_styled
+    from reconciler.cli.colour import colour_wanted
+    from reconciler.cli.plan_view import PlanView
+    from reconciler.cli.renderers import RenderOptions, choose
 
+    renderer = choose(args.output, RenderOptions(colour=colour_wanted(out, args.colour), verbose=args.verbose))
     saved = load(Path(args.planfile))
     check_integrity(saved, _fingerprint_key(saved))
     target: dict[str, Any] = saved.document["target"]
@@ -167,10 +194,6 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         f"{target.get('subscription_id')}, saved {saved.document['created_at']} by reconcile "
         f"{saved.document['tool_version']}; apply with `reconcile apply {saved.path}`\n"
     )
-    (err if args.output == "json" else out).write(header)
-    plan = saved.plan()
-    if args.output == "json":
-        out.write(render_json(plan))
-    else:
-        write_plan(render_styled(plan), out, colour=colour_wanted(out, args.colour))
+    (err if renderer.for_machines else out).write(header)
+    renderer.write(PlanView.of(saved.plan()), out)
     return EXIT_OK

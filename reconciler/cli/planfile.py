@@ -22,11 +22,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from desired_state.state import DesiredState
+from reconciler.cli.common import tool_version
 from reconciler.engine.attribution_record import Attribution
 from reconciler.engine.convergence import NotKept
 from reconciler.engine.engine import Engine, Live, Observation, secret_fingerprint
@@ -52,13 +52,6 @@ class StaleResource(Exception):
     def __init__(self, address: str, what: str) -> None:
         super().__init__(f"changed since the plan was saved ({what}); not overwritten, plan again")
         self.address = address
-
-
-def tool_version() -> str:
-    try:
-        return version("azure-reconciler")
-    except PackageNotFoundError:  # running from a source tree without installing
-        return "unknown"
 
 
 def _canonical(value: Any) -> bytes:

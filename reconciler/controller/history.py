@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from adapters.compare import fingerprint
 from desired_state.resource import Resource
+from reconciler.engine.attribution_record import made_on
 from reconciler.engine.plan import Change
 from reconciler.runtime.documents import Documents
 from reconciler.runtime.logs import redact_value
@@ -37,8 +38,13 @@ def document_name(environment: str, address: str) -> str:
     return f"history/{environment}/{safe}-{digest}.json"
 
 
+def stamp(when: datetime) -> str:
+    """An event's `at`: UTC, to the second (ISO 8601), so that stamps compare as text."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(datetime.now(UTC))
 
 
 def scrub(body: Any, resource: Resource, key: bytes) -> Any:
@@ -102,11 +108,25 @@ class History:
              "outcome": outcome},
         )
 
-    def events(self, address: str) -> list[dict[str, Any]]:
-        """Oldest first."""
-        current = self.documents.load(document_name(self.environment, address))
-        events = current.get("events", []) if isinstance(current, dict) else []
-        return [e for e in events if isinstance(e, dict)]
+    def events(self, address: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Oldest first; only those at or after `since` when given."""
+        return _events(self.documents.load(document_name(self.environment, address)), since)
+
+    def since(self, cutoff: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """(address, event) of every resource of the environment at or after `cutoff`, newest first."""
+        found: list[tuple[str, dict[str, Any]]] = []
+        for name in self.documents.names(f"history/{self.environment}"):
+            current = self.documents.load(name)
+            if isinstance(current, dict) and isinstance(current.get("address"), str):
+                found.extend((current["address"], e) for e in _events(current, cutoff))
+        found.sort(key=lambda pair: (str(pair[1].get("at", "")), pair[0], int(pair[1].get("n", 0))), reverse=True)
+        return found
+
+
+def _events(document: Any, since: datetime | None) -> list[dict[str, Any]]:
+    events = document.get("events", []) if isinstance(document, dict) else []
+    cutoff = stamp(since) if since is not None else ""
+    return [e for e in events if isinstance(e, dict) and str(e.get("at", "")) >= cutoff]
 
 
 def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
@@ -116,23 +136,39 @@ def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
     if not listed:
         return f"No history for {address} yet (drift written back and our writes are recorded by `reconcile run`).\n"
     for e in listed:
-        n, at = e.get("n"), e.get("at")
-        if e.get("kind") == "drift":
-            attribution = e.get("attribution") or {}
-            if attribution.get("known"):
-                who = f"changed by {attribution.get('changed_by') or 'an unnamed caller'}"
-                if attribution.get("client_type"):
-                    who += f" via {attribution['client_type']}"
-                who += f" at {attribution.get('timestamp')}"
-            elif attribution:
-                who = f"attribution unknown ({attribution.get('reason')})"
-            else:
-                who = "attribution not looked up"
-            lines.append(f"  #{n} {at} drift ({e.get('action')}): {', '.join(e.get('changed_paths') or [])} {who}")
-            for prop in attribution.get("properties") or []:
-                lines.append(f"       {prop.get('path')}: {prop.get('before')!r} -> {prop.get('after')!r}")
-            if e.get("overwritten") is not None:
-                lines.append(f"       overwritten body kept: reconcile history {address} --show {n}")
-        else:
-            lines.append(f"  #{n} {at} our write ({e.get('action')}): {e.get('outcome')}")
+        lines.extend(_event_lines(address, e, ""))
     return "\n".join(lines) + "\n"
+
+
+def render_since(environment: str, since: str, found: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
+    """`reconcile history --since WHEN`: every resource's events, newest first, one line each."""
+    listed = list(found)
+    if not listed:
+        return (f"No history in {environment} since {since} (drift written back and our writes are recorded "
+                "by `reconcile run`).\n")
+    lines = [f"History of {environment} since {since} (newest first):"]
+    for address, e in listed:
+        lines.extend(_event_lines(address, e, f"{address} "))
+    return "\n".join(lines) + "\n"
+
+
+def _event_lines(address: str, e: Mapping[str, Any], label: str) -> list[str]:
+    n, at = e.get("n"), e.get("at")
+    if e.get("kind") != "drift":
+        return [f"  #{n} {at} {label}our write ({e.get('action')}): {e.get('outcome')}"]
+    attribution = e.get("attribution") or {}
+    if attribution.get("known"):
+        who = f"changed by {attribution.get('changed_by') or 'an unnamed caller'}"
+        if attribution.get("client_type"):
+            who += f" via {attribution['client_type']}"
+        who += f" at {attribution.get('timestamp')}{made_on(attribution.get('resource_id') or '', str(e.get('id', '')))}"
+    elif attribution:
+        who = f"attribution unknown ({attribution.get('reason')})"
+    else:
+        who = "attribution not looked up"
+    lines = [f"  #{n} {at} {label}drift ({e.get('action')}): {', '.join(e.get('changed_paths') or [])} {who}"]
+    for prop in attribution.get("properties") or []:
+        lines.append(f"       {prop.get('path')}: {prop.get('before')!r} -> {prop.get('after')!r}")
+    if e.get("overwritten") is not None:
+        lines.append(f"       overwritten body kept: reconcile history {address} --show {n}")
+    return lines

@@ -84,17 +84,20 @@ def resolve_target(
             banner=f"Target: local ARM emulator at {emulator_url} (no Azure subscription configured)",
             work_dir=Path(os.environ.get("RECONCILER_WORK_DIR", ".reconciler")),
         )
-    from emulator import Emulator, default_state_path
+    from emulator import Emulator, state_path
     from emulator.faults import FaultConfig
     from emulator.transport import EmulatorTransport
 
-    path = Path(emulator_state) if emulator_state else Path(default_state_path())
+    path = state_path(emulator_state, "--emulator-state")
     emu = Emulator(path, faults=faults if faults is not None else FaultConfig.from_env())
+    banner = f"Target: local ARM emulator (embedded), state file {path} (no Azure subscription configured)"
+    if emu.new_state:
+        banner += f"\nnew, empty emulator state at {path}"
     return Target(
         kind="emulator",
         subscription_id=sub,
         clients=ClientFactory.for_transport(sub, EmulatorTransport(emu)),
-        banner=f"Target: local ARM emulator (embedded), state file {path} (no Azure subscription configured)",
+        banner=banner,
         work_dir=path.parent,
         emulator=emu,
         state_path=path,

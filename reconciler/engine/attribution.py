@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler.engine.attribution_record import Attribution, PropertyChange
+from reconciler.engine.attribution_scope import Scope, scope_of
 from reconciler.engine.plan import SENSITIVE, Change
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,12 @@ def token_identities(token: str) -> frozenset[str]:
     return frozenset(str(claims[k]).lower() for k in ("oid", "appid", "upn", "unique_name") if claims.get(k))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Record:
     target: str
+    #: The id as Azure spelled it (`target` is lower-cased, to match on).
+    target_id: str
+    source: str
     changed_by: str
     changed_by_type: str
     client_type: str
@@ -90,50 +94,24 @@ class Attributor:
         return self._own
 
     def attribute(self, changes: Sequence[Change], secret_paths: Mapping[str, Iterable[str]]) -> dict[str, Attribution]:
-        """Address -> attribution, for every drifted change; {} when nothing drifted (no request)."""
+        """Address -> attribution, for every drifted change; {} when nothing drifted (no request).
+
+        Each drifted resource is looked up under its own id, its changed children's and its
+        parent's (`reconciler.engine.attribution_scope`): in Resource Graph (one query for all),
+        then in the Activity Log for the ids Resource Graph has no record of."""
         drifted = [c for c in changes if c.action in _DRIFT_ACTIONS and c.diff]
         if not drifted:
             return {}
-        own = self.own_identities()
-        since = datetime.now(UTC) - self.lookback
-        found: dict[str, Attribution] = {}
-        graph_error = ""
+        scopes = {c.address: scope_of(c) for c in drifted}
+        ids = list(dict.fromkeys(rid for s in scopes.values() for rid in (s.own, *s.related)))
+        lookup = _Lookup(self, datetime.now(UTC) - self.lookback)
         try:
-            records = self._resource_graph([c.id for c in drifted], since)
+            lookup.graph = self._resource_graph(ids, lookup.since)
         except Exception as error:
-            graph_error = _why(error, "Resource Graph")
-            records = {}
-        missing: list[Change] = []
-        for change in drifted:
-            seen = records.get(change.id.lower(), [])
-            attribution = _attribute(seen, own, "resourcegraph", secret_paths.get(change.address, ()))
-            if attribution is not None:
-                found[change.address] = attribution
-            elif seen:
-                # Resource Graph knows the resource and our last write is its newest change: nobody
-                # else changed it since (a change of the desired state), or theirs is not visible yet.
-                found[change.address] = Attribution.unknown(
-                    f"no change by another identity since our last write; {_LAG}, else the desired state changed"
-                )
-            else:
-                missing.append(change)  # a type Resource Graph lacks, or it could not be asked
-        for index, change in enumerate(missing):
-            if index >= MAX_ACTIVITY_LOG_LOOKUPS:
-                found[change.address] = Attribution.unknown("too many drifted resources for the Activity Log fallback")
-                continue
-            try:
-                events = self._activity_log(change.id, since)
-            except Exception as error:
-                reasons = [r for r in (graph_error, _why(error, "the Activity Log")) if r]
-                found[change.address] = Attribution.unknown("; ".join(reasons))
-                continue
-            attribution = _attribute(events, own, "activitylog", ())
-            if attribution is None:
-                why = graph_error or "no change by another identity recorded yet"
-                found[change.address] = Attribution.unknown(f"{why}; {_LAG}")
-            else:
-                found[change.address] = attribution
-        return found
+            lookup.graph_error = _why(error, "Resource Graph")
+        return {
+            c.address: lookup.attribution(scopes[c.address], tuple(secret_paths.get(c.address, ()))) for c in drifted
+        }
 
     def _resource_graph(self, ids: list[str], since: datetime) -> dict[str, list[_Record]]:
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
@@ -182,6 +160,8 @@ class Attributor:
             records.append(
                 _Record(
                     target=resource_id.lower(),
+                    target_id=event.resource_id or resource_id,
+                    source="activitylog",
                     changed_by=event.caller or claims.get("appid", ""),
                     changed_by_type="",
                     client_type="",
@@ -197,6 +177,84 @@ class Attributor:
         return records
 
 
+class _Lookup:
+    """The records of one plan's drifted resources: Resource Graph's, asked once for all, and the
+    Activity Log's, asked per id Resource Graph has nothing on (at most `MAX_ACTIVITY_LOG_LOOKUPS`)."""
+
+    def __init__(self, attributor: Attributor, since: datetime) -> None:
+        self.attributor, self.since = attributor, since
+        self.own = attributor.own_identities()
+        self.graph: dict[str, list[_Record]] = {}
+        self.graph_error = ""
+        self._activity: dict[str, list[_Record] | str] = {}
+
+    def records(self, resource_id: str, checked: set[str], problems: list[str]) -> list[_Record]:
+        """The records under `resource_id`, newest first; the sources asked go to `checked`, the
+        reasons a source could not answer to `problems`."""
+        if not self.graph_error:
+            checked.add("Resource Graph")
+        found = self.graph.get(resource_id.lower())
+        if found:
+            return found
+        key = resource_id.lower()
+        if key not in self._activity:
+            if len(self._activity) >= MAX_ACTIVITY_LOG_LOOKUPS:
+                problems.append("too many drifted resources for the Activity Log fallback")
+                return []
+            try:
+                self._activity[key] = self.attributor._activity_log(resource_id, self.since)
+            except Exception as error:
+                self._activity[key] = _why(error, "the Activity Log")
+        answer = self._activity[key]
+        if isinstance(answer, str):
+            problems.append(answer)
+            return []
+        checked.add("the Activity Log")
+        return answer
+
+    def attribution(self, scope: Scope, secret_paths: tuple[str, ...]) -> Attribution:
+        checked: set[str] = set()
+        problems = [self.graph_error] if self.graph_error else []
+        own_records = self.records(scope.own, checked, problems)
+        # A change to a changed child (`az network nsg rule create`), else to the parent holding
+        # this resource's collection: ours are no boundary there (only our writes of this resource
+        # overwrite what came before), and the properties named are the child's, in our body's terms.
+        related = [
+            replace(r, properties={f"{child.member}.{p}": v for p, v in r.properties.items()})
+            for child in scope.children for r in self.records(child.id, checked, problems)
+        ]
+        found = _attribute(_merged(own_records, related, self.own), self.own, secret_paths)
+        if found is None and scope.parent is not None:
+            parent = [r for r in self.records(scope.parent, checked, problems) if _touches(r, scope.collection)]
+            found = _attribute(_merged(own_records, parent, self.own), self.own, secret_paths)
+        if found is not None:
+            return found
+        if problems and not checked:
+            return Attribution.unknown("; ".join(dict.fromkeys(problems)))
+        n = len(scope.children)
+        looked = ["it", *([f"its {n} changed child{'ren' if n > 1 else ''}"] if n else []),
+                  *(["its parent"] if scope.parent else [])]
+        where = " or ".join(looked) if len(looked) < 3 else f"{', '.join(looked[:-1])} or {looked[-1]}"
+        why = (f"no change by another identity to {where} since our last write "
+               f"(looked up in {' and '.join(sorted(checked, reverse=True))})")
+        return Attribution.unknown("; ".join([why, *dict.fromkeys(problems)]) + f"; {_LAG}, else the desired state changed")
+
+
+def _merged(own_records: list[_Record], related: list[_Record], own: frozenset[str]) -> list[_Record]:
+    """This resource's records with the foreign ones of related resources, newest first."""
+    foreign = [r for r in related if not own & (r.identities | {r.changed_by.lower()})]
+    return sorted([*own_records, *foreign], key=lambda r: r.timestamp, reverse=True)
+
+
+def _touches(record: _Record, collection: str | None) -> bool:
+    """Whether a parent's recorded change may concern its child: any write when the source names
+    no properties (the Activity Log), else one that touched the child's collection."""
+    if not record.properties:
+        return True
+    return collection is not None and any(p == collection or p.startswith((collection + "[", collection + "."))
+                                          for p in record.properties)
+
+
 def attach(changes: Sequence[Change], attributions: Mapping[str, Attribution]) -> tuple[Change, ...]:
     """The changes with their attributions set."""
     return tuple(
@@ -204,9 +262,7 @@ def attach(changes: Sequence[Change], attributions: Mapping[str, Attribution]) -
     )
 
 
-def _attribute(
-    records: list[_Record], own: frozenset[str], source: str, secret_paths: Iterable[str]
-) -> Attribution | None:
+def _attribute(records: list[_Record], own: frozenset[str], secret_paths: Iterable[str]) -> Attribution | None:
     """The attribution from one resource's records (newest first); None when none is foreign."""
     foreign: list[_Record] = []
     for record in records:
@@ -235,8 +291,9 @@ def _attribute(
         operation=newest.operation,
         timestamp=newest.timestamp,
         correlation_id=newest.correlation_id,
-        source=source,
+        source=newest.source,
         properties=tuple(merged[p] for p in sorted(merged)),
+        resource_id=newest.target_id,
     )
 
 
@@ -251,6 +308,8 @@ def _graph_record(row: Any) -> _Record | None:
     changed_by = str(attrs.get("changedBy") or "")
     return _Record(
         target=target,
+        target_id=str(row.get("targetResourceId") or props.get("targetResourceId")),
+        source="resourcegraph",
         changed_by=changed_by,
         changed_by_type=str(attrs.get("changedByType") or ""),
         client_type=str(attrs.get("clientType") or ""),

@@ -33,6 +33,9 @@ class Attribution:
     properties: tuple[PropertyChange, ...] = ()
     reason: str = ""
     """Why the attribution is unknown; empty when known."""
+    resource_id: str = ""
+    """The id the newest foreign change was made to: the resource's own, a child's (a rule added
+    with `az network nsg rule create`) or its parent's (reconciler/engine/attribution_scope.py)."""
 
     @classmethod
     def unknown(cls, reason: str) -> Attribution:
@@ -52,6 +55,7 @@ class Attribution:
             source=data.get("source") or "",
             properties=tuple(PropertyChange(p["path"], p.get("before"), p.get("after")) for p in data.get("properties") or ()),
             reason=data.get("reason") or "",
+            resource_id=data.get("resource_id") or "",
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -66,15 +70,17 @@ class Attribution:
             "source": self.source or None,
             "properties": [{"path": p.path, "before": p.before, "after": p.after} for p in self.properties],
             "reason": self.reason or None,
+            "resource_id": self.resource_id or None,
         }
 
-    def headline(self) -> str:
-        """``changed by alice@contoso.com via Azure Portal at 14:02Z`` or ``attribution unknown (why)``."""
+    def headline(self, resource_id: str = "") -> str:
+        """``changed by alice@contoso.com via Azure Portal at 14:02Z`` or ``attribution unknown (why)``;
+        given the drifted resource's id, `` on its child securityRules/x`` when the change was made there."""
         if not self.known:
             return f"attribution unknown ({self.reason})"
         who = self.changed_by or "an unnamed caller"
         via = f" via {self.client_type}" if self.client_type else ""
-        return f"changed by {who}{via} at {short_time(self.timestamp)}"
+        return f"changed by {who}{via} at {short_time(self.timestamp)}{made_on(self.resource_id, resource_id)}"
 
     def dimensions(self) -> dict[str, str]:
         """Custom dimensions of a drift event (never property values)."""
@@ -89,6 +95,19 @@ class Attribution:
             "changedAt": self.timestamp,
             "attributionSource": self.source,
         }
+
+
+def made_on(changed_id: str, resource_id: str) -> str:
+    """`` on its child securityRules/x`` or `` on its parent virtualNetworks/v`` when a change
+    was made to a resource other than the drifted one, else ``""``."""
+    changed, own = changed_id.rstrip("/"), resource_id.rstrip("/")
+    if not changed or not own or changed.lower() == own.lower():
+        return ""
+    if changed.lower().startswith(own.lower() + "/"):
+        return f" on its child {changed[len(own) + 1:]}"
+    if own.lower().startswith(changed.lower() + "/"):
+        return f" on its parent {'/'.join(changed.split('/')[-2:])}"
+    return f" on {changed}"
 
 
 def short_time(iso: str) -> str:

@@ -26,6 +26,7 @@ from reconciler.engine.resource_observe import READ_WORKERS
 from reconciler.engine.safety import SafetyPolicy
 from reconciler.engine.write_log import WriteLog
 from reconciler.runtime.safe_output import register_secrets
+from reconciler.runtime.suggest import did_you_mean
 
 
 @dataclass
@@ -87,7 +88,8 @@ def open_session(
         for address in sorted(addresses):
             if address not in known:
                 raise DesiredStateError(
-                    f"{option} {address}: no such address in {environment} (see `reconcile show --env {environment}`)"
+                    f"{option} {address}: no such address in {environment}{did_you_mean(address, known)} "
+                    f"(see `reconcile show --env {environment}`)"
                 )
     target = resolve_target(secrets, emulator_state=emulator_state, emulator_url=emulator_url, faults=faults)
     key = secrets.fingerprint_key.get_secret_value().encode() if secrets.fingerprint_key else target.subscription_id.encode()

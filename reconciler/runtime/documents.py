@@ -32,6 +32,10 @@ class Documents(Protocol):
         """Replace the document with ``change(current)`` (current is None when absent); returns it."""
         ...
 
+    def names(self, folder: str) -> list[str]:
+        """The names of the documents in `folder` (e.g. ``history/dev``), sorted."""
+        ...
+
     @property
     def where(self) -> str:
         """A human description of the location (for logs and `reconcile history`)."""
@@ -57,6 +61,14 @@ class FileDocuments:
             return json.loads(self._path(name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+    def names(self, folder: str) -> list[str]:
+        directory = self._path(folder.strip("/"))
+        if not directory.is_dir():
+            return []
+        # Not the lock files and interrupted temporary files `update` leaves beside a document.
+        return sorted(f"{folder.strip('/')}/{p.name}" for p in directory.iterdir()
+                      if p.is_file() and not p.name.endswith((".lock", ".tmp")))
 
     @contextmanager
     def _locked(self, path: Path) -> Iterator[None]:
@@ -113,6 +125,11 @@ class BlobDocuments:
 
     def load(self, name: str) -> Any:
         return self._read(name)[0]
+
+    def names(self, folder: str) -> list[str]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        listed = self.container.list_blob_names(name_starts_with=f"{start}{folder.strip('/')}/")
+        return sorted(str(name)[len(start):] for name in listed)
 
     def update(self, name: str, change: Callable[[Any], Any]) -> Any:
         from azure.core import MatchConditions

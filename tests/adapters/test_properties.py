@@ -47,8 +47,10 @@ def list_rule(rules: CompareRules, path: Path, sample: list[Any]) -> ListRule:
 
 
 def leaves(value: Any, path: Path, rules: CompareRules) -> Iterator[Path]:
-    """Declared scalar leaves (and scalar list members), skipping write-only fields."""
-    if pattern_of(dotted(path)) in rules.write_only:
+    """Declared scalar leaves (and scalar list members) that are compared: not write-only, not the
+    server's (ARM's readOnly flag, a child's location), not an instruction for the create."""
+    pattern = pattern_of(dotted(path))
+    if path and (rules.never_returned(pattern, value) or rules.owned_by_server(pattern)):
         return
     if isinstance(value, dict):
         for key, child in value.items():

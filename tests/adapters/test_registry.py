@@ -68,10 +68,14 @@ def test_type_lookup_is_case_insensitive() -> None:
     assert registry.for_type("Microsoft.Network/virtualNetworks") is adapter
 
 
-def test_an_undeclared_type_has_the_default_rules() -> None:
-    """Only declared paths count; `tests/adapters/test_generic_types.py` manages one end to end."""
+def test_an_undeclared_type_has_the_default_rules_and_its_field_flags() -> None:
+    """Only declared paths count, with what ARM's type definitions say of the type's fields;
+    `tests/adapters/test_generic_types.py` manages one end to end."""
     rules = rules_for("Microsoft.Network/routeTables")
-    assert rules == CompareRules()
+    bare = CompareRules()
+    assert (rules.lists, rules.reshaped, rules.immutable, rules.owned_dicts) == (bare.lists, bare.reshaped, bare.immutable, bare.owned_dicts)
+    assert "properties.routes[].properties.nextHopType" in rules.case_insensitive  # an enum
+    assert "properties.provisioningState" in rules.read_only
 
 
 def test_rules_need_no_clients() -> None:

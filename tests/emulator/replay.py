@@ -1,8 +1,8 @@
 """Replay recorded Azure traffic against the emulator and compare the answers.
 
-The recordings (``tests/fixtures/recordings/interactions.jsonl``, see its
-README) are requests the Azure SDK for Python's own tests sent to live ARM and
-the answers ARM gave. Each cassette is replayed in order against a fresh
+The recordings (``tests/fixtures/recordings/`` and ``tests/fixtures/recordings2/``, see their
+READMEs; any folder or ``interactions.jsonl[.gz]`` of the same format) are requests the Azure
+SDK for Python's own tests sent to live ARM and the answers ARM gave. Each cassette is replayed in order against a fresh
 emulator through :class:`EmulatorTransport` (the azure-core transport the SDK
 clients use). An answer agrees when its status code and the presence of the
 ``Azure-AsyncOperation`` and ``Location`` headers are Azure's.
@@ -13,11 +13,14 @@ clock: every LRO lasts one (virtual) second, and the clock moves on before each
 request except a poll that Azure answered "still running", so each poll finds
 the emulator's operation in the state Azure's was in.
 
-``python -m tests.emulator.replay`` prints the agreement and every difference.
+``python -m tests.emulator.replay [CORPUS ...]`` prints the agreement and every difference
+(default: both corpora of the fixtures; a CORPUS is a folder or an interactions file).
 """
 
 from __future__ import annotations
 
+import argparse
+import gzip
 import json
 import sys
 import tempfile
@@ -33,9 +36,9 @@ from emulator import Emulator, FaultConfig
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.transport import EmulatorTransport
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "recordings"
-INTERACTIONS = FIXTURES / "interactions.jsonl"
-RECOVERED = FIXTURES / "recovered_bodies.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+#: The recorded corpora of the fixtures, by name.
+CORPORA = {"recordings": FIXTURES / "recordings", "recordings2": FIXTURES / "recordings2"}
 BASE = "https://management.azure.com"
 _LRO_SECONDS = 1.0
 _GROUP_API_VERSION = "2025-04-01"
@@ -87,11 +90,21 @@ class _Clock:
         return self.now
 
 
-def load() -> list[dict[str, Any]]:
-    """The recorded requests, in recording order, with the request bodies the extraction lost put back."""
-    recovered: dict[str, Any] = json.loads(RECOVERED.read_text())
-    with INTERACTIONS.open() as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
+def _interactions(corpus: Path) -> Path:
+    if corpus.is_file():
+        return corpus
+    plain = corpus / "interactions.jsonl"
+    return plain if plain.exists() else corpus / "interactions.jsonl.gz"
+
+
+def load(corpus: Path = CORPORA["recordings"]) -> list[dict[str, Any]]:
+    """The recorded requests of a corpus (a folder, or its interactions file, plain or gzipped),
+    in recording order, with the request bodies the extraction lost put back."""
+    source = _interactions(corpus)
+    raw = gzip.decompress(source.read_bytes()) if source.suffix == ".gz" else source.read_bytes()
+    rows = [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+    recovered_file = source.parent / "recovered_bodies.json"
+    recovered: dict[str, Any] = json.loads(recovered_file.read_text()) if recovered_file.exists() else {}
     for row in rows:
         key = f"{row['file']}#{row['seq']}"
         if row.get("request_body") is None and key in recovered:
@@ -171,11 +184,15 @@ def _replay_cassette(emulator: Emulator, clock: _Clock, cassette: list[dict[str,
         response = transport.send(request)
         headers = response.headers
         azure_heads = {k.lower(): v for k, v in (row.get("response_headers") or {}).items()}
+        mapped: set[str] = set()
         for name in ("azure-asyncoperation", "location"):
             recorded = azure_heads.get(name)
             ours = _header(headers, name) or _header(headers, "azure-asyncoperation") or _header(headers, "location")
-            if recorded and ours:
+            # The recordings keep paths without queries: where Azure's two URLs differ only by their
+            # query (Compute's `?monitor=true` Location), the polls of that path go to the status URL.
+            if recorded and ours and _path_key(recorded) not in mapped:
                 poll_urls[_path_key(recorded)] = ours
+                mapped.add(_path_key(recorded))
         code = ""
         if response.status_code >= 400:
             try:
@@ -257,8 +274,8 @@ def _create_parents(transport: EmulatorTransport, cassette: list[dict[str, Any]]
             continue
         at = len(segs) - 1 - segs[::-1].index("providers")
         parent = "/".join(segs[:-2])
-        if len(segs) - at <= 3 or parent in created:
-            continue
+        if len(segs) - at <= 3 or parent in created or segs[-4] == "locations":
+            continue  # a region (`.../locations/eastus/deletedVaults/x`) is no resource to create
         created.add(parent)
         parent_type = "/".join([segs[at + 1], *segs[at + 2 : -2 : 2]])
         known = sorted(KNOWN_API_VERSIONS.get(parent_type, ()))
@@ -290,5 +307,14 @@ def report(outcomes: list[Outcome], allowed: frozenset[str] = frozenset()) -> st
     return "\n".join(lines)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("corpora", nargs="*", type=Path, help="folders or interactions files (default: both fixtures)")
+    args = parser.parse_args(argv)
+    for corpus in args.corpora or list(CORPORA.values()):
+        sys.stdout.write(f"{corpus}\n{report(replay(load(corpus)))}\n")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.stdout.write(report(replay()) + "\n")
+    raise SystemExit(main())

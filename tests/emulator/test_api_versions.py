@@ -109,3 +109,32 @@ def test_provider_lists_its_types_with_their_api_versions(tmp_path: Path) -> Non
     assert set(versions) == set(KNOWN_API_VERSIONS["microsoft.network/virtualnetworks"])
     assert versions == sorted(versions, reverse=True)  # newest first, as ARM lists them
     assert "2019-09-01" in versions  # a version only the recorded live traffic shows
+
+
+def test_every_version_arm_publishes_is_served_even_where_no_sdk_or_recording_shows_it(tmp_path: Path) -> None:
+    """Service Bus rules at 2021-11-01 and network interfaces at 2019-09-01 (issue 23: refused before),
+    an Event Hubs namespace at 2015-08-01: published versions (arm-types index), so ARM serves them."""
+    emulator = Emulator(tmp_path / "state.db")
+    base = f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/rg/providers"
+    for path, version in (
+        ("Microsoft.ServiceBus/namespaces/n/topics/t/subscriptions/s/rules/r", "2021-11-01"),
+        ("Microsoft.Network/networkInterfaces/nic", "2019-09-01"),
+        ("Microsoft.Network/serviceEndpointPolicies/p", "2024-07-01"),
+        ("Microsoft.EventHub/namespaces/n", "2015-08-01"),
+    ):
+        answer = emulator.handle("GET", f"{base}/{path}?api-version={version}", {}, None)
+        assert answer.status == 404, (path, answer.json())  # not refused: simply not there
+    emulator.close()
+
+
+def test_a_path_that_is_no_resource_type_is_served_at_any_version_of_its_provider(tmp_path: Path) -> None:
+    """A view (`virtualMachines/{name}/instanceView`) has no type definition: its provider's versions count;
+    a version the provider never published is refused with ARM's code and the list."""
+    emulator = Emulator(tmp_path / "state.db")
+    base = f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute"
+    served = emulator.handle("GET", f"{base}/virtualMachines/vm/instanceView?api-version=2020-12-01", {}, None)
+    refused = emulator.handle("GET", f"{base}/virtualMachines/vm/instanceView?api-version=2001-01-01", {}, None)
+    emulator.close()
+    assert served.status != 400
+    assert refused.status == 400 and refused.json()["error"]["code"] == "NoRegisteredProviderFound"
+    assert "2020-12-01" in refused.json()["error"]["message"]

@@ -258,12 +258,14 @@ def test_lists_page_with_next_link(state_path: Path, make_client: Build) -> None
 
 
 def test_unknown_provider_types_work_generically(make_client: Build, rg: str) -> None:
+    """A provider ARM does not publish (not `Microsoft.Contoso`: the REST specs' sample provider is
+    published, with one type) accepts any version and answers with ARM's common convention."""
     client = make_client(ResourceManagementClient)
-    url = f"{BASE}/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Contoso/widgets/w1?api-version=2024-01-01"
+    url = f"{BASE}/subscriptions/{SUB}/resourceGroups/{rg}/providers/Fabrikam.Widgets/widgets/w1?api-version=2024-01-01"
     created = client._client.send_request(HttpRequest("PUT", url, json={"location": "westus2", "properties": {"size": 3}}))
     assert created.status_code == 201
     body = client._client.send_request(HttpRequest("GET", url)).json()
-    assert body["type"] == "Microsoft.Contoso/widgets" and body["properties"] == {"size": 3, "provisioningState": "Succeeded"}
+    assert body["type"] == "Fabrikam.Widgets/widgets" and body["properties"] == {"size": 3, "provisioningState": "Succeeded"}
 
 
 def test_name_rules_are_400(make_client: Build, rg: str) -> None:

@@ -1,0 +1,160 @@
+"""One view of a plan, for every renderer (`reconciler.cli.render`): what a reviewer is shown.
+
+Built once from a `Plan`: the changes in plan order, each attribute line with its values as a
+person reads them (`reconciler.cli.plan_values`: references as `ADDRESS.id`, long values
+shortened in the middle, list members added or removed field by field), the write-only
+attributes of unchanged resources that cannot be verified, the resources ARM does not keep as
+written, the unreadable ones, and the summary. The JSON renderer writes the plan's own document
+(`view.document()`), so the machine format stays the one docs/plan-format.md defines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.cli.plan_values import References, member_fields, shown, shown_pair
+from reconciler.engine.plan import Change, Plan
+
+#: `properties.securityRules[name=deny-all]`: a keyed list member, and its key field.
+_MEMBER = re.compile(r"\[(?P<key>[A-Za-z_]\w*)=[^\]]*\]$")
+
+RowKind = Literal["add", "remove", "change"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One attribute of a change: added (`+`), removed (`-`) or changed (`~`), values as shown.
+    A list member added or removed has its fields in `fields` (and no value of its own)."""
+
+    kind: RowKind
+    path: str
+    before: str | None = None
+    after: str | None = None
+    fields: tuple[Row, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttributionView:
+    """Who changed a drifted resource (`headline`), and the properties they changed."""
+
+    headline: str
+    properties: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    address: str
+    type: str
+    action: str
+    id: str
+    rows: tuple[Row, ...]
+    blocked: str | None
+    attribution: AttributionView | None
+    #: Paths of the diff, for the attribution line (`# drifted: a, b, c, ...`).
+    drifted_paths: tuple[str, ...]
+    unverifiable: tuple[str, ...]
+    not_convergent: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something about an unchanged resource: its write-only attributes (`unverifiable`) or the
+    fields ARM does not keep as written (`not_convergent`)."""
+
+    address: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    plan: Plan
+    changes: tuple[ChangeView, ...]
+    unverifiable: tuple[Note, ...]
+    not_convergent: tuple[Note, ...]
+    errors: tuple[tuple[str, str], ...]
+
+    @property
+    def environment(self) -> str:
+        return self.plan.environment
+
+    @property
+    def target(self) -> str:
+        return self.plan.target
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return self.plan.summary
+
+    @property
+    def blocked(self) -> int:
+        return sum(1 for c in self.changes if c.blocked)
+
+    @property
+    def unverifiable_count(self) -> int:
+        return sum(len(n.items) for n in self.unverifiable)
+
+    def document(self) -> dict[str, Any]:
+        """The plan's JSON document (docs/plan-format.md)."""
+        return self.plan.to_json()
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanView:
+        refs = References.of((c.address, c.id) for c in plan.changes)
+        return cls(
+            plan=plan,
+            changes=tuple(_change(c, refs) for c in plan.changes if c.is_change),
+            unverifiable=tuple(Note(c.address, c.unverifiable) for c in plan.changes if not c.is_change and c.unverifiable),
+            not_convergent=tuple(
+                Note(c.address, tuple(_not_kept(c))) for c in plan.changes if not c.is_change and c.not_convergent
+            ),
+            errors=tuple(sorted(plan.errors.items())),
+        )
+
+
+def _not_kept(change: Change) -> list[str]:
+    return [n.message for n in change.not_convergent]
+
+
+def _change(change: Change, refs: References) -> ChangeView:
+    attribution = None
+    if change.attribution is not None:
+        attribution = AttributionView(
+            change.attribution.headline(change.id),
+            tuple(Row("change", p.path, *shown_pair(p.before, p.after, refs)) for p in change.attribution.properties),
+        )
+    rows = tuple(
+        _row(d.path, None, d.after, refs) if change.action == "create" else _row(d.path, d.before, d.after, refs)
+        for d in change.diff
+    )
+    return ChangeView(
+        address=change.address,
+        type=change.type,
+        action=change.action,
+        id=change.id,
+        rows=rows,
+        blocked=change.blocked,
+        attribution=attribution,
+        drifted_paths=tuple(d.path for d in change.diff),
+        unverifiable=change.unverifiable,
+        not_convergent=tuple(_not_kept(change)),
+    )
+
+
+def _row(path: str, before: Any, after: Any, refs: References) -> Row:
+    if before is None or after is None:
+        kind: RowKind = "add" if before is None else "remove"
+        value = after if before is None else before
+        member = _MEMBER.search(path)
+        fields = member_fields(value, member["key"] if member else None) if isinstance(value, dict) else []
+        if fields:
+            # A list member (or an object) added or removed whole: field by field.
+            return Row(kind, path, fields=tuple(
+                Row(kind, p, after=shown(v, refs)) if kind == "add" else Row(kind, p, before=shown(v, refs))
+                for p, v in fields
+            ))
+        text = shown(value, refs)
+        return Row(kind, path, after=text) if kind == "add" else Row(kind, path, before=text)
+    old, new = shown_pair(before, after, refs)
+    return Row("change", path, before=old, after=new)

@@ -1,0 +1,74 @@
+"""How well the emulator's conventions generalise to providers they never saw: leave one provider out.
+
+For each provider namespace of the recorded corpora, the answer-shape conventions
+(``emulator.tools.gen_answer_shapes.learn``) are learned again from the traffic of every other
+provider, the emulator answers with them (in this process only), and every cassette of both
+corpora is replayed (``tests.emulator.replay``); the figure counts the requests of the held-out
+provider only. That is the situation of a provider no recording shows: its types get ARM's
+common convention, its api-versions and field flags come from the ARM type index as always.
+
+``python -m tests.emulator.holdout [NAMESPACE ...]`` prints one line per held-out provider and
+the total (default: every provider with at least 20 recorded requests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from emulator import shapes
+from emulator.tools import gen_answer_shapes
+from tests.emulator.replay import CORPORA, Outcome, load, replay
+
+_MIN_REQUESTS = 20
+
+
+def namespace_of(row: dict[str, Any]) -> str:
+    return str(row.get("arm_type") or "").split("/", 1)[0].lower()
+
+
+@contextmanager
+def conventions(learned: dict[str, Any]) -> Iterator[None]:
+    """The emulator answers with `learned` conventions inside the block."""
+    kept = dict(shapes.CONVENTIONS)
+    shapes.CONVENTIONS.clear()
+    shapes.CONVENTIONS.update(learned)
+    try:
+        yield
+    finally:
+        shapes.CONVENTIONS.clear()
+        shapes.CONVENTIONS.update(kept)
+
+
+def held_out(rows: list[dict[str, Any]], namespace: str) -> list[Outcome]:
+    """The replayed requests of `namespace`, with conventions learned without it."""
+    index = gen_answer_shapes.TypeIndex(gen_answer_shapes.ARM_TYPES)
+    learned = gen_answer_shapes.learn(rows, index, exclude=[namespace])
+    with conventions(learned):
+        outcomes = replay(rows)
+    return [o for o in outcomes if o.arm_type.split("/", 1)[0].lower() == namespace]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("namespaces", nargs="*", help="providers to hold out one at a time (default: all recorded)")
+    args = parser.parse_args(argv)
+    rows = [row for corpus in CORPORA.values() for row in load(corpus)]
+    counts = Counter(namespace_of(r) for r in rows)
+    chosen = [ns.lower() for ns in args.namespaces] or sorted(ns for ns, n in counts.items() if n >= _MIN_REQUESTS and ns)
+    agree = total = 0
+    for namespace in chosen:
+        outcomes = held_out(rows, namespace)
+        ok = sum(o.agrees for o in outcomes)
+        agree, total = agree + ok, total + len(outcomes)
+        sys.stdout.write(f"{namespace}: {ok}/{len(outcomes)} ({100.0 * ok / max(len(outcomes), 1):.1f}%) agree held out\n")
+    sys.stdout.write(f"all held out one at a time: {agree}/{total} ({100.0 * agree / max(total, 1):.1f}%)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
