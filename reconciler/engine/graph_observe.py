@@ -46,7 +46,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
-from adapters.registry import is_declared
 from reconciler.engine.graph_children import (
     CHILD_POLICIES,
     ROW_ID,
@@ -60,7 +59,6 @@ from reconciler.engine.graph_children import (
     why,
 )
 from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
-from reconciler.engine.live_names import is_known
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import Live, Observation
 from reconciler.engine.ownership import Stray
@@ -197,26 +195,14 @@ class GraphObserver:
         resources = self.desired.resources
         groups = sorted({r.resource_group.lower() for r in resources.values() if r.resource_group})
         # What needs no row starts first and runs while the queries do (issue 24): the child
-        # lists, the other non-row reads, and the id lists of the child prune scan.
+        # lists, the other non-row reads, the rows of types without graph_row, the prune scan's id lists.
         children, others = self.non_rows.split()
         pool = self.reads.pool()
         listings = self.non_rows.start_lists(children)
-        # rows of types that declare none are never trusted: read at once, not after the queries
-        rowless = [a for a, r in resources.items() if ROW_ID.match(r.id) is not None and a not in self.desired.named_later
-                   and not self._row_comparable(r.type, r.api_version)]
-        others_read = pool.submit(self.reads.observe, others + rowless, prune_scan=False)
-        id_lists = self._start_child_id_lists(listings) if prune_scan and self.ownership.scans else {}
-        queries = []
-        for subscription in self._subscriptions:
-            scope = f"where subscriptionId =~ {kql_string(subscription)} and resourceGroup in~ {kql_list(groups)}"
-            project = "project " + ", ".join(ROW_COLUMNS)
-            for table in ("resourcecontainers", "resources"):
-                queries.append(pool.submit(self.graph.rows, f"{table}\n| {scope}\n| {project}\n| order by id asc"))
-        rows: dict[str, dict[str, Any]] = {}
-        for query in queries:
-            for row in query.result():
-                if isinstance(row.get("id"), str):
-                    rows[row["id"].lower()] = row
+        rowless = self.non_rows.rowless()
+        others_read = self.non_rows.start_reads(others + rowless)
+        id_lists = self.non_rows.start_id_lists(listings) if prune_scan and self.ownership.scans else {}
+        rows = relist_rows(self.graph, pool, self._subscriptions, groups)
         recent = self.write_log.since(started - self.staleness_s)
         provisional: dict[str, Live] = {}
         candidates: list[str] = []
@@ -229,7 +215,7 @@ class GraphObserver:
             row_live = row_body(found_row) if found_row is not None else None
             if row_live is not None and unreadable(row_live) is None:
                 provisional[address] = row_live
-                if rid not in recent and self._row_comparable(resource.type, resource.api_version):
+                if rid not in recent and self.non_rows.row_comparable(resource.type, resource.api_version):
                     candidates.append(address)
                     continue
             if address not in rowless:
@@ -247,13 +233,7 @@ class GraphObserver:
         self.stats.rows_trusted += trusted
         errors: dict[str, str] = {}
         self.non_rows.read_from_arm(to_read, live, errors)
-        seen = others_read.result()
-        self.non_rows.stats.arm_reads_asked += len(others) + len(rowless)
-        for address in (*others, *rowless):
-            if address in seen.live:
-                live[address] = seen.live[address]
-            elif address in seen.errors:
-                errors[address] = seen.errors[address]
+        self.non_rows.collect(others_read, live, errors)
         self.non_rows.finish_lists(listings, live, errors)
         if prune_scan and self.ownership.scans:
             strays = self._row_strays(rows, recent)
@@ -269,14 +249,6 @@ class GraphObserver:
                  len(rows), trusted, len(to_read) + len(others), len(listings),
                  extra={"event": "ReconcilerGraphRelist", "phase": "observe"})
         return self._observation(live, errors, prune_scan)
-
-    def _row_comparable(self, arm_type: str, api_version: str | None) -> bool:
-        if not is_declared(arm_type):
-            return False  # a generic type declares no row (and its adapter would ask its provider first)
-        try:
-            return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
-        except Exception:  # an unknown type is read (and reported) by ARM
-            return False
 
     def _row_strays(self, rows: Mapping[str, Mapping[str, Any]], recent: set[str]) -> dict[str, Stray]:
         """Owned, undesired top-level rows of the environment's groups; a row of something we
@@ -302,22 +274,6 @@ class GraphObserver:
             {key: result_of(future) for key, (_members, future) in listings.items()},
             live, [a for a in self.desired.resources if a not in errors], only_listed=only_listed, id_lists=id_lists,
         )
-
-    def _start_child_id_lists(self, listings: Listings) -> dict[tuple[str, str], Future[list[Stray]]]:
-        """The prune scan's id list of every candidate child group that no child list covers,
-        started with the reads (before the parents' ownership is known: `listed_child_strays`
-        decides afterwards which lists count). A group under a parent named after a live value
-        is listed once the name is known."""
-        if self.ownership.list_children is None:
-            return {}
-        desired_ids = self.desired.ids()
-        pool = self.reads.pool()
-        started: dict[tuple[str, str], Future[list[Stray]]] = {}
-        for group in self.ownership.child_groups(list(self.desired.resources), None):
-            key = (group[1].lower(), group[0].lower())
-            if key not in listings and key not in started and is_known(group[0]):
-                started[key] = pool.submit(self.ownership.child_strays, group, desired_ids)
-        return started
 
     # -- change-feed cycle ------------------------------------------------------------
     def _feed_cycle(self, started: float, prune_scan: bool) -> Observation:
@@ -396,3 +352,20 @@ class GraphObserver:
             confirmed = self.ownership.confirm(target, rtype)
             if confirmed is not None:
                 self._strays[rid] = confirmed
+
+
+def relist_rows(graph: GraphQuery, pool: Any, subscriptions: list[str], groups: list[str]) -> dict[str, dict[str, Any]]:
+    """Every row of the environment's groups by lower-cased id: the `resourcecontainers` and
+    `resources` queries of each subscription, side by side in the read pool."""
+    queries = []
+    for subscription in subscriptions:
+        scope = f"where subscriptionId =~ {kql_string(subscription)} and resourceGroup in~ {kql_list(groups)}"
+        project = "project " + ", ".join(ROW_COLUMNS)
+        for table in ("resourcecontainers", "resources"):
+            queries.append(pool.submit(graph.rows, f"{table}\n| {scope}\n| {project}\n| order by id asc"))
+    rows: dict[str, dict[str, Any]] = {}
+    for query in queries:
+        for row in query.result():
+            if isinstance(row.get("id"), str):
+                rows[row["id"].lower()] = row
+    return rows
