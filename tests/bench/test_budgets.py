@@ -7,10 +7,10 @@ many waves (emulator/request_log.py: a request belongs to the wave after the dee
 answered before it arrived). With the latency longer than the client needs to send one
 wave, waves are the run's round trips whatever the machine's speed. A busy machine can
 only add waves (a request sent late looks like the next wave), never hide one: a run over
-its wave budget is measured once more at a latency ten times longer before it fails
-(measured on 2 shared cores, load average 2.6: prod per-resource took 8 waves at 200 ms,
-7 at 400 ms and at 1 s, its true round trips; at load 10 with a low CPU priority a 2-wave
-run read 8 at 200 ms).
+its wave budget is measured again at 2 s, then 5 s, before it fails (measured on 2 shared
+cores, load average 2.6: prod per-resource took 8 waves at 200 ms, 7 at 400 ms and at 1 s,
+its true round trips; at load 10-14, beside the suite's other workers, a 2-wave run read
+8 at 200 ms and a 3-wave one 4 at 1 s). A run within budget costs the 200 ms run only.
 
 Budgets (issue 24, "Fast again"); the request budgets are not met yet (`REQUESTS_NOT_MET`):
 - per-resource: at most 2 round trips and 0.5 ARM requests per desired resource;
@@ -32,9 +32,9 @@ from emulator.request_log import RequestProfile, profile, read_request_log
 from tests.estates import AppliedEstate, AppliedEstates, emulator_environment
 
 ENVIRONMENTS = ("dev", "qa", "staging", "prod")
-#: Injected latency of the measured run, ms; a run over its wave budget is measured again at the longer one.
+#: Injected latency of the measured run, ms; a run over its wave budget is measured again at the longer ones.
 LATENCY_MS = 200.0
-SETTLED_LATENCY_MS = 2000.0
+SETTLED_LATENCY_MS = (2000.0, 5000.0)
 
 PER_RESOURCE_WAVES = 2
 PER_RESOURCE_REQUESTS_PER_RESOURCE = 0.5
@@ -95,9 +95,13 @@ class DryRuns:
         return self._runs[key]
 
     def within_waves(self, environment: str, mode: str, budget: int) -> DryRun:
-        """The run; measured again at the longer latency when over `budget` (a busy machine's late sends)."""
+        """The run; measured again at longer latencies while over `budget` (a busy machine's late sends)."""
         measured = self(environment, mode)
-        return measured if measured.profile.waves <= budget else self(environment, mode, SETTLED_LATENCY_MS)
+        for latency_ms in SETTLED_LATENCY_MS:
+            if measured.profile.waves <= budget:
+                break
+            measured = self(environment, mode, latency_ms)
+        return measured
 
 
 @pytest.fixture(scope="module")
