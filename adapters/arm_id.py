@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from desired_state.errors import ReconcilerError
 from desired_state.name_rule import GENERIC
 from desired_state.naming import NAME_RULES
 
@@ -27,8 +28,10 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\
 _RULES = {t.lower(): rule for t, rule in NAME_RULES.items()}
 
 
-class InvalidResourceId(ValueError):
+class InvalidResourceId(ReconcilerError, ValueError):
     """An id that does not have the segments its type needs."""
+
+    outcome = "validation"
 
 
 class UnsafeName(InvalidResourceId):

@@ -177,7 +177,7 @@ def record_overwritten(history: History | None, engine: Any, plan: Plan, live: M
             log.warning("could not keep the drift history: %s", error, extra={"address": change.address})
 
 
-def record_outcomes(history: History | None, plan: Plan, applied: Iterable[str], failed: Mapping[str, str]) -> None:
+def record_outcomes(history: History | None, plan: Plan, applied: Iterable[str], failed: Mapping[str, object]) -> None:
     """After the writes: each change's outcome (`applied` or its one-line failure)."""
     if history is None:
         return
@@ -185,7 +185,7 @@ def record_outcomes(history: History | None, plan: Plan, applied: Iterable[str],
     for change in plan.changes:
         if change.address in done or change.address in failed:
             try:
-                history.record_write(change, "applied" if change.address in done else failed[change.address])
+                history.record_write(change, "applied" if change.address in done else str(failed[change.address]))
             except Exception as error:
                 log.warning("could not keep the write history: %s", error, extra={"address": change.address})
 

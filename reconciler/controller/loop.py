@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.breaker import EndpointUnreachable
+from adapters.errors import Failure, Reason, describe
 from reconciler.controller.health import HealthState
 from reconciler.controller.history import History, record_outcomes, record_overwritten
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
@@ -164,7 +165,8 @@ class Controller:
                         for field_ in fields
                     )
                     for address, why in result.failed.items():
-                        log.error("write failed", extra={"address": address, "phase": "apply", "error": why})
+                        log.error("write failed", extra={"address": address, "phase": "apply", "error": str(why),
+                                                         "reason": why.reason.value, "retryable": why.retryable})
                 drifted = tuple(
                     DriftRecord(
                         c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff),
@@ -187,7 +189,7 @@ class Controller:
                 log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
             drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
             not_convergent = ()
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            error = describe(exc)
         else:
             self._unreachable = 0
         after = self._requests()
@@ -230,13 +232,13 @@ class Controller:
         (the one function every write path uses, reconciler/controller/history.py)."""
         record_overwritten(self.history, self.engine, plan, live)
 
-    def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, str]) -> None:
+    def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, Failure]) -> None:
         record_outcomes(self.history, plan, applied, failed)
 
     def _gate(self, plan: Plan) -> Plan:
         """Resources whose drift policy is `report` are reported, never written."""
         changes = tuple(
-            replace(c, blocked=c.blocked or "drift policy is report")
+            replace(c, blocked=c.blocked or "drift policy is report", reason=c.reason or Reason.REPORT_ONLY)
             if c.is_change and self.policy_of(c) == "report"
             else c
             for c in plan.changes

@@ -9,12 +9,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from desired_state.errors import ReconcilerError
 from local_files import LocalFileError
 from reconciler.runtime.documents import Documents
 from reconciler.runtime.record_files import RecordFile, str_map
 
 
-class RecordingUnavailable(OSError):
+class RecordingUnavailable(ReconcilerError, OSError):
     """A file the apply records to cannot be written (one line: which and the fix)."""
 
 
