@@ -106,7 +106,9 @@ class Planner:
             if replace:
                 blocked = self.safety.destroy_block(self.environment, resource.type, replace=True)
             blocked = self.ownership.owner_state(resource, live) or blocked
-        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked, not_convergent=stuck)
+        # What ARM never returns: the write-only paths declared, and those the desired state could not declare.
+        unverifiable = tuple(dict.fromkeys((*result.unverifiable, *resource.unverifiable)))
+        return change(action, diff, unverifiable=unverifiable, blocked=blocked, not_convergent=stuck)
 
     def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
         """Every selected resource's change (default: all), then the prune deletes."""
@@ -129,7 +131,16 @@ class Planner:
             )
         if self.attributor is not None:
             secrets = {a: tuple(r.secrets) for a, r in resources.items()}
-            changes = list(attach(changes, self.attributor.attribute(changes, secrets)))
+            # A resource that is not ours yet (or is being adopted) has not drifted from anything we wrote:
+            # its differences are the adoption, and whoever last wrote it is no answer to a question.
+            foreign = {
+                c.address for c in changes if c.address in resources and (
+                    c.address in self.ownership.adopt
+                    or self.ownership.owner_state(resources[c.address], observation.live) is not None
+                )
+            }
+            attributed = [c for c in changes if c.address not in foreign]
+            changes = list(attach(changes, self.attributor.attribute(attributed, secrets)))
         return Plan(self.environment, self.target, tuple(changes), dict(observation.errors))
 
 
