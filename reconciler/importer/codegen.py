@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from reconciler.importer.expressions import Call, Declared, Tags, Var
-from reconciler.importer.layer import Imported, ImportedLayer
+from reconciler.importer.model import Imported, ImportedLayer
 
 #: The first line of an imported module, followed by its JSON header (groups, environment, layer).
 MARKER = "# reconcile import: "
@@ -44,8 +44,23 @@ def read_header(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def literal(value: Any, depth: int = 0) -> str:
+def aliases(classes: list[type]) -> dict[type, str]:
+    """The name each class goes by in the module: its own, or `ModuleName` where two share a name
+    (a network `RouteSpec` and a CDN `RouteSpec`)."""
+    named: dict[type, str] = {}
+    taken: set[str] = set()
+    for cls in classes:
+        name = cls.__name__
+        if name in taken:
+            name = cls.__module__.rsplit(".", 1)[-1].title().replace("_", "") + cls.__name__
+        taken.add(name)
+        named[cls] = name
+    return named
+
+
+def literal(value: Any, depth: int = 0, names: dict[type, str] | None = None) -> str:
     """Python source for a value: literals by `repr`, our expression shapes by their own rules."""
+    names = names or {}
     pad = _INDENT * (depth + 1)
     end = _INDENT * depth
     if isinstance(value, Var):
@@ -56,23 +71,25 @@ def literal(value: Any, depth: int = 0) -> str:
         items = [f"{k!r}: {v!r}" for k, v in value.live]
         return "{" + ", ".join([*items, "**owned"]) + "}"
     if isinstance(value, Call):
-        parts = [literal(a, depth + 1) for a in value.args]
-        parts += [f"{key}={literal(v, depth + 1)}" for key, v in value.kwargs]
+        func = names.get(value.func, value.func.__name__) if isinstance(value.func, type) else str(value.func)
+        parts = [literal(a, depth + 1, names) for a in value.args]
+        parts += [f"{key}={literal(v, depth + 1, names)}" for key, v in value.kwargs]
         if not value.kwargs:
-            return f"{value.func}({', '.join(parts)})"
-        return f"{value.func}(\n" + "".join(f"{pad}{p},\n" for p in parts) + f"{end})"
+            return f"{func}({', '.join(parts)})"
+        return f"{func}(\n" + "".join(f"{pad}{p},\n" for p in parts) + f"{end})"
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{\n" + "".join(f"{pad}{_key(k)}: {literal(v, depth + 1)},\n" for k, v in value.items()) + f"{end}}}"
+        members = "".join(f"{pad}{_key(k)}: {literal(v, depth + 1, names)},\n" for k, v in value.items())
+        return "{\n" + members + f"{end}}}"
     if isinstance(value, list):
         if not value:
             return "[]"
-        return "[\n" + "".join(f"{pad}{literal(v, depth + 1)},\n" for v in value) + f"{end}]"
+        return "[\n" + "".join(f"{pad}{literal(v, depth + 1, names)},\n" for v in value) + f"{end}]"
     if isinstance(value, tuple):
         if not value:
             return "()"
-        return "(\n" + "".join(f"{pad}{literal(v, depth + 1)},\n" for v in value) + f"{end})"
+        return "(\n" + "".join(f"{pad}{literal(v, depth + 1, names)},\n" for v in value) + f"{end})"
     if value is None or isinstance(value, bool | int | str):
         return repr(value)
     if isinstance(value, float):
@@ -94,8 +111,9 @@ def comment(text: str) -> str:
 def source(layer: ImportedLayer, tool_version: str) -> str:
     """The module, before formatting."""
     imports: dict[str, set[str]] = defaultdict(set)
-    for model in layer.classes():
-        imports[model.__module__].add(model.__name__)
+    aliased = aliases(layer.classes())
+    for model, name in aliased.items():
+        imports[model.__module__].add(model.__name__ if name == model.__name__ else f"{model.__name__} as {name}")
     helpers = {"desired_state.layers.context": {"LayerContext"}, "desired_state.resource": {"ResourceSpec"},
                "desired_state.tags": {"ownership_tags"}}
     if layer.settings:
@@ -132,7 +150,7 @@ def source(layer: ImportedLayer, tool_version: str) -> str:
     for imported in layer.resources:
         lines.append("")
         lines += [_INDENT + comment(text) for text in imported.comments]
-        lines.append(f"{_INDENT}{imported.var} = {literal(imported.call, 1)}")
+        lines.append(f"{_INDENT}{imported.var} = {literal(imported.call, 1, aliased)}")
     lines.append(f"{_INDENT}return [{', '.join(r.var for r in layer.resources)}]")
     if layer.inline:
         lines += ["", "", "# Read but held inline by their parent's spec:"]

@@ -24,9 +24,10 @@ class Declared:
 
 @dataclass(frozen=True)
 class Call:
-    """`func(*args, **kwargs)`: `func` is one of our names (a spec class, `secret_setting`, `live_ref`)."""
+    """`func(*args, **kwargs)`: `func` is a spec or model class (imported by the module under its name,
+    or an alias where two share one) or one of our helpers' names (`secret_setting`, `live_ref`)."""
 
-    func: str
+    func: Any
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
 

@@ -21,7 +21,8 @@ from desired_state.state import build_layers
 from desired_state.tags import ENVIRONMENT_TAG, OWNER_TAG, OWNER_VALUE
 from reconciler.engine.session import Session
 from reconciler.importer.codegen import formatted, header, read_header, source
-from reconciler.importer.layer import ImportedLayer, LayerBuilder
+from reconciler.importer.layer import LayerBuilder
+from reconciler.importer.model import ImportedLayer
 from reconciler.importer.reading import GroupReader, LiveResource
 
 _GROUP_ID = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<name>[^/]+)/?$", re.IGNORECASE)

@@ -2,10 +2,12 @@
 (`adapters.registry.rules_for`: ARM's field flags, the generated field rules and the type's adapter
 entry): never a `readOnly` field (the server's), never ARM's envelope (`id`, `name`, `type`, `etag`,
 `systemData`), never `provisioningState`. A secret is never taken into code: a field ARM never returns
-(`writeOnly`) or named as a secret becomes a setting read from the environment, unless it is an
-instruction for the create (`createMode`, `source...Id`: a path the code cannot declare, reported as
-not verifiable). A string the desired
+(`writeOnly`) or named as a secret is never taken into code. A string the desired
 state would read as a live-value placeholder (`{ref:ADDRESS:PATH}`) is not taken either.
+
+So a secret (a field named as one, or a resource's `properties.value`) never reaches code: it is a setting read
+from the environment; any other field ARM never returns is named in a comment and reported as not verifiable;
+an instruction for the create (`createMode`, `source...Id`) is no field of the resource and is left out.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.compare import CompareRules, matcher, pattern_of
+from adapters.compare import CompareRules, matcher, normalise_location, pattern_of
 from adapters.normalisations import CREATE_INPUT_NAME, SECRET_NAME
 from desired_state.references import REF_PATTERN
 
@@ -37,7 +39,17 @@ class Settable:
 
 
 def _is_secret_name(path: str) -> bool:
-    return bool(SECRET_NAME.search(path.rsplit(".", 1)[-1]))
+    """A write-only field named as a secret (the comparison's rule, `adapters.normalisations.SECRET_NAME`),
+    or the `value` of a resource that never returns it (a Key Vault secret's, a secret named value's)."""
+    return bool(SECRET_NAME.search(path.rsplit(".", 1)[-1])) or path == "properties.value"
+
+
+def _holds_secret(value: str) -> bool:
+    """Whether a value ARM returned under a secret's name may be one. Two forms never are: a Key Vault
+    reference (`@Microsoft.KeyVault(SecretUri=...)`, learn.microsoft.com/azure/app-service/app-service-key-vault-references)
+    and an identity-based connection's `credential` (`managedidentity`,
+    learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections)."""
+    return bool(value) and not value.startswith("@Microsoft.KeyVault(") and value.lower() != "managedidentity"
 
 
 def write_only_paths(rules: CompareRules) -> list[str]:
@@ -50,6 +62,7 @@ def settable(body: dict[str, Any], rules: CompareRules, *, strip_lists: tuple[st
     imported as resources of their own); the `id` of a list member under `own_id` (an inline child's,
     which ARM derives from its name) is left out too."""
     read_only = matcher(rules.read_only)
+    is_location = matcher(rules.locations)
     own = own_id.lower().rstrip("/") + "/" if own_id else None
     result = Settable(body={})
     stripped = set(strip_lists)
@@ -64,7 +77,7 @@ def settable(body: dict[str, Any], rules: CompareRules, *, strip_lists: tuple[st
                     continue
                 if key == "id" and path.endswith("[]") and own and isinstance(item, str) and item.lower().startswith(own):
                     continue
-                if isinstance(item, str) and _is_secret_name(child):
+                if isinstance(item, str) and SECRET_NAME.search(key) and _holds_secret(item):
                     note(child, "a secret ARM returned: a setting, never a value in code", secret="[" not in child)
                     continue
                 taken = take(item, child)
@@ -77,6 +90,8 @@ def settable(body: dict[str, Any], rules: CompareRules, *, strip_lists: tuple[st
         if isinstance(value, str) and REF_PATTERN.search(value):
             note(path, "holds text the desired state reads as a live-value placeholder ({ref:...}); left as it is")
             return _DROP
+        if isinstance(value, str) and is_location(pattern_of(path)):
+            return normalise_location(value)  # `West US 2` is written as ARM names it: `westus2`
         return value
 
     def note(path: str, reason: str, *, secret: bool = False) -> None:
@@ -92,9 +107,11 @@ def settable(body: dict[str, Any], rules: CompareRules, *, strip_lists: tuple[st
     result.body = take(copy.deepcopy(body), "")
     for path in write_only_paths(rules):
         if CREATE_INPUT_NAME.match(path.rsplit(".", 1)[-1]) or matcher(rules.create_only)(path):
-            note(path, "an instruction for the create (write-only): ARM never returns it, so it is not declared")
+            continue  # an instruction for the create (`createMode`, `source...Id`), not a field of the resource
+        if _is_secret_name(path):
+            note(path, "", secret=True)  # never returned: only the environment can say what it is
         else:
-            note(path, "", secret=True)  # ARM never returns it: only the environment can say what it is
+            note(path, "ARM never returns it (write-only), so it cannot be read and is not declared")
     return result
 
 
