@@ -20,9 +20,10 @@ DIFFERS_WHY = "ARM returns it otherwise than it is written: not declared, left a
 
 
 def generic_import(ctx: ImportContext, r: LiveResource, parent: Imported, address: str, var: str,
-                   tags: dict[str, str] | None, rules: CompareRules, children: tuple[str, ...]) -> Imported:
+                   tags: dict[str, str] | None, rules: CompareRules, children: tuple[str, ...],
+                   tolerate: bool = False) -> Imported:
     taken = settable(r.body, rules, strip_lists=children, own_id=r.id)
-    first = _from(ctx, taken, r, parent, address, var, tags)
+    first = _from(ctx, taken, r, parent, address, var, tags, tolerate)
     dropped = ctx.differences(first, rules)
     if not dropped:
         return first
@@ -31,11 +32,11 @@ def generic_import(ctx: ImportContext, r: LiveResource, parent: Imported, addres
         taken.not_verifiable.append(path)
         taken.reasons[path] = DIFFERS_WHY
     ctx.settings_names.used -= {s.name.lower() for s in first.settings}  # the names are taken again
-    return ctx.checked(_from(ctx, taken, r, parent, address, var, tags), rules)
+    return ctx.checked(_from(ctx, taken, r, parent, address, var, tags, tolerate), rules)
 
 
 def _from(ctx: ImportContext, taken: Settable, r: LiveResource, parent: Imported, address: str, var: str,
-          tags: dict[str, str] | None) -> Imported:
+          tags: dict[str, str] | None, tolerate: bool) -> Imported:
     body = dict(taken.body)
     body.pop("tags", None)
     location = body.pop("location", None)
@@ -55,7 +56,7 @@ def _from(ctx: ImportContext, taken: Settable, r: LiveResource, parent: Imported
         tags={**tags, **ctx.owned} if tags is not None else None,
         envelope=envelope, props=linked_props[0] if linked_props else None,
         secrets=dict.fromkeys(secrets), not_verifiable_paths=tuple(taken.not_verifiable),
-        refers_to=tuple(i.spec for i in refers),
+        refers_to=tuple(i.spec for i in refers), tolerate_foreign_tags=tolerate,
     )
     call: list[tuple[str, Any]] = [("address", address), ("name", r.name), ("type", r.type), ("parent", Var(parent.var))]
     if segment is not None:
@@ -64,6 +65,8 @@ def _from(ctx: ImportContext, taken: Settable, r: LiveResource, parent: Imported
         call.append(("location", location))
     if tags is not None:
         call.append(("tags", Tags(tuple(tags.items()))))
+    if tolerate:
+        call.append(("tolerate_foreign_tags", True))
     if envelope_code:
         call.append(("envelope", envelope_code))
     if linked_props is not None:

@@ -25,9 +25,12 @@ def typed_classes(arm_type: str) -> list[type[ResourceSpec]]:
 
 
 def typed_import(ctx: ImportContext, cls: type[ResourceSpec], r: LiveResource, parent: Imported, address: str,
-                 var: str, tags: dict[str, str] | None, rules: CompareRules, children: tuple[str, ...]) -> Imported | None:
+                 var: str, tags: dict[str, str] | None, rules: CompareRules, children: tuple[str, ...],
+                 tolerate: bool = False) -> Imported | None:
     fields = cls.model_fields
     fixed: dict[str, Any] = {"address": address, "name": r.name}
+    if tolerate:
+        fixed["tolerate_foreign_tags"] = True
     if issubclass(cls, TopLevelSpec):
         fixed["resource_group"] = parent.spec
     elif issubclass(cls, ChildSpec):
@@ -58,6 +61,8 @@ def typed_import(ctx: ImportContext, cls: type[ResourceSpec], r: LiveResource, p
         kwargs.append(("location", fixed["location"]))
     if "tags" in fixed:
         kwargs.append(("tags", Tags(tuple(fixed["tags"].items()))))
+    if tolerate:
+        kwargs.append(("tolerate_foreign_tags", True))
     order = list(fields)
     for name, value in sorted(solution.values.items(), key=lambda item: order.index(item[0])):
         info = fields[name]

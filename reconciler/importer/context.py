@@ -93,7 +93,8 @@ class ImportContext:
         difference other than the ownership tags (a field that does not round-trip)."""
         resource = imported.spec.to_resource(self.layer)
         desired = resolve_refs(resource.body, self.live_by_address, strict=False)
-        result = compare(desired, imported.live.body, rules, secret_paths=tuple(resource.secrets))
+        result = compare(desired, imported.live.body, rules, secret_paths=tuple(resource.secrets),
+                         tolerate_foreign_tags=resource.tolerate_foreign_tags)
         owned = {f"tags.{key}".lower() for key in self.owned}
         return [pattern_of(d.path) for d in result.differences if d.path.lower() not in owned]
 

@@ -15,6 +15,7 @@ from typing import Any
 from adapters.compare import normalise_location
 from adapters.registry import rules_for
 from desired_state.catalog import spec_classes
+from desired_state.references import REF_PATTERN
 from desired_state.resource import ResourceGroupSpec, ResourceSpec
 from reconciler.importer.as_generic import generic_import
 from reconciler.importer.as_typed import typed_classes, typed_import
@@ -88,21 +89,37 @@ class LayerBuilder:
         var = self.names.take(r.name, f"{kind}_{r.name}", f"{parent.var}_{r.name}" if parent else r.name)
         rules = rules_for(r.type, r.name)
         tags = _tags(r)
+        unsafe = sorted(k for k, v in (tags or {}).items() if REF_PATTERN.search(k) or REF_PATTERN.search(v))
+        if tags is not None and unsafe:
+            # A tag the desired state would read as a live-value placeholder cannot be declared: it is left
+            # out, and tags not declared are tolerated on this resource (else the plan would remove it).
+            tags = {k: v for k, v in tags.items() if k not in unsafe}
+        tolerate = bool(unsafe)
         if r.kind == "group":
             location = normalise_location(str(r.body.get("location")))
             spec = ResourceGroupSpec(address=address, name=r.name, subscription_id=ctx.subscription_id, location=location,
-                                     tags={**(tags or {}), **ctx.owned})
+                                     tags={**(tags or {}), **ctx.owned}, tolerate_foreign_tags=tolerate)
             call = Call(ResourceGroupSpec, kwargs=(
                 ("address", address), ("name", r.name), ("subscription_id", Var("ctx.subscription_id")),
                 ("location", location), ("tags", Tags(tuple((tags or {}).items()))),
+                *((("tolerate_foreign_tags", True),) if tolerate else ()),
             ))
-            return ctx.checked(Imported(r, address, var, spec, call, typed=True), rules)
+            return _noted(ctx.checked(Imported(r, address, var, spec, call, typed=True), rules), unsafe)
         assert parent is not None
         for cls in typed_classes(r.type):
-            imported = typed_import(ctx, cls, r, parent, address, var, tags, rules, children)
+            imported = typed_import(ctx, cls, r, parent, address, var, tags, rules, children, tolerate)
             if imported is not None:
-                return imported
-        return generic_import(ctx, r, parent, address, var, tags, rules, children)
+                return _noted(imported, unsafe)
+        return _noted(generic_import(ctx, r, parent, address, var, tags, rules, children, tolerate), unsafe)
+
+
+def _noted(imported: Imported, unsafe: list[str]) -> Imported:
+    if unsafe:
+        imported.comments.append(
+            f"tags {unsafe!r} hold text read as a live-value placeholder ({{ref:...}}): not declared, and tags not "
+            "declared here are left as they are (tolerate_foreign_tags)"
+        )
+    return imported
 
 
 def _tags(r: LiveResource) -> dict[str, str] | None:

@@ -75,6 +75,9 @@ def settable(body: dict[str, Any], rules: CompareRules, *, strip_lists: tuple[st
                 pattern = pattern_of(child)
                 if (not path and key in ENVELOPE) or key == "provisioningState" or read_only(pattern) or child in stripped:
                     continue
+                if not path and key == "tags":
+                    kept[key] = item  # the resource's tags, as they are (the layer decides what of them to declare)
+                    continue
                 if key == "id" and path.endswith("[]") and own and isinstance(item, str) and item.lower().startswith(own):
                     continue
                 if isinstance(item, str) and SECRET_NAME.search(key) and _holds_secret(item):

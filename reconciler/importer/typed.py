@@ -242,14 +242,14 @@ def _evaluate(problem: Problem, values: dict[str, Any]) -> tuple[int, int]:
     return problem.score(rendered)
 
 
-def score_against(live: Any, rules: CompareRules, settable_paths: frozenset[str]) -> Score:
+def score_against(live: Any, rules: CompareRules, settable_paths: frozenset[str], *, tolerate: bool = False) -> Score:
     """The planner's comparison of a rendered body with `live`, then how many of the live body's
     settable fields (`settable_paths`, as patterns) the rendering declares (more is better)."""
 
     def score(rendered: Any) -> tuple[int, int]:
         if not isinstance(rendered, dict):
             return _WORST
-        differences = len(compare(rendered, live, rules).differences)
+        differences = len(compare(rendered, live, rules, tolerate_foreign_tags=tolerate).differences)
         declared = {pattern_of(path) for path, _value in leaves(rendered)}
         return differences, -len(declared & settable_paths)
 
@@ -386,4 +386,5 @@ def spec_problem(
         return resolve_refs(spec.body(), live_by_address, strict=False)
 
     paths = frozenset(pattern_of(p) for p, _v in leaves(settable))
-    return Problem(cls, fixed, render, score_against(live, rules, paths), settable, pool, rules)
+    score = score_against(live, rules, paths, tolerate=bool(fixed.get("tolerate_foreign_tags")))
+    return Problem(cls, fixed, render, score, settable, pool, rules)
