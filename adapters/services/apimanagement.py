@@ -62,6 +62,20 @@ TYPES = (
         rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
     ),
     ArmType(
+        arm_type="Microsoft.ApiManagement/service/loggers",
+        service="apimanagement", operations="logger",
+        get="get", create="create_or_update", delete="delete",
+        args=("resource_group", "service", "name"), model=_M + "LoggerContract",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.loggerType"}),
+            # The service moves the credentials into a secret named value and answers its
+            # `{{...}}` reference (REST example ApiManagementCreateAILogger.json).
+            write_only=frozenset({"properties.credentials"}),
+            immutable=frozenset(),
+        ),
+        delete_kwargs=_ANY_ETAG, has_tags=False,
+    ),
+    ArmType(
         arm_type="Microsoft.ApiManagement/service/namedValues",
         service="apimanagement", operations="named_value",
         get="get", create="begin_create_or_update", delete="delete",

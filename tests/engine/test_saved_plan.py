@@ -347,7 +347,11 @@ def test_plans_that_do_not_fit_this_run_are_refused_before_any_call(emulator: Em
         (("apply", "tampered.json", *url), {}, "reconciler.cli", "content digest does not match"),
         (("apply", "old.json", *url), {}, "reconciler.cli", "old, older than --max-age 24.0h"),
         (("apply", "plan.json", "--max-age", "1ms", *url), {}, "reconciler.cli", "older than --max-age"),
-        (("apply", "plan.json", *url), {"AZURE_SUBSCRIPTION_ID": "11111111-1111-1111-1111-111111111111"},
+        # A real subscription id: the deployment values every environment needs there are set too
+        # (desired_state.settings.BREAKING_PLACEHOLDERS), so the subscription is what is refused.
+        (("apply", "plan.json", *url), {"AZURE_SUBSCRIPTION_ID": "11111111-1111-1111-1111-111111111111",
+                                         "RECONCILER_DNS_ZONE": "dev.platform.contoso.net",
+                                         "RECONCILER_SQL_TOOLS_IMAGE": "contoso.azurecr.io/go-sqlcmd:1.8"},
          "reconciler.cli", f"made against emulator subscription {SUB}, this run targets emulator subscription 1111"),
         (("apply", "plan.json", *url), {}, "tests.engine.changed_desired_cli",
          "was made from another desired state of dev (desired-state digest differs"),
