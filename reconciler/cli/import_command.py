@@ -89,6 +89,9 @@ def report(result: object, environment: str, out: TextIO, err: TextIO) -> None:
     )
     if layer.inline:
         out.write(f"{len(layer.inline)} more are declared inline by their parent's spec (listed at the end of the file).\n")
+    if layer.referenced:
+        out.write(f"{len(layer.referenced)} shared resources the environment declares are referred to, not written "
+                  f"(listed at the end of the file): {', '.join(a for _i, a in layer.referenced)}.\n")
     if layer.settings:
         out.write("Secrets are settings read from the environment (or .env), never written into the file:\n")
         for setting in layer.settings:

@@ -11,7 +11,7 @@ from adapters.compare import CompareRules
 from desired_state.references import live_ref
 from desired_state.specs.generic import GenericSpec
 from reconciler.importer.context import ImportContext
-from reconciler.importer.expressions import Call, Tags, Var
+from reconciler.importer.expressions import Call, Tags
 from reconciler.importer.model import DIFFERS, Imported, remove
 from reconciler.importer.reading import LiveResource
 from reconciler.importer.settable import Settable, settable
@@ -58,7 +58,7 @@ def _from(ctx: ImportContext, taken: Settable, r: LiveResource, parent: Imported
         secrets=dict.fromkeys(secrets), not_verifiable_paths=tuple(taken.not_verifiable),
         refers_to=tuple(i.spec for i in refers), tolerate_foreign_tags=tolerate,
     )
-    call: list[tuple[str, Any]] = [("address", address), ("name", r.name), ("type", r.type), ("parent", Var(parent.var))]
+    call: list[tuple[str, Any]] = [("address", address), ("name", r.name), ("type", r.type), ("parent", parent.expression)]
     if segment is not None:
         call.append(("segment", segment))
     if isinstance(location, str):
@@ -76,7 +76,7 @@ def _from(ctx: ImportContext, taken: Settable, r: LiveResource, parent: Imported
     if taken.not_verifiable:
         call.append(("not_verifiable_paths", tuple(taken.not_verifiable)))
     if refers:
-        call.append(("refers_to", tuple(Var(i.var) for i in refers)))
+        call.append(("refers_to", tuple(i.expression for i in refers)))
     imported.call = Call(GenericSpec, kwargs=tuple(call))
     return imported
 
@@ -99,7 +99,7 @@ def _linked(ctx: ImportContext, value: Any, imported: Imported, refers: list[Imp
                 (imported.live.id.lower(), source.live.id.lower()) not in ctx.broken:
             if source not in refers:
                 refers.append(source)
-            return live_ref(source.spec, generated.path), Call("live_ref", (Var(source.var), generated.path))
+            return live_ref(source.spec, generated.path), Call("live_ref", (source.expression, generated.path))
     return value, value
 
 

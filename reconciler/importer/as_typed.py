@@ -9,7 +9,7 @@ from adapters.compare import CompareRules, pattern_of
 from desired_state.catalog import spec_classes
 from desired_state.resource import ChildSpec, ExtensionSpec, ResourceGroupSpec, ResourceSpec, TopLevelSpec
 from reconciler.importer.context import ImportContext
-from reconciler.importer.expressions import Call, Tags, Var
+from reconciler.importer.expressions import Call, Tags
 from reconciler.importer.model import Imported, concrete, equal
 from reconciler.importer.reading import LiveResource
 from reconciler.importer.settable import leaves, settable
@@ -56,7 +56,7 @@ def typed_import(ctx: ImportContext, cls: type[ResourceSpec], r: LiveResource, p
     if ctx.differences(imported, rules):
         return None
     kwargs: list[tuple[str, Any]] = [("address", address), ("name", r.name)]
-    kwargs += [(key, Var(parent.var)) for key in ("resource_group", "parent", "scope") if key in fixed]
+    kwargs += [(key, parent.expression) for key in ("resource_group", "parent", "scope") if key in fixed]
     if "location" in fixed:
         kwargs.append(("location", fixed["location"]))
     if "tags" in fixed:

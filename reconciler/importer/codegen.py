@@ -155,6 +155,9 @@ def source(layer: ImportedLayer, tool_version: str) -> str:
     if layer.inline:
         lines += ["", "", "# Read but held inline by their parent's spec:"]
         lines += [comment(f"{rid!r}: {why}") for rid, why in layer.inline]
+    if layer.referenced:
+        lines += ["", "", "# Read but shared by the environments, which declare them: referred to as declared[ADDRESS]:"]
+        lines += [comment(f"{rid!r}: {address}") for rid, address in layer.referenced]
     return "\n".join(lines) + "\n"
 
 

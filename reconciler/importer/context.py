@@ -12,7 +12,7 @@ from adapters.compare import CompareRules, compare, pattern_of
 from desired_state.resource import ResourceSpec
 from desired_state.tags import ownership_tags
 from reconciler.engine.resolve import resolve_refs
-from reconciler.importer.expressions import Call, Declared, Var
+from reconciler.importer.expressions import Call, Declared
 from reconciler.importer.model import DIFFERS, Imported, Setting, equal
 from reconciler.importer.references import LiveValue, Names
 from reconciler.importer.typed import SecretSetting, Solution, SpecPool
@@ -52,7 +52,7 @@ class ImportContext:
             return None
         done = self.done.get(key)
         if done is not None:
-            return done.spec, Var(done.var)
+            return done.spec, done.expression
         address = self.declared_address.get(key)
         if address is not None:
             return self.declared[address], Declared(address)
@@ -70,7 +70,7 @@ class ImportContext:
         """The expression writing a searched field value."""
         if isinstance(value, ResourceSpec):
             done = self.done.get(value.id.lower())
-            return Var(done.var) if done is not None else Declared(self.declared_address[value.id.lower()])
+            return done.expression if done is not None else Declared(self.declared_address[value.id.lower()])
         if isinstance(value, SecretSetting):
             return Call("secret_setting", (self.setting(imported, field_name).name,))
         if isinstance(value, Solution):

@@ -56,10 +56,16 @@ class LayerBuilder:
             needs[own] = refs | ({r.parent_id.lower()} if r.parent_id else set())
         order, ctx.broken = ordered(resources, needs)
         for r in order:
-            self.address_of[r.id.lower()] = address = self._address(r)
+            declared = ctx.declared_address.get(r.id.lower())
+            self.address_of[r.id.lower()] = address = declared if declared is not None else self._address(r)
             ctx.live_by_address[address] = r.body
         for r in order:
             parent = ctx.done.get(r.parent_id.lower()) if r.parent_id else None
+            shared = ctx.declared_address.get(r.id.lower())
+            if shared is not None:  # the environment's own, shared (`shared_ids`): referred to, not written
+                ctx.done[r.id.lower()] = Imported(r, shared, "", ctx.declared[shared], Call(""), typed=True, declared=True)
+                result.referenced.append((r.id, shared))
+                continue
             if r.kind != "group" and parent is None:
                 continue  # its parent was not imported (held inline by its own parent's spec)
             if r.inline_in and parent is not None and declares(parent.spec, r.inline_in):
@@ -74,6 +80,8 @@ class LayerBuilder:
     def _address(self, r: LiveResource) -> str:
         """`LAYER.TYPE.NAME`, a child's under its parent's (`imported.namespaces.sb.topics.orders`)."""
         parent = self.address_of.get(r.parent_id.lower()) if r.parent_id else None
+        if parent is not None and not parent.startswith(f"{self.ctx.layer}."):
+            parent = None  # under a resource the environment declares: an address of the layer's own
         kind = "resource_group" if r.kind == "group" else snake(r.type.rsplit("/", 1)[-1])
         base = f"{parent}.{kind}" if parent is not None and r.kind != "top" else f"{self.ctx.layer}.{kind}"
         address, n = f"{base}.{snake(r.name)}", 2
@@ -86,7 +94,7 @@ class LayerBuilder:
         ctx = self.ctx
         address = self.address_of[r.id.lower()]
         kind = snake(r.type.rsplit("/", 1)[-1])
-        var = self.names.take(r.name, f"{kind}_{r.name}", f"{parent.var}_{r.name}" if parent else r.name)
+        var = self.names.take(r.name, f"{kind}_{r.name}", f"{parent.var}_{r.name}" if parent and parent.var else r.name)
         rules = rules_for(r.type, r.name)
         tags = _tags(r)
         unsafe = sorted(k for k, v in (tags or {}).items() if REF_PATTERN.search(k) or REF_PATTERN.search(v))

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from desired_state.resource import ResourceSpec
-from reconciler.importer.expressions import Call
+from reconciler.importer.expressions import Call, Declared, Var
 from reconciler.importer.reading import LiveResource
 from reconciler.importer.typed import SecretSetting, Solution
 
@@ -41,6 +41,14 @@ class Imported:
     settings: list[Setting] = field(default_factory=list)
     #: (path, why) of each field the code cannot declare.
     not_verifiable: list[tuple[str, str]] = field(default_factory=list)
+    #: A resource the environment declares and shares (the subscription's network watcher): referred
+    #: to as `declared[ADDRESS]`, never written into the module.
+    declared: bool = False
+
+    @property
+    def expression(self) -> Var | Declared:
+        """How the module refers to it."""
+        return Declared(self.address) if self.declared else Var(self.var)
 
 
 @dataclass
@@ -53,6 +61,8 @@ class ImportedLayer:
     resources: list[Imported] = field(default_factory=list)
     #: (id, why) of live resources not written as their own spec (held inline by their parent's spec).
     inline: list[tuple[str, str]] = field(default_factory=list)
+    #: (id, address) of the environment's shared resources found in the groups: referred to, not written.
+    referenced: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def settings(self) -> list[Setting]:

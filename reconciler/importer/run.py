@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from adapters.registry import AdapterRegistry
 from desired_state.layers.context import LayerContext
@@ -23,7 +24,7 @@ from reconciler.engine.session import Session
 from reconciler.importer.codegen import formatted, header, read_header, source
 from reconciler.importer.layer import LayerBuilder
 from reconciler.importer.model import ImportedLayer
-from reconciler.importer.reading import GroupReader, LiveResource
+from reconciler.importer.reading import GROUP_TYPE, GroupReader
 
 _GROUP_ID = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<name>[^/]+)/?$", re.IGNORECASE)
 #: ARM's rule for resource group names (desired_state.resource.ResourceGroupSpec).
@@ -95,19 +96,40 @@ def declared_specs(session: Session) -> dict[str, ResourceSpec]:
     return {spec.address: spec for specs in build_layers(ctx).values() for spec in specs}
 
 
-def managed(resources: Sequence[LiveResource], declared: dict[str, ResourceSpec], environment: str) -> list[str]:
-    """Why each resource the environment (or another environment of this tool) manages is."""
-    addresses = {spec.id.lower(): address for address, spec in declared.items()}
+def shared_ids(declared: dict[str, ResourceSpec]) -> set[str]:
+    """Lower-cased ids the environment declares but claims for no environment: declared without tags and
+    under nothing it tags (the subscription's network watcher and its group, which every environment of
+    a subscription shares). An import refers to them instead of refusing or writing them."""
+    tagged = [spec.id.lower() for spec in declared.values() if "tags" in spec.body()]
+    return {
+        spec.id.lower() for spec in declared.values()
+        if "tags" not in spec.body() and not any(spec.id.lower().startswith(t + "/") for t in tagged)
+    }
+
+
+def managed(resources: Sequence[tuple[str, Any]], declared: dict[str, ResourceSpec], environment: str) -> list[str]:
+    """Why each (id, tags) the environment (or another environment of this tool) manages is."""
+    shared = shared_ids(declared)
+    addresses = {spec.id.lower(): address for address, spec in declared.items() if spec.id.lower() not in shared}
     found: list[str] = []
-    for r in resources:
-        address = addresses.get(r.id.lower())
-        tags = r.body.get("tags")
+    for rid, tags in resources:
+        address = addresses.get(rid.lower())
         folded = {str(k).lower(): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
         if address is not None:
-            found.append(f"{r.id} (declared by {environment} as {address})")
+            found.append(f"{rid} (declared by {environment} as {address})")
         elif folded.get(OWNER_TAG) == OWNER_VALUE:
-            found.append(f"{r.id} (owned by environment {folded.get(ENVIRONMENT_TAG, '?')!r}: ownership tags)")
+            found.append(f"{rid} (owned by environment {folded.get(ENVIRONMENT_TAG, '?')!r}: ownership tags)")
     return found
+
+
+def refuse_managed(resources: Sequence[tuple[str, Any]], declared: dict[str, ResourceSpec], environment: str) -> None:
+    refused = managed(resources, declared, environment)
+    if refused:
+        more = f" and {len(refused) - _NAMED} more" if len(refused) > _NAMED else ""
+        raise ImportRefused(
+            f"{len(refused)} resource(s) in the groups are already managed: {'; '.join(refused[:_NAMED])}{more}; "
+            "import groups that hold none (a managed resource is changed through its own layer), nothing was written"
+        )
 
 
 def run_import(
@@ -119,21 +141,21 @@ def run_import(
     registry = session.engine.adapters
     assert isinstance(registry, AdapterRegistry)
     reader = GroupReader(registry)
-    for group in ids:
-        if reader.group(group) is None:
+    declared = declared_specs(session)
+    environment = session.state.environment
+    for group in ids:  # first what ARM lists with its tags: a group the environment manages is refused at once
+        body = reader.read(GROUP_TYPE, group)
+        if body is None:
             raise ImportRefused(
                 f"--resource-group {group.rsplit('/', 1)[-1]}: no such resource group in subscription "
                 f"{session.target.subscription_id}; nothing was written"
             )
+        listed = registry.list_resources(group.rsplit("/", 1)[-1])
+        refuse_managed([(group, body.get("tags")), *((r.id, r.tags) for r in listed)], declared, environment)
+    for group in ids:
+        reader.group(group)
     resources = reader.reading.resources
-    declared = declared_specs(session)
-    refused = managed(resources, declared, session.state.environment)
-    if refused:
-        more = f" and {len(refused) - _NAMED} more" if len(refused) > _NAMED else ""
-        raise ImportRefused(
-            f"{len(refused)} resource(s) in the groups are already managed: {'; '.join(refused[:_NAMED])}{more}; "
-            "import groups that hold none (a managed resource is changed through its own layer), nothing was written"
-        )
+    refuse_managed([(r.id, r.body.get("tags")) for r in resources], declared, environment)
     builder = LayerBuilder(layer, session.state.environment, session.target.subscription_id, declared)
     imported = builder.build(resources, ids)
     text = formatted(source(imported, tool_version))

@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desired_state import DesiredState
 from emulator import Emulator
 from emulator.api_versions import KNOWN_API_VERSIONS
+from reconciler.engine.live_names import is_templated, resolve_id
 from tests.cli.cli_process import environment
 from tests.importing import handmade
 
@@ -68,6 +70,12 @@ def read(state: Path, resource_id: str, arm_type: str) -> dict[str, Any] | None:
     finally:
         emulator.close()
     return dict(answer.json()) if answer.status == 200 else None
+
+
+def settled_ids(state: Path, desired: DesiredState) -> list[tuple[str, str]]:
+    """(id, type) of each desired resource, a name Azure generated read from the live body it comes from."""
+    live = {r.address: read(state, r.id, r.type) for r in desired.resources if not is_templated(r)}
+    return [(resolve_id(r.id, live, strict=True) if is_templated(r) else r.id, r.type) for r in desired.resources]
 
 
 def strip_ownership_tags(state: Path, resources: list[tuple[str, str]]) -> int:

@@ -21,11 +21,12 @@ from adapters.registry import rules_for
 from desired_state import build
 from desired_state.layer_file import load
 from desired_state.specs.generic import GenericSpec
+from desired_state.state import build_layers
 from desired_state.tags import ENVIRONMENT_TAG, OWNER_TAG
 from emulator import read_request_log
 from reconciler.engine.resolve import resolve_refs
 from tests.importing import handmade
-from tests.importing.estate import applied, copy_of, read, reconcile, strip_ownership_tags
+from tests.importing.estate import applied, copy_of, read, reconcile, settled_ids, strip_ownership_tags
 
 OWNERSHIP = {f"tags.{OWNER_TAG}", f"tags.{ENVIRONMENT_TAG}"}
 #: What the server changes on any write (not a property a user set).
@@ -141,17 +142,24 @@ def test_a_hand_made_group_imports_and_is_adopted_writing_only_ownership_tags(ha
 def test_dev_imported_for_another_environment_is_dev_own_bodies(tmp_path: Path) -> None:
     state = applied(tmp_path, "dev")
     dev = build("dev")
-    assert strip_ownership_tags(state, [(r.id, r.type) for r in dev.resources]) > 40
+    settled = settled_ids(state, dev)
+    assert strip_ownership_tags(state, settled) > 40
+    id_of = {r.address: rid.lower() for r, (rid, _type) in zip(dev.resources, settled, strict=True)}
     out = tmp_path / "imported.py"
-    group = dev.by_address("core.resource_group").name
-    done = reconcile(tmp_path, "import", "--env", "qa", "-g", group, "--out", str(out), "--emulator-state", str(state))
+    # dev's own group, and Network Watcher's, which every environment shares (qa declares it, and the watcher)
+    groups = [arg for r in dev.resources if r.type == "Microsoft.Resources/resourceGroups" for arg in ("-g", r.name)]
+    assert len(groups) >= 4
+    done = reconcile(tmp_path, "import", "--env", "qa", *groups, "--out", str(out), "--emulator-state", str(state))
     assert done.returncode == 0, done.stderr
 
     qa = build("qa", layer_files=[load(out)])
     imported = {r.id.lower(): r for r in qa.resources if r.layer == "imported"}
-    missing = [r.address for r in dev.resources if r.id.lower() not in imported]
+    shared = {r.id.lower() for r in qa.resources if r.layer != "imported"} & set(id_of.values())
+    assert len(shared) == 2 and "refers to, not written" not in done.stdout and "shared resources" in done.stdout
+    missing = [r.address for r in dev.resources if id_of[r.address] not in imported | dict.fromkeys(shared)]
     assert not missing, missing
-    assert {r.type for r in dev.resources} <= {r.type for r in imported.values()}
+    assert {r.type for r in dev.resources} <= {r.type for r in qa.resources if r.id.lower() in imported | dict.fromkeys(shared)}
+    assert 'parent=declared["observability.network_watcher"]' in out.read_text()
 
     from adapters.clients import ClientFactory
     from adapters.registry import AdapterRegistry
@@ -160,13 +168,17 @@ def test_dev_imported_for_another_environment_is_dev_own_bodies(tmp_path: Path) 
 
     emulator = Emulator(state)
     registry = AdapterRegistry(ClientFactory.for_transport(qa.resources[0].subscription_id, EmulatorTransport(emulator)))
-    live_dev = {r.address: registry.for_type(r.type, r.api_version).read(r.id) for r in dev.resources}
+    live_dev = {r.address: registry.for_type(r.type, r.api_version).read(id_of[r.address]) for r in dev.resources}
     live_imported = {r.address: registry.for_type(r.type, r.api_version).read(r.id) for r in imported.values()}
     emulator.close()
     typed = 0
-    layer_specs = {s.id.lower(): s for s in load(out).specs(_context("qa"), {})}
+    ctx = _context("qa")
+    declared = {spec.address: spec for specs in build_layers(ctx).values() for spec in specs}
+    layer_specs = {s.id.lower(): s for s in load(out).specs(ctx, declared)}
     for resource in dev.resources:
-        twin = imported[resource.id.lower()]
+        if id_of[resource.address] in shared:
+            continue  # declared by qa as by dev: the same spec
+        twin = imported[id_of[resource.address]]
         ours = resolve_refs(resource.body, live_dev, strict=False)
         theirs = resolve_refs(twin.body, live_imported, strict=False)
         ours.pop("tags", None)
@@ -174,7 +186,7 @@ def test_dev_imported_for_another_environment_is_dev_own_bodies(tmp_path: Path) 
         rules = rules_for(resource.type, resource.name)
         # The generated spec declares everything dev's does, as dev's says it.
         assert not compare(ours, theirs, rules).differences, resource.address
-        if not isinstance(layer_specs[resource.id.lower()], GenericSpec):
+        if not isinstance(layer_specs[id_of[resource.address]], GenericSpec):
             typed += 1  # a typed spec declares nothing more either: it is dev's body
             assert not compare(theirs, ours, rules).differences, resource.address
     assert typed >= 60
