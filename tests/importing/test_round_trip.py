@@ -88,6 +88,8 @@ def test_a_hand_made_group_imports_and_is_adopted_writing_only_ownership_tags(ha
     for address, change in changes.items():
         assert {d["path"] for d in change["diff"]} <= OWNERSHIP, (address, change["diff"])
         assert change["action"] in ("update", "noop")
+        # not ours yet: nobody "drifted" it (alice made it; the differences are the adoption)
+        assert change["attribution"] is None, (address, change["attribution"])
     tagged = {a for a, c in changes.items() if c["action"] == "update"}
     assert len(tagged) >= 9
     assert not [c for c in document["changes"] if not c["address"].startswith("imported.") and c["action"] != "noop"]
