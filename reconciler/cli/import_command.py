@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the layer's name, the first part of every address (default %(default)s)")
     p.add_argument("--force", action="store_true",
                    help="replace --out even when it is not a previous import of the same groups")
+    p.add_argument("--generic", action="append", default=[], metavar="TYPE",
+                   help="write resources of TYPE (an ARM type, or 'all') as the generic spec, declaring every field a "
+                        "user sets, even where a typed spec of the estate fits (repeatable)")
     return p
 
 
@@ -63,7 +66,7 @@ def import_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
     err.write(session.target.banner + "\n")
     result, text = run_import(session, args.resource_group, target, args.layer, force=args.force,
-                              tool_version=tool_version())
+                              tool_version=tool_version(), generic=args.generic)
     write_module(target, text)
     report(result, args.env, out, err)
     return EXIT_OK

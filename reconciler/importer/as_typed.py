@@ -87,4 +87,5 @@ def undeclared(spec: ResourceSpec, r: LiveResource, rules: CompareRules, childre
     if not left:
         return []
     shown = ", ".join(repr(p) for p in left[:_SHOWN]) + (f" and {len(left) - _SHOWN} more" if len(left) > _SHOWN else "")
-    return [f"not declared by {type(spec).__name__}, so left as Azure holds them: {shown}"]
+    return [f"not declared by {type(spec).__name__}, so left as Azure holds them (--generic {r.type} declares "
+            f"them): {shown}"]

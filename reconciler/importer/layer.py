@@ -34,8 +34,11 @@ HELPERS = ("build", "ctx", "declared", "owned", "LAYER", "secret_setting", "live
 class LayerBuilder:
     """Turns what was read into the imported layer."""
 
-    def __init__(self, layer: str, environment: str, subscription_id: str, declared: Mapping[str, ResourceSpec]) -> None:
+    def __init__(self, layer: str, environment: str, subscription_id: str, declared: Mapping[str, ResourceSpec],
+                 generic: frozenset[str] = frozenset()) -> None:
         self.ctx = ImportContext(layer, environment, subscription_id, dict(declared))
+        #: Lower-cased types (or "all") written as the generic spec even where a typed one fits (`--generic`).
+        self.generic = generic
         self.names = Names(HELPERS + tuple(c.__name__ for c in spec_classes()))
         self.addresses: set[str] = set()
         self.address_of: dict[str, str] = {}
@@ -114,7 +117,8 @@ class LayerBuilder:
             ))
             return _noted(ctx.checked(Imported(r, address, var, spec, call, typed=True), rules), unsafe)
         assert parent is not None
-        for cls in typed_classes(r.type):
+        typed = [] if {"all", r.type.lower()} & self.generic else typed_classes(r.type)
+        for cls in typed:
             imported = typed_import(ctx, cls, r, parent, address, var, tags, rules, children, tolerate)
             if imported is not None:
                 return _noted(imported, unsafe)

@@ -133,7 +133,8 @@ def refuse_managed(resources: Sequence[tuple[str, Any]], declared: dict[str, Res
 
 
 def run_import(
-    session: Session, groups: Sequence[str], out: Path, layer: str, *, force: bool, tool_version: str
+    session: Session, groups: Sequence[str], out: Path, layer: str, *, force: bool, tool_version: str,
+    generic: Sequence[str] = (),
 ) -> tuple[ImportResult, str]:
     """Read the groups and make the layer module's source (formatted); nothing is written here."""
     ids = group_ids(groups, session.target.subscription_id)
@@ -156,7 +157,8 @@ def run_import(
         reader.group(group)
     resources = reader.reading.resources
     refuse_managed([(r.id, r.body.get("tags")) for r in resources], declared, environment)
-    builder = LayerBuilder(layer, session.state.environment, session.target.subscription_id, declared)
+    builder = LayerBuilder(layer, environment, session.target.subscription_id, declared,
+                           generic=frozenset(t.lower() for t in generic))
     imported = builder.build(resources, ids)
     text = formatted(source(imported, tool_version))
     compile(text, str(out), "exec")  # what was generated is Python (a failure here is ours, not the estate's)

@@ -141,6 +141,24 @@ def test_a_hand_made_group_imports_and_is_adopted_writing_only_ownership_tags(ha
     assert canary not in out.read_text() and handmade.SECRET_CANARY not in out.read_text()
 
 
+def test_every_resource_as_the_generic_spec_round_trips_too(handmade_state: Path, tmp_path: Path) -> None:
+    state = copy_of(handmade_state, tmp_path)
+    out = tmp_path / "imported.py"
+    done = reconcile(tmp_path, "import", "--env", "staging", "-g", handmade.GROUP, "--out", str(out), "--generic", "all",
+                     "--emulator-state", str(state))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "VirtualNetworkSpec(" not in text and "SecurityRule(" not in text
+    assert '"domainNameLabel": "handmade-lbl"' in text  # what a typed public IP leaves to Azure is declared
+    plan = reconcile(tmp_path, "plan", "--env", "staging", "--layer-file", str(out), "--emulator-state", str(state),
+                     "--output", "json")
+    assert plan.returncode == 0, plan.stderr
+    changes = imported_changes(json.loads(plan.stdout))
+    assert len(changes) >= 17  # the NSG's rules are resources of their own now
+    for address, change in changes.items():
+        assert {d["path"] for d in change["diff"]} <= OWNERSHIP, (address, change["diff"])
+
+
 def test_dev_imported_for_another_environment_is_dev_own_bodies(tmp_path: Path) -> None:
     state = applied(tmp_path, "dev")
     dev = build("dev")
