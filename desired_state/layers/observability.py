@@ -2,8 +2,9 @@
 environment), workspace-based Application Insights, the on-call action group,
 alert rules, Key Vault diagnostics, the drift alert (a log alert over
 Application Insights `customEvents` named `ReconcilerDrift`, which the
-controller emits for every drifted resource), and VNet flow logs with traffic
-analytics into the workspace.
+controller emits for every drifted resource), the drift workbook over what the
+controller reports (desired_state/layers/drift_workbook.py), and VNet flow logs
+with traffic analytics into the workspace.
 
 Every other diagnostic setting is declared by the layer that owns its resource,
 next to it; the operations workbook is the `dashboards` layer."""
@@ -13,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from desired_state import controller_telemetry as names
+from desired_state.layers import drift_workbook
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.networking import NetworkingLayer
 from desired_state.layers.security import SecurityLayer
@@ -29,11 +32,11 @@ from desired_state.specs.monitor import (
 from desired_state.specs.network import FlowLogSpec, NetworkWatcherSpec
 from desired_state.specs.storage import StorageAccountSpec
 
-#: The custom event name the controller emits on drift (reconciler.controller.report).
-DRIFT_EVENT_NAME = "ReconcilerDrift"
+#: The custom event name the controller emits on drift (reconciler.controller.telemetry).
+DRIFT_EVENT_NAME = names.DRIFT_EVENT
 DRIFT_QUERY = f'customEvents | where name == "{DRIFT_EVENT_NAME}"'
 #: The custom event the controller emits once per cycle (reconciler.controller.telemetry).
-HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+HEARTBEAT_EVENT_NAME = names.HEARTBEAT_EVENT
 HEARTBEAT_QUERY = f'customEvents | where name == "{HEARTBEAT_EVENT_NAME}"'
 #: The controller's default interval (5 minutes, docs/deploy.md); the heartbeat
 #: alert fires when no heartbeat arrived for three of them.
@@ -73,6 +76,8 @@ def build(
         )
     )
     layer.workspace, layer.app_insights, layer.action_group = workspace, insights, group
+    # What the controller reports to this component, for people (every environment runs one).
+    layer.add(drift_workbook.workbook(ctx.env, resource_group, insights, ctx.location, ctx.tags))
     layer.add(
         ScheduledQueryRuleSpec(
             address="observability.alert.drift", name=n.standard("alert", "drift"), location=ctx.location,

@@ -15,6 +15,7 @@ from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
 from adapters.errors import one_line
 from adapters.generic import ConcurrentModification
+from desired_state.controller_telemetry import NOT_CONVERGENT_EVENT
 from desired_state.resource import Resource
 from reconciler.engine.convergence import FileConvergenceStore, NotKept
 from reconciler.engine.desired import DesiredResources
@@ -214,7 +215,7 @@ class Applier:
                 resource.address,
                 field_.message,
                 extra={
-                    "event": "ReconcilerNotConvergent", "address": resource.address, "type": resource.type,
+                    "event": NOT_CONVERGENT_EVENT, "address": resource.address, "type": resource.type,
                     "id": resource.id, "path": field_.path, "phase": "apply",
                 },
             )
