@@ -18,13 +18,16 @@ from typing import Any, Literal
 from azure.core.exceptions import HttpResponseError
 
 from adapters.compare import matcher
-from adapters.registry import AdapterRegistry, rules_for
+from adapters.registry import AdapterRegistry, UnknownResourceType, rules_for
 from desired_state.catalog import spec_classes
 from desired_state.resource import ChildSpec, ExtensionSpec
 
 log = logging.getLogger("reconciler.importer")
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+#: How ARM answers a listing of an extension type on a resource type that takes none (e.g. diagnostic
+#: settings on a subnet: 400 ResourceTypeNotSupported): no extensions there, not a failure.
+NOT_SUPPORTED = frozenset({400, 404, 405})
 
 
 @dataclass
@@ -161,7 +164,9 @@ class GroupReader:
             return self.read(arm_type, resource_id)
         except HttpResponseError as error:
             self.reading.warnings.append(f"{resource_id}: not read ({type(error).__name__}: {error.message}); not imported")
-            return None
+        except UnknownResourceType as error:  # a type whose provider publishes no api-version here
+            self.reading.warnings.append(f"{resource_id}: not read ({error}); not imported")
+        return None
 
     def _children(self, parent: LiveResource) -> None:
         found: list[tuple[str, str, str, str | None]] = []  # (id, type, segment, inline list)
@@ -200,7 +205,10 @@ class GroupReader:
             try:
                 listed = self.registry.list_children(scope.id, ext_type, segment)
             except HttpResponseError as error:
-                self.reading.warnings.append(f"{scope.id}: its {ext_type} not listed ({type(error).__name__}); not imported")
+                if error.status_code not in NOT_SUPPORTED:  # a type that takes no such extension says so: nothing to say
+                    self.reading.warnings.append(
+                        f"{scope.id}: its {ext_type} not listed ({type(error).__name__}); not imported"
+                    )
                 continue
             prefix = f"{scope.id}/{segment}/".lower()
             for rid in listed:
