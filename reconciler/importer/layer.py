@@ -9,6 +9,7 @@ layer shows nothing but the ownership tags.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from reconciler.importer.reading import LiveResource
 from reconciler.importer.references import LiveValue, Names, ids_in, live_values, ordered, snake
 from reconciler.importer.settable import leaves, settable
 
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: Names the generated module defines or imports besides spec classes.
 HELPERS = ("build", "ctx", "declared", "owned", "LAYER", "secret_setting", "live_ref", "ownership_tags",
            "annotations", "Mapping", "LayerContext", "ResourceSpec", "GenericSpec")
@@ -97,7 +99,9 @@ class LayerBuilder:
         ctx = self.ctx
         address = self.address_of[r.id.lower()]
         kind = snake(r.type.rsplit("/", 1)[-1])
-        var = self.names.take(r.name, f"{kind}_{r.name}", f"{parent.var}_{r.name}" if parent and parent.var else r.name)
+        # a GUID (a role assignment's name) reads better as its kind and first group: role_assignments_0afde220
+        name = f"{kind}_{r.name[:8]}" if _GUID.fullmatch(r.name) else r.name
+        var = self.names.take(name, f"{kind}_{name}", f"{parent.var}_{name}" if parent and parent.var else name)
         rules = rules_for(r.type, r.name)
         tags = _tags(r)
         unsafe = sorted(k for k, v in (tags or {}).items() if REF_PATTERN.search(k) or REF_PATTERN.search(v))
