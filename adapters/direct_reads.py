@@ -92,6 +92,13 @@ def read_route(entry: ArmType, resource_id: str, subscription_id: str) -> Route 
     return None
 
 
+def sdk_api_version(arm_type: str) -> str | None:
+    """The api-version the type's SDK reads it with (GET_ROUTES), or None for a type the table
+    does not know. The type's collection answers at the same version (one resource type, one API)."""
+    routes = GET_ROUTES.get(arm_type.lower())
+    return routes[0][3] if routes else None
+
+
 def read_url(route: Route, resource_id: str, base_url: str) -> str:
     _, _, suffix, version, query = route
     return f"{base_url}{resource_id}{suffix}?{urlencode({**query, 'api-version': version})}"

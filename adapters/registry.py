@@ -12,6 +12,7 @@ from typing import Any
 from adapters.arm_type import ArmType
 from adapters.clients import ClientFactory
 from adapters.compare import CompareRules, pattern_of
+from adapters.direct_reads import sdk_api_version
 from adapters.field_flags import flags_for
 from adapters.field_rules import FIELD_RULES
 from adapters.generic import GenericAdapter
@@ -254,5 +255,7 @@ class AdapterRegistry:
     def list_children(self, parent_id: str, child_type: str, segment: str, api_version: str | None = None) -> list[str]:
         """Ids of the live children of `child_type` under `parent_id` (`segment`
         is the part of a child id between the parent id and the child's name).
-        The api-version is the given one, else the newest the provider publishes."""
-        return list_children(self.clients, parent_id, segment, api_version or self.published_api_version(child_type))
+        The api-version is the given one, else the one the type's SDK reads it with, else the
+        newest the provider publishes (a GET of the provider: one more round trip)."""
+        version = api_version or sdk_api_version(child_type) or self.published_api_version(child_type)
+        return list_children(self.clients, parent_id, segment, version)

@@ -28,7 +28,7 @@ from reconciler.engine.observation import AdapterSource, Live, Observation, Obse
 from reconciler.engine.ownership import ListChildren, ListOwned, Ownership
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import Planner
-from reconciler.engine.resource_observe import ResourceObserver
+from reconciler.engine.resource_observe import READ_WORKERS, ResourceObserver
 from reconciler.engine.safety import SafetyPolicy
 
 __all__ = ["AdapterSource", "ApplyResult", "Engine", "Live", "Observation", "Observer", "secret_fingerprint"]
@@ -48,7 +48,7 @@ class Engine:
         fingerprint_key: bytes = b"azure-reconciler",
         list_owned: ListOwned | None = None,
         list_children: ListChildren | None = None,
-        observe_workers: int = 64,
+        observe_workers: int = READ_WORKERS,
         apply_workers: int = 16,
         requeue_delay: float = 1.0,
         convergence: FileConvergenceStore | None = None,

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from adapters.registry import is_declared
 from adapters.siblings import SiblingListing, listable
+from reconciler.engine.live_names import is_known
 from reconciler.engine.live_shape import unreadable
-from reconciler.engine.observation import Live
+from reconciler.engine.observation import Live, Observation
+from reconciler.engine.ownership import Stray
 from reconciler.engine.resource_observe import ResourceObserver
 
 log = logging.getLogger("reconciler.graph_observe")
@@ -101,9 +104,19 @@ class NonRowReads:
     ) -> Listings:
         """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
         members a list did not show and cannot rule out are read on their own."""
-        resources = self.desired.resources
-        listings = self._list_children(children)
+        listings = self.start_lists(children)
         self.read_from_arm(singles, live, errors)
+        self.finish_lists(listings, live, errors)
+        return listings
+
+    def start_lists(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
+        """The child lists, started in the read pool."""
+        return self._list_children(children)
+
+    def finish_lists(self, listings: Listings, live: dict[str, Live], errors: dict[str, str]) -> None:
+        """What the child lists read, into `live`; members a list did not show and cannot rule
+        out are read on their own."""
+        resources = self.desired.resources
         unread: list[str] = []
         for members, future in listings.values():
             listing = result_of(future)
@@ -118,7 +131,6 @@ class NonRowReads:
                     errors.pop(address, None)
                     live[address] = body
         self.read_from_arm(unread, live, errors)
-        return listings
 
     def _list_children(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
         """One list call per (child type, parent), in the read pool."""
@@ -129,6 +141,51 @@ class NonRowReads:
             out[key] = (members, pool.submit(self.reads.adapter(first).list_siblings, first.id))
         self.stats.arm_reads_asked += len(out)
         return out
+
+    def row_comparable(self, arm_type: str, api_version: str | None) -> bool:
+        """The type declares `graph_row`: its rows may stand for a GET."""
+        if not is_declared(arm_type):
+            return False  # a generic type declares no row (and its adapter would ask its provider first)
+        try:
+            return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
+        except Exception:  # an unknown type is read (and reported) by ARM
+            return False
+
+    def rowless(self) -> list[str]:
+        """Rows of types that declare no `graph_row`: never trusted, so read at once (issue 24),
+        not after the queries."""
+        named_later = self.desired.named_later
+        return [a for a, r in self.desired.resources.items()
+                if ROW_ID.match(r.id) is not None and a not in named_later and not self.row_comparable(r.type, r.api_version)]
+
+    def start_reads(self, addresses: list[str]) -> Future[Observation]:
+        """`addresses` read from ARM in the read pool (`ResourceObserver`), meanwhile."""
+        self.stats.arm_reads_asked += len(addresses)
+        return self.reads.pool().submit(self.reads.observe, addresses, prune_scan=False)
+
+    @staticmethod
+    def collect(reads: Future[Observation], live: dict[str, Live], errors: dict[str, str]) -> None:
+        """What `start_reads` found, into `live` / `errors`."""
+        seen = reads.result()
+        live.update(seen.live)
+        errors.update(seen.errors)
+
+    def start_id_lists(self, listings: Listings) -> dict[tuple[str, str], Future[list[Stray]]]:
+        """The prune scan's id list of every candidate child group that no child list covers,
+        started with the reads (before the parents' ownership is known: `listed_child_strays`
+        decides afterwards which lists count). A group under a parent named after a live value
+        is listed once the name is known."""
+        ownership = self.reads.ownership
+        if ownership.list_children is None:
+            return {}
+        desired_ids = self.desired.ids()
+        pool = self.reads.pool()
+        started: dict[tuple[str, str], Future[list[Stray]]] = {}
+        for group in ownership.child_groups(list(self.desired.resources), None):
+            key = (group[1].lower(), group[0].lower())
+            if key not in listings and key not in started and is_known(group[0]):
+                started[key] = pool.submit(ownership.child_strays, group, desired_ids)
+        return started
 
     def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, str]) -> None:
         """Read `addresses` from ARM (GETs and sibling lists, `ResourceObserver`) into `live`/`errors`."""

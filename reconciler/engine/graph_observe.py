@@ -43,6 +43,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
 from reconciler.engine.graph_children import (
@@ -193,16 +194,16 @@ class GraphObserver:
     def _relist(self, started: float, prune_scan: bool) -> Observation:
         resources = self.desired.resources
         groups = sorted({r.resource_group.lower() for r in resources.values() if r.resource_group})
-        rows: dict[str, dict[str, Any]] = {}
-        for subscription in self._subscriptions:
-            scope = f"where subscriptionId =~ {kql_string(subscription)} and resourceGroup in~ {kql_list(groups)}"
-            project = "project " + ", ".join(ROW_COLUMNS)
-            for table in ("resourcecontainers", "resources"):
-                for row in self.graph.rows(f"{table}\n| {scope}\n| {project}\n| order by id asc"):
-                    if isinstance(row.get("id"), str):
-                        rows[row["id"].lower()] = row
-        recent = self.write_log.since(started - self.staleness_s)
+        # What needs no row starts first and runs while the queries do (issue 24): the child
+        # lists, the other non-row reads, the rows of types without graph_row, the prune scan's id lists.
         children, others = self.non_rows.split()
+        pool = self.reads.pool()
+        listings = self.non_rows.start_lists(children)
+        rowless = self.non_rows.rowless()
+        others_read = self.non_rows.start_reads(others + rowless)
+        id_lists = self.non_rows.start_id_lists(listings) if prune_scan and self.ownership.scans else {}
+        rows = relist_rows(self.graph, pool, self._subscriptions, groups)
+        recent = self.write_log.since(started - self.staleness_s)
         provisional: dict[str, Live] = {}
         candidates: list[str] = []
         to_read: list[str] = []
@@ -214,10 +215,11 @@ class GraphObserver:
             row_live = row_body(found_row) if found_row is not None else None
             if row_live is not None and unreadable(row_live) is None:
                 provisional[address] = row_live
-                if rid not in recent and self._row_comparable(resource.type, resource.api_version):
+                if rid not in recent and self.non_rows.row_comparable(resource.type, resource.api_version):
                     candidates.append(address)
                     continue
-            to_read.append(address)
+            if address not in rowless:
+                to_read.append(address)
         live: dict[str, Live] = {}
         for address in candidates:
             resource = resources[address]
@@ -230,11 +232,14 @@ class GraphObserver:
         trusted = len(live)
         self.stats.rows_trusted += trusted
         errors: dict[str, str] = {}
-        listings = self.non_rows.read(children, others + to_read, live, errors)
+        self.non_rows.read_from_arm(to_read, live, errors)
+        self.non_rows.collect(others_read, live, errors)
+        self.non_rows.finish_lists(listings, live, errors)
         if prune_scan and self.ownership.scans:
             strays = self._row_strays(rows, recent)
             if self.ownership.list_children is not None:
-                strays.update({k: v for k, v in self._child_strays(listings, live, errors).items() if k not in strays})
+                strays.update({k: v for k, v in self._child_strays(listings, live, errors, id_lists=id_lists).items()
+                               if k not in strays})
             self._strays, self._strays_known = strays, True
         self._live, self._errors = dict(live), dict(errors)
         self._relisted_at = self._cursor = started
@@ -244,12 +249,6 @@ class GraphObserver:
                  len(rows), trusted, len(to_read) + len(others), len(listings),
                  extra={"event": "ReconcilerGraphRelist", "phase": "observe"})
         return self._observation(live, errors, prune_scan)
-
-    def _row_comparable(self, arm_type: str, api_version: str | None) -> bool:
-        try:
-            return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
-        except Exception:  # an unknown type is read (and reported) by ARM
-            return False
 
     def _row_strays(self, rows: Mapping[str, Mapping[str, Any]], recent: set[str]) -> dict[str, Stray]:
         """Owned, undesired top-level rows of the environment's groups; a row of something we
@@ -267,12 +266,13 @@ class GraphObserver:
         return {rid.lower(): (rid, rtype) for rid, rtype in strays}
 
     def _child_strays(
-        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, str], *, only_listed: bool = False
+        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, str], *, only_listed: bool = False,
+        id_lists: Mapping[tuple[str, str], Future[list[Stray]]] | None = None,
     ) -> dict[str, Stray]:
         """Undesired children found by the child lists, under parents whose ownership is proven."""
         return self.ownership.listed_child_strays(
             {key: result_of(future) for key, (_members, future) in listings.items()},
-            live, [a for a in self.desired.resources if a not in errors], only_listed=only_listed,
+            live, [a for a in self.desired.resources if a not in errors], only_listed=only_listed, id_lists=id_lists,
         )
 
     # -- change-feed cycle ------------------------------------------------------------
@@ -352,3 +352,20 @@ class GraphObserver:
             confirmed = self.ownership.confirm(target, rtype)
             if confirmed is not None:
                 self._strays[rid] = confirmed
+
+
+def relist_rows(graph: GraphQuery, pool: Any, subscriptions: list[str], groups: list[str]) -> dict[str, dict[str, Any]]:
+    """Every row of the environment's groups by lower-cased id: the `resourcecontainers` and
+    `resources` queries of each subscription, side by side in the read pool."""
+    queries = []
+    for subscription in subscriptions:
+        scope = f"where subscriptionId =~ {kql_string(subscription)} and resourceGroup in~ {kql_list(groups)}"
+        project = "project " + ", ".join(ROW_COLUMNS)
+        for table in ("resourcecontainers", "resources"):
+            queries.append(pool.submit(graph.rows, f"{table}\n| {scope}\n| {project}\n| order by id asc"))
+    rows: dict[str, dict[str, Any]] = {}
+    for query in queries:
+        for row in query.result():
+            if isinstance(row.get("id"), str):
+                rows[row["id"].lower()] = row
+    return rows

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 
+from adapters.registry import is_declared
 from adapters.siblings import SiblingListing
 from desired_state.resource import Resource
 from desired_state.tags import is_owned
@@ -154,12 +156,14 @@ class Ownership:
                 found.append((rid, rtype))
         return found
 
-    def child_groups(self, selected: Iterable[str], live: Mapping[str, Live]) -> list[ChildGroup]:
+    def child_groups(self, selected: Iterable[str], live: Mapping[str, Live] | None) -> list[ChildGroup]:
         """(parent id, child type, id segment, api-version) of each child type the
         desired state manages under a parent whose ownership is proven: the
         parent, or its nearest tagged ancestor, is live and carries our tags.
         Only those children can be strays; a child of a type the desired state
-        does not manage under that parent is never listed, so never touched."""
+        does not manage under that parent is never listed, so never touched.
+        With `live` None, every candidate group before the proof (lists can start with the
+        parent's read; the proof decides afterwards which listed children count)."""
         resources = self.desired.resources
         by_id = {r.id.lower(): r for r in resources.values()}
         groups: dict[tuple[str, str, str], ChildGroup] = {}
@@ -167,14 +171,15 @@ class Ownership:
             child = resources[address]
             parent_id, segment = parent_of(child.id)
             parent = by_id.get(parent_id.lower()) if parent_id else None
-            if parent is None or is_tagged(child) or not self.proven(parent, live):
+            if parent is None or is_tagged(child) or (live is not None and not self.proven(parent, live)):
                 continue  # a tagged child proves its ownership itself (the resource group scan)
-            try:
-                entry = self.adapters.for_type(child.type, child.api_version).entry
-            except Exception:  # a type that cannot be managed here is reported by its own read
-                continue
-            if entry.deleted_with_parent:
-                continue  # configuration that goes with its parent (sites/config): never deleted
+            if is_declared(child.type):  # a generic type (read by id) never goes with its parent
+                try:
+                    entry = self.adapters.for_type(child.type, child.api_version).entry
+                except Exception:  # a type that cannot be managed here is reported by its own read
+                    continue
+                if entry.deleted_with_parent:
+                    continue  # configuration that goes with its parent (sites/config): never deleted
             key = (parent.id.lower(), child.type.lower(), segment.lower())
             groups.setdefault(key, (parent.id, child.type, segment, child.api_version))
         return list(groups.values())
@@ -200,20 +205,25 @@ class Ownership:
         readable: Iterable[str],
         *,
         only_listed: bool = False,
+        id_lists: Mapping[tuple[str, str], Future[list[Stray]]] | None = None,
     ) -> dict[str, Stray]:
         """Undesired children under parents whose ownership is proven (`child_groups`), from the
         child lists already made (keyed by (child type, parent id), lower-cased); a group with no
-        list is listed as the per-resource prune scan lists it, unless `only_listed`."""
+        list is listed as the per-resource prune scan lists it (its id list from `id_lists` when
+        one was started with the reads), unless `only_listed`."""
         desired = self.desired.ids()
         found: dict[str, Stray] = {}
         for group in self.child_groups(readable, live):
             parent_id, child_type, _segment, _api = group
-            listing = listings.get((child_type.lower(), parent_id.lower()))
+            key = (child_type.lower(), parent_id.lower())
+            listing = listings.get(key)
             if listing is not None:
                 for rid, body in listing.bodies.items():
                     if rid not in desired and not is_built_in(child_type, rid):
                         found[rid] = (str(body.get("id", rid)), child_type)
             elif not only_listed and self.list_children is not None:
-                for rid, rtype in self.child_strays(group, desired):
-                    found.setdefault(rid.lower(), (rid, rtype))
+                started = (id_lists or {}).get(key)
+                for rid, rtype in started.result() if started is not None else self.child_strays(group, desired):
+                    if rid.lower() not in desired:
+                        found.setdefault(rid.lower(), (rid, rtype))
         return found

@@ -24,6 +24,7 @@ from reconciler.engine.convergence import FileConvergenceStore
 from reconciler.engine.engine import Engine
 from reconciler.engine.graph_observe import DEFAULT_RESYNC_S, GraphObserver, choose_mode
 from reconciler.engine.lro_tokens import FileLroTokenStore
+from reconciler.engine.resource_observe import READ_WORKERS
 from reconciler.engine.safety import SafetyPolicy
 from reconciler.engine.write_log import WriteLog
 from reconciler.runtime.safe_output import register_secrets
@@ -77,7 +78,7 @@ def open_session(
     emulator_url: str | None = None,
     faults: Any = None,
     apply_workers: int = 16,
-    observe_workers: int = 64,
+    observe_workers: int = READ_WORKERS,
     targets: Iterable[str] = (),
     observe: str = "auto",
     resync_s: float = DEFAULT_RESYNC_S,

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.registry import is_declared
 from bench import apply_lro, graph, noop, scale, soak, throttled
 from bench.estates import cells, dense, mixed, put_in_place, sparse
 from bench.figures import ItemResult
 from bench.table import render
 from bench.target import UNLIMITED, open_target
-from desired_state import build
 from emulator import Emulator, FaultConfig
 
 
@@ -106,10 +104,13 @@ def test_noop_item_on_dev_with_a_short_latency() -> None:
     data = _check_shape(noop.run(quick=True, environment="dev", latency_ms=1.0), "noop")
     figures = data["figures"]
     assert figures["changes_planned"] is False  # type: ignore[index]
-    # One read per resource, plus the one look-up of its provider's api-versions per type that is
-    # managed through the generic adapter (dev has such types since issue 28).
-    generic = {r.type.lower() for r in build("dev").resources if not is_declared(r.type)}
-    assert figures["baseline_requests"] == figures["resources"] + len(generic)  # type: ignore[index]
+    assert figures["environment"] == "dev"  # type: ignore[index]
+    for mode in ("per_resource", "graph"):
+        # every request counted by kind, Resource Graph queries only in graph mode
+        assert sum(figures[f"{mode}_requests_by_kind"].values()) == (  # type: ignore[index]
+            figures[f"{mode}_arm_requests"] + figures[f"{mode}_graph_queries"])  # type: ignore[index]
+        assert figures[f"{mode}_waves"] >= 1  # type: ignore[index]
+    assert figures["per_resource_graph_queries"] == 0 < figures["graph_graph_queries"]  # type: ignore[index]
 
 
 def test_soak_item_records_memory_by_cycle() -> None:
