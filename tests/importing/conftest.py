@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.estates import AppliedEstates
 from tests.importing.estate import with_handmade_group
 
 
 @pytest.fixture(scope="session")
-def handmade_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return with_handmade_group(tmp_path_factory.mktemp("handmade"))
+def handmade_state(applied_estates: AppliedEstates, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return with_handmade_group(applied_estates["staging"], tmp_path_factory.mktemp("handmade"))

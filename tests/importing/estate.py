@@ -1,10 +1,10 @@
 """Emulator states the import tests start from, made once per test session and copied per test:
-`staging` applied, then the hand-made group (tests/importing/handmade.py) created over HTTP."""
+`staging` applied (the session's shared estate, tests/estates.py), then the hand-made group
+(tests/importing/handmade.py) created over HTTP."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +15,7 @@ from emulator import Emulator
 from emulator.api_versions import KNOWN_API_VERSIONS
 from reconciler.engine.live_names import is_templated, resolve_id
 from tests.cli.cli_process import environment
+from tests.estates import AppliedEstate, copy_state
 from tests.importing import handmade
 
 
@@ -26,33 +27,20 @@ def reconcile(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess
     )
 
 
-def applied(home: Path, env: str) -> Path:
-    """A state with `env` applied from empty."""
-    state = home / "emulator.db"
-    done = reconcile(home, "apply", "--env", env, "--auto-approve", "--emulator-state", str(state))
-    assert done.returncode == 0, done.stderr[-2000:]
-    return state
-
-
-def with_handmade_group(home: Path) -> Path:
-    """`staging` applied, then the hand-made group created through `reconcile emulator serve`."""
-    state = applied(home, "staging")
+def with_handmade_group(staging: AppliedEstate, home: Path) -> Path:
+    """`staging` applied (a copy of the session's), then the hand-made group created through
+    `reconcile emulator serve`."""
+    assert staging.exit_code == 0, staging.output[-2000:]
+    state = staging.copy(home / "emulator.db")
     with handmade.served(state, home, environment(home)) as url:
         handmade.create(url)
     return state
 
 
 def copy_of(state: Path, home: Path) -> Path:
-    """A consistent copy of a state file (its write-ahead log included) in `home`."""
+    """A copy of a state file (its write-ahead log included) in `home`."""
     home.mkdir(parents=True, exist_ok=True)
-    target = home / "emulator.db"
-    source, copy = sqlite3.connect(state), sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        source.close()
-        copy.close()
-    return target
+    return copy_state(state, home / "emulator.db")
 
 
 def api_version(arm_type: str) -> str:

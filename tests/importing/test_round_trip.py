@@ -25,8 +25,9 @@ from desired_state.state import build_layers
 from desired_state.tags import ENVIRONMENT_TAG, OWNER_TAG
 from emulator import read_request_log
 from reconciler.engine.resolve import resolve_refs
+from tests.estates import AppliedEstates
 from tests.importing import handmade
-from tests.importing.estate import applied, copy_of, read, reconcile, settled_ids, strip_ownership_tags
+from tests.importing.estate import copy_of, read, reconcile, settled_ids, strip_ownership_tags
 
 OWNERSHIP = {f"tags.{OWNER_TAG}", f"tags.{ENVIRONMENT_TAG}"}
 #: What the server changes on any write (not a property a user set).
@@ -159,8 +160,9 @@ def test_every_resource_as_the_generic_spec_round_trips_too(handmade_state: Path
         assert {d["path"] for d in change["diff"]} <= OWNERSHIP, (address, change["diff"])
 
 
-def test_dev_imported_for_another_environment_is_dev_own_bodies(tmp_path: Path) -> None:
-    state = applied(tmp_path, "dev")
+def test_dev_imported_for_another_environment_is_dev_own_bodies(applied_estates: AppliedEstates, tmp_path: Path) -> None:
+    assert applied_estates["dev"].exit_code == 0
+    state = applied_estates["dev"].copy(tmp_path / "emulator.db")
     dev = build("dev")
     settled = settled_ids(state, dev)
     assert strip_ownership_tags(state, settled) > 40
