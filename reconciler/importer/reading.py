@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from azure.core.exceptions import HttpResponseError
-
 from adapters.compare import matcher
+from adapters.errors import Reason, classify, describe
 from adapters.registry import AdapterRegistry, UnknownResourceType, rules_for
 from desired_state.catalog import spec_classes
 from desired_state.resource import ChildSpec, ExtensionSpec
@@ -27,7 +26,16 @@ log = logging.getLogger("reconciler.importer")
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 #: How ARM answers a listing of an extension type on a resource type that takes none (e.g. diagnostic
 #: settings on a subnet: 400 ResourceTypeNotSupported): no extensions there, not a failure.
-NOT_SUPPORTED = frozenset({400, 404, 405})
+NOT_SUPPORTED = frozenset({Reason.VALIDATION, Reason.NOT_FOUND})
+
+
+def _failure(error: Exception) -> Reason:
+    """What ARM (or the way to it) answered, classified by the one classifier; anything else (a bug of
+    ours) is raised again, never turned into a warning."""
+    reason = classify(error).reason
+    if reason is Reason.INTERNAL:
+        raise error
+    return reason
 
 
 @dataclass
@@ -162,10 +170,11 @@ class GroupReader:
     def _read_or_warn(self, arm_type: str, resource_id: str) -> dict[str, Any] | None:
         try:
             return self.read(arm_type, resource_id)
-        except HttpResponseError as error:
-            self.reading.warnings.append(f"{resource_id}: not read ({type(error).__name__}: {error.message}); not imported")
         except UnknownResourceType as error:  # a type whose provider publishes no api-version here
             self.reading.warnings.append(f"{resource_id}: not read ({error}); not imported")
+        except Exception as error:  # one unreadable resource is a warning, not the import's end
+            _failure(error)
+            self.reading.warnings.append(f"{resource_id}: not read ({describe(error)}); not imported")
         return None
 
     def _children(self, parent: LiveResource) -> None:
@@ -180,9 +189,10 @@ class GroupReader:
                 continue
             try:
                 listed = self.registry.list_children(parent.id, kind.type, kind.segment)
-            except HttpResponseError as error:
+            except Exception as error:  # that parent's children are a warning, not the import's end
+                _failure(error)
                 self.reading.warnings.append(
-                    f"{parent.id}: its {kind.type} children not listed ({type(error).__name__}); not imported"
+                    f"{parent.id}: its {kind.type} children not listed ({describe(error)}); not imported"
                 )
                 continue
             found.extend((rid, kind.type, kind.segment, None) for rid in listed)
@@ -204,11 +214,9 @@ class GroupReader:
             segment = f"providers/{ext_type}"
             try:
                 listed = self.registry.list_children(scope.id, ext_type, segment)
-            except HttpResponseError as error:
-                if error.status_code not in NOT_SUPPORTED:  # a type that takes no such extension says so: nothing to say
-                    self.reading.warnings.append(
-                        f"{scope.id}: its {ext_type} not listed ({type(error).__name__}); not imported"
-                    )
+            except Exception as error:
+                if _failure(error) not in NOT_SUPPORTED:  # a type that takes no such extension says so: nothing to say
+                    self.reading.warnings.append(f"{scope.id}: its {ext_type} not listed ({describe(error)}); not imported")
                 continue
             prefix = f"{scope.id}/{segment}/".lower()
             for rid in listed:
