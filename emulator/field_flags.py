@@ -16,12 +16,30 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 _DATA = Path(__file__).resolve().parent / "data" / "field_flags.jsonl.gz"
+PROVISIONING_STATE = "properties.provisioningState"
+
+
+def marks_long_running(read_only: Iterable[str], enum_paths: Iterable[str]) -> bool:
+    """Whether a definition carries ``properties.provisioningState``, the field through which ARM's
+    long-running writes report progress (Azure/azure-resource-manager-rpc async-api-reference.md: a
+    long-running PUT's body "MUST contain a provisioningState property set to a non-terminal value").
+
+    Flagged read-only in current specs; older ones declare it a writable enum (Key Vault vaults at
+    2019-09-01: ``RegisteringDns``/``Succeeded``, Log Analytics workspaces at
+    2015-11-01-preview: ``Creating``/``ProvisioningAccount``/...), recorded answering their creates with those
+    transitional states, so an enum counts as well. Only the definition at hand counts: a type that
+    added the field in a later api-version (SQL databases, 2025-02-01-preview) answered its older
+    versions with the 202 model instead (recorded at 2017-10-01-preview:
+    sql/test_cli_mgmt_sql_database.test_database.yaml).
+    """
+    read_only = set(read_only)
+    return PROVISIONING_STATE in read_only or "properties" in read_only or PROVISIONING_STATE in set(enum_paths)
 
 
 @dataclass(frozen=True)
@@ -37,8 +55,14 @@ class FieldFlags:
 
     @property
     def has_provisioning_state(self) -> bool:
-        """The definition has a server-set ``properties.provisioningState`` (ARM's long-running mark)."""
-        return "properties.provisioningState" in self.read_only or "properties" in self.read_only
+        """The definition has a ``properties.provisioningState`` (ARM's long-running mark: see
+        ``marks_long_running``)."""
+        return marks_long_running(self.read_only, self.enums)
+
+    @property
+    def provisioning_states(self) -> tuple[str, ...]:
+        """The values the definition enumerates for ``properties.provisioningState`` (empty: a free string)."""
+        return self.enums.get(PROVISIONING_STATE, ())
 
     @property
     def location_read_only(self) -> bool:
