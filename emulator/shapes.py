@@ -143,6 +143,22 @@ def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool 
     return None if found is None else AnswerShape(**found)
 
 
+#: The RPC's 202 model of a long-running write (async-api-reference.md: "Some of the resource provider's
+#: existing PUT APIs return 202 Accepted"; a 202's Location is required, Azure-AsyncOperation optional):
+#: no body, both headers, as every recorded long-running write on a definition without provisioningState
+#: answered (SQL servers, databases, keys, encryption protectors, elastic pools... at 2014-2020 versions).
+ACCEPTED = AnswerShape(202, True, True, False, None)
+
+
+def unrecorded_long_running(type_key: str, api_version: str) -> AnswerShape | None:
+    """A modelled type's long-running PUT or PATCH where no recording shows the type at all: the 202 model
+    when its definition has no provisioningState (the 201/200 model needs one to report progress in the
+    body: async-api-reference.md), else None (its declared style)."""
+    if CONVENTIONS.get("recorded", {}).get(type_key) or type_class(type_key, api_version) != "nops":
+        return None
+    return ACCEPTED
+
+
 def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
     """ARM's common answer (learned across providers) for a type of a provider never recorded."""
     klass = type_class(type_key, api_version)
@@ -151,6 +167,50 @@ def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
         return AnswerShape(**found)
     # nothing learned at all: the RPC's synchronous defaults (201 on create, 200 otherwise)
     return AnswerShape(201 if role == "PUT-create" else 200, False, False, role != "DELETE", None)
+
+
+#: Transitional provisioningStates by the work under way, most usual first (RPC async-api-reference.md:
+#: "Each individual RP is able to define their own non-terminal / transitioning / ephemeral states").
+_TRANSITIONAL = {
+    "create": ("Creating", "Accepted", "Provisioning", "InProgress", "Updating"),
+    "update": ("Updating", "Accepted", "Provisioning", "InProgress"),
+    "delete": ("Deleting",),
+}
+
+
+def transitional_state(type_key: str, work: str, api_version: str = "", learned: str | None = None) -> str | None:
+    """The provisioningState a type shows while a ``create``/``update``/``delete`` runs: None where its
+    definition has no provisioningState (nothing to show: the RPC's 202 model); else the state the
+    conventions `learned` for its first answer when the definition allows it, else the first of the
+    usual transitional states its definition enumerates (ARM's type index: Key Vault ``RegisteringDns``,
+    a pool's ``Provisioning``), else the usual one."""
+    flags = flags_for(type_key, api_version)
+    if flags is not None and not flags.has_provisioning_state:
+        return None
+    usual = _TRANSITIONAL[work]
+    if work == "delete":  # "it MUST transition to a non-terminal state like 'Deleting'" (the RPC)
+        return usual[0]
+    allowed = {value.lower(): value for value in (flags.provisioning_states if flags is not None else ())}
+    if not allowed:
+        return learned or usual[0]
+    if learned and learned.lower() in allowed:
+        return allowed[learned.lower()]
+    found = next((allowed[s.lower()] for s in usual if s.lower() in allowed), None)
+    if found is None:  # the first value the definition lists that is not terminal
+        found = next((v for v in allowed.values() if v.lower() not in _TERMINAL), None)
+    return found or usual[0]
+
+
+def in_flight_state(type_key: str, work: str, api_version: str = "") -> str | None:
+    """The provisioningState a type no table models shows while ``work`` runs, in its first answer and in
+    every GET until done (recorded sequences repeat it: tests/fixtures/recordings*/sequences.json): for a
+    create, the state its conventions learned for that first answer, within the values its definition
+    allows."""
+    learned = None
+    if work == "create":
+        found = resolve(CONVENTIONS, type_key, "PUT-create", type_class(type_key, api_version))
+        learned = found.get("provisioning_state") if found is not None else None
+    return transitional_state(type_key, work, api_version, learned)
 
 
 #: Actions that read or check rather than change: answered at once by every provider recorded.

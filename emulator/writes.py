@@ -252,23 +252,29 @@ class Writes:
             return EmulatorResponse(shape.status, headers, b"")
         pending = render(conn, row, req.now)
         props = pending.get("properties")
-        if isinstance(props, dict) and (shape.provisioning_state or behaviour.has_provisioning_state):
-            props["provisioningState"] = shape.provisioning_state or (
-                behaviour.creating_state if created else behaviour.updating_state
-            )
+        state: str | None = None
+        if addr.type_key not in TYPES:  # the state its definition and conventions give (emulator.shapes)
+            state = shapes.in_flight_state(addr.type_key, "create" if created else "update", req.api_version)
+        elif shape.provisioning_state or behaviour.has_provisioning_state:
+            state = shape.provisioning_state or (behaviour.creating_state if created else behaviour.updating_state)
+        if isinstance(props, dict) and state is not None:
+            props["provisioningState"] = state
         headers["Content-Type"] = "application/json; charset=utf-8"
         return EmulatorResponse(shape.status, headers, json.dumps(pending).encode())
 
 
 def answer_shape(addr: Address, role: str, api_version: str) -> shapes.AnswerShape | None:
     """How ARM answers this write (emulator.shapes): the type's or its provider's recorded convention;
-    for a type neither shows, the declared style of a modelled type (None) else ARM's common
-    convention. Resource groups are ARM's own, answered as docs/arm-semantics.md says (None)."""
+    for a type neither shows, the declared style of a modelled type (None; a long-running one without
+    provisioningState: the 202 model) else ARM's common convention. Resource groups are ARM's own,
+    answered as docs/arm-semantics.md says (None)."""
     if addr.type_key == RG_TYPE:
         return None
     shape = shapes.recorded(addr.type_key, role, api_version, modelled=addr.type_key in TYPES)
     if shape is None and addr.type_key not in TYPES:
         shape = shapes.arm_common(addr.type_key, role, api_version)
+    elif shape is None and role != "DELETE" and TYPES[addr.type_key].put_style != "sync":
+        shape = shapes.unrecorded_long_running(addr.type_key, api_version)
     return shape
 
 
