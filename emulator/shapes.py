@@ -56,12 +56,18 @@ def _pick(entries: Mapping[str, Any], keys: list[str]) -> dict[str, Any] | None:
 
 
 def _level(entries: Mapping[str, Any] | None, role: str, keys: list[str]) -> dict[str, Any] | None:
+    """The entry of the most specific key (class first); an update nobody recorded for that key answers
+    like its create: a long-running type's update runs as its create does (the RPC's PUT flow is one
+    for both, 200 for 201), whatever the updates of other classes did."""
     if not entries:
         return None
-    found = _pick(entries, [k.replace("ROLE", role) for k in keys])
-    if found is None and role == "PUT-update":
-        found = _update_of(_pick(entries, [k.replace("ROLE", "PUT-create") for k in keys]))
-    return found
+    for key in keys:
+        found = _pick(entries, [key.replace("ROLE", role)])
+        if found is None and role == "PUT-update":
+            found = _update_of(_pick(entries, [key.replace("ROLE", "PUT-create")]))
+        if found is not None:
+            return found
+    return None
 
 
 def resolve(
