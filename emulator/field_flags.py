@@ -23,6 +23,7 @@ from typing import Any
 
 _DATA = Path(__file__).resolve().parent / "data" / "field_flags.jsonl.gz"
 PROVISIONING_STATE = "properties.provisioningState"
+_LIFECYCLE = frozenset({"properties.state", "properties.status"})
 
 
 def marks_long_running(read_only: Iterable[str], enum_paths: Iterable[str]) -> bool:
@@ -58,6 +59,14 @@ class FieldFlags:
         """The definition has a ``properties.provisioningState`` (ARM's long-running mark: see
         ``marks_long_running``)."""
         return marks_long_running(self.read_only, self.enums)
+
+    @property
+    def lifecycle_without_provisioning_state(self) -> bool:
+        """No provisioningState, but a server-set ``properties.state``/``properties.status``: how specs
+        written before provisioningState became the RPC's long-running contract expose a resource's
+        lifecycle (SQL servers ``state``, databases ``status``, job agents, elastic pools, virtual
+        network rules: all recorded long-running)."""
+        return not self.has_provisioning_state and bool(_LIFECYCLE & set(self.read_only))
 
     @property
     def provisioning_states(self) -> tuple[str, ...]:

@@ -166,7 +166,20 @@ def unrecorded_long_running(type_key: str, api_version: str) -> AnswerShape | No
 
 
 def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
-    """ARM's common answer (learned across providers) for a type of a provider never recorded."""
+    """ARM's common answer (learned across providers) for a type of a provider never recorded.
+
+    A type whose definition has no provisioningState but a server-set lifecycle ``state``/``status``
+    (``field_flags.FieldFlags.lifecycle_without_provisioning_state``) answers every write in the 202 model.
+    The recorded providers split on such types (SQL's nine: long-running; App Service sites' runtime
+    ``state`` and Storage immutability policies' ``Locked``/``Unlocked``: at once), so this is a choice by
+    what a wrong guess costs, not a majority: a long-running write answered at once loses the client
+    every poll it would make (a recorded SQL server create is followed by 5 to 22) and reports a
+    resource ready that is not, where a quick write answered long-running costs one answer and one poll.
+    Leave-one-provider-out: 86.1% -> 87.9%; with the held-out provider's modelled types unmodelled as
+    well (a provider truly never seen), 65.0% -> 87.0%."""
+    flags = flags_for(type_key, api_version)
+    if flags is not None and flags.lifecycle_without_provisioning_state:
+        return ACCEPTED
     klass = type_class(type_key, api_version)
     found = resolve(CONVENTIONS, type_key, role, klass, levels=("arm",))
     if found is not None:

@@ -20,7 +20,7 @@ from emulator.tools import gen_answer_shapes
 from emulator.transport import EmulatorTransport
 from tests.emulator.conftest import BASE, SUB
 from tests.emulator.holdout import conventions
-from tests.emulator.replay import CORPORA, load
+from tests.emulator.replay import CORPORA, load, replay
 
 
 class _Clock:
@@ -139,3 +139,18 @@ def test_arms_long_running_create_stays_announced_whichever_provider_is_unseen(n
     never outvote the announcing ones split between two headers."""
     learned = _held_out(namespace)["arm"]["PUT-create|ps"]
     assert learned["async_operation"] and learned["status"] == 201, json.dumps(learned)
+
+
+def test_a_lifecycle_state_without_provisioning_state_is_long_running() -> None:
+    """Managed-instance databases at 2020-02-02-preview define a server-set `status` and no
+    provisioningState. Replaying the recorded cassette with Microsoft.Sql never seen, the database's
+    create, the eight polls of its operation, its delete and that poll all answer as Azure did (202 and
+    both headers, then 200s), where answering at once left every poll without an operation (404)."""
+    assert shapes.arm_common("microsoft.sql/managedinstances/databases", "PUT-create", "2020-02-02-preview") == shapes.ACCEPTED
+    cassette = [row for row in load(CORPORA["recordings2"])
+                if row["file"] == "sql/test_cli_mgmt_sql_managed_db.test_managed_backup_short_term_policy.yaml"]
+    with conventions(_held_out("microsoft.sql")):
+        outcomes = replay(cassette)
+    database = [o for o in outcomes if o.seq in (*range(10), 17, 18)]
+    assert len(database) == 12
+    assert all(o.agrees for o in database), [(o.seq, str(o.azure), str(o.emulator)) for o in database if not o.agrees]
