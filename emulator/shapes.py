@@ -130,6 +130,20 @@ def was_recorded(type_key: str, role: str) -> bool:
     return role in CONVENTIONS.get("recorded", {}).get(type_key, ())
 
 
+#: Names of singleton resources (Azure/azure-resource-manager-rpc common-api-contracts.md, Singleton
+#: Resources: "a pre-defined name of `default` or `current`"): they exist with their parent.
+SINGLETON_NAMES = frozenset({"default", "current"})
+
+
+def put_role(type_key: str, name: str, exists: bool) -> str:
+    """``PUT-update`` for a PUT on an existing resource, or on a singleton, which exists with its parent
+    (recorded: Storage blob/file services and management policies, Event Hubs and Service Bus network
+    rule sets, SQL connection, data masking and encryption policies answer such a PUT 200; SQL auditing,
+    geo-backup and vulnerability-assessment settings 201), unless recordings show the type's own create."""
+    singleton = name.lower() in SINGLETON_NAMES and not was_recorded(type_key, "PUT-create")
+    return "PUT-update" if exists or singleton else "PUT-create"
+
+
 def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool = False) -> AnswerShape | None:
     """The answer real traffic shows for this type or its provider (else, for a few types, the specs).
 

@@ -144,7 +144,8 @@ class Writes:
     ) -> EmulatorResponse:
         """Compose, store and answer a write whose checks have passed (synchronously or as an LRO)."""
         now = req.now
-        shape = answer_shape(addr, "PATCH" if patch else "PUT-create" if existing is None else "PUT-update", req.api_version)
+        role = "PATCH" if patch else shapes.put_role(addr.type_key, addr.name, existing is not None)
+        shape = answer_shape(addr, role, req.api_version)
         if shape is not None:
             lro = shape.running
         elif patch:
@@ -202,7 +203,7 @@ class Writes:
             config = parse_path(f"{addr.id}/config/{config_name}")
             self._store_put(conn, req, config, behaviour_for(config.type_key, config.arm_type),
                             {"properties": properties}, lookup(conn, config.key, now))
-        status = behaviour.create_status if created else 200
+        status = behaviour.create_status if role == "PUT-create" else 200
         if shape is not None:
             status = shape.status
         if not lro:

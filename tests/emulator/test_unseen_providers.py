@@ -154,3 +154,18 @@ def test_a_lifecycle_state_without_provisioning_state_is_long_running() -> None:
     database = [o for o in outcomes if o.seq in (*range(10), 17, 18)]
     assert len(database) == 12
     assert all(o.agrees for o in database), [(o.seq, str(o.azure), str(o.emulator)) for o in database if not o.agrees]
+
+
+def test_a_singleton_exists_with_its_parent_so_a_put_updates_it(transport: EmulatorTransport, clock: _Clock) -> None:
+    """A child named `default` or `current` is a singleton (the RPC's common API contracts): it exists with
+    its parent, so a PUT on it is an update (200, as recorded for Storage blob services, network rule
+    sets, SQL connection policies), here of a provider never recorded (Azure Spring Apps' config server)."""
+    assert "microsoft.appplatform" not in shapes.CONVENTIONS["providers"]
+    spring = f"/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.AppPlatform/Spring/spring1"
+    assert _send(transport, "PUT", spring, "2023-12-01", {"location": "eastus", "sku": {"name": "S0"}}).status_code == 201
+    clock.now += 20
+    answer = _send(transport, "PUT", f"{spring}/configServers/default", "2023-12-01", {"properties": {}})
+    update = shapes.arm_common("microsoft.appplatform/spring/configservers", "PUT-update", "2023-12-01")
+    assert (answer.status_code, "Azure-AsyncOperation" in answer.headers) == (update.status, update.async_operation) == (200, True)
+    other = _send(transport, "PUT", f"{spring}/apps/app1", "2023-12-01", {"properties": {}})
+    assert other.status_code == 201  # a child that is no singleton is created
