@@ -24,6 +24,11 @@ from typing import Any
 _DATA = Path(__file__).resolve().parent / "data" / "field_flags.jsonl.gz"
 PROVISIONING_STATE = "properties.provisioningState"
 _LIFECYCLE = frozenset({"properties.state", "properties.status"})
+#: Values of a state that say where a resource is in its life (lower-cased).
+_LIFECYCLE_VALUES = frozenset({
+    "ready", "online", "running", "creating", "provisioning", "inprogress", "initializing", "pending", "starting",
+    "updating", "deleting", "accepted", "succeeded",
+})
 
 
 def marks_long_running(read_only: Iterable[str], enum_paths: Iterable[str]) -> bool:
@@ -62,11 +67,19 @@ class FieldFlags:
 
     @property
     def lifecycle_without_provisioning_state(self) -> bool:
-        """No provisioningState, but a server-set ``properties.state``/``properties.status``: how specs
-        written before provisioningState became the RPC's long-running contract expose a resource's
-        lifecycle (SQL servers ``state``, databases ``status``, job agents, elastic pools, virtual
-        network rules: all recorded long-running)."""
-        return not self.has_provisioning_state and bool(_LIFECYCLE & set(self.read_only))
+        """No provisioningState, but a server-set ``properties.state``/``properties.status`` naming where
+        the resource is in its life: how specs written before provisioningState became the RPC's
+        long-running contract expose progress (SQL servers ``Ready``, managed-instance databases
+        ``Creating``/``Online``, job agents, elastic pools, virtual network rules ``InProgress``/``Ready``:
+        all recorded long-running). A state whose values name none of it (Storage immutability policies'
+        ``Locked``/``Unlocked``, ``Enabled``/``Disabled``) is a setting, not a lifecycle."""
+        if self.has_provisioning_state:
+            return False
+        for path in _LIFECYCLE & set(self.read_only):
+            values = {value.lower() for value in self.enums.get(path, ())}
+            if not values or values & _LIFECYCLE_VALUES:
+                return True
+        return False
 
     @property
     def provisioning_states(self) -> tuple[str, ...]:

@@ -147,6 +147,10 @@ def test_a_lifecycle_state_without_provisioning_state_is_long_running() -> None:
     create, the eight polls of its operation, its delete and that poll all answer as Azure did (202 and
     both headers, then 200s), where answering at once left every poll without an operation (404)."""
     assert shapes.arm_common("microsoft.sql/managedinstances/databases", "PUT-create", "2020-02-02-preview") == shapes.ACCEPTED
+    # a state that is a setting (Locked/Unlocked), not a lifecycle: answered as ARM's common nops write, at once
+    policy = shapes.arm_common("microsoft.storage/storageaccounts/blobservices/containers/immutabilitypolicies",
+                               "PUT-create", "2019-06-01")
+    assert not policy.running
     cassette = [row for row in load(CORPORA["recordings2"])
                 if row["file"] == "sql/test_cli_mgmt_sql_managed_db.test_managed_backup_short_term_policy.yaml"]
     with conventions(_held_out("microsoft.sql")):
