@@ -4,7 +4,7 @@ Data: ``emulator/data/answer_shapes.json`` (``python -m emulator.tools.gen_answe
 it from both recorded corpora of live ARM traffic; see its docstring). A write's first answer is
 looked up most specific first: the type's own recorded answer where it departs from its
 provider, a few types in use that no recording shows from the REST specs (``DOCUMENTED``), the
-provider's convention for the type's class (``ps``: the definition has a server-set
+provider's convention for the type's class (``ps``: the definition has a
 ``provisioningState``, else ``nops``), then ARM's common convention (a provider never recorded),
 per class. Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
 """
@@ -117,7 +117,7 @@ DOCUMENTED: dict[str, dict[str, AnswerShape]] = {
 
 
 def type_class(type_key: str, api_version: str) -> str | None:
-    """``ps`` (a server-set provisioningState: a long-running type) or ``nops`` of a type at a version,
+    """``ps`` (a provisioningState, read-only or an enum: a long-running type) or ``nops`` of a type at a version,
     from its field flags; None for a type the flags do not know."""
     flags = flags_for(type_key, api_version)
     if flags is None:

@@ -6,16 +6,18 @@ the Azure SDK for Python's tests; MIT, Microsoft) and the ARM type index
 a sample: its role (first PUT on a resource in a recording = ``PUT-create``, later ones
 ``PUT-update``; ``PATCH``; ``DELETE``), the answer (status, ``Azure-AsyncOperation`` /
 ``Location`` present, body or none, ``provisioningState``) and the class of its type at the
-request's api-version: ``ps`` when the definition has a server-set
-``properties.provisioningState`` (what a long-running type carries), else ``nops``.
+request's api-version: ``ps`` when the definition has ``properties.provisioningState`` (what a
+long-running type carries: read-only, or a writable enum in older specs;
+``emulator.field_flags.marks_long_running``), else ``nops``.
 
 Conventions, most specific first (``emulator.shapes.resolve`` applies them):
 
 - ``providers``: per provider namespace and role, the most frequent answer of its types (per
   class, then for any class);
 - ``arm``: ARM's common convention per role, each namespace voting once with its own majority
-  (per class, then for any class), essential property first (long-running or not, then how it is
-  followed, then the status code); where providers split between the two LRO headers, both: what a
+  (per class, then for any class), essential property first (long-running or not, then announced by
+  a header or only by the resource's state, then which header, then the status code); where providers
+  split between the two LRO headers, both: what a
   provider never recorded gets;
 - ``types``: a type only where it departs from its provider's convention, naming the recordings
   that show it; ``recorded``: the roles each recorded type was seen in (the conventions speak for
