@@ -106,6 +106,9 @@ class CompareRules:
     read_only: frozenset[str] = frozenset()
     #: How this type returns some fields (adapters.normalisations.TYPE_RULES), each with its source.
     value_rules: tuple[ValueRule, ...] = ()
+    #: JSON documents serialised into a string (a workbook's `serializedData`): equal when
+    #: they parse to the same value, whatever the whitespace and key order of the text.
+    json_text: frozenset[str] = frozenset()
 
     def list_rule(self, pattern: str, sample: list[Any]) -> ListRule:
         declared = self.lists.get(pattern)
@@ -178,6 +181,14 @@ def normalise_xml(value: str) -> str:
     text = re.sub(r"<!--.*?-->", "", value, flags=re.DOTALL)
     text = html.unescape(text)
     return re.sub(r"\s+", " ", re.sub(r">\s+", ">", re.sub(r"\s+<", "<", text))).strip()
+
+
+def _parsed(text: str) -> Any:
+    """The value a JSON text holds, or the text itself when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def normalise_cidr(value: str) -> str:
@@ -357,6 +368,8 @@ class _Walker:
                 return normalise_xml(want) == normalise_xml(got)
             if pattern in self.rules.cidr:
                 return normalise_cidr(want) == normalise_cidr(got)
+            if pattern in self.rules.json_text:
+                return bool(_parsed(want) == _parsed(got))
             if pattern in self.rules.last_segment:
                 return want.rstrip("/").rsplit("/", 1)[-1].lower() == got.rstrip("/").rsplit("/", 1)[-1].lower()
             if pattern in self.rules.locations or location_named(pattern, want, got):

@@ -84,13 +84,19 @@ Route = tuple[str, str, str, str, dict[str, str]]
 def read_route(entry: ArmType, resource_id: str, subscription_id: str) -> Route | None:
     """How the type's SDK (its client bound to `subscription_id`) reads
     `resource_id`, when the generic client can send the same request; None to
-    use the type's SDK call."""
-    if entry.get_kwargs:
-        return None
+    use the type's SDK call. A route holds the query the read's own arguments
+    add (`gen_read_routes` records it with them)."""
     for route in GET_ROUTES.get(entry.arm_type.lower(), ()):
         if matches(route[1], resource_id, subscription_id):
             return route
     return None
+
+
+def sdk_api_version(arm_type: str) -> str | None:
+    """The api-version the type's SDK reads it with (GET_ROUTES), or None for a type the table
+    does not know. The type's collection answers at the same version (one resource type, one API)."""
+    routes = GET_ROUTES.get(arm_type.lower())
+    return routes[0][3] if routes else None
 
 
 def read_url(route: Route, resource_id: str, base_url: str) -> str:

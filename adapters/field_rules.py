@@ -21,6 +21,12 @@ FIELD_RULES: dict[str, dict[str, tuple[str, str]]] = {
             'sent, not returned: arm-examples specification/apimanagement/resource-manager/Microsoft.ApiManagement/preview/2024-06-01-preview/examples/ApiManagementGetApiPolicy.json',
         ),
     },
+    'Microsoft.ApiManagement/service/loggers': {
+        'properties.description': (
+            'write_only',
+            'sent, not returned: arm-examples specification/apimanagement/resource-manager/Microsoft.ApiManagement/stable/2024-05-01/examples/ApiManagementCreateAILogger.json',
+        ),
+    },
     'Microsoft.ApiManagement/service/policies': {
         'properties.format': (
             'write_only',

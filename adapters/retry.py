@@ -143,8 +143,12 @@ class RecentPuts:
                 del self._when[stale]
 
     def forget(self, url: str) -> None:
+        """A DELETE succeeded: the resource and everything under it are gone (ARM deletes a
+        resource's children with it), so a 404 on any of them is no longer news to wait for."""
+        key = _url_key(url)
         with self._lock:
-            self._when.pop(_url_key(url), None)
+            for gone in [k for k in self._when if k == key or k.startswith(key + "/")]:
+                del self._when[gone]
 
     def within(self, url: str, now: float, window: float) -> bool:
         with self._lock:

@@ -121,6 +121,7 @@ def run(quick: bool = False, environment: str = "prod") -> ItemResult:
         remaining = after.engine.plan(after.engine.observe()).has_changes
         after.close()
     item.figures.update(
+        environment=environment,
         resources=len(state.resources),
         applied=len(result.applied),
         failed=len(result.failed),

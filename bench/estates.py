@@ -154,8 +154,9 @@ def _mixed_cell(c: int, with_site: bool) -> list[ResourceSpec]:
         StorageAccountSpec(address=f"mix.{c}.st.{i}", name=f"stmix{c}x{i}", tags=tags, **where) for i in range(4)
     ]
     specs += accounts
-    specs += [BlobContainerSpec(address=f"mix.{c}.container.{k}", name=f"container-{k}", parent=accounts[0])
-              for k in range(8)]
+    containers = [BlobContainerSpec(address=f"mix.{c}.container.{k}", name=f"container-{k}", parent=accounts[0])
+                  for k in range(8)]
+    specs += containers
     specs += [_nsg(f"mix.{c}.nsg.{i}", f"nsg-mix-{c}-{i}", group) for i in range(10)]
     specs += [PublicIpAddressSpec(address=f"mix.{c}.pip.{i}", name=f"pip-mix-{c}-{i}", tags=tags, **where)
               for i in range(5)]
@@ -165,8 +166,9 @@ def _mixed_cell(c: int, with_site: bool) -> list[ResourceSpec]:
         plan = AppServicePlanSpec(address=f"mix.{c}.plan", name=f"asp-mix-{c}", tags=tags, sku="Y1", **where)
         vault = KeyVaultSpec(address=f"mix.{c}.kv", name=f"kv-mix-{c}", tags=tags, tenant_id=_TENANT,
                              soft_delete_retention_days=7, purge_protection=False, **where)
+        # The app runs from a package in a container of its host account (issue 28).
         site = FunctionAppSpec(address=f"mix.{c}.func", name=f"func-mix-{c}", tags=tags, plan=plan,
-                               identity=specs[-1], storage=accounts[1], key_vault=vault, **where)
+                               identity=specs[-1], storage=accounts[0], packages=containers[0], key_vault=vault, **where)
         specs += [plan, vault, site, *site.config_specs()]
     return specs
 

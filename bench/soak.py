@@ -68,6 +68,7 @@ def run(quick: bool = False, cycles: int | None = None) -> ItemResult:
         session.target.emulator.close()
     growth = (rss[cycles] - rss[early]) / rss[early]
     item.figures.update(
+        environment=ENVIRONMENT,
         cycles=cycles,
         resources=len(engine.resources),
         seconds_per_cycle=round(wall / cycles, 4),

@@ -7,10 +7,14 @@ from typing import Any
 #: Figures shown per item besides its targets: (figure key, label).
 HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
     "noop": (
-        ("wall_s", "wall time of observe + plan (s)"),
-        ("arm_requests", "ARM requests"),
-        ("baseline_sequential_wall_s", "baseline: sequential reads in dependency order (s)"),
-        ("speedup", "speed-up over the baseline (x)"),
+        ("resources", "desired resources"),
+        ("per_resource_wall_s", "per-resource: wall time of observe + plan at 0 ms (s)"),
+        ("per_resource_round_trips", "per-resource: round trips by the wall clock"),
+        ("per_resource_arm_requests", "per-resource: ARM requests"),
+        ("graph_wall_s", "graph: wall time of observe + plan at 0 ms (s)"),
+        ("graph_round_trips", "graph: round trips by the wall clock"),
+        ("graph_arm_requests", "graph: ARM requests"),
+        ("graph_graph_queries", "graph: Resource Graph queries"),
     ),
     "apply_lro": (
         ("wall_s", "wall time (s)"),

@@ -17,6 +17,7 @@ from emulator.transport import EmulatorTransport
 from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION
 from reconciler.engine.engine import Engine
 from reconciler.engine.lro_tokens import FileLroTokenStore
+from reconciler.engine.resource_observe import READ_WORKERS
 from reconciler.engine.session import owned_lister
 
 #: A client-side limiter scale that never waits: items that are not about
@@ -59,7 +60,7 @@ def open_target(
     faults: FaultConfig,
     *,
     rate_limit_scale: float = 1.0,
-    observe_workers: int = 64,
+    observe_workers: int = READ_WORKERS,
     apply_workers: int = 16,
 ) -> BenchTarget:
     """A fresh engine (fresh clients, fresh rate limiter) over the emulator state at `state_path`."""
@@ -75,6 +76,7 @@ def open_target(
         lro_tokens=FileLroTokenStore(state_path.parent / f"lro-tokens-{state.environment}.json"),
         fingerprint_key=EMULATOR_SUBSCRIPTION.encode(),
         list_owned=owned_lister(registry, state.environment),
+        list_children=registry.list_children,  # the child prune scan, as a CLI run has it
         observe_workers=observe_workers,
         apply_workers=apply_workers,
     )

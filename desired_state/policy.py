@@ -13,7 +13,7 @@ from desired_state.errors import DesiredStateError
 from desired_state.estate import DesiredState
 from desired_state.naming import name_rule
 from desired_state.resource import Resource
-from desired_state.settings import ZERO_SUBSCRIPTION
+from desired_state.settings import BREAKING_PLACEHOLDERS, ZERO_SUBSCRIPTION
 
 #: Environments that must have private endpoints (and therefore no public data plane).
 PRIVATE_ENVIRONMENTS: frozenset[str] = frozenset({"staging", "prod"})
@@ -111,14 +111,87 @@ def _private_dependencies(state: DesiredState) -> Iterator[PolicyViolation]:
                 )
 
 
+#: `privateEndpointNetworkPolicies` values under which NSG rules filter a private endpoint's traffic.
+_NSG_ON_ENDPOINTS = frozenset({"enabled", "networksecuritygroupenabled"})
+
+
+def _private_endpoint_subnets(state: DesiredState) -> Iterator[PolicyViolation]:
+    """A subnet holding private endpoints has an NSG, and the NSG applies to them:
+    Azure's default (`privateEndpointNetworkPolicies: Disabled`) lets every source
+    in the VNet past the subnet's rules to the endpoint ("Manage network policies
+    for private endpoints", Microsoft Learn)."""
+    subnets = {r.id.lower(): r for r in _of_type(state, "Microsoft.Network/virtualNetworks/subnets")}
+    seen: set[str] = set()
+    for endpoint in _of_type(state, "Microsoft.Network/privateEndpoints"):
+        subnet = subnets.get(str(_get(endpoint.body, "properties.subnet.id") or "").lower())
+        if subnet is None or subnet.address in seen:
+            continue
+        seen.add(subnet.address)
+        policies = str(_get(subnet.body, "properties.privateEndpointNetworkPolicies") or "Disabled")
+        if policies.lower() not in _NSG_ON_ENDPOINTS or not _get(subnet.body, "properties.networkSecurityGroup.id"):
+            yield PolicyViolation(
+                subnet.address, "properties.privateEndpointNetworkPolicies",
+                "NSG rules apply to private endpoints",
+                f"{subnet.address} holds {endpoint.address} but its NSG does not filter private endpoint traffic; "
+                "give it a network_security_group and private_endpoint_network_policies='Enabled'",
+            )
+
+
+def _private_function_apps(state: DesiredState) -> Iterator[PolicyViolation]:
+    """Function apps are private workers where private endpoints are on: no public
+    network access (the app and its SCM site; Microsoft's built-in policy
+    "Function apps should disable public network access")."""
+    if state.environment not in PRIVATE_ENVIRONMENTS:
+        return
+    for r in _of_type(state, "Microsoft.Web/sites"):
+        if "functionapp" in str(r.body.get("kind", "")).lower() and _get(r.body, "properties.publicNetworkAccess") != "Disabled":
+            yield PolicyViolation(
+                r.address, "properties.publicNetworkAccess", f"no public function app in {state.environment}",
+                "set public_network_access=False on the function app and reach it through a private endpoint",
+            )
+
+
+def _redis_access(state: DesiredState) -> Iterator[PolicyViolation]:
+    """A workload that uses an Azure Managed Redis cluster (holds a live value of
+    it: its host name) authenticates with its identity, which the cache admits only
+    with an access policy assignment (access keys are off: "Use Microsoft Entra ID
+    for cache authentication", Microsoft Learn)."""
+    identities = {r.id.lower(): r.address for r in _of_type(state, "Microsoft.ManagedIdentity/userAssignedIdentities")}
+    for cluster in _of_type(state, "Microsoft.Cache/redisEnterprise"):
+        assigned = {
+            str(_get(a.body, "properties.user.objectId"))
+            for a in _of_type(state, "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments")
+            if a.id.lower().startswith(cluster.id.lower() + "/databases/")
+        }
+        for workload in state.resources:
+            if cluster.address not in workload.depends_on or workload.type.lower() not in _WORKLOAD_TYPES:
+                continue
+            for identity_id in _get(workload.body, "identity.userAssignedIdentities") or {}:
+                address = identities.get(str(identity_id).lower())
+                if address is not None and f"{{ref:{address}:properties.principalId}}" not in assigned:
+                    yield PolicyViolation(
+                        workload.address, "identity", "workloads that use Redis have an access policy on it",
+                        f"{workload.address} uses {cluster.address} as {address}, which has no access policy assignment "
+                        "on its database; add a ManagedRedisAccessPolicyAssignmentSpec for that identity",
+                    )
+
+
+#: Types that run workload code as a managed identity.
+_WORKLOAD_TYPES = frozenset({"microsoft.web/sites", "microsoft.app/containerapps", "microsoft.app/jobs"})
+
+
 def _placeholders(state: DesiredState) -> Iterator[PolicyViolation]:
-    """Prod against a real subscription runs no placeholder: every setting
-    left at its example value is named with the way to set it (the local
-    emulator, subscription 00000000-..., accepts them)."""
-    if state.environment != "prod" or not state.resources or state.resources[0].subscription_id == ZERO_SUBSCRIPTION:
+    """Against a real subscription no environment runs a placeholder that breaks
+    its deployment (`BREAKING_PLACEHOLDERS`), and prod runs none at all: each is
+    named with the way to set it (the local emulator, subscription 00000000-...,
+    accepts them)."""
+    if not state.resources or state.resources[0].subscription_id == ZERO_SUBSCRIPTION:
         return
     for setting, fix in state.settings.placeholders():
-        yield PolicyViolation("settings", setting, "no placeholder values in prod", fix)
+        if state.environment == "prod":
+            yield PolicyViolation("settings", setting, "no placeholder values in prod", fix)
+        elif setting in BREAKING_PLACEHOLDERS:
+            yield PolicyViolation("settings", setting, "no placeholder value that breaks the deployment", fix)
 
 
 def _subnets(state: DesiredState) -> Iterator[PolicyViolation]:
@@ -164,6 +237,9 @@ RULES: tuple[Callable[[DesiredState], Iterator[PolicyViolation]], ...] = (
     _tls,
     _public_sql,
     _private_dependencies,
+    _private_endpoint_subnets,
+    _private_function_apps,
+    _redis_access,
     _placeholders,
     _subnets,
     _names,

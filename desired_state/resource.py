@@ -135,6 +135,10 @@ def _specs_in(value: Any) -> Iterator[ResourceSpec]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from _specs_in(item)
+    elif isinstance(value, BaseModel):
+        # A value object inside a spec (a workbook's query item) may name resources too.
+        for field_name in type(value).model_fields:
+            yield from _specs_in(getattr(value, field_name))
 
 
 class ResourceGroupSpec(ResourceSpec):
@@ -146,12 +150,18 @@ class ResourceGroupSpec(ResourceSpec):
     subscription_id: str
     location: str
     tags: dict[str, str] = {}
+    #: A group Azure itself creates and every environment shares (`NetworkWatcherRG`):
+    #: declared without tags, so it is created when missing but never claimed by an
+    #: environment (never updated beyond its location, never pruned).
+    shared: bool = False
 
     @property
     def id(self) -> str:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.name}"
 
     def body(self) -> dict[str, Any]:
+        if self.shared:
+            return {"location": self.location}
         return {"location": self.location, "tags": dict(self.tags)}
 
 

@@ -71,13 +71,6 @@ class AppSecrets(BaseSettings):
     fingerprint_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("RECONCILER_FINGERPRINT_KEY")
     )
-    #: The functions host storage account's connection string, for the Elastic
-    #: Premium content share (Azure Files takes no managed identity): stored in
-    #: Key Vault, referenced by the apps, never in a body.
-    functions_content_connection_string: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("FUNCTIONS_CONTENT_CONNECTION_STRING")
-    )
-
 
     def __init__(self, **values: Any) -> None:
         # python-dotenv only warns about lines it cannot parse and drops them;
@@ -132,6 +125,15 @@ PLACEHOLDER_IMAGE = "mcr.microsoft.com/k8se/quickstart:latest"
 PLACEHOLDER_IMAGE_PORT = 80
 #: Values under this domain are placeholders (RFC 2606 reserves it for examples).
 PLACEHOLDER_DOMAIN = "example.com"
+#: The image of the SQL users job until the deployment names its own: any image with
+#: go-sqlcmd (`sqlcmd` on the PATH; docs/deploy.md builds one in the deployment's registry).
+PLACEHOLDER_SQL_TOOLS_IMAGE = f"registry.{PLACEHOLDER_DOMAIN}/go-sqlcmd:latest"
+#: Placeholders that break a deployment in every environment, not only prod: no custom
+#: domain validates in a zone nobody delegated, and the SQL users job cannot pull an
+#: image that does not exist (so no workload gets a database user). The others deploy
+#: (the quickstart image serves, alerts go to a mailbox nobody reads, the firewall's
+#: host list exists in prod only) and are refused in prod, which must be real.
+BREAKING_PLACEHOLDERS: frozenset[str] = frozenset({"dns_zone_name", "sql_tools_image"})
 MICROSERVICES: tuple[str, ...] = ("users", "orders", "products", "payments")
 
 
@@ -146,9 +148,10 @@ class ServiceImage(BaseModel):
 
 class DeploySettings(BaseSettings):
     """The values a real deployment must supply (the built-in ones are
-    placeholders, refused in prod against Azure): `RECONCILER_DNS_ZONE`,
-    `RECONCILER_ALERT_EMAIL`, `RECONCILER_THIRDPARTY_API_HOSTS` (JSON list),
-    `RECONCILER_SERVICE_IMAGES` (JSON object: service -> {"image", "port"}),
+    placeholders, refused against Azure: see `BREAKING_PLACEHOLDERS`):
+    `RECONCILER_DNS_ZONE`, `RECONCILER_ALERT_EMAIL`,
+    `RECONCILER_THIRDPARTY_API_HOSTS` (JSON list), `RECONCILER_SERVICE_IMAGES`
+    (JSON object: service -> {"image", "port"}), `RECONCILER_SQL_TOOLS_IMAGE`,
     from the environment or `.env`. They apply to the environment being deployed."""
 
     model_config = SettingsConfigDict(env_prefix="RECONCILER_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -157,6 +160,7 @@ class DeploySettings(BaseSettings):
     alert_email: str | None = None
     thirdparty_api_hosts: tuple[str, ...] | None = None
     service_images: dict[str, ServiceImage] | None = None
+    sql_tools_image: str | None = None
 
 
 class NetworkSettings(BaseModel):
@@ -173,6 +177,10 @@ class NetworkSettings(BaseModel):
     #: Hosts of the third-party APIs the sync worker calls: the only internet
     #: destinations the firewall allows besides the Azure services the workers need.
     thirdparty_api_hosts: tuple[str, ...] = ("api.thirdparty.example.com",)
+    #: Where Azure keeps the subscription's network watchers (it creates the group
+    #: with the first virtual network of a region; "Enable or disable Azure Network
+    #: Watcher", Microsoft Learn).
+    network_watcher_group: str = "NetworkWatcherRG"
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -310,6 +318,8 @@ class EnvironmentSettings(BaseModel):
     drift_policy: DriftPolicy
     #: Image and port per microservice.
     services: dict[str, ServiceImage] = Field(default_factory=lambda: {name: ServiceImage() for name in MICROSERVICES})
+    #: The image the SQL users job runs (go-sqlcmd).
+    sql_tools_image: str = PLACEHOLDER_SQL_TOOLS_IMAGE
 
     def placeholders(self) -> list[tuple[str, str]]:
         """(setting, how to set it) for every value still a placeholder."""
@@ -324,6 +334,8 @@ class EnvironmentSettings(BaseModel):
             if service.image == PLACEHOLDER_IMAGE:
                 found.append((f"services.{name}.image",
                               'set RECONCILER_SERVICE_IMAGES (JSON: {"<service>": {"image": ..., "port": ...}})'))
+        if self.sql_tools_image.split("/", 1)[0].endswith(PLACEHOLDER_DOMAIN):
+            found.append(("sql_tools_image", "set RECONCILER_SQL_TOOLS_IMAGE to an image with go-sqlcmd (docs/deploy.md)"))
         return found
 
 
@@ -401,6 +413,8 @@ def with_deploy_settings(settings: EnvironmentSettings, deploy: DeploySettings) 
                 resource="RECONCILER_SERVICE_IMAGES", field="service_images",
             )
         update["services"] = {**settings.services, **deploy.service_images}
+    if deploy.sql_tools_image:
+        update["sql_tools_image"] = deploy.sql_tools_image
     return settings.model_copy(update=update)
 
 

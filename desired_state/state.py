@@ -15,6 +15,7 @@ from desired_state.estate import DesiredState
 from desired_state.layers import (
     cache,
     core,
+    dashboards,
     database,
     etl,
     frontend,
@@ -202,16 +203,17 @@ def build_layers(ctx: LayerContext) -> dict[str, list[ResourceSpec]]:
     rg = c.resource_group
     net = networking.build(ctx, rg)
     sec = security.build(ctx, rg, net)
-    obs = observability.build(ctx, rg, sec)
+    obs = observability.build(ctx, rg, net, sec)
     db = database.build(ctx, rg, net, sec, obs)
     msg = messaging.build(ctx, rg, net, sec, obs)
-    cch = cache.build(ctx, rg, net)
-    stg = etl.build(ctx, rg, net, sec)
-    fn = functions.build(ctx, rg, net, sec, obs, msg, stg)
-    ms = microservices.build(ctx, rg, net, sec, obs, msg)
-    gw = gateway.build(ctx, rg, net, sec, ms)
-    fe = frontend.build(ctx, rg)
-    return {layer.layer: layer.specs for layer in (c, net, sec, obs, db, msg, cch, stg, fn, ms, gw, fe)}
+    cch = cache.build(ctx, rg, net, sec, obs)
+    stg = etl.build(ctx, rg, net, sec, obs)
+    fn = functions.build(ctx, rg, net, sec, obs, db, msg, stg)
+    ms = microservices.build(ctx, rg, net, sec, obs, db, msg, cch)
+    gw = gateway.build(ctx, rg, net, sec, obs, ms)
+    fe = frontend.build(ctx, rg, obs)
+    dash = dashboards.build(ctx, rg, obs, msg, fn)
+    return {layer.layer: layer.specs for layer in (c, net, sec, obs, db, msg, cch, stg, fn, ms, gw, fe, dash)}
 
 
 def build_from_settings(

@@ -15,7 +15,16 @@ What the real services fill in from a resource's own id, name and body:
   environment" gives the suffix), stable per environment. The static IP is public for an
   external environment and private for an internal one, whose load balancer takes an address
   of the infrastructure subnet (``place_in_subnet`` reads the stored subnet; a stable 10.x
-  address stays when the subnet is not stored).
+  address stays when the subnet is not stored);
+- an Azure Managed Redis cluster's ``hostName``: ``{name}.{region}.redis.azure.net`` ("Azure
+  Managed Redis" host names, Microsoft Learn);
+- a Front Door custom domain's ``validationProperties.validationToken`` (a token Front Door
+  generates, the value of the `_dnsauth` TXT record; REST example AFDCustomDomains_Create.json
+  shows the shape with an empty token) and ``profileName``;
+- an API Management logger's ``credentials``: the service keeps them as a secret named value and
+  answers a ``{{...}}`` reference (REST example ApiManagementCreateAILogger.json);
+- a DNS record set's ``fqdn``: ``{record}.{zone}.`` (REST example CreateOrUpdateTXTRecordset.json);
+- a workbook's ``revision``: a hash of its content, new whenever the content changes.
 """
 
 from __future__ import annotations
@@ -88,6 +97,37 @@ def _managed_environment(body: dict[str, Any], rid: str, key: str) -> None:
         props["staticIp"] = f"20.{octets[0]}.{octets[1]}.{max(1, octets[2] % 255)}"
 
 
+def _redis_cluster(body: dict[str, Any], rid: str, key: str) -> None:
+    region = normalise_location(body["location"]) if isinstance(body.get("location"), str) else "westus2"
+    _props(body)["hostName"] = f"{rid.rsplit('/', 1)[1].lower()}.{region}.redis.azure.net"
+
+
+def _custom_domain(body: dict[str, Any], rid: str, key: str) -> None:
+    props = _props(body)
+    props["profileName"] = rid.split("/")[-3]
+    token = stable_guid(key, "validationToken").replace("-", "")
+    props["validationProperties"] = {"validationToken": token, "expirationDate": ""}
+    props["domainValidationState"] = "Pending"
+
+
+def _logger(body: dict[str, Any], rid: str, key: str) -> None:
+    credentials = _props(body).get("credentials")
+    if isinstance(credentials, dict):
+        ref = stable_guid(key, "credentials").replace("-", "")[:24]
+        _props(body)["credentials"] = {name: f"{{{{Logger-Credentials--{ref}}}}}" for name in credentials}
+
+
+def _record_set(body: dict[str, Any], rid: str, key: str) -> None:
+    segs = rid.split("/")
+    _props(body)["fqdn"] = f"{segs[-1]}.{segs[-3]}."
+
+
+def _workbook(body: dict[str, Any], rid: str, key: str) -> None:
+    props = _props(body)
+    content = props.get("serializedData")
+    props["revision"] = stable_guid(key, str(content)).replace("-", "")
+
+
 _BY_TYPE: PerType[[dict[str, Any], str, str]] = PerType({
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.network/publicipaddresses": _public_ip,
@@ -95,6 +135,12 @@ _BY_TYPE: PerType[[dict[str, Any], str, str]] = PerType({
     "microsoft.eventhub/namespaces": _namespace,
     "microsoft.web/sites": _site,
     "microsoft.app/managedenvironments": _managed_environment,
+    "microsoft.cache/redisenterprise": _redis_cluster,
+    "microsoft.cdn/profiles/customdomains": _custom_domain,
+    "microsoft.apimanagement/service/loggers": _logger,
+    "microsoft.network/dnszones/txt": _record_set,
+    "microsoft.network/dnszones/cname": _record_set,
+    "microsoft.insights/workbooks": _workbook,
 })
 
 

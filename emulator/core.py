@@ -21,11 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator import (
-    activitylog,
-    changes,
-    resourcegraph,
-)
+from emulator import changes, request_log
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
 from emulator.exchange import EmulatorResponse, Request, error_response, json_response
 from emulator.fault_gate import through_faults
@@ -68,6 +64,7 @@ class Emulator:
         self.change_feed = change_feed if change_feed is not None else changes.ChangeFeedConfig.from_env()
         with self._store.write() as conn:
             changes.ensure_schema(conn)
+            request_log.ensure_schema(conn)
         self._graph_quota = GraphQuota(self.faults, clock)  # Resource Graph's per-user quota (emulator/graph_quota.py)
 
     # -- public ----------------------------------------------------------
@@ -102,6 +99,7 @@ class Emulator:
         raises :class:`RequestTimedOut` after ``timeout`` seconds.
         """
         started = time.perf_counter()
+        arrived = time.monotonic()  # the request log's waves (emulator/request_log.py)
         parts = urlsplit(url)
         query = {k.lower() if k.lower() == "api-version" else k: v for k, v in parse_qsl(parts.query)}
         req = Request(
@@ -118,12 +116,12 @@ class Emulator:
         try:
             response = self._handle_with_faults(req)
         except (ConnectionDropped, RequestTimedOut):
-            self._log(req, 0, started)
+            self._log(req, 0, started, arrived)
             raise
         except ArmError as err:
             response = error_response(err)
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
-        self._log(req, response.status, started)
+        self._log(req, response.status, started, arrived)
         return response
 
     # -- faults, throttling, logging --------------------------------------
@@ -139,17 +137,14 @@ class Emulator:
                 feed = answer_tenant(req)  # tenant-level provider endpoints (emulator/tenant.py)
             return feed if feed is not None else self._router.route(req)
 
-    def _log(self, req: Request, status: int, started: float) -> None:
+    def _log(self, req: Request, status: int, started: float, arrived: float) -> None:
         latency = (time.perf_counter() - started) * 1000.0
-        record = RequestRecord(req.method, req.path, req.api_version, status, latency, req.now)
+        record = RequestRecord(req.method, req.path, req.api_version, status, latency, req.now, arrived, time.monotonic())
         with self._log_lock:
             self.request_log.append(record)
         # the log is diagnostics; a busy or locked file must not fail the request
         with contextlib.suppress(sqlite3.DatabaseError), self._store.lock:
-            self._store.read().execute(
-                "INSERT INTO request_log (method, path, api_version, status, latency_ms, at) VALUES (?,?,?,?,?,?)",
-                (record.method, record.path, record.api_version, record.status, record.latency_ms, record.at),
-            )
+            request_log.insert(self._store.read(), record)
 
     # -- Resource Graph and Activity Log ---------------------------------
 
@@ -164,6 +159,9 @@ class Emulator:
                 400, "MissingApiVersionParameter",
                 "The api-version query parameter (?api-version=) is required for all requests.",
             )
+        # Imported on the first query: a run that sends none (a per-resource dry run) never pays for KQL.
+        from emulator import activitylog, resourcegraph
+
         conn = self._store.read()
         if activity is None:
             if req.method != "POST":

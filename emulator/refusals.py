@@ -145,6 +145,8 @@ def _private_endpoint(payload: dict[str, Any], creating: bool, lookup: Lookup) -
     endpoint to a Standard namespace, was not found recorded: inferred."""
     for connection in _get(payload, "properties.privateLinkServiceConnections") or []:
         target = _get(connection, "properties.privateLinkServiceId")
+        if isinstance(target, str) and "/providers/microsoft.web/sites/" in target.lower():
+            _site_endpoint(target, lookup)
         if not isinstance(target, str) or "/providers/microsoft.servicebus/namespaces/" not in target.lower():
             continue
         namespace = lookup(target)
@@ -156,6 +158,39 @@ def _private_endpoint(payload: dict[str, Any], creating: bool, lookup: Lookup) -
                 f"supported on Premium Service Bus namespaces only; '{target}' is '{tier or 'unknown'}'.",
                 target="properties.privateLinkServiceConnections",
             )
+
+
+def _site_endpoint(target: str, lookup: Lookup) -> None:
+    """Inbound private endpoints exist for apps on Elastic Premium, Dedicated and Flex
+    Consumption plans, not on Consumption (learn.microsoft.com/azure/azure-functions/
+    functions-networking-options, the features table). The provider's validation code
+    `BadRequest` wrapped as Network forwards it (see `_private_endpoint`); the message
+    is ours: no recording shows this refusal."""
+    site = lookup(target)
+    plan_id = _get(site, "properties.serverFarmId") if site is not None else None
+    plan = lookup(plan_id) if isinstance(plan_id, str) else None
+    if plan is not None and str(_get(plan, "sku.tier") or "").lower() == "dynamic":
+        raise ArmError(
+            400, "BadRequest",
+            "Call to Microsoft.Web/sites failed. Error message: Private endpoints are not supported for apps on a "
+            f"Consumption (Dynamic) plan; '{target}' runs on one.",
+            target="properties.privateLinkServiceConnections",
+        )
+
+
+def _workbook(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
+    """A workbook's content is a JSON document serialised into a string
+    (`serializedData`: type string in the 2023-06-01 REST spec, example
+    WorkbookAdd.json); an object there does not deserialise. The name rule
+    (a GUID) is the type's `name_rule` in emulator/types.py. Code: ARM's generic
+    `InvalidRequestContent` for a body that does not deserialise (inferred)."""
+    data = _get(payload, "properties.serializedData")
+    if data is not None and not isinstance(data, str):
+        raise ArmError(
+            400, "InvalidRequestContent",
+            "The request content was invalid and could not be deserialized: 'properties.serializedData' must be a string.",
+            target="properties.serializedData",
+        )
 
 
 def _site(payload: dict[str, Any], creating: bool, lookup: Lookup) -> None:
@@ -190,6 +225,7 @@ _RULES: PerType[[dict[str, Any], bool, Lookup]] = PerType({
     "microsoft.app/managedenvironments": _managed_environment,
     "microsoft.network/privateendpoints": _private_endpoint,
     "microsoft.web/sites": _site,
+    "microsoft.insights/workbooks": _workbook,
 })
 
 

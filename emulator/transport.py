@@ -4,28 +4,32 @@ Pass ``transport=EmulatorTransport(emulator)`` to any azure-mgmt client; the
 SDK's whole pipeline (retry, polling, serialisation) runs unchanged.
 
 Measured fact (ARCHITECTURE.md): TypeSpec-generated SDKs (azure-mgmt-network
-33.x) read responses through ``azure.core.rest``, so a rest request gets a
-``RestRequestsTransportResponse`` over a ``requests.Response`` whose ``raw`` is
-a byte stream, exactly as azure-core's own ``RequestsTransport.send`` does
-(azure/core/pipeline/transport/_requests_basic.py); older requests get the
-legacy ``RequestsTransportResponse``.
+33.x) read responses through ``azure.core.rest``, so a rest request gets an
+``azure.core.rest`` response: :class:`EmulatorRestResponse`, azure-core's own
+``HttpResponseImpl`` over the answer's bytes (as ``RestRequestsTransportResponse``
+is over a ``requests.Response``, without importing ``requests``: a cold dry run
+pays no HTTP library it does not use). Older, legacy requests get the legacy
+``RequestsTransportResponse`` over a ``requests.Response`` whose ``raw`` is a
+byte stream, exactly as azure-core's ``RequestsTransport.send`` builds it
+(azure/core/pipeline/transport/_requests_basic.py).
 """
 
 from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterator
 from typing import Any
 
-import requests
 from azure.core.exceptions import ServiceResponseError, ServiceResponseTimeoutError
 from azure.core.pipeline._tools import handle_non_stream_rest_response, is_rest
-from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
-from azure.core.rest._requests_basic import RestRequestsTransportResponse
-from requests.structures import CaseInsensitiveDict
+from azure.core.pipeline.transport import HttpTransport
+from azure.core.rest._http_response_impl import HttpResponseImpl
+from azure.core.utils import case_insensitive_dict
 
 from emulator.core import Emulator
 from emulator.errors import ConnectionDropped, RequestTimedOut
+from emulator.exchange import EmulatorResponse
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
             409: "Conflict", 412: "Precondition Failed", 429: "Too Many Requests", 500: "Internal Server Error",
@@ -47,6 +51,40 @@ def _request_body(request: Any) -> bytes | None:
         read = data.read()
         return read if isinstance(read, bytes) else str(read).encode()
     return bytes(data)
+
+
+class _Answered:
+    """The emulator's answer as a response's internal response: in memory, nothing to close."""
+
+    def __init__(self, answer: EmulatorResponse) -> None:
+        self.answer = answer
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _chunks(response: EmulatorRestResponse, pipeline: Any = None, **kwargs: Any) -> Iterator[bytes]:
+    """The body in blocks, as a transport's stream download generator yields it."""
+    body = response.internal_response.answer.body
+    size = response.block_size
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+class EmulatorRestResponse(HttpResponseImpl):
+    """An ``azure.core.rest`` response over an emulator answer."""
+
+    def __init__(self, request: Any, answer: EmulatorResponse) -> None:
+        headers = case_insensitive_dict(answer.headers)
+        super().__init__(
+            request=request,
+            internal_response=_Answered(answer),
+            status_code=answer.status,
+            reason=_REASONS.get(answer.status, ""),
+            headers=headers,
+            content_type=headers.get("content-type"),
+            stream_download_generator=_chunks,
+        )
 
 
 class EmulatorTransport(HttpTransport[Any, Any]):
@@ -86,16 +124,25 @@ class EmulatorTransport(HttpTransport[Any, Any]):
             raise ServiceResponseError("Connection aborted by the emulator (injected fault)", error=err) from err
         except RequestTimedOut as err:
             raise ServiceResponseTimeoutError(str(err), error=err) from err
-        response = requests.Response()
-        response.status_code = answer.status
-        response.reason = _REASONS.get(answer.status, "")
-        response.headers = CaseInsensitiveDict(answer.headers)
-        response.raw = io.BytesIO(answer.body)
-        response.url = request.url
-        response.encoding = "utf-8"
         if is_rest(request):
-            retval = RestRequestsTransportResponse(request=request, internal_response=response)  # type: ignore[no-untyped-call]
+            retval = EmulatorRestResponse(request, answer)
             if not kwargs.get("stream"):
                 handle_non_stream_rest_response(retval)
             return retval
-        return RequestsTransportResponse(request, response)
+        return _legacy_response(request, answer)
+
+
+def _legacy_response(request: Any, answer: EmulatorResponse) -> Any:
+    """A legacy azure-core response, for SDK operations that still send legacy requests."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransportResponse
+    from requests.structures import CaseInsensitiveDict
+
+    response = requests.Response()
+    response.status_code = answer.status
+    response.reason = _REASONS.get(answer.status, "")
+    response.headers = CaseInsensitiveDict(answer.headers)
+    response.raw = io.BytesIO(answer.body)
+    response.url = request.url
+    response.encoding = "utf-8"
+    return RequestsTransportResponse(request, response)

@@ -94,6 +94,15 @@ _VAULT_NAME = NameRule(
     "and contain only letters, digits and hyphens",
 )
 
+# Workbooks are named by GUID ("Naming rules and restrictions for Azure resources", Microsoft.Insights
+# workbooks: "must be a GUID"); the code is ARM's for a name a provider refuses (the workbooks
+# provider's own answer was not found recorded).
+_WORKBOOK_NAME = NameRule(
+    re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+    "InvalidResourceName",
+    "must be a GUID",
+)
+
 
 # Types whose create answers 200, not 201: their arm-examples PUT responses
 # hold no 201 (Service Bus entities, Insights, Data Factory, Cosmos DB, Web),
@@ -158,6 +167,9 @@ _ROWS: list[TypeBehaviour] = [
         write_only=("properties.sourceApiId",),
     ),
     _row("Microsoft.ApiManagement/service/apis/operations"),
+    # Loggers and diagnostics: synchronous create_or_update in the SDK (REST examples: 201/200).
+    _row("Microsoft.ApiManagement/service/diagnostics"),
+    _row("Microsoft.ApiManagement/service/loggers"),
     _row("Microsoft.ApiManagement/service/apis/policies", write_only=("properties.format",)),
     _row(
         "Microsoft.ApiManagement/service/namedValues",
@@ -191,10 +203,20 @@ _ROWS: list[TypeBehaviour] = [
             "properties.daprAIConnectionString",
         ),
     ),
+    # Jobs: a long-running create like the apps (REST example: 201 InProgress with Location).
+    _row(
+        "Microsoft.App/jobs",
+        put_style="async",
+        delete_async=True,
+        creating_state="InProgress",
+        updating_state="InProgress",
+    ),
     _row("Microsoft.Authorization/roleAssignments"),
     _row("Microsoft.Cache/redis", put_style="async", delete_async=True),
     _row("Microsoft.Cache/redisEnterprise", put_style="async", delete_async=True),
     _row("Microsoft.Cache/redisEnterprise/databases", put_style="async", delete_async=True),
+    # azure-mgmt-redisenterprise's begin_create_update: an LRO.
+    _row("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles", put_style="async", delete_async=True),
     # A classic CDN endpoint's PUT carries its origins inline (properties.origins); they are
     # then addressable as children (recordings: cdn/test_cli_mgmt_cdn GET .../origins/{name}).
@@ -206,6 +228,8 @@ _ROWS: list[TypeBehaviour] = [
     ),
     _row("Microsoft.Cdn/profiles/endpoints/origins", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints", put_style="async", delete_async=True),
+    # REST example AFDCustomDomains_Create.json: 202 with Azure-AsyncOperation while it provisions.
+    _row("Microsoft.Cdn/profiles/customDomains", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/afdEndpoints/routes", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/originGroups", put_style="async", delete_async=True),
     _row("Microsoft.Cdn/profiles/securityPolicies", put_style="async", delete_async=True),
@@ -240,6 +264,7 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Insights/diagnosticSettings"),
     _row("Microsoft.Insights/metricAlerts"),
     _row("Microsoft.Insights/scheduledQueryRules"),
+    _row("Microsoft.Insights/workbooks", name_rule=_WORKBOOK_NAME),
     # Recorded: create answers 200 with provisioningState RegisteringDns, no LRO header (the SDK
     # polls the vault until Succeeded); the docs' async 201 is not what the service does.
     _row("Microsoft.KeyVault/vaults", put_style="async", name_rule=_VAULT_NAME, creating_state="RegisteringDns"),
@@ -260,7 +285,11 @@ _ROWS: list[TypeBehaviour] = [
     _row("Microsoft.Network/ddosProtectionPlans", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row("Microsoft.Network/dnsZones"),
     _row("Microsoft.Network/dnsZones/CNAME"),
+    _row("Microsoft.Network/dnsZones/TXT"),
     _row("Microsoft.Network/natGateways", put_style="async", delete_async=True, **_NETWORK_BUSY),
+    # A watcher's create_or_update is synchronous in azure-mgmt-network; its flow logs are LROs.
+    _row("Microsoft.Network/networkWatchers", delete_async=True, **_NETWORK_BUSY),
+    _row("Microsoft.Network/networkWatchers/flowLogs", put_style="async", delete_async=True, **_NETWORK_BUSY),
     _row(
         "Microsoft.Network/networkSecurityGroups",
         put_style="async",
@@ -326,6 +355,8 @@ _ROWS: list[TypeBehaviour] = [
     # appsettings / connectionstrings / web: synchronous 200 answers; no provisioningState
     # (emulator.web_config; the SDK's update_application_settings accepts 200 only).
     _row("Microsoft.Web/sites/config", create_status=200, has_provisioning_state=False),
+    # REST example CreateOrUpdateStaticSiteCustomDomain.json: 202 + Azure-AsyncOperation while it validates.
+    _row("Microsoft.Web/staticSites/customDomains", put_style="async", delete_async=True),
     _row(
         "Microsoft.Web/staticSites",
         put_style="async",

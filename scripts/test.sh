@@ -27,4 +27,8 @@ echo "== mypy"
 "$VENV/bin/mypy"
 bash scripts/check-dockerfile.sh
 echo "== pytest"
-"$VENV/bin/python" -m pytest "$@"
+# Parallel workers (pytest-xdist). Most of the suite waits rather than computes (subprocesses,
+# LRO timers, leases, Azurite), so more workers than the 2 cores of CI pay; `worksteal` lets
+# an idle worker take tests queued on a busy one. RECONCILER_TEST_WORKERS=0 runs in this process
+# (or pass `-n 0`); every applied estate is built once per worker (tests/estates.py).
+"$VENV/bin/python" -m pytest -n "${RECONCILER_TEST_WORKERS:-4}" --dist worksteal "$@"

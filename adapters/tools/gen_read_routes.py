@@ -153,8 +153,8 @@ def routes() -> tuple[dict[str, list[Route]], dict[str, ListRoute]]:
     gets: dict[str, list[Route]] = {}
     lists: dict[str, ListRoute] = {}
     for key, entry in sorted(ENTRIES.items()):
-        if entry.get_kwargs or entry.service == "resource":
-            continue  # extra arguments; already the generic client
+        if entry.service == "resource":
+            continue  # already the generic client
         rid = sample_id(entry)
         try:
             args = arguments(rid, entry.args)
@@ -163,13 +163,14 @@ def routes() -> tuple[dict[str, list[Route]], dict[str, ListRoute]]:
         operations = getattr(factory.client(entry.service), entry.operations)
         # An entry whose operations differ by name: one route per name, each with its fixed name.
         variants = [entry.for_name(name) for name in entry.by_name] + [entry]
-        found = [_route(v, _record(getattr(operations, v.get), args, {}), rid) for v in variants]
+        # Extra arguments of the read (a workbook's `can_fetch_content`) are sent as the SDK sends them.
+        found = [_route(v, _record(getattr(operations, v.get), args, dict(v.get_kwargs)), rid) for v in variants]
         got = [route for route in found if route is not None]
         if not got:
             continue
         gets[key] = got
         listing = LIST_OPERATIONS.get(key)
-        if listing is None or entry.by_name or entry.args[-1] != "name" or got[0][:3:2] != ("GET", ""):
+        if listing is None or entry.by_name or entry.get_kwargs or entry.args[-1] != "name" or got[0][:3:2] != ("GET", ""):
             continue
         request = _record(getattr(operations, listing[0]), args[:-1], dict(listing[1]), pager=True)
         listed = _route(entry, request, rid.rsplit("/", 1)[0])

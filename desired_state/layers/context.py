@@ -28,6 +28,7 @@ LAYER_ORDER: tuple[str, ...] = (
     "microservices",
     "gateway",
     "frontend",
+    "dashboards",
 )
 
 #: Rank per layer: layers of equal rank are independent branches of the plan.
@@ -44,6 +45,8 @@ LAYER_RANK: dict[str, int] = {
     "microservices": 6,
     "gateway": 7,
     "frontend": 8,
+    # The operations workbook shows every other layer, so it comes last.
+    "dashboards": 9,
 }
 
 

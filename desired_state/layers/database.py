@@ -1,7 +1,9 @@
-"""Database layer: Azure SQL server and database sized per the cost table,
+"""Database layer: Azure SQL server (Entra-only, with its own identity for the
+Graph look-ups of user creation) and database sized per the cost table,
 firewall rules, a private endpoint where private endpoints are on (then
 public network access is Disabled), diagnostics and a CPU alert; Cosmos DB
-where enabled."""
+where enabled. The database users of the workload identities are created by
+the SQL users job of the microservices layer, which runs inside the VNet."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def build(
             SqlServerSpec(
                 address="database.sql_server", name=n.unique("sql"), public_network_access=not ctx.private,
                 minimal_tls_version=ctx.settings.security.min_tls_version,
-                entra_admin=security.identities["sqladmin"], **common,
+                entra_admin=security.identities["sqladmin"], identity=security.identities["sqlserver"], **common,
             )
         )
         database = layer.add(

@@ -1,12 +1,14 @@
 """Gateway layer: API Management per the cost table, one API per
 microservice with its operations, a product that links every API and a
-subscription to it, and the policies: global basic auth (the expected header
-is a Key Vault named value) + subscription key check, rate limiting and
-response caching.
+subscription to it, the policies (global basic auth, the expected header being
+a Key Vault named value, + subscription key check, rate limiting, a quota and
+response caching), request telemetry to Application Insights (logger and the
+`applicationinsights` diagnostic) and the service's diagnostic setting.
 
-Where the microservices are private (staging, prod) the gateway reaches them
-over the VNet through the gateway subnet: Developer is injected (External
-mode), prod's StandardV2 integrates outbound (see `CostTiers.apim_sku`)."""
+The microservices are private in every environment, so the gateway reaches
+them over the VNet through the gateway subnet: Developer is injected (External
+mode: the gateway stays public), prod's StandardV2 integrates outbound (see
+`CostTiers.apim_sku`)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,15 @@ from dataclasses import dataclass
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.layers.microservices import MicroservicesLayer
 from desired_state.layers.networking import NetworkingLayer
+from desired_state.layers.observability import ObservabilityLayer
 from desired_state.layers.security import BASIC_AUTH_SECRET, SecurityLayer
 from desired_state.resource import ResourceGroupSpec, ResourceSpec
 from desired_state.specs.apimanagement import (
+    VNET_INJECTION_SKUS,
+    VNET_INTEGRATION_SKUS,
     ApiManagementServiceSpec,
+    ApimDiagnosticSpec,
+    ApimLoggerSpec,
     ApimSubscriptionSpec,
     ApiOperationSpec,
     ApiPolicySpec,
@@ -29,6 +36,7 @@ from desired_state.specs.apimanagement import (
     ServicePolicySpec,
 )
 from desired_state.specs.authorization import RoleAssignmentSpec
+from desired_state.specs.monitor import DiagnosticSettingSpec
 
 BASIC_AUTH_NAMED_VALUE = "basic-auth-header"
 
@@ -43,8 +51,13 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("delete", "DELETE", "/{id}"),
 )
 
+#: Calls per subscription key (or caller IP) and day: the plan's quota beside the
+#: per-minute throttle.
+QUOTA_CALLS_PER_DAY = 100_000
+
 #: Global policy. Scopes per policy: learn.microsoft.com/azure/api-management/api-management-policies
-#: (`rate-limit-by-key` and the cache policies are valid at the global scope; `rate-limit` is not).
+#: (`rate-limit-by-key`, `quota-by-key` and the cache policies are valid at the global scope;
+#: `rate-limit` and `quota` are not).
 GLOBAL_POLICY = f"""<policies>
   <inbound>
     <check-header name="Authorization" failed-check-httpcode="401" failed-check-error-message="Unauthorized" ignore-case="false">
@@ -52,6 +65,7 @@ GLOBAL_POLICY = f"""<policies>
     </check-header>
     <check-header name="Ocp-Apim-Subscription-Key" failed-check-httpcode="401" failed-check-error-message="Missing subscription key" ignore-case="false" />
     <rate-limit-by-key calls="100" renewal-period="60" counter-key="@(context.Subscription?.Key ?? context.Request.IpAddress)" />
+    <quota-by-key calls="{QUOTA_CALLS_PER_DAY}" renewal-period="86400" counter-key="@(context.Subscription?.Key ?? context.Request.IpAddress)" />
     <cache-lookup vary-by-developer="false" vary-by-developer-groups="false" downstream-caching-type="none" />
   </inbound>
   <backend>
@@ -85,6 +99,7 @@ def build(
     resource_group: ResourceGroupSpec,
     network: NetworkingLayer,
     security: SecurityLayer,
+    observability: ObservabilityLayer,
     microservices: MicroservicesLayer,
 ) -> GatewayLayer:
     layer = GatewayLayer("gateway")
@@ -92,14 +107,30 @@ def build(
     if not ctx.settings.features.enable_api_management or vault is None:
         return layer
     s = ctx.settings
+    in_vnet = s.tiers.apim_sku in VNET_INJECTION_SKUS | VNET_INTEGRATION_SKUS
     service = layer.add(
         ApiManagementServiceSpec(
             address="gateway.apim", name=ctx.namer.unique("apim", max_length=50), resource_group=resource_group,
             location=ctx.location, tags=ctx.tags, sku=s.tiers.apim_sku, publisher_email=s.monitoring.alert_email,
-            publisher_name=s.owner, subnet=network.subnets["gateway"] if ctx.private else None,
+            publisher_name=s.owner, subnet=network.subnets["gateway"] if in_vnet else None,
         )
     )
     layer.service = service
+    if observability.app_insights is not None:
+        logger = layer.add(
+            ApimLoggerSpec(
+                address="gateway.logger.app_insights", name="app-insights", parent=service,
+                app_insights=observability.app_insights,
+            )
+        )
+        layer.add(ApimDiagnosticSpec(address="gateway.diagnostic.app_insights", parent=service, logger=logger))
+    if observability.workspace is not None:
+        layer.add(
+            DiagnosticSettingSpec(
+                address="gateway.diagnostics.apim", name="to-log-analytics", scope=service,
+                workspace=observability.workspace,
+            )
+        )
     reader = layer.add(
         RoleAssignmentSpec.grant_system_identity(
             "gateway.role.apim.key_vault_secrets_user", scope=vault, holder=service, role="Key Vault Secrets User",

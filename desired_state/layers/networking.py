@@ -1,25 +1,28 @@
-"""Networking layer: VNet, the six subnets with their NSGs, NAT egress for the
-functions subnet, private DNS zones where private endpoints are on, and DDoS
-protection and Azure Firewall where enabled: then a firewall policy allows
-only the egress the workers need, and a route table on the workload subnets
-sends 0.0.0.0/0 to the firewall.
+"""Networking layer: VNet, the six subnets with their NSGs, the egress path of
+each environment (`egress_path`), private DNS zones where private endpoints are
+on, and DDoS protection and Azure Firewall where enabled: then a firewall
+policy allows only the egress the workers need, and a route table on the
+workload subnets sends 0.0.0.0/0 to the firewall.
 
 NSG rules follow the plan's access-control table: inbound from the Internet
 is denied except HTTPS to the gateway subnet and the API Management control
 plane (3443 from the `ApiManagement` service tag, which Azure requires:
 learn.microsoft.com/azure/api-management/api-management-using-with-vnet);
 inside the VNet only the table's flows are allowed into the app, integration
-and data subnets.
+and data subnets. The subnets that hold private endpoints (integration, data)
+enforce them on those endpoints too (`privateEndpointNetworkPolicies`): by
+default Azure does not apply NSGs to private endpoints at all ("Manage network
+policies for private endpoints", Microsoft Learn).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from desired_state.layers.context import LayerContext, LayerSpecs
 from desired_state.resource import ResourceGroupSpec
-from desired_state.settings import FIREWALL_SUBNET_NAME, SUBNET_ROLES
+from desired_state.settings import FIREWALL_SUBNET_NAME, SUBNET_ROLES, EnvironmentSettings
 from desired_state.specs.apimanagement import VNET_INTEGRATION_SKUS
 from desired_state.specs.network import (
     AzureFirewallSpec,
@@ -46,6 +49,8 @@ PRIVATE_DNS_ZONES: dict[str, str] = {
     "blob": "privatelink.blob.core.windows.net",
     "keyvault": "privatelink.vaultcore.azure.net",
     "redis": "privatelink.redis.azure.net",
+    "queue": "privatelink.queue.core.windows.net",
+    "sites": "privatelink.azurewebsites.net",
 }
 
 #: The private DNS zone of each private-link sub-resource (group id) the estate
@@ -53,7 +58,11 @@ PRIVATE_DNS_ZONES: dict[str, str] = {
 #: DNS zone values".
 ZONE_OF_GROUP_ID: dict[str, str] = {
     "sqlServer": "sql", "namespace": "servicebus", "blob": "blob", "vault": "keyvault", "redisEnterprise": "redis",
+    "queue": "queue", "sites": "sites",
 }
+
+#: The subnets private endpoints are placed in: NSG rules apply to the endpoints there.
+PRIVATE_ENDPOINT_SUBNETS: tuple[str, ...] = ("integration", "data")
 
 #: Subnet delegations: Container Apps workload-profile environments and
 #: Functions VNet integration need their subnet delegated to the service.
@@ -66,27 +75,52 @@ DELEGATIONS: dict[str, tuple[str, ...]] = {
 #: Workload subnets whose internet egress goes through the firewall where there is one.
 EGRESS_THROUGH_FIREWALL: tuple[str, ...] = ("app", "functions")
 
+EgressPath = Literal["firewall", "nat-gateway", "platform"]
+
+
+def egress_path(settings: EnvironmentSettings) -> EgressPath:
+    """How the third-party sync worker reaches the internet, so which address a
+    third party must allow:
+
+    - `firewall` (prod): the route table sends the workload subnets' 0.0.0.0/0 to
+      the firewall, which leaves with its public IP; a NAT gateway on those
+      subnets would carry no traffic (a user-defined route wins over it, "Azure
+      NAT Gateway", Microsoft Learn), so there is none;
+    - `nat-gateway` (staging): VNet-integrated Elastic Premium apps route all
+      traffic into the functions subnet (`vnetRouteAllEnabled`), whose NAT gateway
+      gives them one static public IP;
+    - `platform` (dev, qa): Consumption apps have no VNet integration and leave
+      from the App Service deployment's shared outbound addresses (the site's
+      `possibleOutboundIpAddresses`, "Inbound and outbound IP addresses in Azure
+      App Service"); a NAT gateway would be idle and cost money for nothing.
+    """
+    if settings.network.enable_firewall:
+        return "firewall"
+    if settings.tiers.functions_plan_sku == "EP1":
+        return "nat-gateway"
+    return "platform"
+
 
 def egress_rules(subnets: dict[str, str], thirdparty_hosts: tuple[str, ...]) -> tuple[FirewallRule, ...]:
     """What the workers may reach on the internet; the firewall denies the rest.
 
     Besides the third-party APIs: Microsoft Entra ID for managed-identity
-    tokens, Azure Monitor for telemetry, Storage for the functions' host
-    account (not private), and the container registry Container Apps pulls
-    the images from (service tags MicrosoftContainerRegistry and
-    AzureFrontDoor.FirstParty: learn.microsoft.com/azure/container-apps/use-azure-firewall).
-    Service Bus, Key Vault and SQL are reached through private endpoints,
-    whose routes are more specific than 0.0.0.0/0.
+    tokens, Azure Monitor for telemetry, and the container registry Container
+    Apps pulls the images from (service tags MicrosoftContainerRegistry and
+    AzureFrontDoor.FirstParty for MCR, AzureContainerRegistry for the deployment's
+    own registry: learn.microsoft.com/azure/container-apps/use-azure-firewall).
+    Service Bus, Key Vault, SQL, Redis and the storage accounts (the functions'
+    host account included) are reached through private endpoints, whose routes
+    are more specific than 0.0.0.0/0.
     """
     sources = tuple(subnets[role] for role in EGRESS_THROUGH_FIREWALL)
     return (
         FirewallRule(name="thirdparty-apis", sources=sources, fqdns=thirdparty_hosts),
         FirewallRule(name="entra-id", sources=sources, service_tags=("AzureActiveDirectory",)),
         FirewallRule(name="azure-monitor", sources=sources, service_tags=("AzureMonitor",)),
-        FirewallRule(name="host-storage", sources=sources, service_tags=("Storage",)),
         FirewallRule(
             name="container-images", sources=sources,
-            service_tags=("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"),
+            service_tags=("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty", "AzureContainerRegistry"),
         ),
     )
 
@@ -96,6 +130,7 @@ class NetworkingLayer(LayerSpecs):
     """The network the private tiers live in."""
 
     vnet: VirtualNetworkSpec | None = None
+    firewall: AzureFirewallSpec | None = None
     subnets: dict[str, SubnetSpec] = field(default_factory=dict)
     private_dns_zones: dict[str, PrivateDnsZoneSpec] = field(default_factory=dict)
 
@@ -152,12 +187,17 @@ def nsg_rules(subnets: dict[str, str]) -> dict[str, tuple[SecurityRule, ...]]:
         "integration": (
             _allow("AllowAppToServiceBus", 100, app, ("443", "5671", "5672"), "microservices -> Service Bus"),
             _allow("AllowFunctionsToServiceBus", 110, functions, ("443", "5671", "5672"), "functions -> Service Bus"),
+            # API Management reads the basic-auth named value from Key Vault (private endpoint here).
+            _allow("AllowGatewayToKeyVault", 120, gateway, ("443",), "API Management -> Key Vault"),
             _deny_vnet(),
             _deny_internet(),
         ),
         "data": (
             _allow("AllowAppToSql", 100, app, ("1433",), "microservices -> SQL Database"),
             _allow("AllowFunctionsToData", 110, functions, ("1433", "443"), "functions -> SQL and blob storage"),
+            # Azure Managed Redis serves TLS on 10000 (databases/default `port`).
+            _allow("AllowAppToRedis", 120, app, ("10000",), "microservices -> Azure Managed Redis"),
+            _allow("AllowAppToBlob", 130, app, ("443",), "microservices -> blob storage"),
             _deny_vnet(),
             _deny_internet(),
         ),
@@ -182,13 +222,15 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
     )
     layer.vnet = vnet
 
-    nat_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.nat", name=n.standard("pip", "nat"), **common))
-    nat = layer.add(
-        NatGatewaySpec(address="networking.nat_gateway", name=n.standard("ng"), public_ips=(nat_ip,), **common)
-    )
+    nat = None
+    if egress_path(ctx.settings) == "nat-gateway":
+        nat_ip = layer.add(PublicIpAddressSpec(address="networking.public_ip.nat", name=n.standard("pip", "nat"), **common))
+        nat = layer.add(
+            NatGatewaySpec(address="networking.nat_gateway", name=n.standard("ng"), public_ips=(nat_ip,), **common)
+        )
 
     delegations = dict(DELEGATIONS)
-    if ctx.private and ctx.settings.features.enable_api_management and ctx.settings.tiers.apim_sku in VNET_INTEGRATION_SKUS:
+    if ctx.settings.features.enable_api_management and ctx.settings.tiers.apim_sku in VNET_INTEGRATION_SKUS:
         # Standard v2 VNet integration needs its subnet delegated to Microsoft.Web/serverFarms
         # (learn.microsoft.com/azure/api-management/integrate-vnet-outbound); classic
         # injection (Developer) needs it undelegated (.../virtual-network-injection-resources).
@@ -211,7 +253,7 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
                 rules=egress_rules(net.subnets, net.thirdparty_api_hosts),
             )
         )
-        firewall = layer.add(
+        firewall = layer.firewall = layer.add(
             AzureFirewallSpec(
                 address="networking.firewall", name=n.standard("afw"), subnet=fw_subnet, public_ip=fw_ip, policy=policy,
                 **common,
@@ -246,10 +288,12 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec) -> NetworkingLay
                 nat_gateway=nat if role == "functions" else None,
                 route_table=route_table if role in EGRESS_THROUGH_FIREWALL else None,
                 delegations=delegations.get(role, ()),
+                private_endpoint_network_policies="Enabled" if role in PRIVATE_ENDPOINT_SUBNETS else None,
             )
         )
 
     if ctx.private:
+        # Every private-link zone the estate's endpoints register in, linked to the VNet.
         for key, zone_name in PRIVATE_DNS_ZONES.items():
             if key == "redis" and not ctx.settings.features.enable_redis:
                 continue

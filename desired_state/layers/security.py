@@ -21,12 +21,14 @@ from desired_state.specs.network import PrivateEndpointSpec
 #: uses, and the Authorization header API Management expects.
 THIRDPARTY_API_KEY_SECRET = "thirdparty-api-key"
 BASIC_AUTH_SECRET = "apim-basic-auth-header"
-#: The functions host storage connection string the Elastic Premium content share mounts with.
-FUNCTIONS_CONTENT_SECRET = "functions-content-connection"
 
 #: Workloads that get an identity, and whether each reads Key Vault secrets.
-#: `sqladmin` is the SQL server's Microsoft Entra admin (no SQL password exists).
-WORKLOAD_IDENTITIES: dict[str, bool] = {"functions": True, "microservices": True, "datafactory": False, "sqladmin": False}
+#: `sqladmin` is the SQL server's Microsoft Entra admin (no SQL password exists), run
+#: by the SQL users job; `sqlserver` is the server's own identity, which looks the
+#: workload identities up in Microsoft Graph when that job creates their users.
+WORKLOAD_IDENTITIES: dict[str, bool] = {
+    "functions": True, "microservices": True, "datafactory": False, "sqladmin": False, "sqlserver": False,
+}
 
 
 @dataclass
@@ -60,10 +62,7 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: Network
     values = {
         THIRDPARTY_API_KEY_SECRET: ctx.secrets.thirdparty_api_key,
         BASIC_AUTH_SECRET: ctx.secrets.apim_basic_auth_header,
-        FUNCTIONS_CONTENT_SECRET: ctx.secrets.functions_content_connection_string,
     }
-    if ctx.settings.tiers.functions_plan_sku != "EP1":
-        values.pop(FUNCTIONS_CONTENT_SECRET)  # only Elastic Premium mounts a content share
     for secret_name, value in values.items():
         if value is not None:
             layer.secrets[secret_name] = layer.add(
@@ -75,7 +74,7 @@ def build(ctx: LayerContext, resource_group: ResourceGroupSpec, network: Network
     for workload, reads_secrets in WORKLOAD_IDENTITIES.items():
         if workload == "datafactory" and not ctx.settings.features.enable_data_factory:
             continue
-        if workload == "sqladmin" and not ctx.settings.features.enable_sql_database:
+        if workload in ("sqladmin", "sqlserver") and not ctx.settings.features.enable_sql_database:
             continue
         identity = layer.add(
             UserAssignedIdentitySpec(address=f"security.identity.{workload}", name=n.standard("id", workload), **common)

@@ -210,3 +210,48 @@ class ProductApiLinkSpec(ChildSpec):
 
     def properties(self) -> dict[str, Any]:
         return {"apiId": self.api.id}
+
+
+class ApimLoggerSpec(ChildSpec):
+    """An Application Insights logger (`service/loggers`, REST example
+    ApiManagementCreateAILogger.json): where the gateway's request telemetry goes.
+    The credentials are the component's connection string ("How to integrate
+    Azure API Management with Azure Application Insights", Microsoft Learn:
+    connection string option); API Management stores them as a secret named
+    value and answers a `{{...}}` reference instead (the example), so they are
+    never compared (adapters/services/apimanagement.py)."""
+
+    arm_type: ClassVar[str] = "Microsoft.ApiManagement/service/loggers"
+    name_rule = NameRule(1, 80, r"[A-Za-z0-9][A-Za-z0-9-]*", "letters, digits and hyphens")
+
+    parent: ApiManagementServiceSpec
+    app_insights: ResourceSpec
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "loggerType": "applicationInsights",
+            "credentials": {"connectionString": live_ref(self.app_insights, "properties.ConnectionString")},
+            "resourceId": self.app_insights.id,
+        }
+
+
+class ApimDiagnosticSpec(ChildSpec):
+    """The service-wide `applicationinsights` diagnostic (`service/diagnostics`,
+    REST example ApiManagementCreateDiagnostic.json): every API's requests,
+    failures and latency as Application Insights requests through `logger`;
+    errors always, the rest sampled at `sampling_percent`."""
+
+    arm_type: ClassVar[str] = "Microsoft.ApiManagement/service/diagnostics"
+    name_rule = NameRule(19, 19, r"applicationinsights", "the literal name 'applicationinsights'")
+
+    parent: ApiManagementServiceSpec
+    name: str = "applicationinsights"
+    logger: ApimLoggerSpec
+    sampling_percent: float = 100
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "alwaysLog": "allErrors",
+            "loggerId": self.logger.id,
+            "sampling": {"samplingType": "fixed", "percentage": self.sampling_percent},
+        }

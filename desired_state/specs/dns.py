@@ -35,3 +35,21 @@ class CnameRecordSpec(ChildSpec):
     def properties(self) -> dict[str, Any]:
         # `TTL` and `CNAMERecord` are the wire casing of the DNS API.
         return {"TTL": self.ttl, "CNAMERecord": {"cname": live_ref(self.target, self.target_path)}}
+
+
+class TxtRecordSpec(ChildSpec):
+    """`Microsoft.Network/dnsZones/TXT` (REST example CreateOrUpdateTXTRecordset.json):
+    one TXT record whose value is a live value of another resource (a Front Door
+    custom domain's validation token). `TXTRecords[].value` is a list of strings
+    per record, with the DNS API's wire casing."""
+
+    arm_type: ClassVar[str] = "Microsoft.Network/dnsZones/TXT"
+    name_rule = NameRule(1, 253, r"@|[A-Za-z0-9_*-]+(?:\.[A-Za-z0-9_-]+)*", "a relative DNS name or @")
+
+    parent: DnsZoneSpec
+    target: ResourceSpec
+    target_path: str
+    ttl: int = 3600
+
+    def properties(self) -> dict[str, Any]:
+        return {"TTL": self.ttl, "TXTRecords": [{"value": [live_ref(self.target, self.target_path)]}]}

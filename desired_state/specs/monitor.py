@@ -133,19 +133,23 @@ class ScheduledQueryRuleSpec(TrackedSpec):
 
 
 class DiagnosticSettingSpec(ExtensionSpec):
-    """Routes all logs and metrics of `scope` to a Log Analytics workspace."""
+    """Routes all logs and metrics of `scope` to a Log Analytics workspace.
+
+    Some scopes have metrics only (a storage account: its logs belong to its
+    blob, queue, table and file services, "Monitor Azure Blob Storage",
+    Microsoft Learn): `include_logs=False` declares no log category there."""
 
     arm_type: ClassVar[str] = "Microsoft.Insights/diagnosticSettings"
     name_rule = NameRule(1, 260, r"[^*#&+:<>?@%{}\\/]+", "no *#&+:<>?@%{}\\/")
 
     workspace: LogAnalyticsWorkspaceSpec
     include_metrics: bool = True
+    include_logs: bool = True
 
     def properties(self) -> dict[str, Any]:
-        props: dict[str, Any] = {
-            "workspaceId": self.workspace.id,
-            "logs": [{"categoryGroup": "allLogs", "enabled": True}],
-        }
+        props: dict[str, Any] = {"workspaceId": self.workspace.id}
+        if self.include_logs:
+            props["logs"] = [{"categoryGroup": "allLogs", "enabled": True}]
         if self.include_metrics:
             props["metrics"] = [{"category": "AllMetrics", "enabled": True}]
         return props

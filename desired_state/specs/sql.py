@@ -9,7 +9,7 @@ from desired_state.name_rule import NameRule
 from desired_state.references import live_ref
 from desired_state.resource import ChildSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
-from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec
+from desired_state.specs.tracked import TrackedChildSpec, TrackedSpec, user_assigned
 
 SQL_SKUS: dict[str, dict[str, Any]] = {
     "Basic": {"name": "Basic", "tier": "Basic", "capacity": 5},
@@ -28,19 +28,38 @@ class SqlServerSpec(TrackedSpec):
     and `azureADOnlyAuthentication: true` on create makes the server refuse
     SQL authentication from the start
     (learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication-create-server).
-    Database users for the workload identities are created once with T-SQL
-    (ARM cannot create contained users): docs/deploy.md.
+    `identity` is the server's own (primary) identity. Entra users are created in
+    a database by a service principal (`CREATE USER ... FROM EXTERNAL PROVIDER`
+    run as the `sqladmin` identity) only when this identity may read Microsoft
+    Graph: "the SQL engine attempts to use its server identity ... The server
+    identity must exist and have Microsoft Graph query permissions, or the
+    operation fails" ("Microsoft Entra service principals with Azure SQL",
+    Microsoft Learn). A user-assigned identity keeps that one-time Graph grant
+    when the server is recreated ("Managed identities in Microsoft Entra for
+    Azure SQL"). The users themselves are created by the estate's SQL users job
+    (`desired_state/layers/microservices.py`); docs/deploy.md has the grant.
     """
 
     arm_type: ClassVar[str] = "Microsoft.Sql/servers"
     name_rule = NameRule(1, 63, r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", "lowercase letters, digits and hyphens, not starting or ending with a hyphen", True)
 
     entra_admin: UserAssignedIdentitySpec
+    identity: UserAssignedIdentitySpec | None = None
     public_network_access: bool = True
     minimal_tls_version: Literal["1.2", "1.3"] = "1.2"
 
+    @property
+    def fully_qualified_domain_name(self) -> str:
+        """The server's DNS name in Azure's public cloud."""
+        return f"{self.name}.database.windows.net"
+
+    def envelope(self) -> dict[str, Any]:
+        return {} if self.identity is None else {"identity": user_assigned([self.identity])}
+
     def properties(self) -> dict[str, Any]:
+        identity = {} if self.identity is None else {"primaryUserAssignedIdentityId": self.identity.id}
         return {
+            **identity,
             "version": "12.0",
             "minimalTlsVersion": self.minimal_tls_version,
             "publicNetworkAccess": "Enabled" if self.public_network_access else "Disabled",

@@ -13,7 +13,8 @@ from desired_state.specs.keyvault import KeyVaultSpec
 from desired_state.specs.msi import UserAssignedIdentitySpec
 from desired_state.specs.network import SubnetSpec
 from desired_state.specs.servicebus import ServiceBusNamespaceSpec
-from desired_state.specs.storage import FileShareSpec, StorageAccountSpec
+from desired_state.specs.sql import SqlDatabaseSpec
+from desired_state.specs.storage import BlobContainerSpec, StorageAccountSpec
 from desired_state.specs.tracked import TrackedSpec, user_assigned
 
 PLAN_SKUS: dict[str, dict[str, Any]] = {
@@ -46,6 +47,25 @@ class FunctionAppSpec(TrackedSpec):
     Connections are identity-based (`<Connection>__fullyQualifiedNamespace`,
     `__credential`, `__clientId`), so no connection string is in the body;
     app secrets are Key Vault references resolved by App Service.
+
+    No Azure Files content share: the code runs from a package in the host
+    storage account (`WEBSITE_RUN_FROM_PACKAGE` = its blob URL, fetched with the
+    app's identity: `WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID`; "Run your
+    functions from a package file in Azure", Microsoft Learn; the only way on
+    Linux Consumption). Elastic Premium then runs without Azure Files, which
+    takes no managed identity: "you can create your function app without Azure
+    Files ... you must deploy from an external package URL" ("Storage
+    considerations for Azure Functions", Microsoft Learn), so the host account
+    needs no shared key anywhere.
+
+    `public_network_access=False` closes the app and its SCM (Kudu) site to the
+    internet (both answer 403: Azure/azure-policy#1194; Microsoft's built-in
+    policy "Function apps should disable public network access"), and it is
+    reached through a private endpoint. Where the plan has no private endpoint
+    (Consumption has none: "Azure Functions networking options"), access
+    restrictions deny every public caller of the app and of its SCM site
+    (`ipSecurityRestrictionsDefaultAction` with `scmIpSecurityRestrictionsUseMain`;
+    non-HTTP triggers are not affected).
     """
 
     arm_type: ClassVar[str] = "Microsoft.Web/sites"
@@ -54,10 +74,14 @@ class FunctionAppSpec(TrackedSpec):
     plan: AppServicePlanSpec
     identity: UserAssignedIdentitySpec
     storage: StorageAccountSpec
+    #: The container the app's package is deployed to (`<container>/<app name>.zip`).
+    packages: BlobContainerSpec
     app_insights: ApplicationInsightsSpec | None = None
     service_bus: ServiceBusNamespaceSpec | None = None
+    sql_database: SqlDatabaseSpec | None = None
     key_vault: KeyVaultSpec
     subnet: SubnetSpec | None = None
+    public_network_access: bool = True
     #: Further settings; values may be Key Vault references or live-value placeholders.
     settings: dict[str, str] = {}
     #: Key Vault secret names exposed as settings (setting name -> secret name).
@@ -65,37 +89,13 @@ class FunctionAppSpec(TrackedSpec):
     #: Resources the app needs to exist first although no id of theirs is rendered.
     after: tuple[ResourceSpec, ...] = ()
     min_tls_version: Literal["1.2", "1.3"] = "1.2"
-    #: Elastic Premium only: the app's Azure Files content share, and the Key
-    #: Vault secret holding the host storage connection string it mounts with.
-    content_share: FileShareSpec | None = None
-    content_connection_secret: str | None = None
 
     def envelope(self) -> dict[str, Any]:
         return {"kind": "functionapp,linux", "identity": user_assigned([self.identity])}
 
-    def content_settings(self) -> dict[str, str]:
-        """What an Elastic Premium app needs to mount its content share.
-
-        `WEBSITE_CONTENTAZUREFILECONNECTIONSTRING` and `WEBSITE_CONTENTSHARE` are
-        required on Consumption and Elastic Premium, and Azure Files takes no
-        managed identity (learn.microsoft.com/azure/azure-functions/functions-app-settings).
-        The connection string is a Key Vault reference, so the platform cannot
-        validate the share while it handles the write: validation is skipped
-        (`WEBSITE_SKIP_CONTENTSHARE_VALIDATION=1`) and the share is created
-        beforehand (learn.microsoft.com/azure/app-service/app-service-key-vault-references,
-        "Considerations for Azure Files mounting"). Behind a private storage
-        account the share is reached over the VNet (`WEBSITE_CONTENTOVERVNET=1`,
-        functions-app-settings; storage-considerations)."""
-        if self.content_share is None or self.content_connection_secret is None:
-            return {}
-        settings = {
-            "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING": self.key_vault.secret_reference(self.content_connection_secret),
-            "WEBSITE_CONTENTSHARE": self.content_share.name,
-            "WEBSITE_SKIP_CONTENTSHARE_VALIDATION": "1",
-        }
-        if not self.storage.public_network_access:
-            settings["WEBSITE_CONTENTOVERVNET"] = "1"
-        return settings
+    @property
+    def package_url(self) -> str:
+        return f"{self.storage.blob_endpoint}{self.packages.name}/{self.name}.zip"
 
     def app_settings(self) -> dict[str, str]:
         client_id = live_ref(self.identity, "properties.clientId")
@@ -106,6 +106,8 @@ class FunctionAppSpec(TrackedSpec):
             "AzureWebJobsStorage__credential": "managedidentity",
             "AzureWebJobsStorage__clientId": client_id,
             "AZURE_CLIENT_ID": client_id,
+            "WEBSITE_RUN_FROM_PACKAGE": self.package_url,
+            "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID": self.identity.id,
         }
         if self.app_insights is not None:
             settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = live_ref(self.app_insights, "properties.ConnectionString")
@@ -113,15 +115,25 @@ class FunctionAppSpec(TrackedSpec):
             settings["ServiceBusConnection__fullyQualifiedNamespace"] = self.service_bus.fully_qualified_namespace
             settings["ServiceBusConnection__credential"] = "managedidentity"
             settings["ServiceBusConnection__clientId"] = client_id
+        if self.sql_database is not None:
+            settings["SQL_SERVER"] = self.sql_database.parent.fully_qualified_domain_name
+            settings["SQL_DATABASE"] = self.sql_database.name
         for setting, secret in sorted(self.key_vault_secrets.items()):
             settings[setting] = self.key_vault.secret_reference(secret)
-        settings.update(self.content_settings())
         settings.update(self.settings)
         return settings
 
     def site_config(self) -> dict[str, Any]:
         """The app's `siteConfig`, managed as its `config/web` resource."""
-        return {"linuxFxVersion": "Python|3.11", "minTlsVersion": self.min_tls_version, "ftpsState": "Disabled"}
+        config: dict[str, Any] = {"linuxFxVersion": "Python|3.11", "minTlsVersion": self.min_tls_version, "ftpsState": "Disabled"}
+        if self.public_network_access:
+            # No private endpoint here: nobody on the internet reaches the app or its SCM site.
+            config.update({
+                "ipSecurityRestrictionsDefaultAction": "Deny",
+                "scmIpSecurityRestrictionsDefaultAction": "Deny",
+                "scmIpSecurityRestrictionsUseMain": True,
+            })
+        return config
 
     def properties(self) -> dict[str, Any]:
         # Only what a site GET returns: the configuration is in `config_specs()`.
@@ -129,6 +141,7 @@ class FunctionAppSpec(TrackedSpec):
             "serverFarmId": self.plan.id,
             "httpsOnly": True,
             "keyVaultReferenceIdentity": self.identity.id,
+            "publicNetworkAccess": "Enabled" if self.public_network_access else "Disabled",
         }
         if self.subnet is not None:
             props["virtualNetworkSubnetId"] = self.subnet.id
@@ -187,3 +200,20 @@ class StaticSiteSpec(TrackedSpec):
 
     def properties(self) -> dict[str, Any]:
         return {"stagingEnvironmentPolicy": "Enabled", "allowConfigFileUpdates": True}
+
+
+class StaticSiteCustomDomainSpec(ChildSpec):
+    """A custom domain bound to a static web app (`staticSites/customDomains`, REST
+    example CreateOrUpdateStaticSiteCustomDomain.json): `cname-delegation` proves
+    the name by a CNAME to the site's default host name, which must exist first
+    (`after`); the site then serves the name with a free managed certificate
+    ("Set up a custom domain in Azure Static Web Apps", Microsoft Learn)."""
+
+    arm_type: ClassVar[str] = "Microsoft.Web/staticSites/customDomains"
+    name_rule = NameRule(1, 253, r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", "a lowercase DNS name")
+
+    parent: StaticSiteSpec
+    after: tuple[ResourceSpec, ...] = ()
+
+    def properties(self) -> dict[str, Any]:
+        return {"validationMethod": "cname-delegation"}

@@ -51,6 +51,8 @@ def type_of_path(path: str) -> str | None:
     """``.../providers/Microsoft.Network/virtualNetworks/{x}/subnets/{y}`` -> ``microsoft.network/virtualnetworks/subnets``."""
     segs = [s for s in path.split("?")[0].split("/") if s]
     low = [s.lower() for s in segs]
+    if not low:
+        return None  # an empty id (REST examples write `"id": ""` for an unset reference)
     if low[-1] == "resources" and "providers" not in low:
         return "microsoft.resources/resources"  # the generic listing of a subscription or group
     if "providers" not in low:
@@ -171,12 +173,17 @@ def _ids(node: object) -> list[str]:
 
 
 def from_arm_examples(folder: Path, out: dict[str, set[str]]) -> None:
-    """The spec version folder of each example, for the type of its request path."""
+    """The spec version folder of each example, for the type the file is named after
+    (`<Namespace>__<type>[__<child>]__<op>.json`) and the types of its response ids
+    (an example's ids can name another type: the static site custom domain examples
+    answer `staticSitesBuilds`)."""
     for file in sorted(folder.glob("*.json")):
         data = json.loads(file.read_text())
         version = data.get("api_version") or ""
         if not re.fullmatch(_VERSION, version):
             continue
+        if "__" in file.stem:
+            out["/".join(file.stem.split("__")[:-1]).lower()].add(version)
         for rid in _ids((data.get("example") or {}).get("responses")):
             for arm_type in types_of_path(rid):
                 out[arm_type].add(version)

@@ -144,20 +144,29 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
         from reconciler.cli.plan_commands import check_out_option
 
         check_out_option(args.out, dry_run=args.dry_run)
+    from reconciler.cli.colour import colour_wanted
+    from reconciler.cli.renderers import RenderOptions, choose
+
+    # The renderer is chosen once: it decides what stdout holds (JSON: the plan and nothing else).
+    renderer = choose(args.output, RenderOptions(colour=colour_wanted(out, args.colour), verbose=args.verbose))
+    if apply_mode and renderer.with_outcome and not args.yes:
+        # As `terraform apply -json` ("Plan file or auto-approve required"): this output is
+        # written once the apply has finished, so there is no plan to show before asking.
+        raise UsageError(
+            f"--output {args.output} writes the plan after the apply, with each change's outcome, so it cannot ask "
+            "first: add --auto-approve (review the plan with `reconcile plan` first), or apply a saved plan with "
+            f"`reconcile apply PLANFILE --output {args.output}`"
+        )
     if apply_mode and not args.yes and not sys.stdin.isatty():
         raise UsageError(
             "refusing to apply without confirmation: no terminal to ask on; pass --yes (--auto-approve) to apply "
             "or use `reconcile plan` to only plan"
         )
     _configure_logging(args)
-    from reconciler.cli.colour import colour_wanted
     from reconciler.cli.plan_view import PlanView
-    from reconciler.cli.renderers import RenderOptions, choose
     from reconciler.engine.safety import SafetyPolicy
     from reconciler.engine.session import open_session
 
-    # The renderer is chosen once: it decides what stdout holds (JSON: the plan and nothing else).
-    renderer = choose(args.output, RenderOptions(colour=colour_wanted(out, args.colour), verbose=args.verbose))
     status = err if renderer.for_machines else out
     safety = SafetyPolicy(
         allow_replace=args.allow_replace,
@@ -186,7 +195,9 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
         if resume_operations(engine, observation.live).any:
             observation = engine.observe(selected, prune_scan=selected is None)
     plan = engine.plan(observation, selected)
-    renderer.write(PlanView.of(plan), out)
+    runs = apply_mode and not plan.errors and any(c.runnable for c in plan.changes)
+    if not (runs and renderer.with_outcome):
+        renderer.write(PlanView.of(plan), out)
     if args.out:
         from reconciler.cli.plan_commands import save_plan
 
@@ -204,6 +215,8 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
 
     with ApplyProgress(err) as progress:
         result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
+    if renderer.with_outcome:
+        renderer.write(PlanView.of(plan, result), out)
     write_apply_summary(result, status)
     if result.failed:
         return EXIT_ERROR
@@ -230,7 +243,7 @@ def cmd_compare(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p.add_argument("live")
     p.add_argument("--output", choices=("text", "json"), default="text")
     args = p.parse_args(argv)
-    from adapters.compare_command import run
+    from reconciler.cli.compare_command import run
 
     return run(args.arm_type, args.desired, args.live, args.output, out)
 
@@ -238,9 +251,9 @@ def cmd_compare(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 def cmd_emulator(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p = _Parser(prog="reconcile emulator", description="The local ARM emulator.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    from emulator.cli import register
+    from reconciler.engine.arm_target import register_emulator_commands
 
-    register(sub)
+    register_emulator_commands(sub)
     args = p.parse_args(argv)
     return int(args.func(args))
 
@@ -344,21 +357,22 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
     too, the traceback only at debug level. Registered secrets are masked."""
     from pydantic import ValidationError
 
-    from emulator.errors import EmulatorStateError
+    from reconciler.engine.arm_target import state_file_errors
     from reconciler.runtime.logs import redact
 
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first.get("loc", ()))
         message = f"invalid setting {loc}: {first.get('msg')}"
-    elif isinstance(exc, UsageError | ValueError | OSError | EmulatorStateError):
+    elif isinstance(exc, (UsageError, ValueError, OSError, *state_file_errors())):
         # DesiredStateError, TargetError, EmulatorStateError and the compare
         # command's input errors are ValueErrors that name the field and fix.
         message = str(exc)
     else:
         log.debug("unexpected error", exc_info=exc)
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"{type(exc).__name__}: {first_line}"
+        from adapters.errors import describe
+
+        message = describe(exc)
     err.write(f"reconcile: error: {redact(message)}\n")
     return EXIT_ERROR
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from adapters.errors import Reason
 from reconciler.cli.apply_summary import write_apply_summary
 from reconciler.cli.colour import add_colour_options
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError, add_env_option
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 #: Default of `reconcile apply --max-age`.
 MAX_AGE_ENV = "RECONCILER_PLAN_MAX_AGE"
+#: `reconcile apply PLANFILE --output`: the formats that report an apply's outcome (JSON has no
+#: outcome document; `show-plan --output json` gives the plan's).
+_APPLY_OUTPUTS = ("text", "markdown")
 
 
 def check_out_option(out: str, *, dry_run: bool) -> None:
@@ -98,6 +102,9 @@ def _apply_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-age", default=os.environ.get(MAX_AGE_ENV, "24h"),
                    help=f"refuse a plan older than this (default %(default)s; ${MAX_AGE_ENV})")
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
+    p.add_argument("--output", choices=_APPLY_OUTPUTS, default="text",
+                   help="text: progress and a summary; markdown: after the apply, the plan with each change's "
+                        "outcome on stdout (for a CI summary page), the rest on stderr")
     _location(p)
     return p
 
@@ -117,6 +124,10 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     _configure_logging(args)
     from reconciler.cli.planfile import LiveGuard, PlanFileError, verify
+    from reconciler.cli.renderers import RenderOptions, choose
+
+    renderer = choose(args.output, RenderOptions())
+    status = err if renderer.for_machines else out
     from reconciler.engine.safety import SafetyPolicy
     from reconciler.engine.session import open_session
 
@@ -137,15 +148,19 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         saved, environment=args.env, target_kind=session.target.kind, subscription_id=session.target.subscription_id,
         key=engine.fingerprint_key, state=session.state, max_age=max_age,
     )
-    out.write(session.target.banner + "\n")
+    status.write(session.target.banner + "\n")
     plan = saved.plan()
     runnable = [c for c in plan.changes if c.runnable]
-    out.write(
+    status.write(
         f"Applying saved plan {saved.path} for {saved.environment} (saved {saved.document['created_at']} "
         f"by reconcile {saved.document['tool_version']}): {len(runnable)} change(s).\n"
     )
     if not runnable:
-        out.write("Nothing to apply.\n")
+        if renderer.with_outcome:
+            from reconciler.cli.plan_view import PlanView
+
+            renderer.write(PlanView.of(plan), out)
+        status.write("Nothing to apply.\n")
         return EXIT_OK
     # Reads (no writes) of what the writes refer to, for values known only after apply.
     needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
@@ -156,8 +171,12 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         result = engine.apply(
             plan, observation, on_start=progress.started, on_progress=progress, check=LiveGuard(engine, saved)
         )
-    stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
-    write_apply_summary(result, out, stale=len(stale))
+    if renderer.with_outcome:
+        from reconciler.cli.plan_view import PlanView
+
+        renderer.write(PlanView.of(plan, result), out)
+    stale = [a for a, e in result.failed.items() if e.reason is Reason.STALE]
+    write_apply_summary(result, status, stale=len(stale))
     return EXIT_ERROR if result.failed else EXIT_OK
 
 

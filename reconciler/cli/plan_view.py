@@ -5,22 +5,31 @@ person reads them (`reconciler.cli.plan_values`: references as `ADDRESS.id`, lon
 shortened in the middle, list members added or removed field by field), the write-only
 attributes of unchanged resources that cannot be verified, the resources ARM does not keep as
 written, the unreadable ones, and the summary. The JSON renderer writes the plan's own document
-(`view.document()`), so the machine format stays the one docs/plan-format.md defines.
+(`view.document()`), so the machine format stays the one docs/plan-format.md defines. After an
+apply the view also carries what became of each change (`Outcome`), for a renderer that writes
+the plan once the apply has finished (`PlanRenderer.with_outcome`: Markdown).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.errors import Reason
 from reconciler.cli.plan_values import References, member_fields, shown, shown_pair
+from reconciler.engine.attribution_record import made_on
 from reconciler.engine.plan import Change, Plan
+
+if TYPE_CHECKING:
+    from reconciler.engine.applier import ApplyResult
 
 #: `properties.securityRules[name=deny-all]`: a keyed list member, and its key field.
 _MEMBER = re.compile(r"\[(?P<key>[A-Za-z_]\w*)=[^\]]*\]$")
 
 RowKind = Literal["add", "remove", "change"]
+#: Where an attribution was found, as a reviewer reads it.
+_SOURCES = {"resourcegraph": "Resource Graph change history", "activitylog": "the Activity Log"}
 
 
 @dataclass(frozen=True)
@@ -37,10 +46,26 @@ class Row:
 
 @dataclass(frozen=True)
 class AttributionView:
-    """Who changed a drifted resource (`headline`), and the properties they changed."""
+    """Who changed a drifted resource (`headline`), and the properties they changed; the
+    headline's parts apart (`who`, `when`, `how`) for a renderer that lays them out, empty when
+    the attribution is unknown (the headline says why)."""
 
     headline: str
     properties: tuple[Row, ...]
+    who: str = ""
+    when: str = ""
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an apply did with one change: `applied`, `failed` (with the error, its reason code
+    first: `HttpResponseError: ...`, `StaleResource: ...`) or `skipped` (with the cause)."""
+
+    status: Literal["applied", "failed", "skipped"]
+    reason: str = ""
+    #: The reason code of a failed or skipped change (`adapters.errors.Reason`, docs/plan-format.md).
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +81,8 @@ class ChangeView:
     drifted_paths: tuple[str, ...]
     unverifiable: tuple[str, ...]
     not_convergent: tuple[str, ...]
+    #: What the apply did with it; None in a plan not (yet) applied, or a change that did not run.
+    outcome: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,8 @@ class PlanView:
     unverifiable: tuple[Note, ...]
     not_convergent: tuple[Note, ...]
     errors: tuple[tuple[str, str], ...]
+    #: True when the view was built after an apply (`PlanView.of(plan, result)`).
+    applied: bool = False
 
     @property
     def environment(self) -> str:
@@ -100,29 +129,61 @@ class PlanView:
         return self.plan.to_json()
 
     @classmethod
-    def of(cls, plan: Plan) -> PlanView:
+    def of(cls, plan: Plan, result: ApplyResult | None = None) -> PlanView:
+        """The view of `plan`; given the `result` of applying it, with each change's outcome."""
         refs = References.of((c.address, c.id) for c in plan.changes)
+        outcomes = _outcomes(result) if result is not None else {}
+        found_now = result.not_convergent if result is not None else {}
         return cls(
             plan=plan,
-            changes=tuple(_change(c, refs) for c in plan.changes if c.is_change),
+            changes=tuple(
+                _change(c, refs, outcomes.get(c.address), [n.message for n in found_now.get(c.address, ())])
+                for c in plan.changes if c.is_change
+            ),
             unverifiable=tuple(Note(c.address, c.unverifiable) for c in plan.changes if not c.is_change and c.unverifiable),
             not_convergent=tuple(
                 Note(c.address, tuple(_not_kept(c))) for c in plan.changes if not c.is_change and c.not_convergent
             ),
-            errors=tuple(sorted(plan.errors.items())),
+            errors=tuple(sorted((address, str(failure)) for address, failure in plan.errors.items())),
+            applied=result is not None,
         )
+
+
+def _outcomes(result: ApplyResult) -> dict[str, Outcome]:
+    found = {address: Outcome("applied") for address in result.applied}
+    found.update(
+        (address, Outcome(
+            "skipped",
+            skip.cause if skip.reason is Reason.STOP_REQUESTED else f"depends on {skip.cause}, which did not apply",
+            skip.reason.value,
+        ))
+        for address, skip in result.skipped.items()
+    )
+    found.update(
+        (address, Outcome("failed", failure.message, failure.reason.value)) for address, failure in result.failed.items()
+    )
+    return found
 
 
 def _not_kept(change: Change) -> list[str]:
     return [n.message for n in change.not_convergent]
 
 
-def _change(change: Change, refs: References) -> ChangeView:
+def _change(
+    change: Change, refs: References, outcome: Outcome | None = None, found_now: list[str] | None = None
+) -> ChangeView:
     attribution = None
     if change.attribution is not None:
+        found = change.attribution
         attribution = AttributionView(
-            change.attribution.headline(change.id),
-            tuple(Row("change", p.path, *shown_pair(p.before, p.after, refs)) for p in change.attribution.properties),
+            found.headline(change.id),
+            tuple(Row("change", p.path, *shown_pair(p.before, p.after, refs)) for p in found.properties),
+            who=f"{found.changed_by} ({found.changed_by_type})" if found.changed_by and found.changed_by_type
+            else found.changed_by,
+            when=found.timestamp,
+            how=", ".join(part for part in (
+                found.client_type, found.operation, f"from {_SOURCES.get(found.source, found.source)}" if found.source
+                else "", made_on(found.resource_id, change.id).strip()) if part),
         )
     rows = tuple(
         _row(d.path, None, d.after, refs) if change.action == "create" else _row(d.path, d.before, d.after, refs)
@@ -138,7 +199,8 @@ def _change(change: Change, refs: References) -> ChangeView:
         attribution=attribution,
         drifted_paths=tuple(d.path for d in change.diff),
         unverifiable=change.unverifiable,
-        not_convergent=tuple(_not_kept(change)),
+        not_convergent=(*_not_kept(change), *(found_now or ())),
+        outcome=outcome,
     )
 
 

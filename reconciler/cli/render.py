@@ -10,6 +10,7 @@ from reconciler.cli.renderers import RenderOptions
 
 if TYPE_CHECKING:
     from reconciler.cli.renderers.text import StyledLine
+    from reconciler.engine.applier import ApplyResult
     from reconciler.engine.plan import Plan
 
 
@@ -30,3 +31,10 @@ def render_json(plan: Plan) -> str:
     from reconciler.cli.renderers.json import document_text
 
     return document_text(PlanView.of(plan))
+
+
+def render_markdown(plan: Plan, result: ApplyResult | None = None, max_bytes: int | None = None) -> str:
+    """The plan as Markdown (after an apply, given its `result`, with each change's outcome)."""
+    from reconciler.cli.renderers.markdown import MAX_BYTES, document
+
+    return document(PlanView.of(plan, result), MAX_BYTES if max_bytes is None else max_bytes)

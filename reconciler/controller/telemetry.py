@@ -23,16 +23,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from desired_state import controller_telemetry as names
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.runtime.logs import redact
 
-DRIFT_EVENT_NAME = "ReconcilerDrift"
-"""The customEvents name; the desired state's alert rule queries exactly this."""
+DRIFT_EVENT_NAME = names.DRIFT_EVENT
+"""The customEvents name; the desired state's alert rule and drift workbook query exactly this
+(every event, property and metric name is in `desired_state.controller_telemetry`)."""
 
-NOT_CONVERGENT_EVENT_NAME = "ReconcilerNotConvergent"
+NOT_CONVERGENT_EVENT_NAME = names.NOT_CONVERGENT_EVENT
 """The customEvents name of a field ARM did not keep (once per field, when found)."""
 
-HEARTBEAT_EVENT_NAME = "ReconcilerHeartbeat"
+HEARTBEAT_EVENT_NAME = names.HEARTBEAT_EVENT
 """One customEvent per finished cycle, failed or not; the desired state's
 heartbeat alert fires when none arrived for three intervals."""
 
@@ -61,14 +63,14 @@ log = logging.getLogger(__name__)
 def drift_event_properties(report: CycleReport, drift: DriftRecord) -> dict[str, str]:
     """The properties of the ``ReconcilerDrift`` event for one drifted resource."""
     return {
-        "environment": report.environment,
-        "target": report.target,
-        "type": drift.arm_type,
-        "id": drift.resource_id,
-        "address": drift.address,
-        "action": drift.action,
-        "changed_paths": ",".join(drift.changed_paths),
-        "remediated": str(report.remediated if drift.remediated is None else drift.remediated).lower(),
+        names.ENVIRONMENT: report.environment,
+        names.TARGET: report.target,
+        names.TYPE: drift.arm_type,
+        names.ID: drift.resource_id,
+        names.ADDRESS: drift.address,
+        names.ACTION: drift.action,
+        names.CHANGED_PATHS: ",".join(drift.changed_paths),
+        names.REMEDIATED: str(report.remediated if drift.remediated is None else drift.remediated).lower(),
         **drift.attribution,
     }
 
@@ -76,12 +78,12 @@ def drift_event_properties(report: CycleReport, drift: DriftRecord) -> dict[str,
 def not_convergent_event_properties(report: CycleReport, record: NotConvergentRecord) -> dict[str, str]:
     """The properties of the ``ReconcilerNotConvergent`` event: the field's path, never its values."""
     return {
-        "environment": report.environment,
-        "target": report.target,
-        "type": record.arm_type,
-        "id": record.resource_id,
-        "address": record.address,
-        "path": record.path,
+        names.ENVIRONMENT: report.environment,
+        names.TARGET: report.target,
+        names.TYPE: record.arm_type,
+        names.ID: record.resource_id,
+        names.ADDRESS: record.address,
+        names.PATH: record.path,
     }
 
 
@@ -127,11 +129,6 @@ class Telemetry:
         for name, value in _EXPORTER_SIDE_CHANNELS_OFF.items():
             os.environ.setdefault(name, value)
         # Imported here: the SDK and exporter cost ~0.5 s to import, and log-only runs need neither.
-        from azure.monitor.opentelemetry.exporter import (
-            AzureMonitorLogExporter,
-            AzureMonitorMetricExporter,
-            AzureMonitorTraceExporter,
-        )
         from opentelemetry.sdk._logs import LoggerProvider
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
         from opentelemetry.sdk.metrics import MeterProvider
@@ -139,6 +136,8 @@ class Telemetry:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        from adapters.monitor_exporters import azure_monitor_exporters
 
         options: dict[str, Any] = {
             "connection_string": connection_string,
@@ -149,6 +148,7 @@ class Telemetry:
             "read_timeout": _EXPORT_READ_TIMEOUT_S,
             **exporter_options,
         }
+        exporters = azure_monitor_exporters(**options)
         resource = Resource.create(
             {
                 "service.name": SERVICE_NAME,
@@ -156,36 +156,36 @@ class Telemetry:
             }
         )
         self._tracer_provider = TracerProvider(resource=resource)
-        self._tracer_provider.add_span_processor(BatchSpanProcessor(AzureMonitorTraceExporter(**options)))
+        self._tracer_provider.add_span_processor(BatchSpanProcessor(exporters.traces))
         self._tracer = self._tracer_provider.get_tracer("reconciler")
 
         reader = PeriodicExportingMetricReader(
-            AzureMonitorMetricExporter(**options), export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
+            exporters.metrics, export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
         )
         self._meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
         meter = self._meter_provider.get_meter("reconciler")
-        self._cycles = meter.create_counter("reconciler_cycles", description="Reconcile cycles run")
+        self._cycles = meter.create_counter(names.CYCLES_METRIC, description="Reconcile cycles run")
         self._resources = meter.create_histogram(
-            "reconciler_resources", description="Resources in the desired state, per cycle"
+            names.RESOURCES_METRIC, description="Resources in the desired state, per cycle"
         )
         self._drifted = meter.create_histogram(
-            "reconciler_drifted", description="Resources found drifted, per cycle"
+            names.DRIFTED_METRIC, description="Resources found drifted, per cycle"
         )
-        self._applied = meter.create_counter("reconciler_applied", description="Writes applied")
-        self._failed = meter.create_counter("reconciler_failed", description="Writes failed")
+        self._applied = meter.create_counter(names.APPLIED_METRIC, description="Writes applied")
+        self._failed = meter.create_counter(names.FAILED_METRIC, description="Writes failed")
         self._duration = meter.create_histogram(
-            "reconciler_cycle_duration_seconds", unit="s", description="Cycle wall time"
+            names.CYCLE_DURATION_METRIC, unit="s", description="Cycle wall time"
         )
         self._arm_requests = meter.create_counter(
-            "reconciler_arm_requests", description="ARM responses by HTTP status"
+            names.ARM_REQUESTS_METRIC, description="ARM responses by HTTP status"
         )
         self._throttled = meter.create_counter(
-            "reconciler_arm_throttled", description="ARM 429 (throttled) responses"
+            names.THROTTLED_METRIC, description="ARM 429 (throttled) responses"
         )
 
         self._logger_provider = LoggerProvider(resource=resource)
         self._logger_provider.add_log_record_processor(
-            BatchLogRecordProcessor(AzureMonitorLogExporter(**options))
+            BatchLogRecordProcessor(exporters.logs)
         )
         self._event_logger = self._logger_provider.get_logger("reconciler.drift")
 
@@ -247,21 +247,21 @@ class Telemetry:
                 severity_number=SeverityNumber.WARN,
                 attributes={_CUSTOM_EVENT_ATTRIBUTE: NOT_CONVERGENT_EVENT_NAME, **properties},
             )
-        common = {"environment": report.environment, "target": report.target}
+        common = {names.ENVIRONMENT: report.environment, names.TARGET: report.target}
+        outcome = {names.OUTCOME: "failed" if not report.succeeded else "succeeded"}
         self._event_logger.emit(
             body=HEARTBEAT_EVENT_NAME,
             severity_number=SeverityNumber.INFO,
-            attributes={_CUSTOM_EVENT_ATTRIBUTE: HEARTBEAT_EVENT_NAME, **common,
-                        "outcome": "failed" if not report.succeeded else "succeeded"},
+            attributes={_CUSTOM_EVENT_ATTRIBUTE: HEARTBEAT_EVENT_NAME, **common, **outcome},
         )
-        self._cycles.add(1, {**common, "outcome": "failed" if not report.succeeded else "succeeded"})
+        self._cycles.add(1, {**common, **outcome})
         self._resources.record(report.resources, common)
         self._drifted.record(len(report.drifted), common)
         self._applied.add(report.applied, common)
         self._failed.add(report.failed, common)
         self._duration.record(report.duration_s, common)
         for status, count in sorted(report.arm_requests_by_status.items()):
-            self._arm_requests.add(count, {**common, "status": str(status)})
+            self._arm_requests.add(count, {**common, names.STATUS: str(status)})
         self._throttled.add(report.throttled, common)
 
     def _log_cycle(self, report: CycleReport) -> None:
@@ -279,7 +279,7 @@ class Telemetry:
             report.applied,
             report.failed,
             extra={
-                "event": "ReconcilerCycle",
+                "event": names.CYCLE_EVENT,
                 "environment": report.environment,
                 "target": report.target,
                 "resources": report.resources,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from desired_state import controller_telemetry as names
+
 
 @dataclass(frozen=True)
 class PropertyChange:
@@ -83,17 +85,18 @@ class Attribution:
         return f"changed by {who}{via} at {short_time(self.timestamp)}{made_on(self.resource_id, resource_id)}"
 
     def dimensions(self) -> dict[str, str]:
-        """Custom dimensions of a drift event (never property values)."""
+        """Custom dimensions of a drift event (never property values), named in
+        `desired_state.controller_telemetry`."""
         if not self.known:
-            return {"attribution": "unknown", "attributionReason": self.reason}
+            return {names.ATTRIBUTION: "unknown", names.ATTRIBUTION_REASON: self.reason}
         return {
-            "attribution": "known",
-            "changedBy": self.changed_by,
-            "changedByType": self.changed_by_type,
-            "clientType": self.client_type,
-            "changeOperation": self.operation,
-            "changedAt": self.timestamp,
-            "attributionSource": self.source,
+            names.ATTRIBUTION: "known",
+            names.CHANGED_BY: self.changed_by,
+            names.CHANGED_BY_TYPE: self.changed_by_type,
+            names.CLIENT_TYPE: self.client_type,
+            names.CHANGE_OPERATION: self.operation,
+            names.CHANGED_AT: self.timestamp,
+            names.ATTRIBUTION_SOURCE: self.source,
         }
 
 

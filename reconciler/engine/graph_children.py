@@ -14,9 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from adapters.activity_log import activity_events
+from adapters.errors import Failure, describe
+from adapters.registry import is_declared
 from adapters.siblings import SiblingListing, listable
+from desired_state import controller_telemetry as names
+from reconciler.engine.live_names import is_known
 from reconciler.engine.live_shape import unreadable
-from reconciler.engine.observation import Live
+from reconciler.engine.observation import Live, Observation
+from reconciler.engine.ownership import Stray
 from reconciler.engine.resource_observe import ResourceObserver
 
 log = logging.getLogger("reconciler.graph_observe")
@@ -97,13 +103,23 @@ class NonRowReads:
         children: Mapping[tuple[str, str], list[str]],
         singles: list[str],
         live: dict[str, Live],
-        errors: dict[str, str],
+        errors: dict[str, Failure],
     ) -> Listings:
         """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
         members a list did not show and cannot rule out are read on their own."""
-        resources = self.desired.resources
-        listings = self._list_children(children)
+        listings = self.start_lists(children)
         self.read_from_arm(singles, live, errors)
+        self.finish_lists(listings, live, errors)
+        return listings
+
+    def start_lists(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
+        """The child lists, started in the read pool."""
+        return self._list_children(children)
+
+    def finish_lists(self, listings: Listings, live: dict[str, Live], errors: dict[str, Failure]) -> None:
+        """What the child lists read, into `live`; members a list did not show and cannot rule
+        out are read on their own."""
+        resources = self.desired.resources
         unread: list[str] = []
         for members, future in listings.values():
             listing = result_of(future)
@@ -118,7 +134,6 @@ class NonRowReads:
                     errors.pop(address, None)
                     live[address] = body
         self.read_from_arm(unread, live, errors)
-        return listings
 
     def _list_children(self, children: Mapping[tuple[str, str], list[str]]) -> Listings:
         """One list call per (child type, parent), in the read pool."""
@@ -130,7 +145,52 @@ class NonRowReads:
         self.stats.arm_reads_asked += len(out)
         return out
 
-    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, str]) -> None:
+    def row_comparable(self, arm_type: str, api_version: str | None) -> bool:
+        """The type declares `graph_row`: its rows may stand for a GET."""
+        if not is_declared(arm_type):
+            return False  # a generic type declares no row (and its adapter would ask its provider first)
+        try:
+            return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
+        except Exception:  # an unknown type is read (and reported) by ARM
+            return False
+
+    def rowless(self) -> list[str]:
+        """Rows of types that declare no `graph_row`: never trusted, so read at once (issue 24),
+        not after the queries."""
+        named_later = self.desired.named_later
+        return [a for a, r in self.desired.resources.items()
+                if ROW_ID.match(r.id) is not None and a not in named_later and not self.row_comparable(r.type, r.api_version)]
+
+    def start_reads(self, addresses: list[str]) -> Future[Observation]:
+        """`addresses` read from ARM in the read pool (`ResourceObserver`), meanwhile."""
+        self.stats.arm_reads_asked += len(addresses)
+        return self.reads.pool().submit(self.reads.observe, addresses, prune_scan=False)
+
+    @staticmethod
+    def collect(reads: Future[Observation], live: dict[str, Live], errors: dict[str, Failure]) -> None:
+        """What `start_reads` found, into `live` / `errors`."""
+        seen = reads.result()
+        live.update(seen.live)
+        errors.update(seen.errors)
+
+    def start_id_lists(self, listings: Listings) -> dict[tuple[str, str], Future[list[Stray]]]:
+        """The prune scan's id list of every candidate child group that no child list covers,
+        started with the reads (before the parents' ownership is known: `listed_child_strays`
+        decides afterwards which lists count). A group under a parent named after a live value
+        is listed once the name is known."""
+        ownership = self.reads.ownership
+        if ownership.list_children is None:
+            return {}
+        desired_ids = self.desired.ids()
+        pool = self.reads.pool()
+        started: dict[tuple[str, str], Future[list[Stray]]] = {}
+        for group in ownership.child_groups(list(self.desired.resources), None):
+            key = (group[1].lower(), group[0].lower())
+            if key not in listings and key not in started and is_known(group[0]):
+                started[key] = pool.submit(ownership.child_strays, group, desired_ids)
+        return started
+
+    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, Failure]) -> None:
         """Read `addresses` from ARM (GETs and sibling lists, `ResourceObserver`) into `live`/`errors`."""
         if not addresses:
             return
@@ -143,7 +203,7 @@ class NonRowReads:
         errors.update(seen.errors)
 
     def changed(
-        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, str]
+        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, Failure]
     ) -> NonRows:
         """The child groups to re-list and other non-row resources to re-read this feed cycle
         (`known`: what the last cycle observed; `failed`: what it could not read)."""
@@ -157,7 +217,7 @@ class NonRowReads:
             except Exception as error:  # no Activity Log: re-list every child this cycle
                 self.stats.activity_log_failures += 1
                 log.warning("Activity Log unavailable (%s); re-listing every child", why(error),
-                            extra={"event": "ReconcilerGraphActivityLogFailed", "phase": "observe"})
+                            extra={"event": names.GRAPH_ACTIVITY_LOG_FAILED_EVENT, "phase": "observe"})
             else:
                 ids = self.desired.resources
                 touched = touched | written
@@ -174,20 +234,16 @@ class NonRowReads:
 
     def _activity_log_writes(self, since: float, until: float) -> set[str]:
         """Lower-cased ids written or deleted (succeeded) in the subscription since `since`, from
-        the Activity Log (``activity_logs.list``; Microsoft Learn, "Activity Logs - List": a
-        ``$filter`` on ``eventTimestamp`` is required; every control-plane write is recorded,
-        child resources included)."""
-        client = self.clients.client("monitor")
+        the Activity Log (`adapters.activity_log`; every control-plane write is recorded, child
+        resources included)."""
         flt = f"eventTimestamp ge '{iso(since)}' and eventTimestamp le '{iso(until + 60.0)}'"
         self.stats.activity_log_queries += 1
         found: set[str] = set()
-        for event in client.activity_logs.list(filter=flt):
-            key = "activitylog:" + str(getattr(event, "event_data_id", "") or "")
-            status = getattr(getattr(event, "status", None), "value", "") or ""
-            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
-            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+        for event in activity_events(self.clients, flt):
+            key = "activitylog:" + event.event_id
+            if not event.is_write:
                 continue
-            rid = str(getattr(event, "resource_id", "") or "").lower()
+            rid = event.resource_id.lower()
             if rid and key not in self.seen:
                 found.add(rid)
                 if key != "activitylog:":
@@ -223,5 +279,4 @@ def iso(epoch: float) -> str:
 
 def why(error: BaseException) -> str:
     status = getattr(error, "status_code", None)
-    first = (str(error).splitlines() or [""])[0][:160]
-    return f"{status or ''} {type(error).__name__}: {first}".strip()
+    return f"{status or ''} {describe(error, 160)}".strip()

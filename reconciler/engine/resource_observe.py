@@ -7,33 +7,41 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
+from typing import Any
 
 from adapters.base import Adapter
-from adapters.errors import one_line
+from adapters.errors import Failure, Reason, classify
+from adapters.siblings import SiblingListing, listable
 from desired_state.resource import Resource
 from reconciler.engine.desired import DesiredResources
 from reconciler.engine.live_names import is_known, sources
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import AdapterSource, Live, Observation
-from reconciler.engine.ownership import Ownership, Stray
+from reconciler.engine.ownership import ChildGroup, Ownership, Stray, is_built_in
 
 log = logging.getLogger("reconciler.engine")
+
+#: Reads in flight at once: ARM's subscription read bucket holds 250 (docs/arm-semantics.md,
+#: Throttling), so a run's whole first wave fits (prod's no-op: ~150 reads) and more would be
+#: throttled anyway; threads are made as reads need them and kept for the engine's life.
+READ_WORKERS = 250
 
 _POOL_LOCK = threading.Lock()
 
 #: What one read task found: (address, body, error) per resource, and the addresses it leaves
 #: to a GET each (siblings a list did not show).
-Found = tuple[list[tuple[str, Live, str | None]], list[str]]
+Found = tuple[list[tuple[str, Live, Failure | None]], list[str]]
 
 
-def _gate(body: Live, error: str | None) -> str | None:
+def _gate(body: Live, error: Failure | None) -> Failure | None:
     """The one gate for live bodies: a shape ARM does not document makes this resource
     unreadable, not the whole plan."""
     why = unreadable(body) if error is None else None
     if why is not None:
-        return f"UnreadableLiveBody: {why}; nothing is planned or written for it"
+        return Failure(Reason.UNREADABLE_BODY, f"UnreadableLiveBody: {why}; nothing is planned or written for it")
     return error
 
 
@@ -41,7 +49,7 @@ class ResourceObserver:
     """Reads desired resources from ARM, in parallel (reads need no order)."""
 
     def __init__(
-        self, desired: DesiredResources, adapters: AdapterSource, ownership: Ownership, *, workers: int = 64
+        self, desired: DesiredResources, adapters: AdapterSource, ownership: Ownership, *, workers: int = READ_WORKERS
     ) -> None:
         self.desired = desired
         self.adapters = adapters
@@ -64,89 +72,17 @@ class ResourceObserver:
             return self._pool
 
     def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
-        """Read every selected resource (default: all) in parallel.
+        """Read every selected resource (default: all) in parallel, in as few waves as the data
+        allows (issue 24): every read whose id is known starts at once, with the resource group
+        scans and the child lists of the prune scan; a resource named after a live value is read
+        as soon as its source is (reconciler/engine/live_names.py).
 
-        Several resources of one type under one parent are read with one list
-        call when their adapter offers `list_siblings`; the prune scan runs
-        alongside the reads, so a no-op run costs about one round trip."""
-        resources = self.desired.resources
-        selected = list(addresses) if addresses is not None else list(resources)
-        scan = prune_scan and self.ownership.scans
-        live, errors = self._settle_names(selected)
-        singles, batches = self._read_batches([a for a in selected if a not in live and a not in errors])
-        groups = self.ownership.prune_groups() if scan else []
-        pool = self.pool()
-        pending: set[Future[Found]] = {pool.submit(self._read_one, a) for a in singles}
-        pending |= {pool.submit(self._read_siblings, b) for b in batches}
-        desired_ids = self.desired.ids()
-        stray_futures = [pool.submit(self.ownership.strays_in, g, desired_ids) for g in groups]
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                found, unread = future.result()
-                for address, body, error in found:
-                    error = _gate(body, error)
-                    if error is None:
-                        live[address] = body
-                    else:
-                        errors[address] = error
-                # listed siblings the list did not show: read on their own
-                pending |= {pool.submit(self._read_one, a) for a in unread}
-        strays: list[Stray] = []
-        scan_errors: dict[str, str] = {}
-        for group, stray_future in zip(groups, stray_futures, strict=True):
-            try:
-                strays.extend(stray_future.result())
-            except Exception as exc:  # an unreadable listing is that group's error, not the plan's end
-                scan_errors[f"prune-scan:{group}"] = f"{type(exc).__name__}: {one_line(exc)}"
-        if prune_scan and self.ownership.list_children is not None:
-            self._child_strays(selected, live, desired_ids, strays, scan_errors)
-        return Observation(
-            live={a: live[a] for a in selected if a in live},
-            errors={a: errors[a] for a in selected if a in errors} | scan_errors,
-            strays=strays if scan else [],
-        )
-
-    def _child_strays(
-        self, selected: list[str], live: dict[str, Live], desired_ids: set[str], strays: list[Stray],
-        scan_errors: dict[str, str],
-    ) -> None:
-        """Add the undesired children under owned parents to `strays` (one list per group)."""
-        known = {rid.lower() for rid, _type in strays}
-        child_groups = self.ownership.child_groups(selected, live)
-        pool = self.pool()
-        futures = [pool.submit(self.ownership.child_strays, g, desired_ids) for g in child_groups]
-        for child_group, future in zip(child_groups, futures, strict=True):
-            try:
-                found = future.result()
-            except Exception as exc:  # as above: that parent's error, not the plan's end
-                scan_errors[f"prune-scan:{child_group[0]}/{child_group[2]}"] = f"{type(exc).__name__}: {one_line(exc)}"
-                continue
-            for rid, rtype in found:
-                if rid.lower() not in known:
-                    known.add(rid.lower())
-                    strays.append((rid, rtype))
-
-    def _settle_names(self, selected: list[str]) -> tuple[dict[str, Live], dict[str, str]]:
-        """Give each selected resource named after a live value its id for this run.
-
-        The sources of those names are read first (they are returned with the
-        bodies read); a name whose source is not live yet shows KNOWN_AFTER_APPLY,
-        and that resource is taken as absent (it cannot exist before its name does)."""
-        live: dict[str, Live] = {}
-        errors: dict[str, str] = {}
-        for address in (a for a in selected if a in self.desired.named_later):
-            for source in sources([self.desired.named_later[address]]):
-                if source in self.desired.resources and source not in live and source not in errors:
-                    ((_a, body, error),), _ = self._read_one(source)
-                    error = _gate(body, error)
-                    if error is None:
-                        live[source] = body
-                    else:
-                        errors[source] = error
-            if not is_known(self.desired.settle_name(address, live)):
-                live[address] = None
-        return live, errors
+        Several resources of one type under one parent are read with one list call when their
+        adapter can list them with full bodies; that list is also the prune scan of that parent's
+        children of the type, so a parent's children are listed once, never listed and then read
+        one by one. The listed children count as strays once the parent's ownership is proven."""
+        return _ReadRun(self, list(addresses) if addresses is not None else list(self.desired.resources),
+                        prune_scan=prune_scan).observe()
 
     def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
         """Addresses read one by one, and groups of same-type siblings read by one list."""
@@ -176,11 +112,12 @@ class ResourceObserver:
         try:
             return [(address, self.adapter(resource).read(resource.id), None)], []
         except Exception as exc:  # one unreadable resource must not hide the others
-            return [(address, None, f"{type(exc).__name__}: {one_line(exc)}")], []
+            return [(address, None, classify(exc))], []
 
-    def _read_siblings(self, members: list[str]) -> Found:
-        """One list call for `members` (same type, same parent); those it does
-        not show are returned for a GET each (a list may lag behind a create)."""
+    def _read_siblings(self, members: list[str]) -> tuple[Found, SiblingListing | None]:
+        """One list call for `members` (same type, same parent); those it does not show are
+        returned for a GET each (a list may lag behind a create). The listing is returned too:
+        it is the prune scan of that parent's children of the type (None: no list)."""
         first = self.desired.resources[members[0]]
         try:
             listing = self.adapter(first).list_siblings(first.id)
@@ -188,8 +125,8 @@ class ResourceObserver:
             log.info("list of %s siblings failed (%s); reading each", first.type, type(exc).__name__)
             listing = None
         if listing is None:
-            return [], members
-        found: list[tuple[str, Live, str | None]] = []
+            return ([], members), None
+        found: list[tuple[str, Live, Failure | None]] = []
         unread: list[str] = []
         for address in members:
             body = listing.bodies.get(self.desired.resources[address].id.lower())
@@ -197,4 +134,162 @@ class ResourceObserver:
                 found.append((address, body, None))
             else:
                 unread.append(address)
-        return found, unread
+        return (found, unread), listing
+
+
+#: A child group's key: (child type, parent id), lower-cased.
+GroupKey = tuple[str, str]
+
+
+def _key(group: ChildGroup) -> GroupKey:
+    return group[1].lower(), group[0].lower()
+
+
+class _ReadRun:
+    """One observe: the reads in flight, what they found, and what starts when they answer."""
+
+    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool) -> None:
+        self.observer = observer
+        self.desired = observer.desired
+        self.ownership = observer.ownership
+        self.selected = selected
+        self.scan = prune_scan and self.ownership.scans
+        self.scan_children = prune_scan and self.ownership.list_children is not None
+        self.pool = observer.pool()
+        self.desired_ids = self.desired.ids()
+        self.live: dict[str, Live] = {}
+        self.errors: dict[str, Failure] = {}
+        self.pending: dict[Future[Any], Callable[[Any], None]] = {}
+        #: Child lists of the prune scan, by group: the read list (bodies) or an id list (strays).
+        self.listings: dict[GroupKey, SiblingListing] = {}
+        self.id_lists: dict[GroupKey, Future[list[Stray]]] = {}
+        self.groups: dict[GroupKey, ChildGroup] = {}
+        named = self.desired.named_later
+        #: Named after a live value: read once their sources are (address -> its sources).
+        self.later = [a for a in selected if a in named]
+        self.sources = {a: [s for s in sources([named[a]]) if s in self.desired.resources] for a in self.later}
+
+    def observe(self) -> Observation:
+        scan_errors: dict[str, Failure] = {}
+        group_scans = [(g, self.pool.submit(self.ownership.strays_in, g, self.desired_ids))
+                       for g in (self.ownership.prune_groups() if self.scan else [])]
+        first = [a for a in self.selected if a not in self.desired.named_later]
+        # a targeted run's sources (one named after a live value itself is read once named)
+        extra = [s for a in self.later for s in self.sources[a] if s not in first and s not in self.desired.named_later]
+        self._start(first + list(dict.fromkeys(extra)))
+        self._settle_ready()
+        while self.pending or self.later:
+            if not self.pending:  # a source nobody reads (named after a live value itself): name with what is known
+                self._settle_ready(force=True)
+                continue
+            done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                self.pending.pop(future)(future.result())
+            self._settle_ready()
+        strays: list[Stray] = []
+        for group, future in group_scans:
+            try:
+                strays.extend(future.result())
+            except Exception as exc:  # an unreadable listing is that group's error, not the plan's end
+                scan_errors[f"prune-scan:{group}"] = classify(exc)
+        if self.scan_children:
+            self._child_strays(strays, scan_errors)
+        # ids settled during the run (named after live values) are desired, not strays
+        desired_ids = self.desired.ids()
+        strays = [stray for stray in strays if stray[0].lower() not in desired_ids]
+        selected = self.selected
+        return Observation(
+            live={a: self.live[a] for a in selected if a in self.live},
+            errors={a: self.errors[a] for a in selected if a in self.errors} | scan_errors,
+            strays=strays if self.scan else [],
+        )
+
+    # -- starting reads ------------------------------------------------------------------
+    def _start(self, addresses: list[str]) -> None:
+        """Start the reads of `addresses` (ids known), and the prune scan's lists of their groups."""
+        if not addresses:
+            return
+        groups = {_key(g): g for g in self.ownership.child_groups(addresses, None)} if self.scan_children else {}
+        self.groups.update(groups)
+        singles, batches = self.observer._read_batches(addresses)
+        for address in singles:
+            resource = self.desired.resources[address]
+            key = (resource.type.lower(), resource.id.rsplit("/", 2)[0].lower())
+            if key in groups and listable(resource.type):
+                batches.append([address])  # the prune scan lists this parent's children anyway
+            else:
+                self._submit(self.observer._read_one, address, then=self._found)
+        listed = set()
+        for members in batches:
+            resource = self.desired.resources[members[0]]
+            key = (resource.type.lower(), resource.id.rsplit("/", 2)[0].lower())
+            listed.add(key)
+            self._submit(self.observer._read_siblings, members, then=partial(self._listed, key))
+        for key, group in groups.items():
+            if key not in listed:
+                self._start_id_list(key, group)
+
+    def _submit(self, task: Callable[..., Any], argument: Any, *, then: Callable[[Any], None]) -> None:
+        self.pending[self.pool.submit(task, argument)] = then
+
+    def _start_id_list(self, key: GroupKey, group: ChildGroup) -> None:
+        if key not in self.id_lists and self.ownership.list_children is not None:
+            self.id_lists[key] = self.pool.submit(self.ownership.child_strays, group, self.desired_ids)
+
+    # -- answers ---------------------------------------------------------------------------
+    def _found(self, result: Found) -> None:
+        found, unread = result
+        for address, body, error in found:
+            error = _gate(body, error)
+            if error is None:
+                self.live[address] = body
+                self.errors.pop(address, None)
+            else:
+                self.errors[address] = error
+        for address in unread:  # listed siblings the list did not show: read on their own
+            self._submit(self.observer._read_one, address, then=self._found)
+
+    def _listed(self, key: GroupKey, result: tuple[Found, SiblingListing | None]) -> None:
+        found, listing = result
+        if listing is not None:
+            self.listings[key] = listing
+        elif key in self.groups:
+            self._start_id_list(key, self.groups[key])  # no list of bodies: the scan lists ids
+        self._found(found)
+
+    def _settle_ready(self, *, force: bool = False) -> None:
+        """Name, then start, every resource named after a live value whose sources are read."""
+        ready = [a for a in self.later if force or all(s in self.live or s in self.errors for s in self.sources[a])]
+        if not ready:
+            return
+        self.later = [a for a in self.later if a not in ready]
+        known = []
+        for address in ready:
+            if is_known(self.desired.settle_name(address, self.live)):
+                known.append(address)
+            else:
+                self.live[address] = None  # it cannot exist before its name does
+        self._start(known)
+
+    # -- the child prune scan ---------------------------------------------------------------
+    def _child_strays(self, strays: list[Stray], scan_errors: dict[str, Failure]) -> None:
+        """Undesired children under owned parents, from the lists already made (one list per
+        group; a group first known now, e.g. under a parent just named, is listed now)."""
+        known = {rid.lower() for rid, _type in strays}
+        for group in self.ownership.child_groups(self.selected, self.live):
+            key = _key(group)
+            listing = self.listings.get(key)
+            try:
+                if listing is not None:
+                    found = [(str(body.get("id", rid)), group[1]) for rid, body in listing.bodies.items()
+                             if rid not in self.desired_ids and not is_built_in(group[1], rid)]
+                else:
+                    self._start_id_list(key, group)
+                    found = self.id_lists[key].result()
+            except Exception as exc:  # as above: that parent's error, not the plan's end
+                scan_errors[f"prune-scan:{group[0]}/{group[2]}"] = classify(exc)
+                continue
+            for rid, rtype in found:
+                if rid.lower() not in known:
+                    known.add(rid.lower())
+                    strays.append((rid, rtype))

@@ -22,6 +22,7 @@ from reconciler.engine.convergence import FileConvergenceStore
 from reconciler.engine.engine import Engine
 from reconciler.engine.graph_observe import DEFAULT_RESYNC_S, GraphObserver, choose_mode
 from reconciler.engine.lro_tokens import FileLroTokenStore
+from reconciler.engine.resource_observe import READ_WORKERS
 from reconciler.engine.safety import SafetyPolicy
 from reconciler.engine.write_log import WriteLog
 from reconciler.runtime.safe_output import register_secrets
@@ -39,14 +40,9 @@ class Session:
 def owned_lister(registry: AdapterRegistry, environment: str) -> Any:
     """Lists a resource group's resources tagged for this environment (id,
     type, tags), for pruning; a group that does not exist lists nothing."""
-    from azure.core.exceptions import ResourceNotFoundError
 
     def list_group(group: str) -> Iterable[tuple[str, str, Mapping[str, str] | None]]:
-        try:
-            listed = registry.list_resources(group, {ENVIRONMENT_TAG: environment})
-        except ResourceNotFoundError:
-            return []
-        return [(item.id, item.type, item.tags) for item in listed]
+        return [(item.id, item.type, item.tags) for item in registry.list_resources(group, {ENVIRONMENT_TAG: environment})]
 
     return list_group
 
@@ -60,7 +56,7 @@ def open_session(
     emulator_url: str | None = None,
     faults: Any = None,
     apply_workers: int = 16,
-    observe_workers: int = 64,
+    observe_workers: int = READ_WORKERS,
     targets: Iterable[str] = (),
     observe: str = "auto",
     resync_s: float = DEFAULT_RESYNC_S,

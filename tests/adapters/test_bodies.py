@@ -24,7 +24,7 @@ from adapters.bodies import (
     to_model,
     to_wire,
 )
-from adapters.registry import entry_for
+from adapters.registry import entry_for, is_declared
 from tests.adapters.examples import all_examples
 
 _ENVELOPE = {"id", "name", "type"}
@@ -43,6 +43,9 @@ MSREST_LOSSES: dict[str, tuple[set[str], str]] = {
     ),
     "Microsoft.Insights/components": ({"properties.LinkedStorages"},
                                       "not in the 2020-02-02 model"),
+    # Issue 28's examples: a null in the response, which the msrest model does not write back.
+    "Microsoft.ApiManagement/service/loggers": ({"properties.description"}, "null in the example's response"),
+    "Microsoft.Insights/workbooks": ({"properties.storageUri"}, "null in the example's response"),
     "Microsoft.Insights/metricAlerts": (
         {"properties.actions[].webhookProperties"},
         "the model spells it webHookProperties; the example (and service) accept webhookProperties",
@@ -62,6 +65,8 @@ UNREADABLE = {
 def bodies() -> list[Any]:
     cases = []
     for ex in all_examples():
+        if not is_declared(ex.arm_type):
+            continue  # the generic adapter sends wire JSON: no model to round-trip
         entry = entry_for(ex.arm_type)
         if entry.model is None:
             continue
@@ -90,7 +95,7 @@ def test_round_trip_keeps_the_keys(arm_type: str, operation: str, role: str, bod
 
 def test_both_generations_are_in_use() -> None:
     kinds = {model_kind(resolve_model(entry_for(ex.arm_type).model or "")) for ex in all_examples()
-             if entry_for(ex.arm_type).model}
+             if is_declared(ex.arm_type) and entry_for(ex.arm_type).model}
     assert kinds == {"typespec", "msrest"}
 
 

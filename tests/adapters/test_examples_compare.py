@@ -41,6 +41,21 @@ GENUINELY_DIFFERENT: dict[tuple[str, str, str], str] = {
     ("Microsoft.DocumentDB/databaseAccounts", "200", "properties.enablePerRegionPerPartitionAutoscale"):
         "not echoed by this example's response",
     ("Microsoft.Web/staticSites", "200", "properties.branch"): "response branch demo, request master",
+    # Examples added by issue 28, inconsistent as their SOURCE.md notes say.
+    ("Microsoft.ApiManagement/service/diagnostics", "200", "properties.loggerId"):
+        "200 names logger applicationinsights, the request azuremonitor",
+    **{
+        ("Microsoft.App/jobs", code, path): reason
+        for code in ("200", "201")
+        for path, reason in (
+            ("properties.template.containers[0].image", "response image v4, request v1"),
+            ("properties.template.containers[0].probes[0].initialDelaySeconds", "response 3 s, request 5 s"),
+        )
+    },
+    **{
+        ("Microsoft.Cdn/profiles/customDomains", code, "properties.hostName"): "response www.contoso.com, request www.someDomain.net"
+        for code in ("200", "201")
+    },
 }
 
 CASES = [

@@ -11,7 +11,7 @@ import responses
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 
 from adapters.registry import AdapterRegistry
-from adapters.retry import Backoff, retry_after_seconds
+from adapters.retry import Backoff, RecentPuts, retry_after_seconds
 from desired_state.resource import Resource
 from tests.adapters.arm_double import factory, make_id, url_of
 from tests.adapters.examples import example
@@ -164,6 +164,19 @@ def test_a_404_right_after_our_own_put_is_retried_but_a_plain_404_is_not(mock: A
     mock.add(responses.GET, url, status=200, json=example(ROLE, "GET").live_body())
     assert reg.for_type(ROLE).read(make_id(ROLE)) == example(ROLE, "GET").live_body()
     assert reg.clients.stats()["retry"]["retries_by_reason"] == {"not-yet-visible": 1}
+
+
+def test_a_deleted_parent_takes_its_childrens_recent_puts_with_it() -> None:
+    """A GET 404 of a child after its parent's DELETE is the child gone with it, not a PUT not yet visible
+    (a site's config read after the site was deleted waited out the whole retry budget)."""
+    puts = RecentPuts()
+    site = make_id("Microsoft.Web/sites")
+    site, config, sibling = (f"https://management.azure.com{path}?api-version=2024-04-01"
+                             for path in (site, f"{site}/config/web", f"{site}2"))
+    for url in (site, config, sibling):
+        puts.remember(url, now=100.0, window=30.0)
+    puts.forget(site)
+    assert [puts.within(url, now=101.0, window=30.0) for url in (site, config, sibling)] == [False, False, True]
 
 
 def test_retry_after_header_forms() -> None:

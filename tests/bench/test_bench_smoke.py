@@ -104,7 +104,13 @@ def test_noop_item_on_dev_with_a_short_latency() -> None:
     data = _check_shape(noop.run(quick=True, environment="dev", latency_ms=1.0), "noop")
     figures = data["figures"]
     assert figures["changes_planned"] is False  # type: ignore[index]
-    assert figures["baseline_requests"] == figures["resources"]  # type: ignore[index]
+    assert figures["environment"] == "dev"  # type: ignore[index]
+    for mode in ("per_resource", "graph"):
+        # every request counted by kind, Resource Graph queries only in graph mode
+        assert sum(figures[f"{mode}_requests_by_kind"].values()) == (  # type: ignore[index]
+            figures[f"{mode}_arm_requests"] + figures[f"{mode}_graph_queries"])  # type: ignore[index]
+        assert figures[f"{mode}_waves"] >= 1  # type: ignore[index]
+    assert figures["per_resource_graph_queries"] == 0 < figures["graph_graph_queries"]  # type: ignore[index]
 
 
 def test_soak_item_records_memory_by_cycle() -> None:

@@ -41,7 +41,8 @@ def test_default_interval_prints_no_still_lines_for_quick_writes(tmp_path: Path)
     done = on_pipe(tmp_path, *APPLY)
     assert done.returncode == 0, done.stderr
     assert "networking.vnet: creating..." in done.stderr
-    assert "networking.vnet: creation complete after 0s" in done.stderr
+    # a quick write (no injected LRO) on a machine busy with parallel test workers may take a second or two
+    assert re.search(r"^networking\.vnet: creation complete after [0-9]s$", done.stderr, re.MULTILINE)
     assert "still" not in done.stderr
 
 

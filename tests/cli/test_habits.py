@@ -129,8 +129,8 @@ def test_version(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> N
         (("shwo", "--env", "dev"), "unknown command 'shwo'; did you mean show?"),
         (("plan", "--auto-aprove"), "unrecognized arguments: --auto-aprove; did you mean --auto-approve?"),
         (("plan", "--target-resorce", "x"), "did you mean --target-resource?"),
-        (("plan", "--output", "jsn"), "argument --output: invalid choice: 'jsn' (choose from 'text', 'json'); "
-                                      "did you mean json?"),
+        (("plan", "--output", "jsn"), "argument --output: invalid choice: 'jsn' (choose from 'text', 'json', "
+                                      "'markdown'); did you mean json?"),
         (("plan", "--env", "prd"), "unknown environment 'prd' (from --env or $RECONCILER_ENV); valid environments "
                                    "are dev, qa, staging, prod; did you mean prod?"),
         (("graph", "--env", "stagign"), "did you mean staging?"),

@@ -139,7 +139,7 @@ def test_json_is_the_plan_document_unchanged_by_the_view() -> None:
 
 
 def test_renderers_are_the_modules_of_the_renderers_package_chosen_by_name() -> None:
-    assert formats() == ("text", "json")
+    assert formats() == ("text", "json", "markdown")
     assert not choose("text", RenderOptions()).for_machines
     assert choose("json", RenderOptions()).for_machines
     with pytest.raises(ValueError, match="--output 'xml': no such format; use one of text, json"):

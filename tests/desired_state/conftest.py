@@ -11,7 +11,6 @@ from desired_state.state import DesiredState, build
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 THIRDPARTY_KEY = "3rd-party-api-key-never-in-bodies!"
 BASIC_AUTH = "Basic dXNlcjpub3QtaW4tYm9kaWVz"
-CONTENT_CONNECTION = "DefaultEndpointsProtocol=https;AccountName=stx;AccountKey=bm90LWluLWJvZGllcw=="
 
 
 def secrets() -> AppSecrets:
@@ -25,24 +24,34 @@ def secrets() -> AppSecrets:
             "THIRDPARTY_API_KEY": THIRDPARTY_KEY,
             "APIM_BASIC_AUTH_HEADER": BASIC_AUTH,
             "RECONCILER_FINGERPRINT_KEY": "fingerprint-key-never-in-bodies",
-            "FUNCTIONS_CONTENT_CONNECTION_STRING": CONTENT_CONNECTION,
         }
     )
 
 
-def deploy() -> DeploySettings:
-    """A deployment's real values (prod against a subscription refuses placeholders)."""
+def deploy(env: str = "prod") -> DeploySettings:
+    """A deployment's real values (against a subscription, prod refuses every
+    placeholder and the other environments those that break a deployment)."""
     return DeploySettings(
-        _env_file=None, dns_zone="platform.contoso.net", alert_email="oncall@contoso.net",
-        thirdparty_api_hosts=("api.partner.net",),
+        _env_file=None, dns_zone="platform.contoso.net" if env == "prod" else f"{env}.platform.contoso.net",
+        alert_email="oncall@contoso.net", thirdparty_api_hosts=("api.partner.net",),
         service_images={s: ServiceImage(image=f"contoso.azurecr.io/{s}-api:1.0.0", port=8080)
                         for s in ("users", "orders", "products", "payments")},
+        sql_tools_image="contoso.azurecr.io/go-sqlcmd:1.8",
     )
+
+
+def minimal_deploy(env: str) -> DeploySettings:
+    """Only the values every environment needs against a subscription; the rest stay placeholders."""
+    full = deploy(env)
+    return DeploySettings(_env_file=None, dns_zone=full.dns_zone, sql_tools_image=full.sql_tools_image)
 
 
 @pytest.fixture(scope="session")
 def states() -> dict[str, DesiredState]:
-    return {env: build(env, secrets=secrets(), deploy=deploy() if env == "prod" else None) for env in ENVIRONMENTS}
+    """Prod with every deployment value, the others with only those they need."""
+    return {
+        env: build(env, secrets=secrets(), deploy=deploy() if env == "prod" else minimal_deploy(env)) for env in ENVIRONMENTS
+    }
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,14 @@ from desired_state.naming import name_rule
 from desired_state.settings import ENVIRONMENTS, ZERO_SUBSCRIPTION
 from desired_state.state import DesiredState, build, summarize
 from desired_state.tags import is_owned
-from tests.desired_state.conftest import BASIC_AUTH, SUBSCRIPTION, THIRDPARTY_KEY, deploy, secrets
+from tests.desired_state.conftest import (
+    BASIC_AUTH,
+    SUBSCRIPTION,
+    THIRDPARTY_KEY,
+    deploy,
+    minimal_deploy,
+    secrets,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "arm-examples"
 
@@ -64,6 +71,9 @@ def test_staging_has_private_endpoints_and_cdn_and_no_redis(states: dict[str, De
         "privatelink.servicebus.windows.net",
         "privatelink.blob.core.windows.net",
         "privatelink.vaultcore.azure.net",
+        # the functions' host storage queues and the function apps themselves (issue 28)
+        "privatelink.queue.core.windows.net",
+        "privatelink.azurewebsites.net",
         # the internal Container Apps environment's generated default domain
         "{ref:microservices.environment:properties.defaultDomain}",
     }
@@ -82,10 +92,14 @@ def test_every_private_endpoint_registers_in_the_zone_of_its_target(
         "vault": "privatelink.vaultcore.azure.net",
         # Azure Managed Redis (learn.microsoft.com/azure/private-link/private-endpoint-dns).
         "redisEnterprise": "privatelink.redis.azure.net",
+        "queue": "privatelink.queue.core.windows.net",
+        "sites": "privatelink.azurewebsites.net",
     }
     zone_ids = {r.name: r.id for r in state.resources if r.type == "Microsoft.Network/privateDnsZones"}
     endpoints = [r for r in state.resources if r.type == "Microsoft.Network/privateEndpoints"]
-    assert len(endpoints) == (5 if env == "prod" else 4)  # prod's Managed Redis has one too
+    # Key Vault, SQL, Service Bus, ETL blob, the functions' host blob and queue, the four
+    # function apps; prod's Managed Redis has one too.
+    assert len(endpoints) == (11 if env == "prod" else 10)
     for endpoint in endpoints:
         group = state.by_address(f"{endpoint.address}.dns")
         assert group.id == f"{endpoint.id}/privateDnsZoneGroups/default"
@@ -139,7 +153,7 @@ def test_every_name_satisfies_its_type_rule_and_is_stable(env: str) -> None:
 
 def test_globally_unique_names_depend_on_subscription_and_environment() -> None:
     zero = build("dev", secrets=secrets().model_copy(update={"subscription_id": None}))
-    other = build("dev", secrets=secrets())
+    other = build("dev", secrets=secrets(), deploy=minimal_deploy("dev"))
     assert zero.by_address("core.resource_group").subscription_id == ZERO_SUBSCRIPTION
     assert other.by_address("core.resource_group").subscription_id == SUBSCRIPTION
     assert zero.by_address("security.key_vault").name != other.by_address("security.key_vault").name
@@ -167,7 +181,10 @@ def test_secrets_travel_beside_the_body_keyed_by_path(states: dict[str, DesiredS
 
 
 def test_an_unset_secret_is_not_declared_and_its_readers_still_reference_it() -> None:
-    state = build("dev", secrets=secrets().model_copy(update={"thirdparty_api_key": None, "apim_basic_auth_header": None}))
+    state = build(
+        "dev", secrets=secrets().model_copy(update={"thirdparty_api_key": None, "apim_basic_auth_header": None}),
+        deploy=minimal_deploy("dev"),
+    )
     assert not [r for r in state.resources if r.type == "Microsoft.KeyVault/vaults/secrets"]
     sync_settings = state.by_address("functions.app.thirdparty_sync.appsettings")
     assert "secrets/thirdparty-api-key/)" in json.dumps(sync_settings.body)
@@ -227,9 +244,39 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     "Microsoft.Network/virtualNetworks": {
         "properties.ddosProtectionPlan", "properties.ddosProtectionPlan.id", "properties.enableDdosProtection",
     },
+    # privateEndpointNetworkPolicies: SubnetPropertiesFormat (network 2024-07-01 REST spec), enum
+    # Disabled/Enabled/NetworkSecurityGroupEnabled/RouteTableEnabled.
     "Microsoft.Network/virtualNetworks/subnets": {
         "properties.networkSecurityGroup", "properties.networkSecurityGroup.id", "properties.natGateway",
         "properties.natGateway.id", "properties.routeTable", "properties.routeTable.id",
+        "properties.privateEndpointNetworkPolicies",
+    },
+    # TrafficAnalyticsProperties (network 2024-07-01 REST spec, "Create or update flow log": the
+    # flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration object).
+    "Microsoft.Network/networkWatchers/flowLogs": {
+        "properties.flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration",
+        *(f"properties.flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration.{f}"
+          for f in ("enabled", "workspaceId", "workspaceRegion", "workspaceResourceId", "trafficAnalyticsInterval")),
+    },
+    "Microsoft.Storage/storageAccounts": {"properties.defaultToOAuthAuthentication"},
+    # StaticSiteCustomDomainRequestPropertiesARMResource.validationMethod (web 2024-04-01 REST spec).
+    "Microsoft.Web/staticSites/customDomains": {"properties.validationMethod"},
+    # LoggerContract.credentials is a map of strings: `connectionString` for Application Insights
+    # ("How to integrate Azure API Management with Azure Application Insights", Microsoft Learn).
+    "Microsoft.ApiManagement/service/loggers": {"properties.credentials.connectionString"},
+    # JobConfiguration.scheduleTriggerConfig, registries; Container/BaseContainer command, args, env;
+    # JobProperties.workloadProfileName; ManagedServiceIdentity (app 2025-01-01 REST spec,
+    # "Create or Update Container Apps Job With Event Driven Trigger" / ContainerApps_CreateOrUpdate).
+    "Microsoft.App/jobs": {
+        "identity", "identity.type", "identity.userAssignedIdentities", "properties.workloadProfileName",
+        "properties.configuration.registries", "properties.configuration.registries[].identity",
+        "properties.configuration.registries[].server", "properties.configuration.scheduleTriggerConfig",
+        "properties.configuration.scheduleTriggerConfig.cronExpression",
+        "properties.configuration.scheduleTriggerConfig.parallelism",
+        "properties.configuration.scheduleTriggerConfig.replicaCompletionCount",
+        "properties.template.containers[].args", "properties.template.containers[].command",
+        "properties.template.containers[].env", "properties.template.containers[].env[].name",
+        "properties.template.containers[].env[].value",
     },
     "Microsoft.Network/privateEndpoints": {"properties.privateLinkServiceConnections[].name"},
     "Microsoft.KeyVault/vaults": {
@@ -240,7 +287,10 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     "Microsoft.Insights/scheduledQueryRules": {"kind"},
     "Microsoft.Insights/metricAlerts": {"properties.criteria.allOf[].threshold"},
     # Entra-only admin: ServerExternalAdministrator (sql 2023-08-01 "Create server", Microsoft.Sql REST spec).
+    # The server's own identity: ManagedServiceIdentity and primaryUserAssignedIdentityId (sql 2023-08-01
+    # "Create server with user-assigned identity" scenario, Microsoft.Sql REST spec).
     "Microsoft.Sql/servers": {
+        "identity", "identity.type", "identity.userAssignedIdentities", "properties.primaryUserAssignedIdentityId",
         "properties.minimalTlsVersion", "properties.administrators", "properties.administrators.administratorType",
         "properties.administrators.principalType", "properties.administrators.login", "properties.administrators.sid",
         "properties.administrators.tenantId", "properties.administrators.azureADOnlyAuthentication",
@@ -310,17 +360,23 @@ NOT_IN_EXAMPLES: dict[str, set[str]] = {
     "Microsoft.ServiceBus/namespaces/queues": {"properties.deadLetteringOnMessageExpiration"},
     "Microsoft.DataFactory/factories": {"identity", "identity.type", "identity.userAssignedIdentities", "properties.publicNetworkAccess"},
     "Microsoft.Web/serverfarms": {"properties.maximumElasticWorkerCount"},
+    # SiteProperties.publicNetworkAccess (web 2024-04-01 REST spec: 'Enabled', 'Disabled' or empty).
     "Microsoft.Web/sites": {
         "identity", "identity.type", "identity.userAssignedIdentities", "properties.virtualNetworkSubnetId",
+        "properties.publicNetworkAccess",
     },
     # No arm-example for this type: the REST API's StringDictionary (`properties`: a
     # map of setting names) and SiteConfigResource (web 2024-04-01, "Web Apps - Update
     # Application Settings" / "Update Configuration").
     "Microsoft.Web/sites/config": {
         "properties", "properties.linuxFxVersion", "properties.minTlsVersion", "properties.ftpsState",
+        "properties.ipSecurityRestrictionsDefaultAction", "properties.scmIpSecurityRestrictionsDefaultAction",
+        "properties.scmIpSecurityRestrictionsUseMain",
     },
     "Microsoft.App/managedEnvironments": {"properties.appLogsConfiguration.destination", "properties.vnetConfiguration.internal"},
     "Microsoft.App/containerApps": {
+        "properties.configuration.registries", "properties.configuration.registries[].identity",
+        "properties.configuration.registries[].server",
         "identity", "identity.type", "identity.userAssignedIdentities", "properties.configuration.activeRevisionsMode",
         "properties.template.containers[].env", "properties.template.containers[].env[].name",
         "properties.template.containers[].env[].value", "properties.template.scale.rules[].custom",

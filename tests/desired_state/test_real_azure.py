@@ -11,7 +11,7 @@ import pytest
 from desired_state.errors import DesiredStateError
 from desired_state.settings import ENVIRONMENTS, PLACEHOLDER_IMAGE, DeploySettings, get_environment_settings
 from desired_state.state import DesiredState, build_from_settings
-from tests.desired_state.conftest import deploy, secrets
+from tests.desired_state.conftest import deploy, minimal_deploy, secrets
 
 PRIVATE = ("staging", "prod")
 
@@ -68,23 +68,21 @@ def test_basic_auth_named_value_comes_from_key_vault_read_by_apim_identity(
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_private_path_where_private_endpoints_are_on(states: dict[str, DesiredState], env: str) -> None:
+def test_microservices_are_reached_over_the_vnet_only_in_every_environment(states: dict[str, DesiredState], env: str) -> None:
     state = states[env]
-    private = env in PRIVATE
+    # Internal everywhere (issue 28): dev and qa no longer expose the services without authentication.
     cae = state.by_address("microservices.environment").body["properties"]["vnetConfiguration"]
-    assert cae["internal"] is private
+    assert cae["internal"] is True
     gateway_subnet = state.by_address("networking.subnet.gateway")
     if env != "qa":
+        # Every gateway reaches the private services from the gateway subnet, dev's included.
         apim = state.by_address("gateway.apim").body
-        if private:
-            assert apim["properties"]["virtualNetworkType"] == "External"
-            assert apim["properties"]["virtualNetworkConfiguration"]["subnetResourceId"] == gateway_subnet.id
-            # Developer is injected (no delegation); StandardV2 integrates (delegated to serverFarms).
-            delegated = [d["properties"]["serviceName"] for d in gateway_subnet.body["properties"].get("delegations", [])]
-            expected = {"Developer": [], "StandardV2": ["Microsoft.Web/serverFarms"]}[apim["sku"]["name"]]
-            assert delegated == expected
-        else:
-            assert "virtualNetworkType" not in apim["properties"]
+        assert apim["properties"]["virtualNetworkType"] == "External"
+        assert apim["properties"]["virtualNetworkConfiguration"]["subnetResourceId"] == gateway_subnet.id
+        # Developer is injected (no delegation); StandardV2 integrates (delegated to serverFarms).
+        delegated = [d["properties"]["serviceName"] for d in gateway_subnet.body["properties"].get("delegations", [])]
+        expected = {"Developer": [], "StandardV2": ["Microsoft.Web/serverFarms"]}[apim["sku"]["name"]]
+        assert delegated == expected
     for app in [r for r in state.resources if r.type == "Microsoft.App/containerApps"]:
         # Each service's port is the one of its image (the quickstart placeholder serves on 80).
         (container,) = app.body["properties"]["template"]["containers"]
@@ -92,6 +90,12 @@ def test_private_path_where_private_endpoints_are_on(states: dict[str, DesiredSt
         assert container["image"] == image.image
         assert app.body["properties"]["configuration"]["ingress"]["targetPort"] == image.port
         assert image.port == 80 if image.image == PLACEHOLDER_IMAGE else image.port == 8080
+        # A private registry is pulled with the app's identity, a public image with nothing.
+        registries = app.body["properties"]["configuration"].get("registries", [])
+        if image.image.startswith("contoso.azurecr.io/"):
+            assert registries == [{"server": "contoso.azurecr.io", "identity": state.by_address("security.identity.microservices").id}]
+        else:
+            assert registries == []
     rules = {r["name"]: r for r in state.by_address("networking.nsg.app").body["properties"]["securityRules"]}
     assert rules["AllowGatewayToMicroservices"]["properties"]["sourceAddressPrefix"] == gateway_subnet.body["properties"]["addressPrefix"]
     gw_rules = {r["name"] for r in state.by_address("networking.nsg.gateway").body["properties"]["securityRules"]}
@@ -170,7 +174,8 @@ def test_prod_egress_goes_through_the_firewall_policy_and_nothing_else_is_allowe
     assert {c["action"]["type"] for c in collections} == {"Allow"}
     rules = {rule["name"]: rule for c in collections for rule in c["rules"]}
     assert rules["thirdparty-apis"]["targetFqdns"] == list(state.settings.network.thirdparty_api_hosts) == ["api.partner.net"]
-    assert set(rules) == {"thirdparty-apis", "entra-id", "azure-monitor", "host-storage", "container-images"}
+    # No Storage tag any more: the functions' host account is private too (issue 28).
+    assert set(rules) == {"thirdparty-apis", "entra-id", "azure-monitor", "container-images"}
     subnets = get_environment_settings("prod").network.subnets
     assert all(rule["sourceAddresses"] == [subnets["app"], subnets["functions"]] for rule in rules.values())
 
@@ -195,9 +200,11 @@ def test_front_door_has_a_managed_waf_on_the_premium_tier_where_it_is_deployed(
     link = state.by_address("frontend.cdn.security_policy")
     params = link.body["properties"]["parameters"]
     assert params["type"] == "WebApplicationFirewall" and params["wafPolicy"] == {"id": waf.id}
-    assert params["associations"] == [
-        {"domains": [{"id": state.by_address("frontend.cdn.endpoint").id}], "patternsToMatch": ["/*"]}
-    ]
+    # The WAF covers the `www` custom domain as well as the endpoint's generated host name.
+    assert params["associations"] == [{
+        "domains": [{"id": state.by_address("frontend.cdn.endpoint").id}, {"id": state.by_address("frontend.cdn.custom_domain.www").id}],
+        "patternsToMatch": ["/*"],
+    }]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -225,6 +232,7 @@ def test_prod_against_azure_refuses_each_placeholder_naming_the_setting() -> Non
     assert placeholders == [
         "dns_zone_name", "monitoring.alert_email", "network.thirdparty_api_hosts",
         "services.orders.image", "services.payments.image", "services.products.image", "services.users.image",
+        "sql_tools_image",
     ]
     assert get_environment_settings("prod", deploy()).placeholders() == []
     # One placeholder left is still refused, by name.
@@ -234,10 +242,25 @@ def test_prod_against_azure_refuses_each_placeholder_naming_the_setting() -> Non
 
 
 @pytest.mark.parametrize("env", ["dev", "qa", "staging"])
-def test_placeholders_are_accepted_outside_prod(env: str) -> None:
+def test_outside_prod_only_the_placeholders_that_break_a_deployment_are_refused(env: str) -> None:
     settings = get_environment_settings(env, DeploySettings(_env_file=None))
-    assert settings.placeholders() != []
+    with pytest.raises(DesiredStateError) as caught:
+        build_from_settings(settings, secrets=secrets())
+    assert str(caught.value).startswith("settings.dns_zone_name:") and "RECONCILER_DNS_ZONE" in str(caught.value)
+    only_zone = get_environment_settings(env, DeploySettings(_env_file=None, dns_zone=f"{env}.platform.contoso.net"))
+    with pytest.raises(DesiredStateError, match=r"^settings.sql_tools_image: .*RECONCILER_SQL_TOOLS_IMAGE"):
+        build_from_settings(only_zone, secrets=secrets())
+    # The quickstart images, the example alert address and third-party hosts deploy: accepted here.
+    settings = get_environment_settings(env, minimal_deploy(env))
+    assert {setting for setting, _ in settings.placeholders()} >= {"monitoring.alert_email", "services.users.image"}
     build_from_settings(settings, secrets=secrets())
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_emulator_accepts_every_placeholder(env: str) -> None:
+    settings = get_environment_settings(env, DeploySettings(_env_file=None))
+    state = build_from_settings(settings, secrets=secrets().model_copy(update={"subscription_id": None}))
+    assert state.by_address("core.resource_group").subscription_id == "00000000-0000-0000-0000-000000000000"
 
 
 def test_deploy_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -281,10 +304,7 @@ def test_cache_is_azure_managed_redis_with_a_private_endpoint_where_they_are_on(
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_internal_environment_default_domain_resolves_in_the_vnet(states: dict[str, DesiredState], env: str) -> None:
     state = states[env]
-    zones = [r for r in state.resources if r.address.startswith("microservices.dns.")]
-    if env not in PRIVATE:
-        assert zones == []
-        return
+    # Every environment is internal (issue 28), so every one resolves its default domain in the VNet.
     zone = state.by_address("microservices.dns.zone")
     # Named after the environment's generated default domain: known after apply.
     assert zone.name == "{ref:microservices.environment:properties.defaultDomain}"
@@ -317,49 +337,3 @@ def test_a_name_from_a_live_value_must_hold_its_source() -> None:
     assert caught.value.field == "name_from"
     state = assemble(settings, {"x": [rg, source, PrivateDnsZoneSpec(address="zone", name=name, name_from=source, resource_group=rg)]})
     assert state.by_address("zone").depends_on == ("id", "rg")
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_elastic_premium_apps_mount_their_content_share_with_a_key_vault_reference(
-    states: dict[str, DesiredState], env: str
-) -> None:
-    from tests.desired_state.conftest import CONTENT_CONNECTION
-
-    state = states[env]
-    storage = state.by_address("functions.storage")
-    shares = [r for r in state.resources if r.type == "Microsoft.Storage/storageAccounts/fileServices/shares"]
-    apps = [r for r in state.resources if r.type == "Microsoft.Web/sites"]
-    everything = json.dumps([r.body for r in state.resources])
-    assert CONTENT_CONNECTION not in everything
-    if env not in PRIVATE:  # Consumption on Linux takes no content share (functions-app-settings)
-        assert shares == [] and "WEBSITE_CONTENT" not in everything
-        assert "security.secret.functions_content_connection" not in {r.address for r in state.resources}
-        return
-    secret = state.by_address("security.secret.functions_content_connection")
-    assert secret.body == {"tags": secret.body["tags"], "properties": {"contentType": "text/plain"}}
-    assert secret.secrets["properties.value"].get_secret_value() == CONTENT_CONNECTION
-    vault = state.by_address("security.key_vault")
-    assert len(shares) == len(apps) == 4
-    for app in apps:
-        share = state.by_address(app.address.replace("functions.app.", "functions.content_share."))
-        assert share.id == f"{storage.id}/fileServices/default/shares/{app.name}" and share.body == {"properties": {}}
-        assert share.address in app.depends_on and secret.address in app.depends_on
-        settings = state.by_address(f"{app.address}.appsettings").body["properties"]
-        assert settings["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] == (
-            f"@Microsoft.KeyVault(SecretUri=https://{vault.name}.vault.azure.net/secrets/functions-content-connection/)"
-        )
-        assert settings["WEBSITE_CONTENTSHARE"] == share.name
-        assert settings["WEBSITE_SKIP_CONTENTSHARE_VALIDATION"] == "1"  # a Key Vault reference cannot be validated
-        # The host storage account is public (reached directly, or through the firewall's Storage tag in prod).
-        assert storage.body["properties"]["publicNetworkAccess"] == "Enabled" and "WEBSITE_CONTENTOVERVNET" not in settings
-
-
-def test_content_share_goes_over_the_vnet_when_the_host_storage_is_private() -> None:
-    from desired_state.layers.context import LayerContext
-    from desired_state.state import build_layers
-
-    ctx = LayerContext(settings=get_environment_settings("staging"), secrets=secrets(), subscription_id="0" * 8 + "-0000-0000-0000-" + "0" * 12)
-    (app, *_) = [s for s in build_layers(ctx)["functions"] if s.address == "functions.app.queue_worker"]
-    private = app.model_copy(update={"storage": app.storage.model_copy(update={"public_network_access": False})})
-    assert private.content_settings()["WEBSITE_CONTENTOVERVNET"] == "1"
-    assert "WEBSITE_CONTENTOVERVNET" not in app.content_settings()

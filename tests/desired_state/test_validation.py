@@ -10,7 +10,7 @@ from desired_state.errors import DesiredStateError
 from desired_state.layers.context import LayerContext
 from desired_state.policy import violations
 from desired_state.resource import ResourceGroupSpec, ResourceSpec, TopLevelSpec
-from desired_state.settings import get_environment_settings
+from desired_state.settings import ZERO_SUBSCRIPTION, get_environment_settings
 from desired_state.specs.network import SubnetSpec, VirtualNetworkSpec
 from desired_state.specs.storage import StorageAccountSpec
 from desired_state.state import assemble, build_from_settings, build_layers
@@ -20,7 +20,7 @@ SETTINGS = get_environment_settings("dev")
 
 
 def _rg() -> ResourceGroupSpec:
-    return ResourceGroupSpec(address="core.rg", name="rg-test", subscription_id="sub", location="westus2")
+    return ResourceGroupSpec(address="core.rg", name="rg-test", subscription_id=ZERO_SUBSCRIPTION, location="westus2")
 
 
 def _vnet(rg: ResourceGroupSpec) -> VirtualNetworkSpec:
@@ -158,3 +158,69 @@ def test_public_sql_where_private_endpoints_are_on_violates_policy() -> None:
     assert [(v.resource, v.rule) for v in found] == [
         ("database.sql_server", "no public SQL access where private endpoints are on")
     ]
+
+
+# -- issue 28: the estate works on a subscription -------------------------------------------------
+
+def _staging_layers() -> tuple[Any, dict[str, list[ResourceSpec]]]:
+    staging = get_environment_settings("staging")
+    return staging, build_layers(LayerContext(settings=staging, secrets=secrets()))
+
+
+def _replace(layers: dict[str, list[ResourceSpec]], layer: str, address: str, **update: Any) -> None:
+    layers[layer] = [spec.model_copy(update=update) if spec.address == address else spec for spec in layers[layer]]
+
+
+@pytest.mark.parametrize("policies", ["Disabled", None])
+def test_a_private_endpoint_subnet_without_nsg_enforcement_violates_policy(policies: str | None) -> None:
+    staging, layers = _staging_layers()
+    _replace(layers, "networking", "networking.subnet.data", private_endpoint_network_policies=policies)
+    found = violations(assemble(staging, layers))
+    assert [(v.resource, v.field, v.rule) for v in found] == [
+        ("networking.subnet.data", "properties.privateEndpointNetworkPolicies", "NSG rules apply to private endpoints")
+    ]
+    assert found[0].fix.startswith("networking.subnet.data holds ") and "NSG does not filter" in found[0].fix
+
+
+def test_a_private_endpoint_subnet_without_an_nsg_violates_policy() -> None:
+    staging, layers = _staging_layers()
+    _replace(layers, "networking", "networking.subnet.integration", network_security_group=None)
+    found = violations(assemble(staging, layers))
+    assert [(v.resource, v.rule) for v in found] == [("networking.subnet.integration", "NSG rules apply to private endpoints")]
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_a_public_function_app_in_staging_or_prod_violates_policy(env: str) -> None:
+    settings = get_environment_settings(env)
+    layers = build_layers(LayerContext(settings=settings, secrets=secrets()))
+    _replace(layers, "functions", "functions.app.etl_processor", public_network_access=True)
+    found = violations(assemble(settings, layers))
+    assert [(v.resource, v.field, v.rule) for v in found] == [
+        ("functions.app.etl_processor", "properties.publicNetworkAccess", f"no public function app in {env}")
+    ]
+
+
+def test_public_function_apps_pass_where_there_is_no_private_endpoint() -> None:
+    layers = _dev_layers()
+    apps = [s for s in layers["functions"] if s.arm_type == "Microsoft.Web/sites"]
+    assert apps and all(app.model_dump()["public_network_access"] for app in apps)
+    assert violations(assemble(SETTINGS, layers)) == []
+
+
+def test_a_workload_using_redis_without_an_access_policy_violates_policy() -> None:
+    layers = _dev_layers()
+    layers["cache"] = [spec for spec in layers["cache"] if spec.address != "cache.redis.access.microservices"]
+    found = violations(assemble(SETTINGS, layers))
+    assert {(v.resource, v.field, v.rule) for v in found} == {
+        (f"microservices.app.{service}", "identity", "workloads that use Redis have an access policy on it")
+        for service in ("users", "orders", "products", "payments")
+    }
+    assert "security.identity.microservices" in found[0].fix and "cache.redis" in found[0].fix
+
+
+def test_an_access_policy_for_another_identity_does_not_count() -> None:
+    layers = _dev_layers()
+    functions_identity = next(s for s in layers["security"] if s.address == "security.identity.functions")
+    _replace(layers, "cache", "cache.redis.access.microservices", identity=functions_identity)
+    found = violations(assemble(SETTINGS, layers))
+    assert len(found) == 4 and all(v.rule == "workloads that use Redis have an access policy on it" for v in found)

@@ -25,6 +25,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("microsoft.network/virtualnetworks/subnets", "properties.purpose"): "purpose follows the unsent delegation",
     ("microsoft.insights/metricalerts", "tags"): "example response carries an unrelated hidden-link tag",
     ("microsoft.insights/metricalerts", "name"): "example response lacks name, which real ARM always returns",
+    ("microsoft.web/staticsites/customdomains", "name"): "example response lacks name, which real ARM always returns",
+    ("microsoft.insights/workbooks", "properties.sourceId"):
+        "the example sends sourceId as a query parameter the emulator does not read; the estate sends it in the body",
     ("microsoft.network/azurefirewalls", "properties.hubIPAddresses.publicIPs.addresses"):
         "the service allocates public IP addresses for the requested count; the emulator allocates none",
     ("microsoft.cache/redis", "properties.shardCount"): "example response omits fields real Redis echoes",
@@ -71,8 +74,12 @@ def _allowed(type_key: str, path: str) -> bool:
                for t, p in ALLOWED)
 
 
+#: Types Azure names by GUID ("Naming rules and restrictions for Azure resources").
+_GUID_NAMED = {"workbooks": "deadb33f-5e0d-4064-8ebb-1a4ed0313eb2"}
+
+
 def _segment_name(segment: str, index: int) -> str:
-    return re.sub("[^a-z0-9]", "", segment.lower())[:10] + str(index)
+    return _GUID_NAMED.get(segment) or re.sub("[^a-z0-9]", "", segment.lower())[:10] + str(index)
 
 
 def _example_url(file_name: str) -> tuple[str, str, list[str]]:

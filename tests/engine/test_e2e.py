@@ -5,7 +5,6 @@ emulator's HTTP API, as someone in the portal would."""
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
 from reconciler.cli.main import main
+from tests.estates import AppliedEstates, copy_state
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = {"PUT", "PATCH", "DELETE", "POST"}
@@ -49,26 +49,12 @@ def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def applied_dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A state file holding dev, applied once for the module."""
-    state = tmp_path_factory.mktemp("template") / "dev.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-        for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
-            mp.delenv(name, raising=False)
-        assert main(["--yes", "--env", "dev", "--emulator-state", str(state)]) == 0
-    return state
-
-
-def copy_state(source: Path, target: Path) -> Path:
-    """A copy of an emulator state file (with its WAL), its request log cleared."""
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(source) + suffix)
-        if src.exists():
-            shutil.copy(src, str(target) + suffix)
-    clear_request_log(target)
-    return target
+@pytest.fixture
+def applied_dev(applied_estates: AppliedEstates) -> Path:
+    """The state file holding dev, applied once for the session (tests/estates.py); never written."""
+    estate = applied_estates["dev"]
+    assert estate.exit_code == 0, estate.output
+    return estate.template
 
 
 @pytest.fixture
@@ -125,14 +111,15 @@ def changes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("env", ["dev", "qa", "staging", "prod"])
 def test_apply_from_empty_converges_and_the_next_dry_run_writes_nothing(
-    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], applied_estates: AppliedEstates
 ) -> None:
-    state = tmp_path / f"{env}.db"
-    code, out, _ = reconcile(capsys, "--yes", "--env", env, "--emulator-state", str(state))
+    # `reconcile --yes --env ENV` from empty, run once for the session (tests/estates.py)
+    applied = applied_estates[env]
+    code, out = applied.exit_code, applied.output
     assert code == 0, out
     created = len(build(env).resources)
     assert f"Apply complete: {created} applied, 0 failed, 0 skipped." in out
-    clear_request_log(state)
+    state = applied.copy(tmp_path / f"{env}.db")
     code, out, _ = reconcile(capsys, "--dry-run", "--detailed-exitcode", "--env", env, "--emulator-state", str(state))
     assert code == 0, out
     assert f"No changes. {env} matches the desired state ({created} resources)." in out
@@ -301,8 +288,9 @@ def test_an_lro_failure_skips_only_dependents_and_a_second_run_completes(
     monkeypatch.setenv("RECONCILER_EMULATOR_LRO_FAIL_NAMES", sb_name)
     code, out, _ = reconcile(capsys, "--yes", "--env", "dev", "--emulator-state", str(state))
     assert code == 1
-    assert "! messaging.namespace:" in out
-    assert "- messaging.queue.orders: skipped (depends on messaging.namespace)" in out
+    failed_line = next(line for line in out.splitlines() if line.startswith("  ! messaging.namespace:"))
+    assert failed_line.endswith("[transient; retryable]"), failed_line  # an LRO that ended Failed twice
+    assert "- messaging.queue.orders: skipped (depends on messaging.namespace) [dependency-failed]" in out
     independent = resource("networking.vnet")
     assert "networking.vnet" not in out.split("Apply complete")[1]  # neither failed nor skipped
     summary = next(line for line in out.splitlines() if line.startswith("Apply complete"))

@@ -26,7 +26,7 @@ from reconciler.engine.graph_observe import AUTO_GRAPH_ABOVE, ChildPolicy, Graph
 from reconciler.engine.graph_query import GraphQuery, kql_list, kql_string
 from reconciler.engine.session import Session, open_session
 from reconciler.engine.write_log import WriteLog
-from tests.engine.test_e2e import copy_state
+from tests.estates import AppliedEstates, copy_state
 
 BASE = "https://management.azure.com"
 PORTAL = {"Authorization": "Bearer portal-user", "Content-Type": "application/json"}
@@ -41,24 +41,23 @@ def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _applied(tmp_path_factory: pytest.TempPathFactory, env: str) -> Path:
-    state = tmp_path_factory.mktemp(f"applied-{env}") / f"{env}.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-        for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
-            mp.delenv(name, raising=False)
-        assert main(["--yes", "--env", env, "--emulator-state", str(state), "--observe", "per-resource"]) == 0
-    return state
+def _applied(estates: AppliedEstates, env: str) -> Path:
+    """The session's template of `env` applied from empty (tests/estates.py: per-resource, as
+    `--observe auto` is below 350 resources); tests copy it."""
+    assert choose_mode("auto", len(build(env).resources)) == "per-resource"
+    estate = estates[env]
+    assert estate.exit_code == 0, estate.output
+    return estate.template
 
 
-@pytest.fixture(scope="module")
-def applied_prod(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _applied(tmp_path_factory, "prod")
+@pytest.fixture
+def applied_prod(applied_estates: AppliedEstates) -> Path:
+    return _applied(applied_estates, "prod")
 
 
-@pytest.fixture(scope="module")
-def applied_dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _applied(tmp_path_factory, "dev")
+@pytest.fixture
+def applied_dev(applied_estates: AppliedEstates) -> Path:
+    return _applied(applied_estates, "dev")
 
 
 class Portal:

@@ -315,7 +315,8 @@ def test_a_change_between_the_check_and_the_write_is_a_412_and_not_retried(
     clear_request_log(emulator.state)
     result = engine.apply(saved.plan(), observation, check=OtherWriterAfterTheCheck(engine, saved))
     assert list(result.failed) == ["messaging.queue.orders"]
-    assert "412 Precondition Failed" in result.failed["messaging.queue.orders"]
+    assert "412 Precondition Failed" in result.failed["messaging.queue.orders"].message
+    assert result.failed["messaging.queue.orders"].reason == "stale"
     assert emulator.get("messaging.queue.orders")["properties"]["maxDeliveryCount"] == 31
     # Two PUTs: the other writer's, and ours refused; no retry.
     assert [w.split(" ")[0] for w in emulator.writes()] == ["PUT", "PUT"]
@@ -347,7 +348,11 @@ def test_plans_that_do_not_fit_this_run_are_refused_before_any_call(emulator: Em
         (("apply", "tampered.json", *url), {}, "reconciler.cli", "content digest does not match"),
         (("apply", "old.json", *url), {}, "reconciler.cli", "old, older than --max-age 24.0h"),
         (("apply", "plan.json", "--max-age", "1ms", *url), {}, "reconciler.cli", "older than --max-age"),
-        (("apply", "plan.json", *url), {"AZURE_SUBSCRIPTION_ID": "11111111-1111-1111-1111-111111111111"},
+        # A real subscription id: the deployment values every environment needs there are set too
+        # (desired_state.settings.BREAKING_PLACEHOLDERS), so the subscription is what is refused.
+        (("apply", "plan.json", *url), {"AZURE_SUBSCRIPTION_ID": "11111111-1111-1111-1111-111111111111",
+                                         "RECONCILER_DNS_ZONE": "dev.platform.contoso.net",
+                                         "RECONCILER_SQL_TOOLS_IMAGE": "contoso.azurecr.io/go-sqlcmd:1.8"},
          "reconciler.cli", f"made against emulator subscription {SUB}, this run targets emulator subscription 1111"),
         (("apply", "plan.json", *url), {}, "tests.engine.changed_desired_cli",
          "was made from another desired state of dev (desired-state digest differs"),

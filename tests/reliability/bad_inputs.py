@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXIT_BAD_INPUT = 1
 PREFIX = "reconcile: error: "
 SUB = "11111111-2222-3333-4444-555555555555"
+#: The deployment values no environment deploys without against a subscription.
+DEPLOY_VALUES = (("RECONCILER_DNS_ZONE", "dev.platform.contoso.net"), ("RECONCILER_SQL_TOOLS_IMAGE", "contoso.azurecr.io/go-sqlcmd:1"))
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,17 @@ CASES: tuple[BadInput, ...] = (
     BadInput("malformed-dotenv", ".env line without '='", DRY, ".env: line 2", "fix or remove that line",
              files=((".env", b"A=1\n=hunter2-secret\n"),)),
     BadInput("dotenv-unclosed-quote", ".env with an unclosed quote", DRY, ".env: line 1", "close every quote",
-             files=((".env", b"SQL_ADMIN_PASSWORD='hunter2\n"),)),
+             files=((".env", b"THIRDPARTY_API_KEY='hunter2\n"),)),
     BadInput("dotenv-not-utf8", ".env in a legacy encoding", DRY, ".env", "save it as UTF-8",
-             files=((".env", b"SQL_ADMIN_PASSWORD=caf\xe9\n"),)),
+             files=((".env", b"THIRDPARTY_API_KEY=caf\xe9\n"),)),
+    # With the deployment values every environment needs against a subscription (issue 28), so
+    # that what is missing is the credentials.
     BadInput("missing-azure-credentials", "AZURE_SUBSCRIPTION_ID without credentials",
              ("--dry-run", "--env", "dev"), "no Azure credentials", "AZURE_CLIENT_SECRET",
-             env=(("AZURE_SUBSCRIPTION_ID", SUB),)),
+             env=(("AZURE_SUBSCRIPTION_ID", SUB), *DEPLOY_VALUES)),
     BadInput("partial-service-principal", "ARM_CLIENT_ID without the secret and tenant",
              ("--dry-run", "--env", "dev"), "no Azure credentials", "AZURE_TENANT_ID",
-             env=(("ARM_SUBSCRIPTION_ID", SUB), ("ARM_CLIENT_ID", "abc"))),
+             env=(("ARM_SUBSCRIPTION_ID", SUB), ("ARM_CLIENT_ID", "abc"), *DEPLOY_VALUES)),
     # Random bytes may be anyone's file: refused and left as they are, never "reset" (issue 18).
     BadInput("corrupted-emulator-state", "state file of random bytes", DRY, "state.db is unusable",
              "left unchanged", files=(("state.db", GARBAGE),)),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import socket
 import sqlite3
@@ -579,5 +578,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    os.environ.pop("SQL_ADMIN_PASSWORD", None)
     raise SystemExit(main())

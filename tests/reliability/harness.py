@@ -23,7 +23,7 @@ from reconciler.engine.safety import SafetyPolicy
 from reconciler.engine.session import open_session
 
 #: Variables that would point a run at Azure or at another state file.
-FOREIGN_VARIABLES = ("AZURE_", "ARM_", "RECONCILER_", "SQL_ADMIN_PASSWORD", "THIRDPARTY_", "APPLICATIONINSIGHTS_", "APIM_")
+FOREIGN_VARIABLES = ("AZURE_", "ARM_", "RECONCILER_", "THIRDPARTY_", "APPLICATIONINSIGHTS_", "APIM_")
 
 #: Faults off, throttling off: the referee's view of the emulator.
 CLEAN = FaultConfig(throttle=False)

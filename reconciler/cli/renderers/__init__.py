@@ -30,6 +30,10 @@ class PlanRenderer(Protocol):
     #: True when stdout must hold the rendered plan and nothing else (JSON): the banner and the
     #: status lines of the command go to stderr.
     for_machines: bool
+    #: True when the plan of an apply is written once, after the apply, with what became of each
+    #: change (`PlanView.of(plan, result)`: Markdown, one document for a summary page); False when
+    #: it is written before the apply asks and runs (text, JSON).
+    with_outcome: bool
 
     def write(self, view: PlanView, out: TextIO) -> None:
         """Write the whole plan to `out`."""

@@ -20,6 +20,7 @@ def document_text(view: PlanView) -> str:
 @dataclass(frozen=True)
 class JsonRenderer:
     for_machines: bool = True
+    with_outcome: bool = False
 
     def write(self, view: PlanView, out: TextIO) -> None:
         out.write(document_text(view))

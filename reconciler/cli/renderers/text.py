@@ -24,12 +24,13 @@ _ROW = {"add": ("create", "+"), "remove": ("delete", "-"), "change": ("update", 
 _DRIFTED_SHOWN = 3
 
 
-def _row_lines(row: Row, indent: str) -> list[StyledLine]:
+def row_lines(row: Row, indent: str) -> list[StyledLine]:
+    """One attribute of a change (a list member: with its fields below it), as the plan shows it."""
     style, symbol = _ROW[row.kind]
     if row.fields:
         lines: list[StyledLine] = [(style, f"{indent}{symbol} {row.path}")]
         for field in row.fields:
-            lines.extend(_row_lines(field, indent + "    "))
+            lines.extend(row_lines(field, indent + "    "))
         return lines
     if row.kind == "add":
         return [(style, f"{indent}+ {row.path} = {row.after}")]
@@ -52,7 +53,7 @@ def change_lines(change: ChangeView) -> list[StyledLine]:
     lines.append((change.action, f"  {_SYMBOL[change.action]} {change.address} ({change.type})"))
     lines.append((None, f"      id: {change.id}"))
     for row in change.rows:
-        lines.extend(_row_lines(row, "      "))
+        lines.extend(row_lines(row, "      "))
     for path in change.unverifiable:
         lines.append((None, f"      ? {path}: write-only, cannot be verified"))
     lines.extend(("problem", f"      ! {m} (not convergent; not rewritten)") for m in change.not_convergent)
@@ -114,6 +115,7 @@ def _summary(view: PlanView) -> str:
 class TextRenderer:
     options: RenderOptions
     for_machines: bool = False
+    with_outcome: bool = False
 
     def write(self, view: PlanView, out: TextIO) -> None:
         from reconciler.cli.colour import write_plan
