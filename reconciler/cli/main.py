@@ -33,6 +33,7 @@ from reconciler.cli.common import (
     UsageError,
     add_common_options,
     add_layer_file_option,
+    add_out_options,
     configure_logging_from,
     tool_version,
 )
@@ -112,12 +113,7 @@ def _plan_parser(mode: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--observe", choices=("per-resource", "graph", "auto"), default="auto",
                    help="how to observe: per-resource ARM reads, Resource Graph, or auto (graph above 350 "
                         "resources; docs/observe-modes.md) (default %(default)s)")
-    p.add_argument("--out", metavar="PLANFILE",
-                   help=argparse.SUPPRESS if mode == APPLY else "save the plan to PLANFILE for `reconcile apply "
-                   "PLANFILE`" + ("" if mode == PLAN else " (with --dry-run)"))
-    p.add_argument("--force", action="store_true",
-                   help=argparse.SUPPRESS if mode == APPLY else "with --out: replace PLANFILE even when it is not a "
-                   "saved plan (never a link or a directory)")
+    add_out_options(p, hidden=mode == APPLY, with_dry_run=mode != PLAN)
     add_colour_options(p)
     return p
 
@@ -147,9 +143,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run
-    if args.force and not args.out:
-        raise UsageError("--force only applies to --out (replace PLANFILE even when it is not a saved plan)")
-    if args.out:
+    if args.out or args.force:
         from reconciler.cli.plan_commands import check_out_option
 
         check_out_option(args.out, dry_run=args.dry_run, force=args.force)
@@ -199,8 +193,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
     if apply_mode:
         engine.preflight()  # every file the apply records to is writable, before the plan is even made
     observation = engine.observe(selected, prune_scan=selected is None)
-    breaker = session.target.clients.breaker
-    breaker.raise_if_tripped()  # an endpoint that never answered: one line, not one per resource
+    (breaker := session.target.clients.breaker).raise_if_tripped()  # a dead endpoint: one line, not one per resource
     if apply_mode:
         from reconciler.engine.resume import resume_operations
 
@@ -229,8 +222,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
     from reconciler.controller.controller_state import history_for
     from reconciler.controller.history import record_outcomes, record_overwritten
 
-    history = history_for(session)  # every write path keeps what it overwrites, as the controller does
-    record_overwritten(history, engine, plan, observation.live)
+    record_overwritten(history := history_for(session), engine, plan, observation.live)  # as every write path does
     with ApplyProgress(err) as progress:
         result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
     breaker.raise_if_tripped()

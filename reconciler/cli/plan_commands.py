@@ -39,8 +39,10 @@ MAX_AGE_ENV = "RECONCILER_PLAN_MAX_AGE"
 _APPLY_OUTPUTS = ("text", "markdown")
 
 
-def check_out_option(out: str, *, dry_run: bool, force: bool = False) -> None:
+def check_out_option(out: str | None, *, dry_run: bool, force: bool = False) -> None:
     """`--out` is checked before anything is read: it can be written, and is not another file."""
+    if not out:
+        raise UsageError("--force only applies to --out (replace PLANFILE even when it is not a saved plan)")
     if not dry_run:
         raise UsageError(
             "--out saves a plan for review and needs --dry-run (or `reconcile plan --out PLANFILE`); apply the "
@@ -128,7 +130,8 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     _configure_logging(args)
-    from reconciler.cli.planfile import LiveGuard, PlanFileError, check_offline, verify
+    from reconciler.cli.plan_guard import LiveGuard
+    from reconciler.cli.planfile import PlanFileError, check_offline, verify
     from reconciler.cli.renderers import RenderOptions, choose
 
     renderer = choose(args.output, RenderOptions())

@@ -2,7 +2,7 @@
 later exactly as reviewed, refusing each write whose resource moved since.
 
     reconcile --dry-run --env E --out PLANFILE     save (this module's `save`)
-    reconcile apply PLANFILE                       verify (`load`, `verify`), then apply with `LiveGuard`
+    reconcile apply PLANFILE                       verify (`load`, `verify`), then apply with `plan_guard.LiveGuard`
     reconcile show-plan PLANFILE                   render (`load`)
 
 The format is documented with its version in docs/plan-format.md ("Saved
@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,7 +105,7 @@ def live_digest(live: Mapping[str, Any], desired: Mapping[str, Any] | None) -> s
     return "sha256:" + hashlib.sha256(_canonical(seen)).hexdigest()
 
 
-def _etag(adapter: Adapter, resource_id: str, live: Mapping[str, Any]) -> str | None:
+def etag_seen(adapter: Adapter, resource_id: str, live: Mapping[str, Any]) -> str | None:
     """The etag a write of this type sends as If-Match, or None where it takes none."""
     return adapter.etag_of(resource_id, live)
 
@@ -130,14 +129,14 @@ def _seen(engine: Engine, change: Change, live: Live, desired: Mapping[str, Any]
     if live is None:
         return {"exists": False}
     adapter = engine.adapters.for_type(change.type)
-    etag = _etag(adapter, change.id, live)
+    etag = etag_seen(adapter, change.id, live)
     if etag is None and _guards_with_etag(adapter):
         # Observed through a list (no ETag header): read it for its etag, and
         # make sure it is still the body that was planned from.
         fresh = adapter.read(change.id)
         if fresh is None or live_digest(fresh, desired) != live_digest(live, desired):
             raise PlanFileError(f"{change.address} changed while planning; run the dry run again")
-        etag = _etag(adapter, change.id, fresh)
+        etag = etag_seen(adapter, change.id, fresh)
     if etag is not None:
         return {"exists": True, "etag": etag}
     return {"exists": True, "digest": live_digest(live, desired)}
@@ -373,68 +372,3 @@ def _duration(delta: timedelta) -> str:
     if seconds >= 60:
         return f"{seconds // 60}m"
     return f"{delta.total_seconds():.3g}s"
-
-
-# -- apply --------------------------------------------------------------------------------------
-
-
-class LiveGuard:
-    """The engine's pre-write check for a saved plan: reads the resource
-    and refuses (StaleResource) unless it is still what the plan saw, and
-    unless its secrets still match the plan's fingerprints."""
-
-    def __init__(self, engine: Engine, saved: SavedPlan) -> None:
-        self.engine = engine
-        self.entries = saved.entries
-        # Ids this run creates (checked absent just before their write). A child found live under
-        # one of them was made by ARM with its parent (a site's `config/appsettings` exists as
-        # soon as the site does), not by someone else since the plan.
-        self._creating: set[str] = set()
-        self._lock = threading.Lock()
-
-    def _made_with_a_parent_we_create(self, resource_id: str) -> bool:
-        rid = resource_id.lower()
-        with self._lock:
-            return any(rid.startswith(parent + "/") for parent in self._creating)
-
-    def __call__(self, change: Change, snapshot: Mapping[str, Live]) -> Live:
-        entry = self.entries[change.address]
-        resource = self.engine.resources.get(change.address)
-        fingerprint = entry.get("secret_fingerprint")
-        if resource is not None and resource.secrets and secret_fingerprint(resource, self.engine.fingerprint_key) != fingerprint:
-            raise StaleResource(change.address, "secret values differ from the plan's fingerprints")
-        adapter = self.engine.adapters.for_type(change.type)
-        fresh = adapter.read(change.id)
-        seen = entry["live"]
-        if not seen.get("exists"):
-            if fresh is not None:
-                if self._made_with_a_parent_we_create(change.id):
-                    return fresh
-                raise StaleResource(change.address, "created outside the plan")
-            with self._lock:
-                self._creating.add(change.id.lower())
-            return None
-        if fresh is None:
-            raise StaleResource(change.address, "deleted since the plan")
-        desired = entry.get("desired")
-        if "etag" in seen:
-            moved = _etag(adapter, change.id, fresh) != seen["etag"]
-        else:
-            moved = live_digest(fresh, desired) != seen.get("digest")
-        if moved:
-            raise StaleResource(change.address, self._what_changed(change, fresh, snapshot))
-        return fresh
-
-    def _what_changed(self, change: Change, fresh: dict[str, Any], snapshot: Mapping[str, Live]) -> str:
-        """The paths whose live value differs from what the plan showed."""
-        resource = self.engine.resources.get(change.address)
-        if resource is None:
-            return "its live body differs"
-        now = self.engine.plan_one(resource, {**snapshot, change.address: fresh})
-        before = {(d.path, json.dumps(d.before, sort_keys=True, default=str)) for d in change.diff}
-        after = {(d.path, json.dumps(d.before, sort_keys=True, default=str)) for d in now.diff}
-        paths = sorted({p for p, _ in before ^ after})
-        if not paths:
-            return "etag changed, no compared path differs"
-        shown = ", ".join(paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else "")
-        return f"changed paths: {shown}"

@@ -127,7 +127,7 @@ class Applier:
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order.
 
-        With `check` (a saved plan, `reconciler.cli.planfile.LiveGuard`), each write
+        With `check` (a saved plan, `reconciler.cli.plan_guard.LiveGuard`), each write
         and delete first asks it for the live body to write over; it raises to
         refuse the write (its dependents are skipped), and a 412 is not retried:
         a saved plan is applied as reviewed, never re-planned. `on_start(address,
