@@ -117,8 +117,11 @@ def secret_setting(name: str, env_file: Path = Path(".env")) -> SecretStr | None
     if value is None:
         from dotenv import dotenv_values
 
-        check_env_file(env_file)
-        value = dotenv_values(env_file).get(name) if env_file.is_file() else None
+        import local_files
+
+        check_env_file(env_file)  # the one safe reader, and every line KEY=value
+        data = local_files.read_bytes(env_file, what=".env", fix="", max_bytes=1024 * 1024, missing_ok=True)
+        value = dotenv_values(stream=io.StringIO(data.decode("utf-8"))).get(name) if data is not None else None
     return SecretStr(value) if value else None
 
 
