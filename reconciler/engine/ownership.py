@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from adapters.arm_id import checked_id
+from adapters.arm_id import UnsafeName, checked_id
 from adapters.errors import Reason, describe
 from adapters.registry import is_declared
 from adapters.siblings import SiblingListing
@@ -141,6 +141,10 @@ class Ownership:
 
         The one gate of every delete and replace: a Resource Graph row, a list item or an observed
         body may make a candidate, never a verdict."""
+        try:  # every candidate's id is one (adapters/arm_id.py), whatever listed it
+            checked_id(resource_id, source="a delete candidate")
+        except UnsafeName as error:
+            return str(error)
         if not self.in_scope(resource_id):
             return "outside this environment's resource groups in the target subscription; never deleted"
         try:
