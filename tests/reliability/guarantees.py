@@ -221,6 +221,49 @@ def _controller_history_through_a_link(work: Path, template: Path) -> list[str]:
     return problems
 
 
+def _unmanaged_group(state: Path, name: str) -> None:
+    """Another team's resource group (no ownership tags): something `reconcile import` may take in."""
+    from emulator import Emulator
+
+    emu = Emulator(state)
+    try:
+        url = f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/{name}?api-version={RG_API}"
+        answer = emu.handle("PUT", url, {"Authorization": "Bearer x", "Content-Type": "application/json"},
+                            json.dumps({"location": "westus2", "tags": {"team": "legacy"}}).encode())
+        assert answer.status in (200, 201), answer.body
+    finally:
+        emu.close()
+
+
+def _import_out_planted_links(work: Path, template: Path) -> list[str]:
+    """`reconcile import --out` (issue 26) writes through the one file writer too: links planted at
+    the temporary names it would use are never followed, and a file that is not an import stays."""
+    state = _state_copy(template, work)
+    _unmanaged_group(state, "rg-legacy-dev")
+    victim = work / "victim.txt"
+    victim.write_text("keep me\n")
+    for name in (".imported.py.tmp", "imported.py.tmp", "imported.tmp"):
+        (work / name).symlink_to(victim)
+    ran = reconcile(work, "import", "--env", "dev", "--emulator-state", str(state), "-g", "rg-legacy-dev",
+                    "--out", "imported.py")
+    problems = [] if ran.code == 0 else [f"exit {ran.code}: {ran.text[-300:]!r}"]
+    if victim.read_text() != "keep me\n":
+        problems.append("the file a planted link points to was overwritten")
+    out = work / "imported.py"
+    if out.is_symlink() or not out.is_file() or not out.read_text().startswith("# reconcile import:"):
+        problems.append("imported.py is not the imported module, as a regular file")
+    (work / "notes.py").write_text("print('my script')\n")
+    foreign = reconcile(work, "import", "--env", "dev", "--emulator-state", str(state), "-g", "rg-legacy-dev",
+                        "--out", "notes.py")
+    error = _lines(foreign.err)[-1:]  # after the target's banner: the import checks it knows the groups first
+    if foreign.code != 1 or not error or not error[0].startswith("reconcile: error: ") or not all(
+            n in error[0] for n in ("notes.py", "--force")):
+        problems.append(f"--out over a script: exit {foreign.code}, not one error naming it and --force: {error}")
+    if (work / "notes.py").read_text() != "print('my script')\n":
+        problems.append("notes.py was replaced")
+    return problems
+
+
 # -- 4. paging --------------------------------------------------------------------------------------
 
 
@@ -323,6 +366,17 @@ def _history_damaged(work: Path, template: Path) -> list[str]:
     document.write_text(json.dumps({"address": "core.resource_group", "events": [{"n": "x", "kind": "drift"}]}))
     ran = reconcile(work, "history", "core.resource_group", "--env", "dev", "--emulator-state", str(state))
     return _one_error_line(ran, document.name, "damaged")
+
+
+def _layer_file_fifo(work: Path, template: Path) -> list[str]:
+    """`--layer-file` (issue 26) is read by the one safe reader: a FIFO is refused at once."""
+    state = _state_copy(template, work)
+    _fifo(work / "imported.py")
+    ran = reconcile(work, "plan", "--env", "dev", "--emulator-state", str(state), "--layer-file", "imported.py",
+                    timeout=60)
+    if ran.code == -9:
+        return ["`reconcile plan --layer-file` hung on a FIFO"]
+    return _one_error_line(ran, "imported.py", "FIFO")
 
 
 # -- 6. remote text ---------------------------------------------------------------------------------
@@ -723,6 +777,8 @@ CASES: tuple[Case, ...] = (
          _out_read_only_directory),
     Case("write-log-planted-link", 3, "a link planted at the graph write log's temporary name, graph-mode apply",
          _write_log_planted_link),
+    Case("import-out-planted-links", 3, "links planted at the import's temporary names, then --out over a script",
+         _import_out_planted_links),
     Case("history-directory-linked", 3, "the controller's history directory is a link elsewhere",
          _controller_history_through_a_link),
     Case("next-link-repeated", 4, "an ARM list whose nextLink points to itself",
@@ -742,6 +798,7 @@ CASES: tuple[Case, ...] = (
     Case("write-log-fifo", 5, "a FIFO in place of graph-writes-dev.json (graph mode)",
          _record_fifo("graph-writes-dev.json")),
     Case("not-convergent-fifo", 5, "a FIFO in place of not-convergent-dev.json", _record_fifo("not-convergent-dev.json")),
+    Case("layer-file-fifo", 5, "a FIFO given as --layer-file", _layer_file_fifo),
     Case("record-50000-brackets", 5, "50 000 '[' in a record file", _record_deep),
     Case("history-damaged", 5, "a history document whose event number is not a number", _history_damaged),
     Case("tag-name-forges-lines", 6, "a tag name holding newlines and a forged 'No changes.' line, CR elsewhere",
