@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 
 from azure.core.exceptions import AzureError
 
+from desired_state.errors import ReconcilerError
+
 #: Seconds of hard failures (refused, DNS, TLS) before the breaker trips (a restarting endpoint gets this long).
 HARD_WINDOW_S = 2.0
 HARD_MINIMUM = 3
@@ -40,8 +42,10 @@ HARD_MINIMUM = 3
 TIMEOUTS = 1
 
 
-class EndpointUnreachable(AzureError):
+class EndpointUnreachable(ReconcilerError, AzureError):
     """The run's ARM endpoint cannot be used at all (not retried): one line, endpoint and cause."""
+
+    outcome = "transient"  # the run ends; the next run or cycle tries again
 
 
 def failure_kind(error: BaseException) -> str | None:

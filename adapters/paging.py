@@ -18,8 +18,8 @@ So every listing is bounded here once:
   `EndpointGuardPolicy` would refuse to send it; here it is named as a listing's fault).
 
 Users: the sibling and child lists (`adapters/siblings.py`, `adapters/services/resource.py`),
-the generic resource listing and the Activity Log (SDK pagers, through `sdk_items`), Resource
-Graph queries (`reconciler/engine/graph_query.py`, `reconciler/engine/attribution.py`). A test
+the generic resource listing, the Activity Log and Blob documents (SDK pagers, through `sdk_items`),
+Resource Graph queries (`adapters/resource_graph.py`: graph mode and attribution). A test
 (tests/reliability/test_paging.py) fails when a module iterates a listing any other way.
 """
 
@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from azure.core.exceptions import AzureError
 
 from adapters.endpoint_guard import origin
+from desired_state.errors import ReconcilerError
 
 #: Pages one listing may have (``RECONCILER_MAX_PAGES`` overrides).
 DEFAULT_MAX_PAGES = 1000
@@ -41,8 +42,10 @@ MAX_PAGES_VARIABLE = "RECONCILER_MAX_PAGES"
 T = TypeVar("T")
 
 
-class PagingError(AzureError):
+class PagingError(ReconcilerError, AzureError):
     """A listing that does not end: a continuation repeated, too many pages, or a page elsewhere."""
+
+    outcome = "transient"  # the service's fault; the next run lists again
 
 
 def max_pages(environ: dict[str, str] | None = None) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from adapters.compare import fingerprint
+from desired_state.errors import ReconcilerError
 from desired_state.resource import Resource
 from reconciler.engine.attribution_record import made_on
 from reconciler.engine.plan import Change, Plan
@@ -157,8 +158,10 @@ def _valid_event(event: Any) -> bool:
     return isinstance(paths, list) and all(isinstance(p, str) for p in paths)
 
 
-class HistoryError(ValueError):
+class HistoryError(ReconcilerError, ValueError):
     """A history document that is not one this tool wrote: one line naming it and the fix."""
+
+    outcome = "validation"
 
 
 def record_overwritten(history: History | None, engine: Any, plan: Plan, live: Mapping[str, Any]) -> None:
