@@ -130,18 +130,14 @@ class GraphObserver:
         self.staleness_s = staleness_s
         self.resync_s = resync_s
         self.overlap_s = overlap_s if overlap_s is not None else staleness_s + OVERLAP_MARGIN_S
-        #: How change-feed cycles find changed children (and other resources that are not rows),
-        #: which `resourcechanges` does not report: see `ChildPolicy`.
-        if children not in CHILD_POLICIES:
-            raise ValueError(f"children={children!r}: choose one of {', '.join(CHILD_POLICIES)}")
-        self.children: ChildPolicy = children
         self.clock = clock
         self.stats = GraphStats()
         self._subscriptions = sorted({m.group(1).lower() for r in self.desired.resources.values()
                                       if (m := ROW_ID.match(r.id)) is not None})
         self.clients = clients
         self.graph = GraphQuery(clients, self._subscriptions)
-        self.non_rows = NonRowReads(self.reads, clients, self.stats, children)
+        self.non_rows = NonRowReads(self.reads, clients, self.stats, "activity-log")
+        self.children = children
         self._live: dict[str, Live] | None = None
         self._errors: dict[str, str] = {}
         self._strays: dict[str, Stray] = {}
@@ -152,6 +148,20 @@ class GraphObserver:
         self._seen: dict[str, float] = {}
         #: Addresses whose desired body holds references to live values.
         self._refers = {a for a, r in self.desired.resources.items() if "{ref:" in json.dumps(r.body, default=str)}
+
+    @property
+    def children(self) -> ChildPolicy:
+        """How change-feed cycles find changed children (and other resources that are not rows),
+        which `resourcechanges` does not report: see `ChildPolicy`. One attribute: the non-row
+        reads (`graph_children.NonRowReads`) read it here, so a policy set after construction
+        reaches them too."""
+        return self.non_rows.children
+
+    @children.setter
+    def children(self, policy: ChildPolicy) -> None:
+        if policy not in CHILD_POLICIES:
+            raise ValueError(f"children={policy!r}: choose one of {', '.join(CHILD_POLICIES)}")
+        self.non_rows.children = policy
 
     # -- the engine's seam ------------------------------------------------------------
     def wrote(self, resource_id: str) -> None:
