@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from adapters.field_flags import newest_stable_version
 from adapters.registry import is_declared
-from adapters.siblings import SiblingListing, listable
+from adapters.siblings import SiblingListing, listable, sibling_parent
+from desired_state.resource import Resource
+from reconciler.engine.list_reads import lacked_field
 from reconciler.engine.live_names import is_known
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import Live, Observation
@@ -33,6 +36,8 @@ ChildPolicy = Literal["activity-log", "every-cycle", "relist"]
 CHILD_POLICIES: tuple[str, ...] = ("activity-log", "every-cycle", "relist")
 #: A resource group, or a top-level resource in one: the ids that are Resource Graph rows.
 ROW_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)(/providers/[^/]+/[^/]+/[^/]+)?$", re.IGNORECASE)
+
+_IN_GROUP = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/", re.IGNORECASE)
 
 #: Child lists by (child type, parent id), lower-cased: the members each list reads, and the list.
 Listings = dict[tuple[str, str], tuple[list[str], Future[SiblingListing | None]]]
@@ -81,10 +86,10 @@ class NonRowReads:
                     # settles its name from its source, then reads it (GET)
                     others.append(address)
                     continue
-                if ROW_ID.match(resource.id) is not None:
+                if self.in_rows(resource):
                     continue
-                parent = resource.id.lower().rsplit("/", 2)[0]
-                if listable(resource.type) and "/providers/" in parent:
+                parent = sibling_parent(resource.type, resource.id)
+                if listable(resource.type) and "/providers/" in resource.id.lower().rsplit("/", 2)[0]:
                     children.setdefault((resource.type.lower(), parent), []).append(address)
                 else:
                     others.append(address)
@@ -125,7 +130,8 @@ class NonRowReads:
                 continue
             for address in members:
                 body = listing.bodies.get(resources[address].id.lower())
-                if (body is None and not listing.complete) or (body is not None and unreadable(body) is not None):
+                if (body is None and not listing.complete) or (body is not None and (
+                        unreadable(body) is not None or lacked_field(resources[address], body) is not None)):
                     unread.append(address)
                 else:
                     errors.pop(address, None)
@@ -143,11 +149,12 @@ class NonRowReads:
         return out
 
     def row_comparable(self, arm_type: str, api_version: str | None) -> bool:
-        """The type declares `graph_row`: its rows may stand for a GET."""
-        if not is_declared(arm_type):
-            return False  # a generic type declares no row (and its adapter would ask its provider first)
+        """The type's rows may stand for a GET (`ArmType.graph_row`, by convention for a type
+        without an entry)."""
+        if not is_declared(arm_type) and api_version is None and newest_stable_version(arm_type) is None:
+            return False  # its adapter would ask the provider for a version first, in this thread
         try:
-            return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
+            return self.reads.adapters.for_type(arm_type, api_version).entry.row_stands_for_get
         except Exception:  # an unknown type is read (and reported) by ARM
             return False
 
@@ -157,6 +164,14 @@ class NonRowReads:
         named_later = self.desired.named_later
         return [a for a, r in self.desired.resources.items()
                 if ROW_ID.match(r.id) is not None and a not in named_later and not self.row_comparable(r.type, r.api_version)]
+
+    def in_rows(self, resource: Resource) -> bool:
+        """Whether the relist's rows hold `resource`: a resource group or a top-level resource of
+        one, or a child of a type whose rows stand for its GETs (`ArmType.graph_row`)."""
+        if ROW_ID.match(resource.id) is not None:
+            return True
+        return (resource.type.count("/") > 1 and _IN_GROUP.match(resource.id) is not None
+                and self.row_comparable(resource.type, resource.api_version))
 
     def start_reads(self, addresses: list[str]) -> Future[Observation]:
         """`addresses` read from ARM in the read pool (`ResourceObserver`), meanwhile."""

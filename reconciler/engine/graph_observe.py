@@ -219,7 +219,7 @@ class GraphObserver:
         to_read: list[str] = []
         for address, resource in resources.items():
             rid = resource.id.lower()
-            if ROW_ID.match(resource.id) is None or address in self.desired.named_later:
+            if not self.non_rows.in_rows(resource) or address in self.desired.named_later:
                 continue  # a child or an extension resource: not a row; or read with its name's source
             found_row = rows.get(rid)
             row_live = row_body(found_row) if found_row is not None else None

@@ -14,9 +14,10 @@ from typing import Any
 
 from adapters.base import Adapter
 from adapters.errors import one_line
-from adapters.siblings import SiblingListing, listable
+from adapters.siblings import SiblingListing, listable, sibling_parent
 from desired_state.resource import Resource
 from reconciler.engine.desired import DesiredResources
+from reconciler.engine.list_reads import lacked_field
 from reconciler.engine.live_names import is_known, sources
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import AdapterSource, Live, Observation
@@ -89,8 +90,7 @@ class ResourceObserver:
         by_parent: dict[tuple[str, str], list[str]] = {}
         for address in selected:
             resource = self.desired.resources[address]
-            parent = resource.id.rsplit("/", 2)[0].lower()
-            by_parent.setdefault((resource.type.lower(), parent), []).append(address)
+            by_parent.setdefault((resource.type.lower(), sibling_parent(resource.type, resource.id)), []).append(address)
         singles: list[str] = []
         batches: list[list[str]] = []
         for members in by_parent.values():
@@ -115,9 +115,10 @@ class ResourceObserver:
             return [(address, None, f"{type(exc).__name__}: {one_line(exc)}")], []
 
     def _read_siblings(self, members: list[str]) -> tuple[Found, SiblingListing | None]:
-        """One list call for `members` (same type, same parent); those it does not show are
-        returned for a GET each (a list may lag behind a create). The listing is returned too:
-        it is the prune scan of that parent's children of the type (None: no list)."""
+        """One list call for `members` (same type, same parent); those it does not show, and
+        those whose item lacks a field the comparison reads (reconciler/engine/list_reads.py),
+        are returned for a GET each (a list may lag behind a create). The listing is returned
+        too: it is the prune scan of that parent's children of the type (None: no list)."""
         first = self.desired.resources[members[0]]
         try:
             listing = self.adapter(first).list_siblings(first.id)
@@ -129,11 +130,15 @@ class ResourceObserver:
         found: list[tuple[str, Live, str | None]] = []
         unread: list[str] = []
         for address in members:
-            body = listing.bodies.get(self.desired.resources[address].id.lower())
-            if body is not None or listing.complete:
-                found.append((address, body, None))
-            else:
+            resource = self.desired.resources[address]
+            body = listing.bodies.get(resource.id.lower())
+            if body is None and not listing.complete:
                 unread.append(address)
+            elif body is not None and (lacked := lacked_field(resource, body)) is not None:
+                log.info("listed %s lacks %s; reading it", resource.id, lacked)
+                unread.append(address)
+            else:
+                found.append((address, body, None))
         return (found, unread), listing
 
 
