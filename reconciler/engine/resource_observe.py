@@ -6,6 +6,7 @@ one whatever Resource Graph cannot show)."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -142,6 +143,10 @@ class ResourceObserver:
         return (found, unread), listing
 
 
+_GROUP_TYPE = "microsoft.resources/resourcegroups"
+#: The resource group part of an id.
+_GROUP = re.compile(r"^(/subscriptions/[^/]+/resourcegroups/[^/]+)(?:/|$)", re.IGNORECASE)
+
 #: A child group's key: (child type, parent id), lower-cased.
 GroupKey = tuple[str, str]
 
@@ -173,15 +178,19 @@ class _ReadRun:
         #: Named after a live value: read once their sources are (address -> its sources).
         self.later = [a for a in selected if a in named]
         self.sources = {a: [s for s in sources([named[a]]) if s in self.desired.resources] for a in self.later}
+        #: Resource groups (lower-cased ids) a read found missing: nothing under them exists (ARM
+        #: answers 404 ResourceGroupNotFound for it all), so reads not sent yet are not sent.
+        self.absent_groups: set[str] = set()
 
     def observe(self) -> Observation:
         scan_errors: dict[str, str] = {}
-        group_scans = [(g, self.pool.submit(self.ownership.strays_in, g, self.desired_ids))
-                       for g in (self.ownership.prune_groups() if self.scan else [])]
         first = [a for a in self.selected if a not in self.desired.named_later]
         # a targeted run's sources (one named after a live value itself is read once named)
         extra = [s for a in self.later for s in self.sources[a] if s not in first and s not in self.desired.named_later]
-        self._start(first + list(dict.fromkeys(extra)))
+        # groups first: a missing one spares the reads under it that have not left yet (an apply from empty)
+        order = sorted(first + list(dict.fromkeys(extra)), key=lambda a: self.desired.resources[a].type.lower() != _GROUP_TYPE)
+        self._start(order)
+        group_scans = [(g, self.pool.submit(self._strays_in, g)) for g in (self.ownership.prune_groups() if self.scan else [])]
         self._settle_ready()
         while self.pending or self.later:
             if not self.pending:  # a source nobody reads (named after a live value itself): name with what is known
@@ -223,13 +232,13 @@ class _ReadRun:
             if key in groups and listable(resource.type):
                 batches.append([address])  # the prune scan lists this parent's children anyway
             else:
-                self._submit(self.observer._read_one, address, then=self._found)
+                self._submit(self._read_one, address, then=self._found)
         listed = set()
         for members in batches:
             resource = self.desired.resources[members[0]]
             key = (resource.type.lower(), resource.id.rsplit("/", 2)[0].lower())
             listed.add(key)
-            self._submit(self.observer._read_siblings, members, then=partial(self._listed, key))
+            self._submit(self._read_siblings, members, then=partial(self._listed, key))
         for key, group in groups.items():
             if key not in listed:
                 self._start_id_list(key, group)
@@ -239,7 +248,36 @@ class _ReadRun:
 
     def _start_id_list(self, key: GroupKey, group: ChildGroup) -> None:
         if key not in self.id_lists and self.ownership.list_children is not None:
-            self.id_lists[key] = self.pool.submit(self.ownership.child_strays, group, self.desired_ids)
+            self.id_lists[key] = self.pool.submit(self._child_strays_of, group)
+
+    # -- reads, in the pool's threads: nothing is sent under a group found missing -------------
+    def _in_absent_group(self, resource_id: str) -> bool:
+        group = _GROUP.match(resource_id)
+        return group is not None and group.group(1).lower() in self.absent_groups
+
+    def _read_one(self, address: str) -> Found:
+        resource = self.desired.resources[address]
+        if self._in_absent_group(resource.id):
+            return [(address, None, None)], []
+        found = self.observer._read_one(address)
+        if resource.type.lower() == _GROUP_TYPE and found[0][0][1:] == (None, None):  # 404: the group is missing
+            self.absent_groups.add(resource.id.lower())
+        return found
+
+    def _read_siblings(self, members: list[str]) -> tuple[Found, SiblingListing | None]:
+        if self._in_absent_group(self.desired.resources[members[0]].id):
+            return ([(a, None, None) for a in members], []), SiblingListing(complete=True)
+        return self.observer._read_siblings(members)
+
+    def _strays_in(self, group: str) -> list[Stray]:
+        if any(g.rsplit("/", 1)[-1] == group.lower() for g in self.absent_groups):
+            return []
+        return self.ownership.strays_in(group, self.desired_ids)
+
+    def _child_strays_of(self, group: ChildGroup) -> list[Stray]:
+        if self._in_absent_group(group[0]):
+            return []
+        return self.ownership.child_strays(group, self.desired_ids)
 
     # -- answers ---------------------------------------------------------------------------
     def _found(self, result: Found) -> None:
