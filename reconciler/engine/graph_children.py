@@ -173,17 +173,26 @@ class NonRowReads:
         return (resource.type.count("/") > 1 and _IN_GROUP.match(resource.id) is not None
                 and self.row_comparable(resource.type, resource.api_version))
 
-    def start_reads(self, addresses: list[str]) -> Future[Observation]:
-        """`addresses` read from ARM in the read pool (`ResourceObserver`), meanwhile."""
+    def start_reads(self, addresses: list[str]) -> Future[tuple[Observation, dict[tuple[str, str], SiblingListing]]]:
+        """`addresses` read from ARM in the read pool (`ResourceObserver.observe_listing`: a child
+        whose siblings the prune scan lists is read by that list), meanwhile."""
         self.stats.arm_reads_asked += len(addresses)
-        return self.reads.pool().submit(self.reads.observe, addresses, prune_scan=False)
+        return self.reads.pool().submit(self.reads.observe_listing, addresses)
 
     @staticmethod
-    def collect(reads: Future[Observation], live: dict[str, Live], errors: dict[str, str]) -> None:
-        """What `start_reads` found, into `live` / `errors`."""
-        seen = reads.result()
+    def collect(
+        reads: Future[tuple[Observation, dict[tuple[str, str], SiblingListing]]], live: dict[str, Live],
+        errors: dict[str, str], listings: Listings,
+    ) -> None:
+        """What `start_reads` found, into `live` / `errors`, and its child lists into `listings`
+        (the prune scan's: a collection known only once named is not listed twice)."""
+        seen, listed = reads.result()
         live.update(seen.live)
         errors.update(seen.errors)
+        for key, listing in listed.items():
+            done: Future[SiblingListing | None] = Future()
+            done.set_result(listing)
+            listings.setdefault(key, ([], done))
 
     def start_id_lists(self, listings: Listings) -> dict[tuple[str, str], Future[list[Stray]]]:
         """The prune scan's id list of every candidate child group that no child list covers,

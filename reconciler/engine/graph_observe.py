@@ -243,7 +243,7 @@ class GraphObserver:
         self.stats.rows_trusted += trusted
         errors: dict[str, str] = {}
         self.non_rows.read_from_arm(to_read, live, errors)
-        self.non_rows.collect(others_read, live, errors)
+        self.non_rows.collect(others_read, live, errors, listings)
         self.non_rows.finish_lists(listings, live, errors)
         if prune_scan and self.ownership.scans:
             strays = self._row_strays(rows, recent)

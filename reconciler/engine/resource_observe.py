@@ -86,6 +86,14 @@ class ResourceObserver:
         return _ReadRun(self, list(addresses) if addresses is not None else list(self.desired.resources),
                         prune_scan=prune_scan).observe()
 
+    def observe_listing(self, addresses: Iterable[str]) -> tuple[Observation, dict[GroupKey, SiblingListing]]:
+        """`observe(addresses, prune_scan=False)`, but a child of a type whose siblings the prune
+        scan lists is read by that list, even alone, and the lists are returned (keyed by (child
+        type, parent id), lower-cased) for the caller's prune scan: graph mode's reads of what is
+        named after a live value, whose collections are known only once named."""
+        run = _ReadRun(self, list(addresses), prune_scan=False, child_lists=True)
+        return run.observe(), dict(run.listings)
+
     def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
         """Addresses read one by one, and groups of same-type siblings read by one list."""
         by_parent: dict[tuple[str, str], list[str]] = {}
@@ -158,13 +166,17 @@ def _key(group: ChildGroup) -> GroupKey:
 class _ReadRun:
     """One observe: the reads in flight, what they found, and what starts when they answer."""
 
-    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool) -> None:
+    def __init__(
+        self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool, child_lists: bool = False
+    ) -> None:
         self.observer = observer
         self.desired = observer.desired
         self.ownership = observer.ownership
         self.selected = selected
         self.scan = prune_scan and self.ownership.scans
         self.scan_children = prune_scan and self.ownership.list_children is not None
+        #: Children of the prune scan's groups are read by their group's list (that list is the scan).
+        self.child_lists = (prune_scan or child_lists) and self.ownership.list_children is not None
         self.pool = observer.pool()
         self.desired_ids = self.desired.ids()
         self.live: dict[str, Live] = {}
@@ -181,6 +193,10 @@ class _ReadRun:
         #: Resource groups (lower-cased ids) a read found missing: nothing under them exists (ARM
         #: answers 404 ResourceGroupNotFound for it all), so reads not sent yet are not sent.
         self.absent_groups: set[str] = set()
+        #: Sibling lists of this run by (type, where listed), None while in flight; addresses
+        #: named meanwhile that such a list may show wait for it.
+        self.sibling_lists: dict[GroupKey, SiblingListing | None] = {}
+        self.awaiting: dict[GroupKey, list[str]] = {}
 
     def observe(self) -> Observation:
         scan_errors: dict[str, str] = {}
@@ -220,10 +236,13 @@ class _ReadRun:
 
     # -- starting reads ------------------------------------------------------------------
     def _start(self, addresses: list[str]) -> None:
-        """Start the reads of `addresses` (ids known), and the prune scan's lists of their groups."""
+        """Start the reads of `addresses` (ids known), and the prune scan's lists of their groups.
+        One a list of its siblings has shown (or is about to: it was sent before the name was
+        known) is taken from that list, not read again."""
+        addresses = [a for a in addresses if not self._from_listing(a)]
         if not addresses:
             return
-        groups = {_key(g): g for g in self.ownership.child_groups(addresses, None)} if self.scan_children else {}
+        groups = {_key(g): g for g in self.ownership.child_groups(addresses, None)} if self.child_lists else {}
         self.groups.update(groups)
         singles, batches = self.observer._read_batches(addresses)
         for address in singles:
@@ -238,7 +257,9 @@ class _ReadRun:
             resource = self.desired.resources[members[0]]
             key = (resource.type.lower(), resource.id.rsplit("/", 2)[0].lower())
             listed.add(key)
-            self._submit(self._read_siblings, members, then=partial(self._listed, key))
+            siblings = (resource.type.lower(), sibling_parent(resource.type, resource.id))
+            self.sibling_lists.setdefault(siblings, None)  # in flight
+            self._submit(self._read_siblings, members, then=partial(self._listed, key, siblings))
         for key, group in groups.items():
             if key not in listed:
                 self._start_id_list(key, group)
@@ -247,7 +268,7 @@ class _ReadRun:
         self.pending[self.pool.submit(task, argument)] = then
 
     def _start_id_list(self, key: GroupKey, group: ChildGroup) -> None:
-        if key not in self.id_lists and self.ownership.list_children is not None:
+        if key not in self.id_lists and self.scan_children:
             self.id_lists[key] = self.pool.submit(self._child_strays_of, group)
 
     # -- reads, in the pool's threads: nothing is sent under a group found missing -------------
@@ -292,13 +313,34 @@ class _ReadRun:
         for address in unread:  # listed siblings the list did not show: read on their own
             self._submit(self.observer._read_one, address, then=self._found)
 
-    def _listed(self, key: GroupKey, result: tuple[Found, SiblingListing | None]) -> None:
+    def _listed(self, key: GroupKey, siblings: GroupKey, result: tuple[Found, SiblingListing | None]) -> None:
         found, listing = result
         if listing is not None:
             self.listings[key] = listing
         elif key in self.groups:
             self._start_id_list(key, self.groups[key])  # no list of bodies: the scan lists ids
+        self.sibling_lists[siblings] = listing or SiblingListing()
         self._found(found)
+        self._start(self.awaiting.pop(siblings, []))
+
+    def _from_listing(self, address: str) -> bool:
+        """Whether `address` is served by a sibling list of this run: read from it when it shows
+        a body the comparison can use (or rules it out), or waiting for it when still in flight."""
+        resource = self.desired.resources[address]
+        siblings = (resource.type.lower(), sibling_parent(resource.type, resource.id))
+        if siblings not in self.sibling_lists:
+            return False
+        listing = self.sibling_lists[siblings]
+        if listing is None:
+            self.awaiting.setdefault(siblings, []).append(address)
+            return True
+        body = listing.bodies.get(resource.id.lower())
+        if body is None and not listing.complete:
+            return False
+        if body is not None and lacked_field(resource, body) is not None:
+            return False
+        self._found(([(address, body, None)], []))
+        return True
 
     def _settle_ready(self, *, force: bool = False) -> None:
         """Name, then start, every resource named after a live value whose sources are read."""
