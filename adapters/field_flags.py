@@ -75,7 +75,9 @@ def newest_stable_version(arm_type: str) -> str | None:
     index is generated from the REST specs providers publish their api-versions in, as Bicep
     and Pulumi's azure-native pin theirs."""
     type_key = arm_type.lower()
-    versions = sorted({v for d in _namespace(type_key.split("/", 1)[0]).get(type_key) or () for v in d["v"]})
+    versions: list[str] = sorted({str(v) for d in _namespace(type_key.split("/", 1)[0]).get(type_key) or ()
+                                  for v in d["v"]})
     stable = [v for v in versions if "preview" not in v.lower()]
-    return (stable or versions or [None])[-1]
+    chosen = stable or versions
+    return chosen[-1] if chosen else None
 

@@ -122,7 +122,9 @@ def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> S
         call = collection_call(entry, _collection(entry, resource_id), clients)  # ARM's convention (module docstring)
         if call is None:
             return None
-        (client, method), args, extra = call, [], {}
+        client, method = call
+        args: list[str] = []
+        extra: dict[str, Any] = {}
     else:
         if entry.get_kwargs or not entry.args or entry.args[-1] != "name":
             return None
