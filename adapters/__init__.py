@@ -16,5 +16,5 @@ generic adapter, driven by per-type data.
 - `clients`: `ClientFactory` (Azure, in-process transport, HTTP endpoint), one
   client per service; `retry` (the product's only retry layer) and `ratelimit`
   (ARM token buckets, request counts) are pipeline policies in every client.
-- `compare_command`: `reconcile compare`.
+- the `reconcile compare` command lives in `reconciler/cli/compare_command.py` (it uses `compare` and `registry`).
 """

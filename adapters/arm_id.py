@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+from desired_state.errors import ReconcilerError
+
 _PROVIDERS = re.compile(r"/providers/", re.IGNORECASE)
 
 
-class InvalidResourceId(ValueError):
+class InvalidResourceId(ReconcilerError, ValueError):
     """An id that does not have the segments its type needs."""
+
+    outcome = "validation"
 
 
 def resource_group_of(resource_id: str) -> str:

@@ -1,6 +1,12 @@
-"""The declarative entry of one ARM type: which SDK call does what, and how to
-compare it. Adding a type to the product is adding one `ArmType` to the
-`TYPES` tuple of its service module."""
+"""The declarative entry of one ARM type: which SDK call does what, how to compare it, and
+whether deleting it loses data. A type with quirks is one `ArmType` in the `TYPES` tuple of
+its service module (`adapters/services/<service>.py`); a type managed by id through the generic
+resources API is one `GenericType` in that module's `GENERIC` tuple, so that no type the
+desired state uses falls back to the generic path without saying so.
+
+What is not here is declared once elsewhere: tags, the name rule and the request body by the
+type's spec (`desired_state/specs/`), and the generated field facts (write-only, create-only,
+case-insensitive paths) in `adapters/field_rules.py`."""
 
 from __future__ import annotations
 
@@ -50,9 +56,8 @@ class ArmType:
     delete_kwargs: Mapping[str, Any] = field(default_factory=dict)
     #: Dotted paths removed from the request body (read-only fields the service rejects).
     write_strip: tuple[str, ...] = ()
-    #: Whether the type carries ARM tags (else the secret fingerprint goes on the parent).
-    has_tags: bool = True
-    #: Holds data that a delete destroys (the engine asks for a second flag).
+    #: Holds data that a delete or a replace destroys: `--allow-data-loss` is needed on top of
+    #: `--prune` / `--allow-replace` (`reconciler.engine.safety`, which keeps no list of its own).
     data_holding: bool = False
     #: The api-version the SDK call uses and anything surprising about it.
     api_version: str = ""
@@ -97,3 +102,15 @@ class ArmType:
     def deleted_with_parent(self) -> bool:
         """No delete operation: the resource goes with its parent (`sites/config`)."""
         return not self.delete
+
+
+@dataclass(frozen=True)
+class GenericType:
+    """One ARM type managed by id through `ResourceManagementClient.resources.*_by_id`, at its
+    spec's `api_version` or the newest stable one ARM's type index defines (else its provider
+    publishes; no SDK client of its own): its comparison quirks and whether deleting it loses data."""
+
+    arm_type: str
+    rules: CompareRules = field(default_factory=CompareRules)
+    #: As `ArmType.data_holding`.
+    data_holding: bool = False

@@ -23,6 +23,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from desired_state.errors import ReconcilerError
+
 #: The controller's lease log, whatever module holds the lease (operators filter on it).
 log = logging.getLogger("reconciler.controller.lease")
 
@@ -31,8 +33,10 @@ MIN_DURATION_S = 15
 MAX_DURATION_S = 60
 
 
-class LeaseLost(Exception):
+class LeaseLost(ReconcilerError):
     """The lease this contender held is now someone else's (or gone): stop acting."""
+
+    outcome = "conflict"
 
 
 def pause(interval_s: float, deadline: float | None, cancel: threading.Event | None) -> bool:
@@ -53,6 +57,20 @@ def pause(interval_s: float, deadline: float | None, cancel: threading.Event | N
 def default_holder() -> str:
     """``<hostname>-<pid>``: unique per replica, readable in the blob metadata."""
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def account_url(account: str) -> str:
+    """The Blob endpoint of a storage account (Azure's public cloud)."""
+    return f"https://{account}.blob.core.windows.net"
+
+
+def account_container(account: str, container: str = LEASE_CONTAINER) -> Any:
+    """A Blob container of the storage account `account` (an `azure.storage.blob.ContainerClient`),
+    reached as `BlobLease.for_account` reaches the lease."""
+    from azure.identity import DefaultAzureCredential
+    from azure.storage.blob import ContainerClient
+
+    return ContainerClient(account_url(account), container, credential=DefaultAzureCredential())
 
 
 def lease_blob_name(environment: str) -> str:
@@ -133,6 +151,14 @@ class BlobLease:
         from azure.storage.blob import BlobServiceClient
 
         return cls(BlobServiceClient(account_url, credential=credential), environment, **options)
+
+    @classmethod
+    def for_account(cls, account: str, environment: str, **options: Any) -> BlobLease:
+        """On the storage account `account`, as `DefaultAzureCredential` finds who we are (managed or
+        workload identity, a service principal in the environment, `az login`)."""
+        from azure.identity import DefaultAzureCredential
+
+        return cls.from_account_url(account_url(account), DefaultAzureCredential(), environment, **options)
 
     @property
     def holder(self) -> str:

@@ -32,10 +32,12 @@ from azure.core.pipeline.transport import HttpTransport
 from azure.core.polling import LROPoller
 
 from adapters.endpoint_guard import EndpointGuardPolicy
+from adapters.errors import one_line
 from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
 from adapters.retry import WAIT_LEFT, ArmRetryPolicy, Backoff, RecentPuts, RetryStats
 from adapters.sdk_imports import SDK_IMPORTS
 from adapters.wait_budget import RunClock, WaitBudget
+from desired_state.errors import ReconcilerError
 
 #: Service key (the SDK module name) -> "module:ClientClass".
 SERVICES: dict[str, str] = {
@@ -70,21 +72,25 @@ AZURE_BASE_URL = "https://management.azure.com"
 EMULATOR_POLLING_INTERVAL = 0.05
 
 
-class UnknownService(KeyError):
+class UnknownService(ReconcilerError, KeyError):
     """A service key that is not in `SERVICES`."""
 
 
-class LroTimeout(TimeoutError):
+class LroTimeout(ReconcilerError, TimeoutError):
     """A long-running operation did not finish within its timeout; its
     continuation token is kept so the next cycle resumes it."""
 
+    outcome = "transient"
 
-class OperationFailed(HttpResponseError):
+
+class OperationFailed(ReconcilerError, HttpResponseError):
     """A long-running operation ended `Failed` or `Canceled` (ARM RPC,
     async operations): the request was accepted, the provisioning was not.
     Writing the same body again is how ARM resources are repaired. An
     `HttpResponseError`, so whoever handles those (the adapter dropping the
     finished operation's continuation token) handles this too."""
+
+    outcome = None  # an ARM answer: classified by its status and code
 
 
 def _unsigned_jwt(claims: dict[str, str]) -> str:
@@ -273,7 +279,7 @@ class ClientFactory:
             result = poller.result(timeout=timeout)
         except HttpResponseError as error:
             if str(poller.status()).lower() in ("failed", "canceled", "cancelled"):
-                first_line = str(error).splitlines()[0] if str(error) else str(poller.status())
+                first_line = one_line(error) if str(error).strip() else str(poller.status())
                 raise OperationFailed(message=f"{what}: {first_line}", response=error.response) from error
             raise
         if not poller.done():

@@ -24,11 +24,15 @@ from azure.core.exceptions import AzureError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from desired_state.errors import ReconcilerError
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class ForeignEndpointError(AzureError):
+class ForeignEndpointError(ReconcilerError, AzureError):
     """The service pointed us at a URL off its own ARM endpoint (not retried)."""
+
+    outcome = "validation"
 
 
 def origin(url: str) -> tuple[str, str, int]:

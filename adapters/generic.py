@@ -27,6 +27,7 @@ from adapters.endpoint_guard import ForeignEndpointError
 from adapters.merge import overlay, with_secrets
 from adapters.sdk_imports import SDK_IMPORTS
 from adapters.siblings import SiblingListing, list_siblings
+from desired_state.errors import ReconcilerError
 from desired_state.resource import Resource
 
 log = logging.getLogger("adapters")
@@ -35,16 +36,20 @@ log = logging.getLogger("adapters")
 _NO_BODY = object()
 
 
-class ConcurrentModification(Exception):
+class ConcurrentModification(ReconcilerError):
     """412: the resource changed since it was read; re-read and re-plan."""
+
+    outcome = "stale"
 
     def __init__(self, resource_id: str) -> None:
         super().__init__(f"{resource_id}: changed since it was read (412 Precondition Failed); re-read and re-plan")
         self.resource_id = resource_id
 
 
-class UnsupportedDelete(Exception):
+class UnsupportedDelete(ReconcilerError):
     """The type has no ARM delete (Key Vault secrets are deleted in the vault's data plane)."""
+
+    outcome = "validation"
 
     def __init__(self, arm_type: str, resource_id: str) -> None:
         super().__init__(
@@ -144,11 +149,6 @@ class GenericAdapter:
             else:
                 self._header_etags.pop(resource_id.lower(), None)
         return body  # type: ignore[no-any-return]
-
-    @property
-    def guards_with_etag(self) -> bool:
-        """Whether updates of this type carry `If-Match` (see `ArmType.etag`)."""
-        return self.entry.etag
 
     def etag_of(self, resource_id: str, live: Mapping[str, Any]) -> str | None:
         """The etag an update of `live` sends as `If-Match` (the body's, else the

@@ -1,15 +1,22 @@
-"""Every ARM type the product knows, from the `TYPES` of each service module."""
+"""Every ARM type the product knows: the `TYPES` (and `GENERIC`) of each module in
+`adapters/services/`, found without being listed anywhere (as `desired_state/catalog.py`
+finds the spec classes)."""
 
 from __future__ import annotations
 
 import functools
+import importlib
+import logging
+import pkgutil
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
+from types import ModuleType
 from typing import Any
 
-from adapters.arm_type import ArmType
+import adapters.services
+from adapters.arm_type import ArmType, GenericType
 from adapters.clients import ClientFactory
 from adapters.compare import CompareRules, pattern_of
 from adapters.direct_reads import sdk_api_version
@@ -17,40 +24,26 @@ from adapters.field_flags import flags_for, newest_stable_version
 from adapters.field_rules import FIELD_RULES
 from adapters.generic import GenericAdapter
 from adapters.normalisations import TYPE_RULES
-from adapters.services import (
-    apimanagement,
-    appcontainers,
-    applicationinsights,
-    authorization,
-    cdn,
-    cosmosdb,
-    datafactory,
-    dns,
-    keyvault,
-    loganalytics,
-    monitor,
-    msi,
-    network,
-    privatedns,
-    redis,
-    resource,
-    servicebus,
-    sql,
-    storage,
-    web,
-)
 from adapters.services.resource import ListedResource, list_children, list_resources
+from desired_state.errors import ReconcilerError
 
-SERVICE_MODULES = (
-    resource, network, dns, privatedns, keyvault, msi, authorization, monitor, loganalytics,
-    applicationinsights, sql, servicebus, storage, web, appcontainers, apimanagement, cdn,
-    datafactory, redis, cosmosdb,
-)
+log = logging.getLogger("adapters.registry")
+
+
+def _service_modules() -> tuple[ModuleType, ...]:
+    """Every module of `adapters/services/`, in a stable order."""
+    return tuple(
+        importlib.import_module(f"{adapters.services.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(adapters.services.__path__), key=lambda m: m.name)
+    )
+
+
+SERVICE_MODULES = _service_modules()
 
 HOW_TO_ADD = (
-    "a type without an ArmType entry is managed by id through the generic resources API; declare "
-    "an entry in TYPES of adapters/services/<service>.py only for quirks (per-service SDK client, "
-    "keyed lists, write-only fields)"
+    "declare the type in adapters/services/<service>.py: one ArmType in TYPES for a quirk (per-service SDK "
+    "client, keyed lists, write-only fields), else one GenericType in GENERIC (managed by id through the "
+    "generic resources API)"
 )
 
 _FIELD_RULES = {arm_type.lower(): paths for arm_type, paths in FIELD_RULES.items()}
@@ -105,8 +98,10 @@ def with_field_rules(arm_type: str, rules: CompareRules, api_version: str | None
     )
 
 
-class UnknownResourceType(KeyError):
+class UnknownResourceType(ReconcilerError, KeyError):
     """An ARM type no service module declares."""
+
+    outcome = "validation"
 
     def __init__(self, arm_type: str) -> None:
         super().__init__(arm_type)
@@ -122,7 +117,7 @@ class UnknownResourceType(KeyError):
 def _index() -> dict[str, ArmType]:
     entries: dict[str, ArmType] = {}
     for module in SERVICE_MODULES:
-        for entry in module.TYPES:
+        for entry in getattr(module, "TYPES", ()):
             key = entry.arm_type.lower()
             if key in entries:
                 raise ValueError(f"{entry.arm_type} declared twice")
@@ -135,16 +130,35 @@ def _index() -> dict[str, ArmType]:
 ENTRIES: Mapping[str, ArmType] = _index()
 
 
-def _generic_rules() -> dict[str, CompareRules]:
-    """Comparison quirks of types without an entry (a service module's `RULES`)."""
-    found: dict[str, CompareRules] = {}
+def _generic_index() -> dict[str, GenericType]:
+    """The types declared as managed generically (a service module's `GENERIC`)."""
+    found: dict[str, GenericType] = {}
     for module in SERVICE_MODULES:
-        for arm_type, rules in getattr(module, "RULES", {}).items():
-            found[arm_type.lower()] = rules
+        for declared in getattr(module, "GENERIC", ()):
+            key = declared.arm_type.lower()
+            if key in found or key in ENTRIES:
+                raise ValueError(f"{declared.arm_type} declared twice")
+            found[key] = declared
     return found
 
 
-GENERIC_RULES: Mapping[str, CompareRules] = _generic_rules()
+GENERIC_TYPES: Mapping[str, GenericType] = _generic_index()
+#: The comparison quirks declared for types managed by id (those of `GENERIC_TYPES` that have any).
+GENERIC_RULES: Mapping[str, CompareRules] = {
+    key: declared.rules for key, declared in GENERIC_TYPES.items() if declared.rules != CompareRules()
+}
+
+
+def is_known(arm_type: str) -> bool:
+    """Whether the type is declared, with an entry or as managed generically."""
+    return arm_type.lower() in ENTRIES or arm_type.lower() in GENERIC_TYPES
+
+
+def holds_data(arm_type: str) -> bool:
+    """Whether deleting or replacing a resource of the type loses data, as its declaration says;
+    an undeclared type is taken to (nothing says it does not)."""
+    declared: ArmType | GenericType | None = ENTRIES.get(arm_type.lower()) or GENERIC_TYPES.get(arm_type.lower())
+    return declared.data_holding if declared is not None else True
 
 
 def entry_for(arm_type: str) -> ArmType:
@@ -172,7 +186,8 @@ def rules_for(arm_type: str, name: str | None = None, api_version: str | None = 
 
 @functools.lru_cache(maxsize=512)
 def _generic_rules_for(type_key: str, api_version: str | None) -> CompareRules:
-    return with_field_rules(type_key, GENERIC_RULES.get(type_key, CompareRules()), api_version)
+    generic = GENERIC_TYPES.get(type_key)
+    return with_field_rules(type_key, generic.rules if generic is not None else CompareRules(), api_version)
 
 
 def generic_entry(arm_type: str, api_version: str) -> ArmType:
@@ -187,8 +202,7 @@ def generic_entry(arm_type: str, api_version: str) -> ArmType:
         rules=rules_for(arm_type),
         etag=False,
         get_kwargs=version, create_kwargs=version, delete_kwargs=version,
-        # A child type (`routeTables/routes`) carries no tags: its owner is its tagged parent.
-        has_tags=arm_type.count("/") == 1,
+        data_holding=holds_data(arm_type),
         api_version=f"{api_version} (generic, by id)",
     )
 
@@ -217,6 +231,9 @@ class AdapterRegistry:
             if adapter is not None:
                 return adapter
         if declared is None:
+            if not is_known(arm_type):
+                log.warning("%s is not declared in adapters/services/: managed generically by id; %s",
+                            arm_type, HOW_TO_ADD, extra={"type": arm_type})
             entry = generic_entry(arm_type, api_version or self.default_api_version(arm_type))
         else:
             entry = declared
@@ -256,8 +273,14 @@ class AdapterRegistry:
     def list_resources(
         self, resource_group: str, tag_filter: Mapping[str, str] | None = None
     ) -> list[ListedResource]:
-        """Ids, types and tags of the resources in a group carrying all the given tags."""
-        return list_resources(self.clients, resource_group, tag_filter)
+        """Ids, types and tags of the resources in a group carrying all the given tags; a group
+        that does not exist lists nothing."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            return list_resources(self.clients, resource_group, tag_filter)
+        except ResourceNotFoundError:
+            return []
 
     def list_children(self, parent_id: str, child_type: str, segment: str, api_version: str | None = None) -> list[str]:
         """Ids of the live children of `child_type` under `parent_id` (`segment`

@@ -37,6 +37,8 @@ from dataclasses import dataclass, fields
 
 from azure.core.exceptions import AzureError
 
+from desired_state.errors import ReconcilerError
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -51,8 +53,10 @@ VARIABLES = {
 }
 
 
-class WaitBudgetExceeded(AzureError):
+class WaitBudgetExceeded(ReconcilerError, AzureError):
     """A request or run used up its wait budget (not retried)."""
+
+    outcome = "transient"
 
 
 @dataclass(frozen=True)

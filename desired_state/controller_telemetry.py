@@ -1,4 +1,5 @@
-"""The names of what the controller sends to Application Insights: the one place both sides read.
+"""The names of what the controller sends to Application Insights, and of the engine's structured
+log events: the one place every side reads.
 
 `reconciler/controller/telemetry.py` sends custom events and metrics under these names (and
 `reconciler/engine/attribution_record.py` the attribution properties of a drift event); the
@@ -24,6 +25,16 @@ NOT_CONVERGENT_EVENT: Final = "ReconcilerNotConvergent"
 """One per field ARM did not keep, in the cycle that found it."""
 HEARTBEAT_EVENT: Final = "ReconcilerHeartbeat"
 """One per finished cycle, failed or not."""
+
+# Structured log lines (their `event` field; docs/telemetry.md, docs/observe-modes.md).
+CYCLE_EVENT: Final = "ReconcilerCycle"
+"""The log line closing each controller cycle, with its counts."""
+GRAPH_RELIST_EVENT: Final = "ReconcilerGraphRelist"
+GRAPH_FEED_EVENT: Final = "ReconcilerGraphFeed"
+GRAPH_FEED_FAILED_EVENT: Final = "ReconcilerGraphFeedFailed"
+GRAPH_FALLBACK_EVENT: Final = "ReconcilerGraphFallback"
+GRAPH_ACTIVITY_LOG_FAILED_EVENT: Final = "ReconcilerGraphActivityLogFailed"
+GRAPH_QUOTA_WAIT_EVENT: Final = "ReconcilerGraphQuotaWait"
 
 # Properties (customDimensions) of every event and metric.
 ENVIRONMENT: Final = "environment"

@@ -6,7 +6,7 @@ Policies are XML the service re-indents and re-escapes (compared normalised).
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.apimanagement.models:"
@@ -40,7 +40,6 @@ TYPES = (
             immutable=frozenset(),
         ),
         delete_kwargs=_ANY_ETAG,
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/apis/operations",
@@ -52,14 +51,14 @@ TYPES = (
             lists={"properties.templateParameters": ListRule("keyed", "name")},
             immutable=frozenset(),
         ),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/apis/policies",
         service="apimanagement", operations="api_policy",
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "apis", "name"), model=_M + "PolicyContract",
-        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
+        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/loggers",
@@ -73,21 +72,21 @@ TYPES = (
             write_only=frozenset({"properties.credentials"}),
             immutable=frozenset(),
         ),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/namedValues",
         service="apimanagement", operations="named_value",
         get="get", create="begin_create_or_update", delete="delete",
         args=("resource_group", "service", "name"), model=_M + "NamedValueCreateContract",
-        rules=CompareRules(immutable=frozenset()), delete_kwargs=_ANY_ETAG, has_tags=False,
+        rules=CompareRules(immutable=frozenset()), delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/policies",
         service="apimanagement", operations="policy",
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "name"), model=_M + "PolicyContract",
-        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG, has_tags=False,
+        rules=_POLICY_RULES, delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/products",
@@ -95,7 +94,7 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "name"), model=_M + "ProductContract",
         rules=CompareRules(case_insensitive=frozenset({"properties.state"}), immutable=frozenset()),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/products/apiLinks",
@@ -103,7 +102,6 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "service", "products", "name"), model=_M + "ProductApiLinkContract",
         rules=CompareRules(case_insensitive=frozenset({"properties.apiId"}), immutable=frozenset({"properties.apiId"})),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ApiManagement/service/subscriptions",
@@ -115,6 +113,11 @@ TYPES = (
             write_only=frozenset({"properties.primaryKey", "properties.secondaryKey"}),
             immutable=frozenset(),
         ),
-        delete_kwargs=_ANY_ETAG, has_tags=False,
+        delete_kwargs=_ANY_ETAG,
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.ApiManagement/service/diagnostics"),
 )

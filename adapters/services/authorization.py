@@ -28,7 +28,6 @@ TYPES = (
             immutable=frozenset({"properties.roleDefinitionId", "properties.principalId", "properties.scope"}),
         ),
         etag=False,
-        has_tags=False,
         api_version="2022-04-01",
     ),
 )

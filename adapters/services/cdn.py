@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.cdn.models:"
@@ -46,7 +46,6 @@ TYPES = (
             lists={"properties.customDomains": ListRule("set"), "properties.ruleSets": ListRule("set")},
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/originGroups",
@@ -60,7 +59,6 @@ TYPES = (
             }),
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/originGroups/origins",
@@ -71,7 +69,6 @@ TYPES = (
             case_insensitive=frozenset({"properties.enabledState", "properties.hostName", "properties.originHostHeader"}),
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/securityPolicies",
@@ -85,7 +82,6 @@ TYPES = (
             }),
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     # The Front Door WAF policy lives in Microsoft.Network but is served by azure-mgmt-frontdoor.
     ArmType(
@@ -102,4 +98,9 @@ TYPES = (
             immutable=_GLOBAL,
         ),
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Cdn/profiles/customDomains"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules
 
 _M = "azure.mgmt.dns.models:"
@@ -26,7 +26,11 @@ TYPES = (
         args=("resource_group", "dnsZones", "name", "const:CNAME"), model=_M + "RecordSet",
         # DNS names are case-insensitive (RFC 4343).
         rules=CompareRules(case_insensitive=frozenset({"properties.CNAMERecord.cname"})),
-        has_tags=False,  # record sets carry `metadata`, not tags
         api_version="2018-05-01",
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Network/dnsZones/TXT"),
 )

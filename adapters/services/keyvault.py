@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 TYPES = (
@@ -43,20 +43,23 @@ TYPES = (
     ),
 )
 
-#: Types managed generically (by id) whose comparison has a quirk.
-RULES = {
+#: Types managed generically (by id), with their quirks.
+GENERIC = (
     # `vaults/accessPolicies/add` merges the sent permissions into the vault's
     # policies (REST spec Microsoft.KeyVault keyvault.json, Vaults_UpdateAccessPolicy:
     # operationKind add | replace | remove); the answer is the whole merged list
     # (recording keyvault/test_cli_mgmt_keyvault.test_keyvault.yaml).
-    "Microsoft.KeyVault/vaults/accessPolicies": CompareRules(
-        case_insensitive=frozenset({"properties.accessPolicies[].tenantId", "properties.accessPolicies[].objectId"}),
-        lists={
-            "properties.accessPolicies": ListRule("keyed", "objectId", owned="partly"),
-            **{
-                f"properties.accessPolicies[].permissions.{kind}": ListRule("set", owned="partly")
-                for kind in ("keys", "secrets", "certificates", "storage")
+    GenericType(
+        arm_type="Microsoft.KeyVault/vaults/accessPolicies",
+        rules=CompareRules(
+            case_insensitive=frozenset({"properties.accessPolicies[].tenantId", "properties.accessPolicies[].objectId"}),
+            lists={
+                "properties.accessPolicies": ListRule("keyed", "objectId", owned="partly"),
+                **{
+                    f"properties.accessPolicies[].permissions.{kind}": ListRule("set", owned="partly")
+                    for kind in ("keys", "secrets", "certificates", "storage")
+                },
             },
-        },
+        ),
     ),
-}
+)

@@ -68,7 +68,6 @@ TYPES = (
         create_kwargs={"api_version": "2021-05-01-preview"},
         delete_kwargs={"api_version": "2021-05-01-preview"},
         etag=False,
-        has_tags=False,
         api_version="2021-05-01-preview through the generic resources client",
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.network.models:"
@@ -55,7 +55,6 @@ TYPES = (
             reshaped={"properties.addressPrefix": "addressPrefixes", "properties.addressPrefixes": "addressPrefix"},
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Network/networkSecurityGroups",
@@ -76,7 +75,6 @@ TYPES = (
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "networkSecurityGroups", "name"), model=_M + "SecurityRule",
         rules=CompareRules(case_insensitive=frozenset(_RULE_CI), immutable=frozenset()),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Network/natGateways",
@@ -113,7 +111,6 @@ TYPES = (
             lists={"properties.privateDnsZoneConfigs": ListRule("keyed", "name")},
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.Network/privateEndpoints",
@@ -178,6 +175,13 @@ TYPES = (
             },
             immutable=frozenset(),
         ),
-        has_tags=False,
     ),
+)
+
+#: Types managed generically (by id, no entry above): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Network/routeTables"),
+    GenericType(arm_type="Microsoft.Network/routeTables/routes"),
+    GenericType(arm_type="Microsoft.Network/networkWatchers"),
+    GenericType(arm_type="Microsoft.Network/networkWatchers/flowLogs"),  # its logs are kept in a storage account, not in it
 )

@@ -31,6 +31,5 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         # RecordSets operations take the record type before the relative name.
         args=("resource_group", "privateDnsZones", "const:A", "name"), model=_M + "RecordSet",
-        has_tags=False,  # record sets carry `metadata`, not tags
     ),
 )

@@ -3,7 +3,7 @@ Managed Redis (azure-mgmt-redisenterprise 3.1, api-version 2025-07-01)."""
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules
 
 TYPES = (
@@ -21,6 +21,7 @@ TYPES = (
             immutable=frozenset({"location", "zones", "properties.subnetId", "properties.staticIP"}),
         ),
         etag=False,
+        data_holding=True,
     ),
     ArmType(
         arm_type="Microsoft.Cache/redisEnterprise",
@@ -48,7 +49,11 @@ TYPES = (
             # Clustering policy and port are fixed when the database is created.
             immutable=frozenset({"properties.clusteringPolicy", "properties.port"}),
         ),
-        has_tags=False,
         data_holding=True,
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"),
 )

@@ -26,6 +26,7 @@ TYPES = (
         args=("resource_group",), model="azure.mgmt.resource.resources.models:ResourceGroup",
         rules=CompareRules(),
         etag=False,
+        data_holding=True,  # deleting a group deletes everything in it
     ),
 )
 

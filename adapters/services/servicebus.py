@@ -35,7 +35,6 @@ TYPES = (
             immutable=frozenset({"properties.requiresSession", "properties.enablePartitioning",
                                  "properties.requiresDuplicateDetection"}),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ServiceBus/namespaces/topics",
@@ -46,7 +45,6 @@ TYPES = (
             case_insensitive=_ENTITY_CI,
             immutable=frozenset({"properties.enablePartitioning", "properties.requiresDuplicateDetection"}),
         ),
-        has_tags=False,
     ),
     ArmType(
         arm_type="Microsoft.ServiceBus/namespaces/topics/subscriptions",
@@ -54,6 +52,5 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "namespaces", "topics", "name"), model=_M + "SBSubscription",
         rules=CompareRules(case_insensitive=_ENTITY_CI, immutable=frozenset({"properties.requiresSession"})),
-        has_tags=False,
     ),
 )

@@ -45,6 +45,5 @@ TYPES = (
         get="get", create="create_or_update", delete="delete",
         args=("resource_group", "servers", "name"), model=_M + "FirewallRule",
         rules=CompareRules(immutable=frozenset()),
-        has_tags=False,
     ),
 )

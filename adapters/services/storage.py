@@ -6,7 +6,7 @@ share's `/fileServices/default/shares/<name>`.
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType
+from adapters.arm_type import ArmType, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.storage.models:"
@@ -38,7 +38,6 @@ TYPES = (
         args=("resource_group", "storageAccounts", "name"), model=_M + "BlobContainer",
         rules=CompareRules(case_insensitive=frozenset({"properties.publicAccess"}), immutable=frozenset()),
         etag=False,  # the container etag is the data-plane one; PUT does not honour it
-        has_tags=False,
         data_holding=True,
     ),
     ArmType(
@@ -49,7 +48,11 @@ TYPES = (
         rules=CompareRules(case_insensitive=frozenset({"properties.enabledProtocols", "properties.accessTier"}),
                            immutable=frozenset({"properties.enabledProtocols"})),
         etag=False,  # as containers: the share etag is the data-plane one
-        has_tags=False,
         data_holding=True,  # a Functions content share holds the app's files
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Storage/storageAccounts/blobServices"),  # the account's blob service settings (soft delete, versioning)
 )

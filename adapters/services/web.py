@@ -9,7 +9,7 @@ hold secrets) and `web` (siteConfig; GET and PUT).
 
 from __future__ import annotations
 
-from adapters.arm_type import ArmType, ByName
+from adapters.arm_type import ArmType, ByName, GenericType
 from adapters.compare import CompareRules, ListRule
 
 _M = "azure.mgmt.web.models:"
@@ -60,7 +60,6 @@ TYPES = (
                 CompareRules(owned_dicts=frozenset({"properties"})),
             ),
         },
-        has_tags=False,
         etag=False,
     ),
     ArmType(
@@ -74,4 +73,9 @@ TYPES = (
         ),
         etag=False,
     ),
+)
+
+#: Types managed generically (by id): nothing the defaults get wrong.
+GENERIC = (
+    GenericType(arm_type="Microsoft.Web/staticSites/customDomains"),
 )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from adapters.errors import Reason
+
 if TYPE_CHECKING:
     from reconciler.engine.engine import ApplyResult
-
-#: A skip cause that is not the address of a failed dependency.
-STOP_REQUESTED = "stop requested"
 
 
 def write_apply_summary(result: ApplyResult, out: TextIO, *, stale: int | None = None) -> None:
@@ -16,8 +15,9 @@ def write_apply_summary(result: ApplyResult, out: TextIO, *, stale: int | None =
     line per failed (`!`) and skipped (`-`) change."""
     failed = f"{len(result.failed)} failed" + (f" ({stale} stale)" if stale is not None else "")
     out.write(f"Apply complete: {len(result.applied)} applied, {failed}, {len(result.skipped)} skipped.\n")
-    for address, error in sorted(result.failed.items()):
-        out.write(f"  ! {address}: {error}\n")
-    for address, cause in sorted(result.skipped.items()):
-        why = cause if cause == STOP_REQUESTED else f"depends on {cause}"
-        out.write(f"  - {address}: skipped ({why})\n")
+    for address, failure in sorted(result.failed.items()):
+        again = "; retryable" if failure.retryable else ""
+        out.write(f"  ! {address}: {failure} [{failure.reason}{again}]\n")
+    for address, skip in sorted(result.skipped.items()):
+        why = skip.cause if skip.reason is Reason.STOP_REQUESTED else f"depends on {skip.cause}"
+        out.write(f"  - {address}: skipped ({why}) [{skip.reason}]\n")

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, NoReturn
 
+from desired_state.errors import ReconcilerError
 from reconciler.runtime.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
@@ -30,8 +31,10 @@ def tool_version() -> str:
         return "unknown"
 
 
-class UsageError(Exception):
+class UsageError(ReconcilerError):
     """Bad command-line input: one line naming the option and the fix."""
+
+    outcome = "validation"
 
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<known>.*)\)$")

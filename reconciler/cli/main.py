@@ -243,7 +243,7 @@ def cmd_compare(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p.add_argument("live")
     p.add_argument("--output", choices=("text", "json"), default="text")
     args = p.parse_args(argv)
-    from adapters.compare_command import run
+    from reconciler.cli.compare_command import run
 
     return run(args.arm_type, args.desired, args.live, args.output, out)
 
@@ -251,9 +251,9 @@ def cmd_compare(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 def cmd_emulator(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     p = _Parser(prog="reconcile emulator", description="The local ARM emulator.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    from emulator.cli import register
+    from reconciler.engine.arm_target import register_emulator_commands
 
-    register(sub)
+    register_emulator_commands(sub)
     args = p.parse_args(argv)
     return int(args.func(args))
 
@@ -357,21 +357,22 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
     too, the traceback only at debug level. Registered secrets are masked."""
     from pydantic import ValidationError
 
-    from emulator.errors import EmulatorStateError
+    from reconciler.engine.arm_target import state_file_errors
     from reconciler.runtime.logs import redact
 
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first.get("loc", ()))
         message = f"invalid setting {loc}: {first.get('msg')}"
-    elif isinstance(exc, UsageError | ValueError | OSError | EmulatorStateError):
+    elif isinstance(exc, (UsageError, ValueError, OSError, *state_file_errors())):
         # DesiredStateError, TargetError, EmulatorStateError and the compare
         # command's input errors are ValueErrors that name the field and fix.
         message = str(exc)
     else:
         log.debug("unexpected error", exc_info=exc)
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"{type(exc).__name__}: {first_line}"
+        from adapters.errors import describe
+
+        message = describe(exc)
     err.write(f"reconcile: error: {redact(message)}\n")
     return EXIT_ERROR
 

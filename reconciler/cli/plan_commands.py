@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from adapters.errors import Reason
 from reconciler.cli.apply_summary import write_apply_summary
 from reconciler.cli.colour import add_colour_options
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, UsageError, add_env_option
@@ -174,7 +175,7 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         from reconciler.cli.plan_view import PlanView
 
         renderer.write(PlanView.of(plan, result), out)
-    stale = [a for a, e in result.failed.items() if e.startswith(("StaleResource", "ConcurrentModification"))]
+    stale = [a for a, e in result.failed.items() if e.reason is Reason.STALE]
     write_apply_summary(result, status, stale=len(stale))
     return EXIT_ERROR if result.failed else EXIT_OK
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from reconciler.cli.apply_summary import STOP_REQUESTED
+from adapters.errors import Reason
 from reconciler.cli.plan_values import References, member_fields, shown, shown_pair
 from reconciler.engine.attribution_record import made_on
 from reconciler.engine.plan import Change, Plan
@@ -64,6 +64,8 @@ class Outcome:
 
     status: Literal["applied", "failed", "skipped"]
     reason: str = ""
+    #: The reason code of a failed or skipped change (`adapters.errors.Reason`, docs/plan-format.md).
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class PlanView:
             not_convergent=tuple(
                 Note(c.address, tuple(_not_kept(c))) for c in plan.changes if not c.is_change and c.not_convergent
             ),
-            errors=tuple(sorted(plan.errors.items())),
+            errors=tuple(sorted((address, str(failure)) for address, failure in plan.errors.items())),
             applied=result is not None,
         )
 
@@ -150,10 +152,16 @@ class PlanView:
 def _outcomes(result: ApplyResult) -> dict[str, Outcome]:
     found = {address: Outcome("applied") for address in result.applied}
     found.update(
-        (address, Outcome("skipped", cause if cause == STOP_REQUESTED else f"depends on {cause}, which did not apply"))
-        for address, cause in result.skipped.items()
+        (address, Outcome(
+            "skipped",
+            skip.cause if skip.reason is Reason.STOP_REQUESTED else f"depends on {skip.cause}, which did not apply",
+            skip.reason.value,
+        ))
+        for address, skip in result.skipped.items()
     )
-    found.update((address, Outcome("failed", error)) for address, error in result.failed.items())
+    found.update(
+        (address, Outcome("failed", failure.message, failure.reason.value)) for address, failure in result.failed.items()
+    )
     return found
 
 

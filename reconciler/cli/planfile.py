@@ -25,6 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from adapters.base import Adapter
+from adapters.errors import Reason
+from desired_state.errors import ReconcilerError
 from desired_state.state import DesiredState
 from reconciler.cli.common import tool_version
 from reconciler.engine.attribution_record import Attribution
@@ -42,12 +45,16 @@ CLOCK_SKEW = timedelta(minutes=5)
 _VOLATILE = ("etag", "systemData")
 
 
-class PlanFileError(ValueError):
+class PlanFileError(ReconcilerError, ValueError):
     """The saved plan may not be applied (one line: why, and what to do)."""
 
+    outcome = "validation"
 
-class StaleResource(Exception):
+
+class StaleResource(ReconcilerError):
     """The live resource is no longer what the plan saw: its write is refused."""
+
+    outcome = "stale"
 
     def __init__(self, address: str, what: str) -> None:
         super().__init__(f"changed since the plan was saved ({what}); not overwritten, plan again")
@@ -97,14 +104,13 @@ def live_digest(live: Mapping[str, Any], desired: Mapping[str, Any] | None) -> s
     return "sha256:" + hashlib.sha256(_canonical(seen)).hexdigest()
 
 
-def _etag(adapter: Any, resource_id: str, live: Mapping[str, Any]) -> str | None:
+def _etag(adapter: Adapter, resource_id: str, live: Mapping[str, Any]) -> str | None:
     """The etag a write of this type sends as If-Match, or None where it takes none."""
-    etag_of = getattr(adapter, "etag_of", None)
-    return etag_of(resource_id, live) if callable(etag_of) else None
+    return adapter.etag_of(resource_id, live)
 
 
-def _guards_with_etag(adapter: Any) -> bool:
-    return bool(getattr(adapter, "guards_with_etag", False))
+def _guards_with_etag(adapter: Adapter) -> bool:
+    return adapter.entry.etag
 
 
 def content_digest(document: Mapping[str, Any], key: bytes) -> str:
@@ -220,11 +226,20 @@ class SavedPlan:
                 unverifiable=tuple(c.get("unverifiable") or ()), blocked=c.get("blocked"), layer=c.get("layer", ""),
                 not_convergent=tuple(NotKept(n["path"], n.get("wrote"), n.get("returned")) for n in c.get("not_convergent") or ()),
                 attribution=Attribution.from_json(c["attribution"]) if c.get("attribution") else None,
+                reason=_reason(c.get("reason")),
             )
             for c in self.document["changes"]
         )
         target = self.document["target"]["kind"]
         return Plan(self.environment, "azure" if target == "azure" else "emulator", changes, {})
+
+
+def _reason(code: Any) -> Reason | None:
+    """A change's reason code as saved (None for a file saved before codes, or an unknown code)."""
+    try:
+        return Reason(code) if isinstance(code, str) else None
+    except ValueError:
+        return None
 
 
 _REQUIRED = ("environment", "target", "tool_version", "created_at", "desired_state_digest", "changes", "content_digest")

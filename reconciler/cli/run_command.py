@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, TextIO
 
+from adapters.blob_documents import BlobDocuments
+from desired_state.errors import ReconcilerError
 from reconciler.cli.common import DEFAULT_ENV
 from reconciler.cli.common import Parser as _Parser
 from reconciler.cli.common import add_common_options as _common
@@ -25,7 +27,6 @@ from reconciler.controller.schedule import ABANDON_FLUSH_TIMEOUT_MS, exit_abando
 from reconciler.controller.telemetry import Telemetry
 from reconciler.engine.lro_tokens import DocumentLroTokenStore
 from reconciler.engine.session import Session, open_session
-from reconciler.runtime.documents import BlobDocuments
 from reconciler.runtime.inputs import check_target_options, port_option
 
 log = logging.getLogger("reconciler.controller")
@@ -35,8 +36,10 @@ MAX_DURATION = 30 * 24 * 3600.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
-class ControllerUsageError(ValueError):
+class ControllerUsageError(ReconcilerError, ValueError):
     """A bad `reconcile run` option: one line naming it and the fix."""
+
+    outcome = "validation"
 
 
 def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> float:
@@ -102,12 +105,8 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
         return BlobLease.from_connection_string(
             args.lease_connection_string, env, duration_s=args.lease_duration, on_lost=on_lost
         )
-    from azure.identity import DefaultAzureCredential
-
-    account = session.secrets.lease_storage_account
-    return BlobLease.from_account_url(
-        f"https://{account}.blob.core.windows.net", DefaultAzureCredential(), env,
-        duration_s=args.lease_duration, on_lost=on_lost,
+    return BlobLease.for_account(
+        session.secrets.lease_storage_account, env, duration_s=args.lease_duration, on_lost=on_lost
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+from adapters.blob_documents import BlobDocuments
+from adapters.blob_lease import account_container
 from reconciler.controller.lease import LEASE_CONTAINER
 from reconciler.engine.session import Session
-from reconciler.runtime.documents import BlobDocuments, Documents, FileDocuments
+from reconciler.runtime.documents import Documents, FileDocuments
 
 
 def documents_for(args: argparse.Namespace, session: Session) -> Documents:
@@ -18,12 +20,5 @@ def documents_for(args: argparse.Namespace, session: Session) -> Documents:
     if kind == "blob" and args.lease_connection_string:
         return BlobDocuments.from_connection_string(args.lease_connection_string, LEASE_CONTAINER, "")
     if kind == "blob":
-        from azure.identity import DefaultAzureCredential
-        from azure.storage.blob import ContainerClient
-
-        account = session.secrets.lease_storage_account
-        container = ContainerClient(
-            f"https://{account}.blob.core.windows.net", LEASE_CONTAINER, credential=DefaultAzureCredential()
-        )
-        return BlobDocuments(container, "")
+        return BlobDocuments(account_container(session.secrets.lease_storage_account, LEASE_CONTAINER), "")
     return FileDocuments(session.target.work_dir)

@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.errors import Failure, Reason, describe
 from reconciler.controller.health import HealthState
 from reconciler.controller.history import History
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
@@ -139,7 +140,8 @@ class Controller:
                         for field_ in fields
                     )
                     for address, why in result.failed.items():
-                        log.error("write failed", extra={"address": address, "phase": "apply", "error": why})
+                        log.error("write failed", extra={"address": address, "phase": "apply", "error": str(why),
+                                                         "reason": why.reason.value, "retryable": why.retryable})
                 drifted = tuple(
                     DriftRecord(
                         c.address, c.type, c.id, c.action, tuple(d.path for d in c.diff),
@@ -159,7 +161,7 @@ class Controller:
             log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
             drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
             not_convergent = ()
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            error = describe(exc)
         after = self._requests()
         delta = after - before
         report = CycleReport(
@@ -201,14 +203,14 @@ class Controller:
                 log.warning("could not keep the drift history", extra={"address": change.address,
                                                                       "error": type(error).__name__})
 
-    def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, str]) -> None:
+    def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, Failure]) -> None:
         if self.history is None:
             return
         done = set(applied)
         for change in plan.changes:
             if change.address in done or change.address in failed:
                 try:
-                    self.history.record_write(change, "applied" if change.address in done else failed[change.address])
+                    self.history.record_write(change, "applied" if change.address in done else str(failed[change.address]))
                 except Exception as error:
                     log.warning("could not keep the write history", extra={"address": change.address,
                                                                           "error": type(error).__name__})
@@ -216,7 +218,7 @@ class Controller:
     def _gate(self, plan: Plan) -> Plan:
         """Resources whose drift policy is `report` are reported, never written."""
         changes = tuple(
-            replace(c, blocked=c.blocked or "drift policy is report")
+            replace(c, blocked=c.blocked or "drift policy is report", reason=c.reason or Reason.REPORT_ONLY)
             if c.is_change and self.policy_of(c) == "report"
             else c
             for c in plan.changes

@@ -129,11 +129,6 @@ class Telemetry:
         for name, value in _EXPORTER_SIDE_CHANNELS_OFF.items():
             os.environ.setdefault(name, value)
         # Imported here: the SDK and exporter cost ~0.5 s to import, and log-only runs need neither.
-        from azure.monitor.opentelemetry.exporter import (
-            AzureMonitorLogExporter,
-            AzureMonitorMetricExporter,
-            AzureMonitorTraceExporter,
-        )
         from opentelemetry.sdk._logs import LoggerProvider
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
         from opentelemetry.sdk.metrics import MeterProvider
@@ -141,6 +136,8 @@ class Telemetry:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        from adapters.monitor_exporters import azure_monitor_exporters
 
         options: dict[str, Any] = {
             "connection_string": connection_string,
@@ -151,6 +148,7 @@ class Telemetry:
             "read_timeout": _EXPORT_READ_TIMEOUT_S,
             **exporter_options,
         }
+        exporters = azure_monitor_exporters(**options)
         resource = Resource.create(
             {
                 "service.name": SERVICE_NAME,
@@ -158,11 +156,11 @@ class Telemetry:
             }
         )
         self._tracer_provider = TracerProvider(resource=resource)
-        self._tracer_provider.add_span_processor(BatchSpanProcessor(AzureMonitorTraceExporter(**options)))
+        self._tracer_provider.add_span_processor(BatchSpanProcessor(exporters.traces))
         self._tracer = self._tracer_provider.get_tracer("reconciler")
 
         reader = PeriodicExportingMetricReader(
-            AzureMonitorMetricExporter(**options), export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
+            exporters.metrics, export_interval_millis=_METRIC_EXPORT_INTERVAL_MS
         )
         self._meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
         meter = self._meter_provider.get_meter("reconciler")
@@ -187,7 +185,7 @@ class Telemetry:
 
         self._logger_provider = LoggerProvider(resource=resource)
         self._logger_provider.add_log_record_processor(
-            BatchLogRecordProcessor(AzureMonitorLogExporter(**options))
+            BatchLogRecordProcessor(exporters.logs)
         )
         self._event_logger = self._logger_provider.get_logger("reconciler.drift")
 
@@ -281,7 +279,7 @@ class Telemetry:
             report.applied,
             report.failed,
             extra={
-                "event": "ReconcilerCycle",
+                "event": names.CYCLE_EVENT,
                 "environment": report.environment,
                 "target": report.target,
                 "resources": report.resources,

@@ -1,5 +1,9 @@
 """Applying a plan: its runnable changes in dependency order (`reconciler.engine.executor`),
 each write idempotent (read-merge-write with If-Match), then the prune deletes, children first.
+
+Every DELETE, a prune's or a replace's, is sent only after `Ownership.check_delete` has read the
+resource afresh by id and found it ours, in the environment's scope: whatever planned it (a saved
+plan, a Resource Graph row), nothing else may condemn a resource.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from adapters.base import Adapter, LroTokenStore
 from adapters.clients import OperationFailed
-from adapters.errors import one_line
+from adapters.errors import Failure, Reason, classify, one_line
 from adapters.generic import ConcurrentModification
 from desired_state.controller_telemetry import NOT_CONVERGENT_EVENT
 from desired_state.resource import Resource
@@ -21,6 +25,7 @@ from reconciler.engine.convergence import FileConvergenceStore, NotKept
 from reconciler.engine.desired import DesiredResources
 from reconciler.engine.executor import run_dag
 from reconciler.engine.observation import AdapterSource, Live, Observation
+from reconciler.engine.ownership import Ownership
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import compare_resource
 from reconciler.engine.resolve import resolve_refs
@@ -31,11 +36,36 @@ log = logging.getLogger("reconciler.engine")
 Check = Callable[[Change, Mapping[str, Live]], Live]
 
 
+#: The executor's cause of a skip that is not a failed dependency's address.
+STOP_CAUSE = "stop requested"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A change not attempted: because a dependency failed (`cause` is its address) or a stop was
+    requested."""
+
+    reason: Reason
+    cause: str
+
+    def __str__(self) -> str:
+        return self.cause
+
+    @classmethod
+    def of(cls, cause: str) -> Skip:
+        return cls(Reason.STOP_REQUESTED if cause == STOP_CAUSE else Reason.DEPENDENCY_FAILED, cause)
+
+    def to_json(self) -> dict[str, str]:
+        return {"reason": self.reason.value, "cause": self.cause}
+
+
 @dataclass
 class ApplyResult:
+    """What an apply did: addresses applied; failed (why, from `adapters.errors.classify`); skipped."""
+
     applied: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, Failure] = field(default_factory=dict)
+    skipped: dict[str, Skip] = field(default_factory=dict)
     live: dict[str, Live] = field(default_factory=dict)
     #: Fields found not kept by ARM in this apply (address -> fields), reported once.
     not_convergent: dict[str, list[NotKept]] = field(default_factory=dict)
@@ -43,6 +73,14 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applied": list(self.applied),
+            "failed": {address: failure.to_json() for address, failure in self.failed.items()},
+            "skipped": {address: skip.to_json() for address, skip in self.skipped.items()},
+            "not_convergent": {address: [n.to_json() for n in fields] for address, fields in self.not_convergent.items()},
+        }
 
 
 class Applier:
@@ -52,6 +90,7 @@ class Applier:
         self,
         desired: DesiredResources,
         adapters: AdapterSource,
+        ownership: Ownership,
         *,
         lro_tokens: LroTokenStore | None = None,
         convergence: FileConvergenceStore | None = None,
@@ -61,6 +100,7 @@ class Applier:
     ) -> None:
         self.desired = desired
         self.adapters = adapters
+        self.ownership = ownership
         self.lro_tokens = lro_tokens
         self.convergence = convergence
         self.workers = workers
@@ -128,10 +168,10 @@ class Applier:
             on_done=done,
         )
         for address, err in outcome.failed.items():
-            result.failed[address] = f"{type(err).__name__}: {one_line(err)}"
+            result.failed[address] = classify(err)
         for address, cause in outcome.skipped.items():
             if by_address[address].runnable:
-                result.skipped[address] = cause
+                result.skipped[address] = Skip.of(cause)
         self._prune(plan, live, result, stop=stop, check=check, on_start=on_start, on_progress=on_progress)
         result.live = live
         return result
@@ -151,7 +191,9 @@ class Applier:
             change = replace(change, id=named)  # a saved plan's guard reads it by its real id
         current = snapshot.get(address) if check is None else check(change, snapshot)
         if change.action == "replace" and current is not None:
-            adapter.delete(resource.id, lro_tokens=self.lro_tokens)
+            adopted = address in self.ownership.adopt
+            if self.ownership.check_delete(resource.id, resource.type, adopted=adopted):
+                adapter.delete(resource.id, lro_tokens=self.lro_tokens)
             current = None
         body = resolve_refs(resource.body, snapshot, strict=True)
         written = self._write(adapter, resource.model_copy(update={"body": body}), current, replan=check is None)
@@ -177,21 +219,22 @@ class Applier:
         )
         for change in deletes:
             if stop is not None and stop.is_set():
-                result.skipped[change.address] = "stop requested"
+                result.skipped[change.address] = Skip(Reason.STOP_REQUESTED, STOP_CAUSE)
                 continue
             try:
                 if on_start:
                     on_start(change.address, "delete")
                 if check is not None:
                     check(change, live)
-                self.wrote(change.id)
-                self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
-                self.wrote(change.id)
+                if self.ownership.check_delete(change.id, change.type):  # else already gone: done
+                    self.wrote(change.id)
+                    self.adapters.for_type(change.type).delete(change.id, lro_tokens=self.lro_tokens)
+                    self.wrote(change.id)
                 result.applied.append(change.address)
                 if on_progress:
                     on_progress(change.address, "delete", None)
             except Exception as exc:
-                result.failed[change.address] = f"{type(exc).__name__}: {one_line(exc)}"
+                result.failed[change.address] = classify(exc)
                 if on_progress:
                     on_progress(change.address, "delete", exc)
 
@@ -244,7 +287,7 @@ class Applier:
                 requeued = True
                 log.warning(
                     "operation ended Failed; writing it again once",
-                    extra={"address": resource.address, "phase": "apply", "error": str(failed)[:300]},
+                    extra={"address": resource.address, "phase": "apply", "error": one_line(failed)},
                 )
                 time.sleep(self.requeue_delay)
             current = adapter.read(resource.id)

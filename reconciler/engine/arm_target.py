@@ -1,5 +1,8 @@
 """Which ARM the run talks to: Azure, or the local emulator (the default
-when no subscription is configured)."""
+when no subscription is configured).
+
+The one module of the reconciler that knows the emulator (an import-linter contract in
+pyproject.toml): the CLI reaches the emulator's own commands and errors through it too."""
 
 from __future__ import annotations
 
@@ -7,17 +10,22 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from adapters.clients import ClientFactory
+from desired_state.errors import ReconcilerError
 from desired_state.settings import AppSecrets
+
+if TYPE_CHECKING:
+    from adapters.clients import ClientFactory
 
 EMULATOR_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
-class TargetError(ValueError):
+class TargetError(ReconcilerError, ValueError):
     """The target cannot be used as configured (one line: what and the fix)."""
+
+    outcome = "validation"
 
 
 @dataclass
@@ -54,6 +62,8 @@ def resolve_target(
 ) -> Target:
     """Azure when a subscription is configured (and no emulator option given),
     else the embedded emulator on its state file."""
+    from adapters.clients import ClientFactory
+
     if secrets.subscription_id and not emulator_state and not emulator_url:
         if not _has_azure_credentials(secrets):
             raise TargetError(
@@ -102,3 +112,17 @@ def resolve_target(
         emulator=emu,
         state_path=path,
     )
+
+
+def register_emulator_commands(subparsers: Any) -> None:
+    """`reconcile emulator serve|reset`: the emulator's own command line."""
+    from emulator.cli import register
+
+    register(subparsers)
+
+
+def state_file_errors() -> tuple[type[BaseException], ...]:
+    """Errors of a target's state file that are the user's to fix (one line each, no traceback)."""
+    from emulator.errors import EmulatorStateError
+
+    return (EmulatorStateError,)

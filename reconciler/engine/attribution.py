@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.errors import one_line
 from reconciler.engine.attribution_record import Attribution, PropertyChange
 from reconciler.engine.attribution_scope import Scope, scope_of
 from reconciler.engine.plan import SENSITIVE, Change
@@ -340,5 +341,5 @@ def _why(error: Exception, source: str) -> str:
     code = getattr(getattr(error, "error", None), "code", None) or type(error).__name__
     if status == 403:
         return f"not allowed to read {source} (403 {code})"
-    first = str(error).splitlines()[0][:160] if str(error) else ""
+    first = one_line(error, 160) if str(error) else ""
     return f"{source} lookup failed ({status or ''} {code}: {first})".replace("( ", "(")

@@ -18,6 +18,8 @@ from reconciler.engine.live_names import is_known, is_templated, resolve_id
 from reconciler.engine.observation import Live
 from reconciler.engine.resolve import Unresolved
 
+RESOURCE_GROUP_TYPE = "microsoft.resources/resourcegroups"
+
 
 def secret_fingerprint(resource: Resource, key: bytes) -> str:
     """One keyed fingerprint over all of a resource's secrets and their paths."""
@@ -72,9 +74,23 @@ class DesiredResources:
             stack.extend(self.resources[a].depends_on)
         return [a for a in self.resources if a in seen]
 
+    def group_ids(self) -> list[str]:
+        """The lower-cased ids of the environment's resource groups: the scope of everything it
+        may delete (in the target subscription, since the desired ids were built for it)."""
+        return sorted(r.id.lower() for r in self.resources.values() if r.type.lower() == RESOURCE_GROUP_TYPE)
+
+    def declares_untagged(self, arm_type: str) -> bool:
+        """Whether the desired state declares resources of `arm_type` without tags (children whose
+        owner is their nearest tagged ancestor)."""
+        return any(r.type.lower() == arm_type.lower() and not is_tagged(r) for r in self.resources.values())
+
     def tagged_ancestor(self, resource: Resource) -> Resource | None:
         """The nearest desired ancestor of `resource` that declares tags (its owner's proof)."""
-        rid = resource.id.lower()
+        return self.tagged_ancestor_of(resource.id)
+
+    def tagged_ancestor_of(self, resource_id: str) -> Resource | None:
+        """The nearest desired resource declaring tags whose id is an ancestor of `resource_id`."""
+        rid = resource_id.lower()
         best: Resource | None = None
         for other in self.resources.values():
             oid = other.id.lower()

@@ -13,20 +13,18 @@ run take the same path; the dry run stops after `plan`.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Literal
 
 from adapters.base import LroTokenStore
 from desired_state.resource import Resource
 from desired_state.state import DesiredState
-from reconciler.engine.applier import Applier, ApplyResult, Check
+from reconciler.engine.applier import Applier, ApplyResult
 from reconciler.engine.attribution import Attributor
 from reconciler.engine.convergence import FileConvergenceStore
 from reconciler.engine.desired import DesiredResources, secret_fingerprint
 from reconciler.engine.observation import AdapterSource, Live, Observation, Observer
 from reconciler.engine.ownership import ListChildren, ListOwned, Ownership
-from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import Planner
 from reconciler.engine.resource_observe import READ_WORKERS, ResourceObserver
 from reconciler.engine.safety import SafetyPolicy
@@ -35,7 +33,10 @@ __all__ = ["AdapterSource", "ApplyResult", "Engine", "Live", "Observation", "Obs
 
 
 class Engine:
-    """Reconciles one environment's desired state against one target."""
+    """Reconciles one environment's desired state against one target.
+
+    `observe` reads through the `observer` (a whole run) or the per-resource reads; `select`,
+    `plan_one`, `plan`, `preflight` and `apply` are those of `desired`, `planner` and `applier`."""
 
     def __init__(
         self,
@@ -73,9 +74,15 @@ class Engine:
             attributor=attributor,
         )
         self.applier = Applier(
-            self.desired, adapters, lro_tokens=lro_tokens, convergence=convergence, workers=apply_workers,
+            self.desired, adapters, self.ownership, lro_tokens=lro_tokens, convergence=convergence, workers=apply_workers,
             requeue_delay=requeue_delay, wrote=lambda resource_id: self.observer.wrote(resource_id),
         )
+        # The rest of the facade is its parts' own methods.
+        self.select = self.desired.select
+        self.plan_one = self.planner.plan_one
+        self.plan = self.planner.plan
+        self.preflight = self.applier.preflight
+        self.apply = self.applier.apply
 
     @property
     def resources(self) -> dict[str, Resource]:
@@ -95,36 +102,8 @@ class Engine:
     def lro_tokens(self, store: LroTokenStore | None) -> None:
         self.applier.lro_tokens = store
 
-    def select(self, targets: Iterable[str]) -> list[str]:
-        """The addresses in `targets` plus everything they depend on."""
-        return self.desired.select(targets)
-
     def observe(self, addresses: Iterable[str] | None = None, *, prune_scan: bool = True) -> Observation:
         """A whole run (no `addresses`) through the `observer`; selected addresses read from ARM."""
         if addresses is None:
             return self.observer.observe(prune_scan=prune_scan)
         return self.reads.observe(addresses, prune_scan=prune_scan)
-
-    def plan_one(self, resource: Resource, live: Mapping[str, Live]) -> Change:
-        return self.planner.plan_one(resource, live)
-
-    def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
-        return self.planner.plan(observation, addresses)
-
-    def preflight(self) -> None:
-        self.applier.preflight()
-
-    def apply(
-        self,
-        plan: Plan,
-        observation: Observation,
-        *,
-        stop: threading.Event | None = None,
-        on_progress: Callable[[str, str, BaseException | None], None] | None = None,
-        check: Check | None = None,
-        on_start: Callable[[str, str], None] | None = None,
-    ) -> ApplyResult:
-        """Carry out the runnable changes of `plan` (`Applier.apply`)."""
-        return self.applier.apply(
-            plan, observation, stop=stop, on_progress=on_progress, check=check, on_start=on_start
-        )

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from desired_state.errors import ReconcilerError
+
 
 @dataclass
 class Outcome:
@@ -21,8 +23,10 @@ class Outcome:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-class Stopped(Exception):
+class Stopped(ReconcilerError):
     """Raised into nodes not yet started once a stop was requested."""
+
+    outcome = "stop-requested"
 
 
 def run_dag(

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from adapters.activity_log import activity_events
+from adapters.errors import Failure, describe
 from adapters.field_flags import newest_stable_version
 from adapters.registry import is_declared
 from adapters.siblings import SiblingListing, listable, sibling_parent
+from desired_state import controller_telemetry as names
 from desired_state.resource import Resource
 from reconciler.engine.list_reads import lacked_field
 from reconciler.engine.live_names import is_known
@@ -105,7 +108,7 @@ class NonRowReads:
         children: Mapping[tuple[str, str], list[str]],
         singles: list[str],
         live: dict[str, Live],
-        errors: dict[str, str],
+        errors: dict[str, Failure],
     ) -> Listings:
         """The child lists (in the read pool) and `singles` (GETs and sibling lists, meanwhile);
         members a list did not show and cannot rule out are read on their own."""
@@ -118,7 +121,7 @@ class NonRowReads:
         """The child lists, started in the read pool."""
         return self._list_children(children)
 
-    def finish_lists(self, listings: Listings, live: dict[str, Live], errors: dict[str, str]) -> None:
+    def finish_lists(self, listings: Listings, live: dict[str, Live], errors: dict[str, Failure]) -> None:
         """What the child lists read, into `live`; members a list did not show and cannot rule
         out are read on their own."""
         resources = self.desired.resources
@@ -182,7 +185,7 @@ class NonRowReads:
     @staticmethod
     def collect(
         reads: Future[tuple[Observation, dict[tuple[str, str], SiblingListing]]], live: dict[str, Live],
-        errors: dict[str, str], listings: Listings,
+        errors: dict[str, Failure], listings: Listings,
     ) -> None:
         """What `start_reads` found, into `live` / `errors`, and its child lists into `listings`
         (the prune scan's: a collection known only once named is not listed twice)."""
@@ -211,7 +214,7 @@ class NonRowReads:
                 started[key] = pool.submit(ownership.child_strays, group, desired_ids)
         return started
 
-    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, str]) -> None:
+    def read_from_arm(self, addresses: list[str], live: dict[str, Live], errors: dict[str, Failure]) -> None:
         """Read `addresses` from ARM (GETs and sibling lists, `ResourceObserver`) into `live`/`errors`."""
         if not addresses:
             return
@@ -224,7 +227,7 @@ class NonRowReads:
         errors.update(seen.errors)
 
     def changed(
-        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, str]
+        self, since: float, started: float, touched: set[str], known: Mapping[str, Live], failed: Mapping[str, Failure]
     ) -> NonRows:
         """The child groups to re-list and other non-row resources to re-read this feed cycle
         (`known`: what the last cycle observed; `failed`: what it could not read)."""
@@ -238,7 +241,7 @@ class NonRowReads:
             except Exception as error:  # no Activity Log: re-list every child this cycle
                 self.stats.activity_log_failures += 1
                 log.warning("Activity Log unavailable (%s); re-listing every child", why(error),
-                            extra={"event": "ReconcilerGraphActivityLogFailed", "phase": "observe"})
+                            extra={"event": names.GRAPH_ACTIVITY_LOG_FAILED_EVENT, "phase": "observe"})
             else:
                 ids = self.desired.resources
                 touched = touched | written
@@ -255,20 +258,16 @@ class NonRowReads:
 
     def _activity_log_writes(self, since: float, until: float) -> set[str]:
         """Lower-cased ids written or deleted (succeeded) in the subscription since `since`, from
-        the Activity Log (``activity_logs.list``; Microsoft Learn, "Activity Logs - List": a
-        ``$filter`` on ``eventTimestamp`` is required; every control-plane write is recorded,
-        child resources included)."""
-        client = self.clients.client("monitor")
+        the Activity Log (`adapters.activity_log`; every control-plane write is recorded, child
+        resources included)."""
         flt = f"eventTimestamp ge '{iso(since)}' and eventTimestamp le '{iso(until + 60.0)}'"
         self.stats.activity_log_queries += 1
         found: set[str] = set()
-        for event in client.activity_logs.list(filter=flt):
-            key = "activitylog:" + str(getattr(event, "event_data_id", "") or "")
-            status = getattr(getattr(event, "status", None), "value", "") or ""
-            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
-            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+        for event in activity_events(self.clients, flt):
+            key = "activitylog:" + event.event_id
+            if not event.is_write:
                 continue
-            rid = str(getattr(event, "resource_id", "") or "").lower()
+            rid = event.resource_id.lower()
             if rid and key not in self.seen:
                 found.add(rid)
                 if key != "activitylog:":
@@ -304,5 +303,4 @@ def iso(epoch: float) -> str:
 
 def why(error: BaseException) -> str:
     status = getattr(error, "status_code", None)
-    first = (str(error).splitlines() or [""])[0][:160]
-    return f"{status or ''} {type(error).__name__}: {first}".strip()
+    return f"{status or ''} {describe(error, 160)}".strip()

@@ -21,7 +21,8 @@ or not visible yet), and anything we wrote within the staleness window (``WriteL
 row must never read as drift). Children (subnets, queues, blob containers, ...) are not rows:
 each (parent, child type) is read with one list call that also gives the child prune scan. The
 prune scan of top-level resources comes from the same rows (owned, undesired rows of the
-environment's groups; any we touched recently are confirmed with a GET).
+environment's groups): candidates only, since a row lags ARM; the planner condemns a candidate
+only after a fresh GET by id (``reconciler.engine.ownership.Ownership.condemn``).
 
 **Change-feed cycles** (between relists): one ``resourcechanges`` query asks what changed in
 the environment's groups since the last cycle, minus ``overlap_s`` (at least the staleness, so
@@ -46,6 +47,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.errors import Failure
+from desired_state import controller_telemetry as names
 from reconciler.engine.graph_children import (
     CHILD_POLICIES,
     ROW_ID,
@@ -139,7 +142,7 @@ class GraphObserver:
         self.non_rows = NonRowReads(self.reads, clients, self.stats, "activity-log")
         self.children = children
         self._live: dict[str, Live] | None = None
-        self._errors: dict[str, str] = {}
+        self._errors: dict[str, Failure] = {}
         self._strays: dict[str, Stray] = {}
         self._strays_known = False
         self._relisted_at = 0.0
@@ -180,20 +183,20 @@ class GraphObserver:
             except Exception as error:  # the feed failing (403, 429 past the budget, ...) is no verdict
                 self.stats.feed_failures += 1
                 log.warning("change feed unavailable (%s); full relist", why(error),
-                            extra={"event": "ReconcilerGraphFeedFailed", "phase": "observe"})
+                            extra={"event": names.GRAPH_FEED_FAILED_EVENT, "phase": "observe"})
                 return self._relist(started, prune_scan)
         except Exception as error:  # Resource Graph unusable: today's per-resource reads
             self.stats.fallbacks += 1
             self.stats.last = "per-resource"
             self._live = None
             log.warning("Resource Graph unavailable (%s); reading every resource from ARM", why(error),
-                        extra={"event": "ReconcilerGraphFallback", "phase": "observe"})
+                        extra={"event": names.GRAPH_FALLBACK_EVENT, "phase": "observe"})
             return self.reads.observe(list(self.desired.resources), prune_scan=prune_scan)
         finally:
             self._last_started = started
             self.write_log.forget_before(min(started, self._cursor or started) - self.overlap_s - self.staleness_s)
 
-    def _observation(self, live: Mapping[str, Live], errors: Mapping[str, str], prune_scan: bool) -> Observation:
+    def _observation(self, live: Mapping[str, Live], errors: Mapping[str, Failure], prune_scan: bool) -> Observation:
         return Observation(
             live={a: live[a] for a in self.desired.resources if a in live},
             errors=dict(errors),
@@ -241,12 +244,12 @@ class GraphObserver:
                 to_read.append(address)  # a drift candidate: confirmed with fresh data
         trusted = len(live)
         self.stats.rows_trusted += trusted
-        errors: dict[str, str] = {}
+        errors: dict[str, Failure] = {}
         self.non_rows.read_from_arm(to_read, live, errors)
         self.non_rows.collect(others_read, live, errors, listings)
         self.non_rows.finish_lists(listings, live, errors)
         if prune_scan and self.ownership.scans:
-            strays = self._row_strays(rows, recent)
+            strays = self._row_strays(rows)
             if self.ownership.list_children is not None:
                 strays.update({k: v for k, v in self._child_strays(listings, live, errors, id_lists=id_lists).items()
                                if k not in strays})
@@ -257,12 +260,12 @@ class GraphObserver:
         self.stats.last = "relist"
         log.info("observed through Resource Graph: %d rows, %d trusted, %d read from ARM, %d child lists",
                  len(rows), trusted, len(to_read) + len(others), len(listings),
-                 extra={"event": "ReconcilerGraphRelist", "phase": "observe"})
+                 extra={"event": names.GRAPH_RELIST_EVENT, "phase": "observe"})
         return self._observation(live, errors, prune_scan)
 
-    def _row_strays(self, rows: Mapping[str, Mapping[str, Any]], recent: set[str]) -> dict[str, Stray]:
-        """Owned, undesired top-level rows of the environment's groups; a row of something we
-        touched within the staleness window is confirmed with a GET (we may just have deleted it)."""
+    def _row_strays(self, rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Stray]:
+        """Undesired top-level rows of the environment's groups that show our ownership tags: prune
+        candidates only (a row lags ARM and its tags may be gone; the planner's fresh GET decides)."""
         prune_groups = {g.lower() for g in self.ownership.prune_groups()}
         listed: list[tuple[str, str, Mapping[str, str] | None]] = []
         for row in rows.values():
@@ -271,12 +274,11 @@ class GraphObserver:
                 continue
             tags = row.get("tags") if isinstance(row.get("tags"), dict) else None
             listed.append((str(row["id"]), self.ownership.type_name(str(row.get("type", ""))), tags))
-        self.stats.arm_reads_asked += sum(1 for rid, _t, _tags in listed if rid.lower() in recent)
-        strays = self.ownership.strays_among(listed, self.desired.ids(), recheck=recent)
+        strays = self.ownership.strays_among(listed, self.desired.ids())
         return {rid.lower(): (rid, rtype) for rid, rtype in strays}
 
     def _child_strays(
-        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, str], *, only_listed: bool = False,
+        self, listings: Listings, live: Mapping[str, Live], errors: Mapping[str, Failure], *, only_listed: bool = False,
         id_lists: Mapping[tuple[str, str], Future[list[Stray]]] | None = None,
     ) -> dict[str, Stray]:
         """Undesired children found by the child lists, under parents whose ownership is proven."""
@@ -340,28 +342,27 @@ class GraphObserver:
         self.stats.last = "feed"
         log.info("observed through the change feed: %d changed, %d read from ARM, %d child lists", len(changed),
                  len(to_read) + len(others), len(listings),
-                 extra={"event": "ReconcilerGraphFeed", "phase": "observe"})
+                 extra={"event": names.GRAPH_FEED_EVENT, "phase": "observe"})
         return self._observation(live, errors, prune_scan)
 
     def _feed_strays(self, changed: Mapping[str, tuple[str, str, str]], written: set[str]) -> None:
         """Strays known from the last cycle, re-checked where they changed; new top-level ones
-        the feed reports (created or tagged out of band) confirmed with a GET."""
+        the feed reports (created or tagged out of band) checked with a GET (`Ownership.condemn`)."""
         desired = self.desired.ids()
         prune_groups = {g.lower() for g in self.ownership.prune_groups()}
         for rid in [k for k in self._strays if k in changed or k in written]:
             rid_, rtype = self._strays.pop(rid)
-            confirmed = self.ownership.confirm(rid_, rtype)
-            if confirmed is not None:
-                self._strays[rid] = confirmed
+            if self.ownership.condemn(rid_, rtype) is None:
+                self._strays[rid] = (rid_, self.ownership.type_name(rtype))
         for rid, (target, rtype, change_type) in changed.items():
             match = ROW_ID.match(target)
             if rid in desired or rid in self._strays or match is None or match.group(3) is None:
                 continue
             if match.group(2).lower() not in prune_groups or change_type.lower() == "delete" or not rtype:
                 continue
-            confirmed = self.ownership.confirm(target, rtype)
-            if confirmed is not None:
-                self._strays[rid] = confirmed
+            self.stats.arm_reads_asked += 1
+            if self.ownership.condemn(target, rtype) is None:
+                self._strays[rid] = (target, self.ownership.type_name(rtype))
 
 
 def relist_rows(graph: GraphQuery, pool: Any, subscriptions: list[str], groups: list[str]) -> dict[str, dict[str, Any]]:

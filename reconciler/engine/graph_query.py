@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from desired_state import controller_telemetry as names
+
 log = logging.getLogger("reconciler.graph_query")
 
 #: Rows per page: Resource Graph's maximum.
@@ -138,7 +140,7 @@ class GraphQuery:
         pause = min(max(0.0, resets_at - self.clock()), self.wait_cap)
         if pause > 0:
             log.info("Resource Graph quota used up; waiting %.1f s for it to reset", pause,
-                     extra={"event": "ReconcilerGraphQuotaWait", "phase": "observe", "seconds": round(pause, 3)})
+                     extra={"event": names.GRAPH_QUOTA_WAIT_EVENT, "phase": "observe", "seconds": round(pause, 3)})
             self.sleep(pause)
             with self._lock:
                 self.waited_s += pause

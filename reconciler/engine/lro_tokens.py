@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from desired_state.errors import ReconcilerError
 from reconciler.runtime.documents import Documents
 
 
-class RecordingUnavailable(OSError):
+class RecordingUnavailable(ReconcilerError, OSError):
     """A file the apply records to cannot be written (one line: which and the fix)."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.base import Adapter
+from adapters.errors import Failure
 
 #: A live ARM body; None: the resource does not exist.
 Live = dict[str, Any] | None
@@ -27,7 +28,8 @@ class Observation:
     """Live bodies by address (None: does not exist) and read errors."""
 
     live: dict[str, Live] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    #: Address (or `prune-scan:<scope>`) -> why it could not be read.
+    errors: dict[str, Failure] = field(default_factory=dict)
     #: Live resources carrying our ownership tags that are not desired:
     #: (id, type) pairs, candidates for pruning.
     strays: list[tuple[str, str]] = field(default_factory=list)

@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
+from adapters.errors import Reason, describe
 from adapters.registry import is_declared
 from adapters.siblings import SiblingListing
+from desired_state.errors import ReconcilerError
 from desired_state.resource import Resource
 from desired_state.tags import is_owned
 from reconciler.engine.desired import DesiredResources, is_tagged
 from reconciler.engine.observation import AdapterSource, Live
+from reconciler.engine.plan import Refusal
 
 log = logging.getLogger("reconciler.engine")
 
 #: Children the service creates with their parent and never lets go (the API
 #: Management built-in all-access subscription): never pruned.
 BUILT_IN_CHILDREN = frozenset({("microsoft.apimanagement/service/subscriptions", "master")})
+
+#: `condemn`'s answer for a candidate that a fresh GET no longer finds.
+GONE = "no longer exists"
 
 #: Lists a resource group's resources tagged for the environment: (id, type, tags).
 ListOwned = Callable[[str], Iterable[tuple[str, str, Mapping[str, str] | None]]]
@@ -34,6 +40,17 @@ ListChildren = Callable[[str, str, str, str | None], Iterable[str]]
 ChildGroup = tuple[str, str, str, str | None]
 #: A prune candidate: (id as ARM spells it, ARM type).
 Stray = tuple[str, str]
+
+
+class NotOurs(ReconcilerError):
+    """A delete or replace refused at the last moment: a fresh GET does not show the resource as ours."""
+
+    outcome = "not-owned"
+
+    def __init__(self, resource_id: str, why: str) -> None:
+        super().__init__(f"{resource_id}: {why}")
+        self.resource_id = resource_id
+        self.why = why
 
 
 def parent_of(resource_id: str) -> tuple[str, str]:
@@ -47,6 +64,13 @@ def parent_of(resource_id: str) -> tuple[str, str]:
     if after.count("/") < 2:  # `Namespace/type/name`: a resource, else a scope's provider segment
         return "", ""
     return parent, segment
+
+
+def type_of(resource_id: str) -> str:
+    """The ARM type a resource id names (`Namespace/type[/childType...]`, after its last
+    `/providers/`)."""
+    after = resource_id.rstrip("/").rsplit("/providers/", 1)[-1].split("/")
+    return "/".join([after[0], *after[1::2]])
 
 
 def is_built_in(child_type: str, resource_id: str) -> bool:
@@ -80,16 +104,17 @@ class Ownership:
         return self.list_owned is not None
 
     # -- verdicts ----------------------------------------------------------------------
-    def owner_state(self, resource: Resource, live: Mapping[str, Live]) -> str | None:
+    def owner_state(self, resource: Resource, live: Mapping[str, Live]) -> Refusal | None:
         """Why the live resource may not be touched, or None when it is ours."""
         body = live.get(resource.address)
         if body is None or resource.address in self.adopt:
             return None
         if is_tagged(resource):
             if not is_owned(body.get("tags"), self.environment):
-                return (
+                return Refusal(
+                    Reason.NOT_OWNED,
                     "exists but is not owned by this controller (no ownership tags); "
-                    f"adopt it explicitly with --adopt {resource.address}"
+                    f"adopt it explicitly with --adopt {resource.address}",
                 )
             return None
         # Types without tags belong to whoever owns their nearest tagged ancestor.
@@ -102,16 +127,70 @@ class Ownership:
         body = live.get(tagged.address) if tagged is not None else None
         return body is not None and is_owned(body.get("tags"), self.environment)
 
-    def confirm(self, resource_id: str, arm_type: str) -> Stray | None:
-        """(id, type) when a GET shows the resource exists and carries our ownership tags."""
+    def in_scope(self, resource_id: str) -> bool:
+        """The id lies in one of the environment's resource groups (so in the target subscription)."""
+        rid = resource_id.lower()
+        return any(rid == group or rid.startswith(group + "/") for group in self.desired.group_ids())
+
+    def condemn(self, resource_id: str, arm_type: str, *, adopted: bool = False) -> str | None:
+        """None when `resource_id` may be deleted: it lies in the environment's scope and a fresh
+        GET by id shows it exists and is ours (its own ownership tags, or, for a type the desired
+        state declares without tags, those of its nearest tagged desired ancestor, read afresh too;
+        an `adopted` desired resource is ours by the user's word). Else why not, in a line.
+
+        The one gate of every delete and replace: a Resource Graph row, a list item or an observed
+        body may make a candidate, never a verdict."""
+        if not self.in_scope(resource_id):
+            return "outside this environment's resource groups in the target subscription; never deleted"
         try:
             body = self.adapters.for_type(arm_type).read(resource_id)
-        except Exception as error:  # unreadable: not pruned (no verdict)
-            log.info("stray candidate %s not confirmed (%s)", resource_id, type(error).__name__)
+        except Exception as error:  # no fresh read, no verdict: nothing is deleted
+            return f"could not be read to prove it is ours ({describe(error)})"
+        if body is None:
+            return GONE
+        if adopted or is_owned(body.get("tags"), self.environment):
             return None
-        if body is None or not is_owned(body.get("tags"), self.environment):
-            return None
-        return resource_id, self.type_name(arm_type)
+        owner = self._owner_of(resource_id) if self.desired.declares_untagged(arm_type) else None
+        if owner is not None:
+            owner_id, owner_type = owner
+            try:
+                owner_body = self.adapters.for_type(owner_type).read(owner_id)
+            except Exception as error:
+                return f"its owner {owner_id} could not be read ({describe(error)})"
+            if owner_body is not None and is_owned(owner_body.get("tags"), self.environment):
+                return None
+            return f"its owner {owner_id} does not carry our ownership tags (fresh read)"
+        return "does not carry our ownership tags (fresh read); not ours to delete"
+
+    def _owner_of(self, resource_id: str) -> tuple[str, str] | None:
+        """(id, type) of the nearest ancestor of a child whose type carries tags (one the desired
+        state does not declare without tags): the resource whose tags say who owns the child."""
+        parent, _segment = parent_of(resource_id)
+        while parent:
+            parent_type = type_of(parent)
+            if not self.desired.declares_untagged(parent_type):
+                return parent, parent_type
+            parent, _segment = parent_of(parent)
+        return None
+
+    def check_delete(self, resource_id: str, arm_type: str, *, adopted: bool = False) -> bool:
+        """Just before a DELETE: True when it may be sent, False when the resource is already gone;
+        raises `NotOurs` otherwise (`condemn`)."""
+        why = self.condemn(resource_id, arm_type, adopted=adopted)
+        if why == GONE:
+            return False
+        if why is not None:
+            raise NotOurs(resource_id, why)
+        return True
+
+    def condemn_all(self, candidates: Iterable[Stray]) -> dict[str, str | None]:
+        """`condemn` of every (id, type), concurrently (a few reads), by id as given."""
+        listed = list(dict.fromkeys(candidates))
+        if len(listed) <= 1:
+            return {rid: self.condemn(rid, rtype) for rid, rtype in listed}
+        with ThreadPoolExecutor(max_workers=min(8, len(listed)), thread_name_prefix="condemn") as pool:
+            verdicts = list(pool.map(lambda stray: self.condemn(*stray), listed))
+        return {rid: verdict for (rid, _type), verdict in zip(listed, verdicts, strict=True)}
 
     def type_name(self, arm_type: str) -> str:
         """ARM's spelling of a lower-cased row type (as the per-resource prune scan reports it)."""
@@ -135,26 +214,14 @@ class Ownership:
         return self.strays_among(self.list_owned(group), desired_ids)
 
     def strays_among(
-        self,
-        listed: Iterable[tuple[str, str, Mapping[str, str] | None]],
-        desired_ids: set[str],
-        *,
-        recheck: Iterable[str] = (),
+        self, listed: Iterable[tuple[str, str, Mapping[str, str] | None]], desired_ids: set[str]
     ) -> list[Stray]:
-        """The listed (id, type, tags) that are not desired and carry our ownership tags; those
-        in `recheck` (lower-cased ids whose listing may be stale) are decided by a GET instead."""
-        fresh = set(recheck)
-        found: list[Stray] = []
-        for rid, rtype, tags in listed:
-            if rid.lower() in desired_ids:
-                continue
-            if rid.lower() in fresh:
-                confirmed = self.confirm(rid, rtype)
-                if confirmed is not None:
-                    found.append(confirmed)
-            elif is_owned(tags, self.environment):
-                found.append((rid, rtype))
-        return found
+        """The listed (id, type, tags) that are not desired and carry our ownership tags: prune
+        candidates only (a listing may be stale; `condemn` decides)."""
+        return [
+            (rid, rtype) for rid, rtype, tags in listed
+            if rid.lower() not in desired_ids and is_owned(tags, self.environment)
+        ]
 
     def child_groups(self, selected: Iterable[str], live: Mapping[str, Live] | None) -> list[ChildGroup]:
         """(parent id, child type, id segment, api-version) of each child type the

@@ -10,12 +10,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from adapters.errors import Failure, Reason
+from reconciler.engine.convergence import NotKept
+
 if TYPE_CHECKING:
     from reconciler.engine.attribution_record import Attribution
 
-from reconciler.engine.convergence import NotKept
-
-FORMAT_VERSION = "1.0"
+#: Minor: fields added (readers of 1.0 read it); major: an incompatible change.
+#: 1.1: `reason` per change, `error_details` per unreadable resource.
+FORMAT_VERSION = "1.1"
 
 Action = Literal["create", "update", "replace", "delete", "noop"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete", "noop")
@@ -34,6 +37,14 @@ class DiffEntry:
     path: str
     before: Any
     after: Any
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a change does not run in this invocation: a code for machines, a line for people."""
+
+    reason: Reason
+    why: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class Change:
     not_convergent: tuple[NotKept, ...] = ()
     #: Who changed a drifted resource (reconciler/engine/attribution.py); None when not looked up.
     attribution: Attribution | None = None
+    #: Why it is blocked (with `blocked`), or why nothing is written although the live resource
+    #: differs (`not-convergent`); None for a change that runs as planned.
+    reason: Reason | None = None
 
     @property
     def is_change(self) -> bool:
@@ -77,6 +91,7 @@ class Change:
             "blocked": self.blocked,
             "not_convergent": [n.to_json() for n in self.not_convergent],
             "attribution": self.attribution.to_json() if self.attribution is not None else None,
+            "reason": self.reason.value if self.reason is not None else None,
         }
 
 
@@ -85,9 +100,9 @@ class Plan:
     environment: str
     target: Literal["emulator", "azure"]
     changes: tuple[Change, ...]
-    #: Resources that could not be read (address -> error line); a plan with
+    #: Resources that could not be read (address -> why, in a line and a code); a plan with
     #: errors is incomplete and the CLI exits 1.
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Failure] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -111,5 +126,6 @@ class Plan:
             "target": self.target,
             "summary": self.summary,
             "changes": [c.to_json() for c in self.changes],
-            "errors": dict(self.errors),
+            "errors": {address: str(failure) for address, failure in self.errors.items()},
+            "error_details": {address: failure.to_json() for address, failure in self.errors.items()},
         }

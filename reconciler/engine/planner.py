@@ -7,10 +7,12 @@ strays and who changed what (attribution).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from adapters.compare import Comparison, compare, render
+from adapters.errors import Reason
 from adapters.registry import rules_for
 from desired_state.resource import Resource
 from reconciler.engine.attribution import Attributor, attach
@@ -18,9 +20,11 @@ from reconciler.engine.convergence import FileConvergenceStore
 from reconciler.engine.desired import DesiredResources
 from reconciler.engine.observation import Live, Observation
 from reconciler.engine.ownership import Ownership
-from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan
+from reconciler.engine.plan import SENSITIVE, Action, Change, DiffEntry, Plan, Refusal
 from reconciler.engine.resolve import has_unknown, leaves, resolve_refs
 from reconciler.engine.safety import SafetyPolicy
+
+log = logging.getLogger("reconciler.engine")
 
 #: Terminal provisioning states of a failed operation (ARM RPC, async operations).
 FAILED_STATES = frozenset({"failed", "canceled"})
@@ -99,17 +103,22 @@ class Planner:
             # again (ARM PUTs are idempotent), even where its body matches.
             diff += (DiffEntry("properties.provisioningState", state, "Succeeded"),)
         action: Action = "noop"
-        blocked = None
+        refusal: Refusal | None = None
         if diff:
             replace = any(d.requires_replace for d in result.differences)
             action = "replace" if replace else "update"
             if replace:
-                blocked = self.safety.destroy_block(self.environment, resource.type, replace=True)
-            blocked = self.ownership.owner_state(resource, live) or blocked
-        return change(action, diff, unverifiable=tuple(result.unverifiable), blocked=blocked, not_convergent=stuck)
+                refusal = self.safety.destroy_block(self.environment, resource.type, replace=True)
+            refusal = self.ownership.owner_state(resource, live) or refusal
+        reason = refusal.reason if refusal is not None else Reason.NOT_CONVERGENT if stuck and not diff else None
+        return change(
+            action, diff, unverifiable=tuple(result.unverifiable), blocked=refusal.why if refusal else None,
+            reason=reason, not_convergent=stuck,
+        )
 
     def plan(self, observation: Observation, addresses: Iterable[str] | None = None) -> Plan:
-        """Every selected resource's change (default: all), then the prune deletes."""
+        """Every selected resource's change (default: all), then the prune deletes: each
+        candidate the observation found that a fresh GET shows is ours (`Ownership.condemn`)."""
         resources = self.desired.resources
         selected = list(addresses) if addresses is not None else list(resources)
         changes = [
@@ -117,14 +126,21 @@ class Planner:
             for a in selected
             if a not in observation.errors
         ]
-        for rid, rtype in observation.strays:
+        verdicts = self.ownership.condemn_all(observation.strays)
+        for rid, rtype in dict.fromkeys(observation.strays):
+            why = verdicts[rid]
+            if why is not None:  # a candidate the fresh read does not show as ours: no change at all
+                log.info("not pruned: %s %s", rid, why, extra={"id": rid, "type": rtype, "phase": "plan"})
+                continue
+            refusal = self.safety.destroy_block(self.environment, rtype, replace=False)
             changes.append(
                 Change(
                     address=f"pruned:{rid}",
                     id=rid,
                     type=rtype,
                     action="delete",
-                    blocked=self.safety.destroy_block(self.environment, rtype, replace=False),
+                    blocked=refusal.why if refusal else None,
+                    reason=refusal.reason if refusal else None,
                 )
             )
         if self.attributor is not None:

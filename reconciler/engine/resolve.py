@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from desired_state.errors import ReconcilerError
 from desired_state.references import REF_PATTERN
 
 # Bodies are parsed JSON, so `dict` is tested, never `Mapping`: an ABC check
@@ -20,8 +21,10 @@ from reconciler.engine.plan import KNOWN_AFTER_APPLY
 # value's own type; one inside a longer string is substituted as text.
 
 
-class Unresolved(Exception):
+class Unresolved(ReconcilerError):
     """A reference whose target does not exist yet."""
+
+    outcome = "unknown-reference"
 
 
 def get_path(body: Mapping[str, Any] | None, dotted: str) -> Any:

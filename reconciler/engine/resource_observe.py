@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from adapters.base import Adapter
-from adapters.errors import one_line
+from adapters.errors import Failure, Reason, classify
 from adapters.siblings import SiblingListing, listable, sibling_parent
 from desired_state.resource import Resource
 from reconciler.engine.desired import DesiredResources
@@ -35,15 +35,15 @@ _POOL_LOCK = threading.Lock()
 
 #: What one read task found: (address, body, error) per resource, and the addresses it leaves
 #: to a GET each (siblings a list did not show).
-Found = tuple[list[tuple[str, Live, str | None]], list[str]]
+Found = tuple[list[tuple[str, Live, Failure | None]], list[str]]
 
 
-def _gate(body: Live, error: str | None) -> str | None:
+def _gate(body: Live, error: Failure | None) -> Failure | None:
     """The one gate for live bodies: a shape ARM does not document makes this resource
     unreadable, not the whole plan."""
     why = unreadable(body) if error is None else None
     if why is not None:
-        return f"UnreadableLiveBody: {why}; nothing is planned or written for it"
+        return Failure(Reason.UNREADABLE_BODY, f"UnreadableLiveBody: {why}; nothing is planned or written for it")
     return error
 
 
@@ -121,7 +121,7 @@ class ResourceObserver:
         try:
             return [(address, self.adapter(resource).read(resource.id), None)], []
         except Exception as exc:  # one unreadable resource must not hide the others
-            return [(address, None, f"{type(exc).__name__}: {one_line(exc)}")], []
+            return [(address, None, classify(exc))], []
 
     def _read_siblings(self, members: list[str]) -> tuple[Found, SiblingListing | None]:
         """One list call for `members` (same type, same parent); those it does not show, and
@@ -136,7 +136,7 @@ class ResourceObserver:
             listing = None
         if listing is None:
             return ([], members), None
-        found: list[tuple[str, Live, str | None]] = []
+        found: list[tuple[str, Live, Failure | None]] = []
         unread: list[str] = []
         for address in members:
             resource = self.desired.resources[address]
@@ -180,7 +180,7 @@ class _ReadRun:
         self.pool = observer.pool()
         self.desired_ids = self.desired.ids()
         self.live: dict[str, Live] = {}
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, Failure] = {}
         self.pending: dict[Future[Any], Callable[[Any], None]] = {}
         #: Child lists of the prune scan, by group: the read list (bodies) or an id list (strays).
         self.listings: dict[GroupKey, SiblingListing] = {}
@@ -199,7 +199,7 @@ class _ReadRun:
         self.awaiting: dict[GroupKey, list[str]] = {}
 
     def observe(self) -> Observation:
-        scan_errors: dict[str, str] = {}
+        scan_errors: dict[str, Failure] = {}
         first = [a for a in self.selected if a not in self.desired.named_later]
         # a targeted run's sources (one named after a live value itself is read once named)
         extra = [s for a in self.later for s in self.sources[a] if s not in first and s not in self.desired.named_later]
@@ -221,7 +221,7 @@ class _ReadRun:
             try:
                 strays.extend(future.result())
             except Exception as exc:  # an unreadable listing is that group's error, not the plan's end
-                scan_errors[f"prune-scan:{group}"] = f"{type(exc).__name__}: {one_line(exc)}"
+                scan_errors[f"prune-scan:{group}"] = classify(exc)
         if self.scan_children:
             self._child_strays(strays, scan_errors)
         # ids settled during the run (named after live values) are desired, not strays
@@ -357,7 +357,7 @@ class _ReadRun:
         self._start(known)
 
     # -- the child prune scan ---------------------------------------------------------------
-    def _child_strays(self, strays: list[Stray], scan_errors: dict[str, str]) -> None:
+    def _child_strays(self, strays: list[Stray], scan_errors: dict[str, Failure]) -> None:
         """Undesired children under owned parents, from the lists already made (one list per
         group; a group first known now, e.g. under a parent just named, is listed now)."""
         known = {rid.lower() for rid, _type in strays}
@@ -372,7 +372,7 @@ class _ReadRun:
                     self._start_id_list(key, group)
                     found = self.id_lists[key].result()
             except Exception as exc:  # as above: that parent's error, not the plan's end
-                scan_errors[f"prune-scan:{group[0]}/{group[2]}"] = f"{type(exc).__name__}: {one_line(exc)}"
+                scan_errors[f"prune-scan:{group[0]}/{group[2]}"] = classify(exc)
                 continue
             for rid, rtype in found:
                 if rid.lower() not in known:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from adapters.errors import describe
 from reconciler.engine.engine import Engine
 from reconciler.engine.resolve import resolve_refs
 
@@ -84,7 +85,7 @@ def resume_operations(
                 resume_only=True,
             )
         except Exception as error:  # one operation's failure must not stop the others
-            return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
+            return describe(error)
         return None
 
     finished: list[str] = []

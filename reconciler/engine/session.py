@@ -40,14 +40,9 @@ class Session:
 def owned_lister(registry: AdapterRegistry, environment: str) -> Any:
     """Lists a resource group's resources tagged for this environment (id,
     type, tags), for pruning; a group that does not exist lists nothing."""
-    from azure.core.exceptions import ResourceNotFoundError
 
     def list_group(group: str) -> Iterable[tuple[str, str, Mapping[str, str] | None]]:
-        try:
-            listed = registry.list_resources(group, {ENVIRONMENT_TAG: environment})
-        except ResourceNotFoundError:
-            return []
-        return [(item.id, item.type, item.tags) for item in listed]
+        return [(item.id, item.type, item.tags) for item in registry.list_resources(group, {ENVIRONMENT_TAG: environment})]
 
     return list_group
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
+from desired_state.errors import ReconcilerError
 
-class InputError(ValueError):
+
+class InputError(ReconcilerError, ValueError):
     """A bad option or variable: one line naming it and the fix."""
+
+    outcome = "validation"
 
 
 def port_option(raw: str, option: str, *, allow_disabled: bool = False) -> int:

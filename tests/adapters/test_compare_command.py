@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.compare_command import CompareInputError, run
+from reconciler.cli.compare_command import CompareInputError, run
 from tests.adapters.examples import example
 
 VNET = "Microsoft.Network/virtualNetworks"

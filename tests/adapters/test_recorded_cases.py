@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from adapters.compare import compare
-from adapters.compare_command import DRIFTED, IN_SYNC, run
 from adapters.registry import rules_for
+from reconciler.cli.compare_command import DRIFTED, IN_SYNC, run
 from tests.adapters.recorded_cases import CASE_FILES, judge, load, name_of, report
 
 CASES: dict[str, list[dict[str, Any]]] = {corpus: load(path) for corpus, path in CASE_FILES.items()}

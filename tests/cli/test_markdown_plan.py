@@ -17,11 +17,12 @@ from typing import TextIO, cast
 
 import pytest
 
+from adapters.errors import Failure, Reason
 from reconciler.cli.plan_view import PlanView
 from reconciler.cli.render import render_markdown
 from reconciler.cli.renderers import RenderOptions, choose, formats
 from reconciler.cli.renderers.markdown import MAX_BYTES, STEP_SUMMARY_LIMIT, MarkdownRenderer, escape
-from reconciler.engine.applier import ApplyResult
+from reconciler.engine.applier import ApplyResult, Skip
 from reconciler.engine.attribution_record import Attribution, PropertyChange
 from reconciler.engine.convergence import NotKept
 from reconciler.engine.plan import Change, DiffEntry, Plan
@@ -74,15 +75,17 @@ def hostile_plan() -> Plan:
                unverifiable=("properties.accessPolicies",)),
         Change(address="observability.log_analytics", id=WORKSPACE, type="Microsoft.OperationalInsights/workspaces",
                action="noop", not_convergent=(NotKept("properties.sku.name", "PerNode", HOSTILE),)),
-    ), errors={"messaging.namespace": "HttpResponseError: (AuthorizationFailed) The client does not have "
-                                      "authorization to perform action 'Microsoft.ServiceBus/namespaces/read'"})
+    ), errors={"messaging.namespace": Failure(
+        Reason.AUTHORIZATION, "HttpResponseError: (AuthorizationFailed) The client does not have "
+        "authorization to perform action 'Microsoft.ServiceBus/namespaces/read'", "AuthorizationFailed")})
 
 
 def applied() -> ApplyResult:
     """The apply of `hostile_plan`: the App Service plan and the NSG were written, the function
     app's write failed, and the storage account's create, waiting on the app, was skipped."""
-    return ApplyResult(applied=["functions.plan", "networking.nsg.app"], failed={"functions.app.orders": CONFLICT},
-                       skipped={"storage.account": "functions.app.orders"})
+    return ApplyResult(applied=["functions.plan", "networking.nsg.app"],
+                       failed={"functions.app.orders": Failure(Reason.CONFLICT, CONFLICT, "Conflict", retryable=True)},
+                       skipped={"storage.account": Skip.of("functions.app.orders")})
 
 
 @pytest.fixture(autouse=True)
@@ -198,7 +201,8 @@ def test_secrets_are_masked_in_markdown_as_everywhere() -> None:
         Change(address="security.key_vault", id=KV, type="Microsoft.KeyVault/vaults", action="update",
                diff=(DiffEntry("tags.note", f"password is {secret}", "none"),)),
     ))
-    result = ApplyResult(failed={"security.key_vault": f"HttpResponseError: (BadRequest) value {secret} refused"})
+    result = ApplyResult(failed={"security.key_vault": Failure(
+        Reason.VALIDATION, f"HttpResponseError: (BadRequest) value {secret} refused", "BadRequest")})
     out = io.StringIO()
     MarkdownRenderer().write(PlanView.of(leaked, result), cast(TextIO, SafeStream(out)))
     written = out.getvalue()

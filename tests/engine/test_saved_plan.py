@@ -315,7 +315,8 @@ def test_a_change_between_the_check_and_the_write_is_a_412_and_not_retried(
     clear_request_log(emulator.state)
     result = engine.apply(saved.plan(), observation, check=OtherWriterAfterTheCheck(engine, saved))
     assert list(result.failed) == ["messaging.queue.orders"]
-    assert "412 Precondition Failed" in result.failed["messaging.queue.orders"]
+    assert "412 Precondition Failed" in result.failed["messaging.queue.orders"].message
+    assert result.failed["messaging.queue.orders"].reason == "stale"
     assert emulator.get("messaging.queue.orders")["properties"]["maxDeliveryCount"] == 31
     # Two PUTs: the other writer's, and ours refused; no retry.
     assert [w.split(" ")[0] for w in emulator.writes()] == ["PUT", "PUT"]

@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 #: An OSC title change, a bell and a colour: what a hostile value smuggles in.
 ESCAPES = "\x1b]0;pwned\x07\x1b[31m"
@@ -125,15 +125,13 @@ class HostileArm:
                 if path.endswith("/resources") or path.endswith("/providers"):
                     value: list[dict[str, Any]] = []
                     if arm.behaviour == "escape-names" and path.endswith("/resources"):
-                        group = path.rsplit("/resources", 1)[0]
-                        value.append({
-                            "id": f"{group}/providers/Microsoft.Network/virtualNetworks/evil{ESCAPES}vnet",
-                            "name": f"evil{ESCAPES}vnet",
-                            "type": "Microsoft.Network/virtualNetworks",
-                            "location": "westus2",
-                            "tags": {"managed-by": "azure-reconciler", "reconciler-environment": "dev"},
-                        })
+                        value.append(_evil_vnet(path.rsplit("/resources", 1)[0]))
                     _send(self, 200, {"value": value})
+                    return
+                # The listed resource exists: a GET by its id (the one that condemns a prune) finds it.
+                evil = f"/providers/microsoft.network/virtualnetworks/evil{ESCAPES}vnet".lower()
+                if arm.behaviour == "escape-names" and unquote(path).endswith(evil):
+                    _send(self, 200, _evil_vnet(unquote(path).split("/providers/", 1)[0]))
                     return
                 _send(self, 404, _error("ResourceNotFound", "The resource was not found."))
 
@@ -173,6 +171,17 @@ class HostileArm:
                 _send(self, 204, None)
 
         return Main
+
+
+def _evil_vnet(group: str) -> dict[str, Any]:
+    """An owned VNet whose name holds terminal escape sequences, in `group` (its id path)."""
+    return {
+        "id": f"{group}/providers/Microsoft.Network/virtualNetworks/evil{ESCAPES}vnet",
+        "name": f"evil{ESCAPES}vnet",
+        "type": "Microsoft.Network/virtualNetworks",
+        "location": "westus2",
+        "tags": {"managed-by": "azure-reconciler", "reconciler-environment": "dev"},
+    }
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

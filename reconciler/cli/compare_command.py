@@ -14,21 +14,26 @@ from typing import Any, TextIO
 
 from adapters.compare import compare, render
 from adapters.registry import rules_for
+from desired_state.errors import ReconcilerError
 
 IN_SYNC = 0
 DRIFTED = 2
 
 
-class CompareInputError(ValueError):
+class CompareInputError(ReconcilerError, ValueError):
     """Bad input to the compare command; the message is one actionable line."""
+
+    outcome = "validation"
 
 
 #: Deepest nesting accepted in a body (the comparison recurses per level).
 MAX_DEPTH = 100
 
 
-class _NotJson(ValueError):
+class _NotJson(ReconcilerError, ValueError):
     """NaN, Infinity or -Infinity: Python's json reads them, JSON does not have them."""
+
+    outcome = "validation"
 
 
 def _no_constant(name: str) -> Any:
