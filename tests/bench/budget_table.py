@@ -1,6 +1,6 @@
 """`python -m tests.bench.budget_table [--latency-ms 200] [--waves ENV MODE]`: the figures the
 budget tests assert (tests/bench/test_budgets.py), as a Markdown table with each estate's read
-floor (tests/bench/read_floor.py), measured the same way: each environment applied once from
+floor (bench/read_floor.py), measured the same way: each environment applied once from
 empty, then a no-op `reconcile --dry-run` per observe mode on a copy at the injected latency. `--waves ENV MODE` also lists that run's requests wave by wave (what each
 round trip carried), from the emulator's request log."""
 
@@ -11,9 +11,9 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from bench.read_floor import read_floor
 from desired_state import build
 from emulator.request_log import read_request_log, request_kind, wave_numbers
-from tests.bench.read_floor import read_floor
 from tests.bench.test_budgets import ENVIRONMENTS, LATENCY_MS, DryRuns
 from tests.estates import AppliedEstates
 

@@ -14,7 +14,7 @@ its true round trips; at load 10-14, beside the suite's other workers, a 2-wave 
 
 Budgets:
 - per-resource: at most 2 round trips; graph: at most 3 (issue 24);
-- requests: no more than the estate's read floor (tests/bench/read_floor.py: one request per
+- requests: no more than the estate's read floor (bench/read_floor.py: one request per
   collection the desired resources live in, counted from ARM's structure), and every
   collection read once: nothing sent twice, no GET of a resource whose collection the run
   listed. Issue 24 asked for at most 0.5 ARM requests per resource per-resource and graph at
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.read_floor import read_floor
 from desired_state import build
 from emulator.request_log import (
     GET,
@@ -41,7 +42,6 @@ from emulator.request_log import (
     read_request_log,
     request_kind,
 )
-from tests.bench.read_floor import read_floor
 from tests.estates import AppliedEstate, AppliedEstates, emulator_environment
 
 ENVIRONMENTS = ("dev", "qa", "staging", "prod")
