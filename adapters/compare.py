@@ -32,10 +32,13 @@ from pydantic import SecretStr
 
 from adapters.normalisations import (
     CREATE_INPUT_NAME,
+    LOCATION_NAME,
     SECRET_NAME,
+    SKU_FIELD,
     ValueRule,
     empty_strings_only,
     equal_scalars,
+    location_named,
 )
 
 #: Tag the engine writes to hold `fingerprint(...)` of a resource's desired secrets.
@@ -369,11 +372,12 @@ class _Walker:
                 return bool(_parsed(want) == _parsed(got))
             if pattern in self.rules.last_segment:
                 return want.rstrip("/").rsplit("/", 1)[-1].lower() == got.rstrip("/").rsplit("/", 1)[-1].lower()
-            if pattern in self.rules.locations:
+            if pattern in self.rules.locations or location_named(pattern, want, got):
                 return normalise_location(want) == normalise_location(got)
-            # ARM resource names and ids match case-insensitively; so do enums (ARM's field flags)
+            # ARM resource names and ids match case-insensitively; so do enums (ARM's field flags) and
+            # ARM's common SKU fields (adapters.normalisations.SKU_FIELD)
             if (self.is_case_insensitive(pattern) or pattern == "name" or looks_like_arm_id(want)
-                    or looks_like_arm_type(want)) and want.lower() == got.lower():
+                    or looks_like_arm_type(want) or SKU_FIELD.search(pattern)) and want.lower() == got.lower():
                 return True
         return bool(want == got) or equal_scalars(want, got)
 
@@ -414,7 +418,7 @@ class _Walker:
             self.differ(path, want, got)
 
     def keyed(self, want: list[Any], got: list[Any], path: str, rule: ListRule) -> None:
-        is_location = f"{pattern_of(path)}[].{rule.key}" in self.rules.locations
+        is_location = f"{pattern_of(path)}[].{rule.key}" in self.rules.locations or bool(LOCATION_NAME.match(rule.key))
 
         def key_of(item: Any) -> str | None:
             if isinstance(item, dict) and isinstance(item.get(rule.key), str):

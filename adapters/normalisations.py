@@ -34,6 +34,26 @@ SECRET_NAME = re.compile(
 #: `creationData.sourceUri`, MySQL `sourceServerId`, `restorePointInTime`): sent, never compared.
 CREATE_INPUT_NAME = re.compile(r"^(createMode|restorePointInTime|sampleName|source\w*(Id|Uri))$")
 
+#: A field with such a name holds an Azure location, compared normalised (`East US` == `eastus`) like the
+#: envelope's `location`: AzureRM applies go-azure-helpers' `location.DiffSuppressFunc` to nested location
+#: fields (`source_location`, `endpoint_location`, `target_resource_location`, `workspace_region`,
+#: `target_region.name`); recorded: Cosmos DB `properties.locations[].locationName` sent `eastus`, read
+#: `East US` (cosmosdb/test_cli_mgmt_cosmosdb_notebook_workspace.test_dbaccount.yaml).
+LOCATION_NAME = re.compile(r"^(location|locationName|[a-z]\w*Location|[a-z]\w*Region)$")
+_LOCATION_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]*$")
+#: ARM's common SKU object: its name, tier and family come back in the service's casing (recorded:
+#: App Service plan `sku.tier` `STANDARD` -> `Standard`, relay namespace `sku.tier` `standard` ->
+#: `Standard`); AzureRM suppresses case differences of SKU families (`azurerm_redis_cache` `family`:
+#: `DiffSuppressFunc: suppress.CaseDifference`, internal/services/redis/redis_cache_resource.go).
+SKU_FIELD = re.compile(r"(^|\.)sku\.(name|tier|family)$", re.IGNORECASE)
+
+
+def location_named(pattern: str, want: str, got: str) -> bool:
+    """A field named as a location whose two values both look like location names (no URL, no id)."""
+    leaf = pattern.rsplit(".", 1)[-1]
+    return bool(LOCATION_NAME.match(leaf) and _LOCATION_VALUE.match(want) and _LOCATION_VALUE.match(got))
+
+
 _ISO_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/32)?$")

@@ -27,7 +27,8 @@ def spec_classes() -> tuple[type[ResourceSpec], ...]:
                 isinstance(value, type)
                 and issubclass(value, ResourceSpec)
                 and value.__module__ == module.__name__
-                and "arm_type" in vars(value)
+                # a class of one ARM type (the generic spec's type is per instance)
+                and isinstance(vars(value).get("arm_type"), str)
             ):
                 found.append(value)
     return tuple(found)

@@ -42,6 +42,9 @@ class Resource(BaseModel):
     #: The api-version to manage a type without a declared adapter entry at
     #: (None: the newest stable one ARM's type index defines).
     api_version: str | None = None
+    #: Paths ARM never returns that the desired state does not declare (a secret with no value
+    #: configured, a create-time input): the plan reports them as not verifiable, never as drift.
+    unverifiable: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -104,6 +107,11 @@ class ResourceSpec(BaseModel):
         """Write-only values keyed by dotted body path (never in `body()`)."""
         return {}
 
+    def not_verifiable(self) -> tuple[str, ...]:
+        """Paths ARM never returns that this spec does not declare (a secret whose value is not
+        configured): reported by the plan as not verifiable."""
+        return ()
+
     # -- references -------------------------------------------------------------
     def references(self) -> Iterator[ResourceSpec]:
         """Every spec this one refers to through its fields."""
@@ -123,6 +131,7 @@ class ResourceSpec(BaseModel):
             drift_policy=self.drift_policy,
             tolerate_foreign_tags=self.tolerate_foreign_tags,
             api_version=self.api_version,
+            unverifiable=self.not_verifiable(),
         )
 
 

@@ -103,6 +103,21 @@ def check_env_file(path: Path) -> None:
             )
 
 
+def secret_setting(name: str, env_file: Path = Path(".env")) -> SecretStr | None:
+    """A secret read by name from the environment, else from `.env` (where `AppSecrets` reads
+    its values), None when neither sets it: what imported layers (docs/import.md) read each
+    write-only value from, so no secret is ever written into code."""
+    import os
+
+    value = os.environ.get(name)
+    if value is None:
+        from dotenv import dotenv_values
+
+        check_env_file(env_file)
+        value = dotenv_values(env_file).get(name) if env_file.is_file() else None
+    return SecretStr(value) if value else None
+
+
 @lru_cache(maxsize=1)
 def get_secrets() -> AppSecrets:
     """The process's secrets, read once."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from desired_state.errors import DesiredStateError
 from desired_state.estate import DesiredState
+from desired_state.layer_file import LayerFile
 from desired_state.layers import (
     cache,
     core,
@@ -217,26 +218,48 @@ def build_layers(ctx: LayerContext) -> dict[str, list[ResourceSpec]]:
 
 
 def build_from_settings(
-    settings: EnvironmentSettings, *, subscription_id: str | None = None, secrets: AppSecrets | None = None
+    settings: EnvironmentSettings,
+    *,
+    subscription_id: str | None = None,
+    secrets: AppSecrets | None = None,
+    layer_files: Sequence[LayerFile] = (),
 ) -> DesiredState:
-    """The desired state for explicit settings, checked against the policies."""
+    """The desired state for explicit settings, with the layers of `layer_files` added
+    (desired_state/layer_file.py), checked against the policies."""
     secrets = secrets if secrets is not None else get_secrets()
     subscription = subscription_id or secrets.subscription_id or ZERO_SUBSCRIPTION
     ctx = LayerContext(settings=settings, secrets=secrets, subscription_id=subscription)
-    state = assemble(settings, build_layers(ctx))
+    layers = build_layers(ctx)
+    declared = {spec.address: spec for specs in layers.values() for spec in specs}
+    for layer_file in layer_files:
+        if layer_file.layer in layers:
+            raise DesiredStateError(
+                f"layer {layer_file.layer!r} is already added by another layer file; give each file its own LAYER",
+                resource=str(layer_file.path),
+            )
+        layers[layer_file.layer] = layer_file.specs(ctx, declared)
+    state = assemble(settings, layers)
     check(state)
     return state
 
 
 def build(
-    env: str, *, subscription_id: str | None = None, secrets: AppSecrets | None = None, deploy: DeploySettings | None = None
+    env: str,
+    *,
+    subscription_id: str | None = None,
+    secrets: AppSecrets | None = None,
+    deploy: DeploySettings | None = None,
+    layer_files: Sequence[LayerFile] = (),
 ) -> DesiredState:
-    """The desired state of environment `env` (dev, qa, staging, prod).
+    """The desired state of environment `env` (dev, qa, staging, prod), with the layers of
+    `layer_files` added.
 
     Without a subscription id (argument or AZURE_/ARM_SUBSCRIPTION_ID) the
     zero GUID is used, which is what the local emulator expects.
     """
-    return build_from_settings(get_environment_settings(env, deploy), subscription_id=subscription_id, secrets=secrets)
+    return build_from_settings(
+        get_environment_settings(env, deploy), subscription_id=subscription_id, secrets=secrets, layer_files=layer_files
+    )
 
 
 def summarize(state: DesiredState) -> dict[str, Any]:

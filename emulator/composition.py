@@ -14,7 +14,7 @@ import sqlite3
 import time
 from typing import Any
 
-from emulator import bodies, computed, locations, readback
+from emulator import bodies, computed, locations, readback, shapes
 from emulator.addressing import Address, check_resource_name, parse_path
 from emulator.errors import ArmError
 from emulator.etags import new_etag, with_etag
@@ -69,7 +69,9 @@ def compose(
     if behaviour.has_type:
         out["type"] = behaviour.arm_type if addr.type_key in TYPES else addr.arm_type
     out.update(work)
-    if behaviour.has_provisioning_state:
+    # a type no table models carries provisioningState only where its definition has one (ARM's type index)
+    modelled = addr.type_key in TYPES
+    if behaviour.has_provisioning_state and (modelled or shapes.type_class(addr.type_key, api_version) != "nops"):
         props = out.setdefault("properties", {})
         if isinstance(props, dict):
             props["provisioningState"] = final

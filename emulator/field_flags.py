@@ -16,12 +16,36 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 _DATA = Path(__file__).resolve().parent / "data" / "field_flags.jsonl.gz"
+PROVISIONING_STATE = "properties.provisioningState"
+_LIFECYCLE = frozenset({"properties.state", "properties.status"})
+#: Values of a state that say where a resource is in its life (lower-cased).
+_LIFECYCLE_VALUES = frozenset({
+    "ready", "online", "running", "creating", "provisioning", "inprogress", "initializing", "pending", "starting",
+    "updating", "deleting", "accepted", "succeeded",
+})
+
+
+def marks_long_running(read_only: Iterable[str], enum_paths: Iterable[str]) -> bool:
+    """Whether a definition carries ``properties.provisioningState``, the field through which ARM's
+    long-running writes report progress (Azure/azure-resource-manager-rpc async-api-reference.md: a
+    long-running PUT's body "MUST contain a provisioningState property set to a non-terminal value").
+
+    Flagged read-only in current specs; older ones declare it a writable enum (Key Vault vaults at
+    2019-09-01: ``RegisteringDns``/``Succeeded``, Log Analytics workspaces at
+    2015-11-01-preview: ``Creating``/``ProvisioningAccount``/...), recorded answering their creates with those
+    transitional states, so an enum counts as well. Only the definition at hand counts: a type that
+    added the field in a later api-version (SQL databases, 2025-02-01-preview) answered its older
+    versions with the 202 model instead (recorded at 2017-10-01-preview:
+    sql/test_cli_mgmt_sql_database.test_database.yaml).
+    """
+    read_only = set(read_only)
+    return PROVISIONING_STATE in read_only or "properties" in read_only or PROVISIONING_STATE in set(enum_paths)
 
 
 @dataclass(frozen=True)
@@ -37,8 +61,30 @@ class FieldFlags:
 
     @property
     def has_provisioning_state(self) -> bool:
-        """The definition has a server-set ``properties.provisioningState`` (ARM's long-running mark)."""
-        return "properties.provisioningState" in self.read_only or "properties" in self.read_only
+        """The definition has a ``properties.provisioningState`` (ARM's long-running mark: see
+        ``marks_long_running``)."""
+        return marks_long_running(self.read_only, self.enums)
+
+    @property
+    def lifecycle_without_provisioning_state(self) -> bool:
+        """No provisioningState, but a server-set ``properties.state``/``properties.status`` naming where
+        the resource is in its life: how specs written before provisioningState became the RPC's
+        long-running contract expose progress (SQL servers ``Ready``, managed-instance databases
+        ``Creating``/``Online``, job agents, elastic pools, virtual network rules ``InProgress``/``Ready``:
+        all recorded long-running). A state whose values name none of it (Storage immutability policies'
+        ``Locked``/``Unlocked``, ``Enabled``/``Disabled``) is a setting, not a lifecycle."""
+        if self.has_provisioning_state:
+            return False
+        for path in _LIFECYCLE & set(self.read_only):
+            values = {value.lower() for value in self.enums.get(path, ())}
+            if not values or values & _LIFECYCLE_VALUES:
+                return True
+        return False
+
+    @property
+    def provisioning_states(self) -> tuple[str, ...]:
+        """The values the definition enumerates for ``properties.provisioningState`` (empty: a free string)."""
+        return self.enums.get(PROVISIONING_STATE, ())
 
     @property
     def location_read_only(self) -> bool:

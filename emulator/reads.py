@@ -12,7 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
-from emulator import bodies
+from emulator import bodies, shapes
 from emulator.addressing import Address
 from emulator.errors import ArmError
 from emulator.exchange import EmulatorResponse, Request, json_response
@@ -44,14 +44,21 @@ def render(conn: sqlite3.Connection, row: Row, now: float) -> dict[str, Any]:
     """A row's body as a GET answers it now: the in-flight provisioningState, inline children listed."""
     body: dict[str, Any] = json.loads(row.body)
     behaviour = TYPES.get(row.type)
-    if now < row.busy_until and row.busy_kind:
+    if now < row.busy_until and row.busy_kind and behaviour is None:
+        # a type no table models: its definition's and conventions' state (emulator.shapes), or none at all
+        work = "delete" if row.busy_kind.startswith("delete") else row.busy_kind
+        generic = shapes.in_flight_state(row.type, work)
+        props = body.setdefault("properties", {}) if generic is not None else None
+        if isinstance(props, dict):
+            props["provisioningState"] = generic
+    elif behaviour is not None and now < row.busy_until and row.busy_kind:
         state = {"create": None, "update": None, "delete": "Deleting", "delete-fail": "Deleting"}.get(
             row.busy_kind
         )
-        if behaviour is None or behaviour.has_provisioning_state:
+        if behaviour.has_provisioning_state:
             props = body.setdefault("properties", {})
             if isinstance(props, dict):
-                if state is None and behaviour is not None:
+                if state is None:
                     state = behaviour.creating_state if row.busy_kind == "create" else behaviour.updating_state
                 props["provisioningState"] = state or "Updating"
     if behaviour is not None and behaviour.embedded:

@@ -4,7 +4,7 @@ Data: ``emulator/data/answer_shapes.json`` (``python -m emulator.tools.gen_answe
 it from both recorded corpora of live ARM traffic; see its docstring). A write's first answer is
 looked up most specific first: the type's own recorded answer where it departs from its
 provider, a few types in use that no recording shows from the REST specs (``DOCUMENTED``), the
-provider's convention for the type's class (``ps``: the definition has a server-set
+provider's convention for the type's class (``ps``: the definition has a
 ``provisioningState``, else ``nops``), then ARM's common convention (a provider never recorded),
 per class. Roles: ``PUT-create``, ``PUT-update``, ``PATCH``, ``DELETE``.
 """
@@ -56,12 +56,18 @@ def _pick(entries: Mapping[str, Any], keys: list[str]) -> dict[str, Any] | None:
 
 
 def _level(entries: Mapping[str, Any] | None, role: str, keys: list[str]) -> dict[str, Any] | None:
+    """The entry of the most specific key (class first); an update nobody recorded for that key answers
+    like its create: a long-running type's update runs as its create does (the RPC's PUT flow is one
+    for both, 200 for 201), whatever the updates of other classes did."""
     if not entries:
         return None
-    found = _pick(entries, [k.replace("ROLE", role) for k in keys])
-    if found is None and role == "PUT-update":
-        found = _update_of(_pick(entries, [k.replace("ROLE", "PUT-create") for k in keys]))
-    return found
+    for key in keys:
+        found = _pick(entries, [key.replace("ROLE", role)])
+        if found is None and role == "PUT-update":
+            found = _update_of(_pick(entries, [key.replace("ROLE", "PUT-create")]))
+        if found is not None:
+            return found
+    return None
 
 
 def resolve(
@@ -111,7 +117,7 @@ DOCUMENTED: dict[str, dict[str, AnswerShape]] = {
 
 
 def type_class(type_key: str, api_version: str) -> str | None:
-    """``ps`` (a server-set provisioningState: a long-running type) or ``nops`` of a type at a version,
+    """``ps`` (a provisioningState, read-only or an enum: a long-running type) or ``nops`` of a type at a version,
     from its field flags; None for a type the flags do not know."""
     flags = flags_for(type_key, api_version)
     if flags is None:
@@ -122,6 +128,20 @@ def type_class(type_key: str, api_version: str) -> str | None:
 def was_recorded(type_key: str, role: str) -> bool:
     """Whether real traffic shows this type answering this role."""
     return role in CONVENTIONS.get("recorded", {}).get(type_key, ())
+
+
+#: Names of singleton resources (Azure/azure-resource-manager-rpc common-api-contracts.md, Singleton
+#: Resources: "a pre-defined name of `default` or `current`"): they exist with their parent.
+SINGLETON_NAMES = frozenset({"default", "current"})
+
+
+def put_role(type_key: str, name: str, exists: bool) -> str:
+    """``PUT-update`` for a PUT on an existing resource, or on a singleton, which exists with its parent
+    (recorded: Storage blob/file services and management policies, Event Hubs and Service Bus network
+    rule sets, SQL connection, data masking and encryption policies answer such a PUT 200; SQL auditing,
+    geo-backup and vulnerability-assessment settings 201), unless recordings show the type's own create."""
+    singleton = name.lower() in SINGLETON_NAMES and not was_recorded(type_key, "PUT-create")
+    return "PUT-update" if exists or singleton else "PUT-create"
 
 
 def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool = False) -> AnswerShape | None:
@@ -143,14 +163,87 @@ def recorded(type_key: str, role: str, api_version: str = "", *, modelled: bool 
     return None if found is None else AnswerShape(**found)
 
 
+#: The RPC's 202 model of a long-running write (async-api-reference.md: "Some of the resource provider's
+#: existing PUT APIs return 202 Accepted"; a 202's Location is required, Azure-AsyncOperation optional):
+#: no body, both headers, as every recorded long-running write on a definition without provisioningState
+#: answered (SQL servers, databases, keys, encryption protectors, elastic pools... at 2014-2020 versions).
+ACCEPTED = AnswerShape(202, True, True, False, None)
+
+
+def unrecorded_long_running(type_key: str, api_version: str) -> AnswerShape | None:
+    """A modelled type's long-running PUT or PATCH where no recording shows the type at all: the 202 model
+    when its definition has no provisioningState (the 201/200 model needs one to report progress in the
+    body: async-api-reference.md), else None (its declared style)."""
+    if CONVENTIONS.get("recorded", {}).get(type_key) or type_class(type_key, api_version) != "nops":
+        return None
+    return ACCEPTED
+
+
 def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
-    """ARM's common answer (learned across providers) for a type of a provider never recorded."""
+    """ARM's common answer (learned across providers) for a type of a provider never recorded.
+
+    A type whose definition has no provisioningState but a server-set lifecycle ``state``/``status``
+    (``field_flags.FieldFlags.lifecycle_without_provisioning_state``) answers every write in the 202 model.
+    The recorded providers split on such types (SQL's nine: long-running; App Service sites' runtime
+    ``state`` and Storage immutability policies' ``Locked``/``Unlocked``: at once), so this is a choice by
+    what a wrong guess costs, not a majority: a long-running write answered at once loses the client
+    every poll it would make (a recorded SQL server create is followed by 5 to 22) and reports a
+    resource ready that is not, where a quick write answered long-running costs one answer and one poll.
+    Leave-one-provider-out: 86.1% -> 87.9%; with the held-out provider's modelled types unmodelled as
+    well (a provider truly never seen), 65.0% -> 87.0%."""
+    flags = flags_for(type_key, api_version)
+    if flags is not None and flags.lifecycle_without_provisioning_state:
+        return ACCEPTED
     klass = type_class(type_key, api_version)
     found = resolve(CONVENTIONS, type_key, role, klass, levels=("arm",))
     if found is not None:
         return AnswerShape(**found)
     # nothing learned at all: the RPC's synchronous defaults (201 on create, 200 otherwise)
     return AnswerShape(201 if role == "PUT-create" else 200, False, False, role != "DELETE", None)
+
+
+#: Transitional provisioningStates by the work under way, most usual first (RPC async-api-reference.md:
+#: "Each individual RP is able to define their own non-terminal / transitioning / ephemeral states").
+_TRANSITIONAL = {
+    "create": ("Creating", "Accepted", "Provisioning", "InProgress", "Updating"),
+    "update": ("Updating", "Accepted", "Provisioning", "InProgress"),
+    "delete": ("Deleting",),
+}
+
+
+def transitional_state(type_key: str, work: str, api_version: str = "", learned: str | None = None) -> str | None:
+    """The provisioningState a type shows while a ``create``/``update``/``delete`` runs: None where its
+    definition has no provisioningState (nothing to show: the RPC's 202 model); else the state the
+    conventions `learned` for its first answer when the definition allows it, else the first of the
+    usual transitional states its definition enumerates (ARM's type index: Key Vault ``RegisteringDns``,
+    a pool's ``Provisioning``), else the usual one."""
+    flags = flags_for(type_key, api_version)
+    if flags is not None and not flags.has_provisioning_state:
+        return None
+    usual = _TRANSITIONAL[work]
+    if work == "delete":  # "it MUST transition to a non-terminal state like 'Deleting'" (the RPC)
+        return usual[0]
+    allowed = {value.lower(): value for value in (flags.provisioning_states if flags is not None else ())}
+    if not allowed:
+        return learned or usual[0]
+    if learned and learned.lower() in allowed:
+        return allowed[learned.lower()]
+    found = next((allowed[s.lower()] for s in usual if s.lower() in allowed), None)
+    if found is None:  # the first value the definition lists that is not terminal
+        found = next((v for v in allowed.values() if v.lower() not in _TERMINAL), None)
+    return found or usual[0]
+
+
+def in_flight_state(type_key: str, work: str, api_version: str = "") -> str | None:
+    """The provisioningState a type no table models shows while ``work`` runs, in its first answer and in
+    every GET until done (recorded sequences repeat it: tests/fixtures/recordings*/sequences.json): for a
+    create, the state its conventions learned for that first answer, within the values its definition
+    allows."""
+    learned = None
+    if work == "create":
+        found = resolve(CONVENTIONS, type_key, "PUT-create", type_class(type_key, api_version))
+        learned = found.get("provisioning_state") if found is not None else None
+    return transitional_state(type_key, work, api_version, learned)
 
 
 #: Actions that read or check rather than change: answered at once by every provider recorded.

@@ -144,7 +144,8 @@ class Writes:
     ) -> EmulatorResponse:
         """Compose, store and answer a write whose checks have passed (synchronously or as an LRO)."""
         now = req.now
-        shape = answer_shape(addr, "PATCH" if patch else "PUT-create" if existing is None else "PUT-update", req.api_version)
+        role = "PATCH" if patch else shapes.put_role(addr.type_key, addr.name, existing is not None)
+        shape = answer_shape(addr, role, req.api_version)
         if shape is not None:
             lro = shape.running
         elif patch:
@@ -202,7 +203,7 @@ class Writes:
             config = parse_path(f"{addr.id}/config/{config_name}")
             self._store_put(conn, req, config, behaviour_for(config.type_key, config.arm_type),
                             {"properties": properties}, lookup(conn, config.key, now))
-        status = behaviour.create_status if created else 200
+        status = behaviour.create_status if role == "PUT-create" else 200
         if shape is not None:
             status = shape.status
         if not lro:
@@ -252,23 +253,29 @@ class Writes:
             return EmulatorResponse(shape.status, headers, b"")
         pending = render(conn, row, req.now)
         props = pending.get("properties")
-        if isinstance(props, dict) and (shape.provisioning_state or behaviour.has_provisioning_state):
-            props["provisioningState"] = shape.provisioning_state or (
-                behaviour.creating_state if created else behaviour.updating_state
-            )
+        state: str | None = None
+        if addr.type_key not in TYPES:  # the state its definition and conventions give (emulator.shapes)
+            state = shapes.in_flight_state(addr.type_key, "create" if created else "update", req.api_version)
+        elif shape.provisioning_state or behaviour.has_provisioning_state:
+            state = shape.provisioning_state or (behaviour.creating_state if created else behaviour.updating_state)
+        if isinstance(props, dict) and state is not None:
+            props["provisioningState"] = state
         headers["Content-Type"] = "application/json; charset=utf-8"
         return EmulatorResponse(shape.status, headers, json.dumps(pending).encode())
 
 
 def answer_shape(addr: Address, role: str, api_version: str) -> shapes.AnswerShape | None:
     """How ARM answers this write (emulator.shapes): the type's or its provider's recorded convention;
-    for a type neither shows, the declared style of a modelled type (None) else ARM's common
-    convention. Resource groups are ARM's own, answered as docs/arm-semantics.md says (None)."""
+    for a type neither shows, the declared style of a modelled type (None; a long-running one without
+    provisioningState: the 202 model) else ARM's common convention. Resource groups are ARM's own,
+    answered as docs/arm-semantics.md says (None)."""
     if addr.type_key == RG_TYPE:
         return None
     shape = shapes.recorded(addr.type_key, role, api_version, modelled=addr.type_key in TYPES)
     if shape is None and addr.type_key not in TYPES:
         shape = shapes.arm_common(addr.type_key, role, api_version)
+    elif shape is None and role != "DELETE" and TYPES[addr.type_key].put_style != "sync":
+        shape = shapes.unrecorded_long_running(addr.type_key, api_version)
     return shape
 
 

@@ -58,12 +58,13 @@ class KeyVaultSecretSpec(ChildSpec):
     """A secret created through ARM (`vaults/secrets`, 2024-11-01 example
     "Create a secret"). The value comes from the deploy environment, travels
     only in `secret_values()` and is compared by fingerprint; ARM never
-    returns it."""
+    returns it. Without a value (None: not configured) the secret is not
+    written (nor tagged) and the plan reports its value as not verifiable."""
 
     arm_type: ClassVar[str] = "Microsoft.KeyVault/vaults/secrets"
 
     parent: KeyVaultSpec
-    value: SecretStr
+    value: SecretStr | None
     content_type: str = "text/plain"
     tags: dict[str, str] = {}
 
@@ -73,7 +74,14 @@ class KeyVaultSecretSpec(ChildSpec):
         return self.parent.secret_uri(self.name)
 
     def body(self) -> dict[str, Any]:
+        if self.value is None:
+            # Not written without its value (ARM answers 400 "An invalid value was provided for 'value'":
+            # Azure/azure-quickstart-templates#6235), so no tags of its own: its vault's prove it ours.
+            return {"properties": {"contentType": self.content_type}}
         return {"tags": dict(self.tags), "properties": {"contentType": self.content_type}}
 
     def secret_values(self) -> dict[str, SecretStr]:
-        return {"properties.value": self.value}
+        return {"properties.value": self.value} if self.value is not None else {}
+
+    def not_verifiable(self) -> tuple[str, ...]:
+        return ("properties.value",) if self.value is None else ()

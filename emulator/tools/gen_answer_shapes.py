@@ -6,16 +6,18 @@ the Azure SDK for Python's tests; MIT, Microsoft) and the ARM type index
 a sample: its role (first PUT on a resource in a recording = ``PUT-create``, later ones
 ``PUT-update``; ``PATCH``; ``DELETE``), the answer (status, ``Azure-AsyncOperation`` /
 ``Location`` present, body or none, ``provisioningState``) and the class of its type at the
-request's api-version: ``ps`` when the definition has a server-set
-``properties.provisioningState`` (what a long-running type carries), else ``nops``.
+request's api-version: ``ps`` when the definition has ``properties.provisioningState`` (what a
+long-running type carries: read-only, or a writable enum in older specs;
+``emulator.field_flags.marks_long_running``), else ``nops``.
 
 Conventions, most specific first (``emulator.shapes.resolve`` applies them):
 
 - ``providers``: per provider namespace and role, the most frequent answer of its types (per
   class, then for any class);
 - ``arm``: ARM's common convention per role, each namespace voting once with its own majority
-  (per class, then for any class), essential property first (long-running or not, then how it is
-  followed, then the status code); where providers split between the two LRO headers, both: what a
+  (per class, then for any class), essential property first (long-running or not, then announced by
+  a header or only by the resource's state, then which header, then the status code); where providers
+  split between the two LRO headers, both: what a
   provider never recorded gets;
 - ``types``: a type only where it departs from its provider's convention, naming the recordings
   that show it; ``recorded``: the roles each recorded type was seen in (the conventions speak for
@@ -56,6 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.field_flags import marks_long_running
 from emulator.shapes import ROLES, AnswerShape, resolve
 from emulator.tools import provider_habits
 
@@ -98,8 +101,7 @@ class TypeIndex:
         found = self.definition(type_key, api_version)
         if found is None:
             return None
-        ps = "properties.provisioningState" in found["readOnly"] or "properties" in found["readOnly"]
-        return "ps" if ps else "nops"
+        return "ps" if marks_long_running(found["readOnly"], found.get("enums", {})) else "nops"
 
 
 @dataclass(frozen=True)
@@ -206,26 +208,36 @@ def _is_running(answer: dict[str, Any]) -> bool:
     return AnswerShape(**shape).running
 
 
-def _polled_by(answer: dict[str, Any]) -> str:
-    if answer.get("async_operation"):
-        return "azure-asyncoperation"
-    return "location" if answer.get("location") else "resource"
+def _announced(answer: dict[str, Any]) -> bool:
+    return bool(answer.get("async_operation") or answer.get("location"))
 
 
 def _running_side(answers: list[str]) -> list[str]:
     """The answers on the side most providers take, essential property first.
 
     A provider answering at once where the others run an operation is one vote against many,
-    whatever its status code: first long-running or finished, then (long-running) how a client
-    follows it (Azure-AsyncOperation, Location, or the resource's own provisioningState), then the
-    shape among those."""
+    whatever its status code: first long-running or finished, then (long-running) whether the
+    operation is announced by a header or only by the resource's own non-terminal provisioningState,
+    then (announced) which header, then the shape among those. Announced or not comes before which
+    header: the header-bearing providers split between Azure-AsyncOperation and Location, and a
+    three-way count let the few that only set the state outvote either half (with Microsoft.Network
+    held out, the ``ps`` create flipped to a 200 without a header: its siblings with
+    Azure-AsyncOperation were 5, Location 3, the state alone 6). A tie goes to announcing, which
+    every ARM client follows (azure-mgmt-core ARMPolling: Azure-AsyncOperation, then Location, then
+    provisioningState), and to Azure-AsyncOperation, which the RPC's create flow names
+    (async-api-reference.md)."""
     decoded = [(a, json.loads(a)) for a in answers]
     running = [(a, d) for a, d in decoded if _is_running(d)]
     finished = [(a, d) for a, d in decoded if not _is_running(d)]
     if len(finished) > len(running):
         return [a for a, _d in finished]
-    polled = Counter(_polled_by(d) for _a, d in running).most_common(1)[0][0]
-    return [a for a, d in running if _polled_by(d) == polled]
+    announced = [(a, d) for a, d in running if _announced(d)]
+    by_state = [a for a, d in running if not _announced(d)]
+    if len(by_state) > len(announced):
+        return by_state
+    aao = [a for a, d in announced if d.get("async_operation")]
+    location = [a for a, d in announced if not d.get("async_operation")]
+    return aao if len(aao) >= len(location) else location
 
 
 def _majority_class(group: list[Sample]) -> str | None:

@@ -90,6 +90,13 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-level", default=os.environ.get("RECONCILER_LOG_LEVEL", "WARNING"))
 
 
+def add_layer_file_option(p: argparse.ArgumentParser) -> None:
+    """`--layer-file PATH.py`: a layer added to the environment for this run (what `reconcile import` writes)."""
+    p.add_argument("--layer-file", action="append", default=[], metavar="PATH.py",
+                   help="add the layer this file defines to the environment for this run, e.g. one written by "
+                        "`reconcile import` (repeatable; docs/import.md)")
+
+
 def configure_logging_from(args: argparse.Namespace) -> None:
     from reconciler.runtime.logs import configure_logging
 

@@ -32,6 +32,7 @@ from reconciler.cli.common import (
     Parser,
     UsageError,
     add_common_options,
+    add_layer_file_option,
     configure_logging_from,
     tool_version,
 )
@@ -52,6 +53,7 @@ COMMANDS: dict[str, str] = {
     "show-plan": "render a saved plan like the dry run",
     "history": "drift written back and our writes: of one resource, or all since a time (--since 24h)",
     "graph": "the dependency graph (Mermaid or DOT), whole or around one resource (--target-resource)",
+    "import": "write resource groups as Azure holds them into a layer module (--layer-file tries it; docs/import.md)",
     "compare": "why does it think this drifted? compare a desired and a live ARM body",
     "run": "the controller: scheduled cycles, drift telemetry, lease, health endpoints",
     "emulator": "the local ARM emulator: serve it over HTTP, reset its state",
@@ -101,7 +103,9 @@ def _plan_parser(mode: str | None = None) -> argparse.ArgumentParser:
                    help="allow deleting/replacing data-holding types (SQL, storage, Key Vault, Cosmos DB, Redis)")
     p.add_argument("--allow-prod-destroy", action="store_true", help="allow deletes and replaces in prod")
     p.add_argument("--adopt", action="append", default=[], metavar="ADDRESS",
-                   help="take over an existing resource without our ownership tags (repeatable)")
+                   help="take over an existing resource without our ownership tags: an address or a glob over "
+                        "addresses, e.g. 'imported.*' (repeatable)")
+    add_layer_file_option(p)
     p.add_argument("--target-resource", action="append", default=[], metavar="ADDRESS",
                    help="reconcile only ADDRESS and what it depends on (repeatable)")
     p.add_argument("--parallelism", type=int, default=16, help="concurrent writes (default %(default)s)")
@@ -178,6 +182,7 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
     session = open_session(
         args.env, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
         apply_workers=args.parallelism, targets=args.target_resource, observe=args.observe,
+        layer_files=args.layer_file,
     )
     session.target.clients.start_run()  # the run's wait budget starts now
     status.write(session.target.banner + "\n")
@@ -289,6 +294,12 @@ def cmd_run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     return controller_main(argv, out, err)
 
 
+def cmd_import(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from reconciler.cli.import_command import import_command
+
+    return import_command(argv, out, err)
+
+
 def cmd_history(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     from reconciler.cli.history_command import history_command as history_main
 
@@ -327,7 +338,7 @@ def _safe(stream: Any) -> Any:
 def _handlers() -> dict[str, Callable[[Sequence[str], Any, Any], int]]:
     return {"plan": cmd_plan_only, "apply": cmd_apply, "show": cmd_show, "show-plan": cmd_show_plan,
             "history": cmd_history, "graph": cmd_graph, "compare": cmd_compare, "run": cmd_run,
-            "emulator": cmd_emulator, "version": cmd_version}
+            "emulator": cmd_emulator, "version": cmd_version, "import": cmd_import}
 
 
 def _dispatch(argv: list[str], out: Any, err: Any) -> int:

@@ -54,7 +54,7 @@ def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observatio
     options = {
         "allow_replace": args.allow_replace, "prune": args.prune, "allow_data_loss": args.allow_data_loss,
         "allow_prod_destroy": args.allow_prod_destroy, "adopt": sorted(args.adopt),
-        "target_resource": list(args.target_resource),
+        "target_resource": list(args.target_resource), "layer_files": list(args.layer_file),
     }
     document = build_document(
         session.engine, plan, observation, subscription_id=session.target.subscription_id, options=options
@@ -140,7 +140,7 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     safety = SafetyPolicy(adopt=frozenset(str(a) for a in options.get("adopt") or ()))
     session = open_session(
         saved.environment, safety=safety, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
-        apply_workers=args.parallelism,
+        apply_workers=args.parallelism, layer_files=[str(p) for p in options.get("layer_files") or ()],
     )
     engine = session.engine
     # Everything the plan claims is checked before the first call.

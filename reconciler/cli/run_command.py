@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from adapters.blob_documents import BlobDocuments
 from desired_state.errors import ReconcilerError
-from reconciler.cli.common import DEFAULT_ENV
+from reconciler.cli.common import DEFAULT_ENV, add_layer_file_option
 from reconciler.cli.common import Parser as _Parser
 from reconciler.cli.common import add_common_options as _common
 from reconciler.controller.controller_state import documents_for
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--resync", default="1h",
                    help="graph mode: full Resource Graph relist at least this often between change-feed cycles "
                         "(default %(default)s)")
+    add_layer_file_option(p)
     p.add_argument("--drift-policy", choices=("remediate", "report"),
                    help="override the environment's drift policy for this controller")
     p.add_argument("--health-host", default=os.environ.get("RECONCILER_HEALTH_HOST", "127.0.0.1"))
@@ -147,7 +148,7 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
                 register_secret(value)
     # open_session registers every secret of the settings and resources for masking.
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
-                           observe=args.observe, resync_s=resync)
+                           observe=args.observe, resync_s=resync, layer_files=args.layer_file)
     err.write(session.target.banner + "\n")
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)

@@ -111,8 +111,10 @@ class Planner:
                 refusal = self.safety.destroy_block(self.environment, resource.type, replace=True)
             refusal = self.ownership.owner_state(resource, live) or refusal
         reason = refusal.reason if refusal is not None else Reason.NOT_CONVERGENT if stuck and not diff else None
+        # What ARM never returns: the write-only paths declared, and those the desired state could not declare.
+        unverifiable = tuple(dict.fromkeys((*result.unverifiable, *resource.unverifiable)))
         return change(
-            action, diff, unverifiable=tuple(result.unverifiable), blocked=refusal.why if refusal else None,
+            action, diff, unverifiable=unverifiable, blocked=refusal.why if refusal else None,
             reason=reason, not_convergent=stuck,
         )
 
@@ -145,7 +147,16 @@ class Planner:
             )
         if self.attributor is not None:
             secrets = {a: tuple(r.secrets) for a, r in resources.items()}
-            changes = list(attach(changes, self.attributor.attribute(changes, secrets)))
+            # A resource that is not ours yet (or is being adopted) has not drifted from anything we wrote:
+            # its differences are the adoption, and whoever last wrote it is no answer to a question.
+            foreign = {
+                c.address for c in changes if c.address in resources and (
+                    c.address in self.ownership.adopt
+                    or self.ownership.owner_state(resources[c.address], observation.live) is not None
+                )
+            }
+            attributed = [c for c in changes if c.address not in foreign]
+            changes = list(attach(changes, self.attributor.attribute(attributed, secrets)))
         return Plan(self.environment, self.target, tuple(changes), dict(observation.errors))
 
 

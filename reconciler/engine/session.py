@@ -5,8 +5,9 @@ Shared by the one-shot CLI and the controller, so both take the same path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import fnmatch
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import SecretStr
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from adapters.registry import AdapterRegistry
 from desired_state import DesiredState, build
 from desired_state.errors import DesiredStateError
+from desired_state.layer_file import load as load_layer_file
 from desired_state.settings import AppSecrets
 from desired_state.tags import ENVIRONMENT_TAG
 from reconciler.engine.arm_target import EMULATOR_SUBSCRIPTION, Target, resolve_target
@@ -47,6 +49,21 @@ def owned_lister(registry: AdapterRegistry, environment: str) -> Any:
     return list_group
 
 
+def adopted(patterns: Iterable[str], known: Collection[str], environment: str) -> frozenset[str]:
+    """The addresses `--adopt` names: each pattern an address, or a glob over addresses
+    (`'imported.*'`, fnmatch's `*`, `?` and `[...]`) matching at least one."""
+    found: set[str] = set()
+    for pattern in sorted(patterns):
+        matched = fnmatch.filter(known, pattern) if any(c in pattern for c in "*?[") else [pattern] if pattern in known else []
+        if not matched:
+            raise DesiredStateError(
+                f"--adopt {pattern}: no such address in {environment}{did_you_mean(pattern, known)} "
+                f"(see `reconcile show --env {environment}`)"
+            )
+        found.update(matched)
+    return frozenset(found)
+
+
 def open_session(
     environment: str,
     *,
@@ -60,13 +77,16 @@ def open_session(
     targets: Iterable[str] = (),
     observe: str = "auto",
     resync_s: float = DEFAULT_RESYNC_S,
+    layer_files: Iterable[str] = (),
 ) -> Session:
     """Build the desired state first (bad input fails before any call), then
     the target and the engine. `targets` (`--target-resource`) and the
     adopted addresses of `safety` are checked against the desired state
     before the target is opened, so a typo writes nothing. `observe` is the observe mode
     (`reconciler.engine.graph_observe`: per-resource, graph, or auto by the estate's size); `resync_s`
-    how often graph mode relists everything between change-feed cycles."""
+    how often graph mode relists everything between change-feed cycles. `layer_files` (`--layer-file`)
+    add their layers to the environment for this run (desired_state/layer_file.py); `--adopt` takes
+    addresses or globs over them."""
     choose_mode(observe, 0)  # a bad mode fails before anything is built
     secrets = secrets if secrets is not None else AppSecrets()
     # Before anything can fail or print: every secret we hold is masked in
@@ -76,16 +96,20 @@ def open_session(
     register_secrets(
         value for name in type(secrets).model_fields if isinstance(value := getattr(secrets, name, None), SecretStr)
     )
-    state = build(environment, subscription_id=secrets.subscription_id or EMULATOR_SUBSCRIPTION, secrets=secrets)
+    state = build(
+        environment, subscription_id=secrets.subscription_id or EMULATOR_SUBSCRIPTION, secrets=secrets,
+        layer_files=[load_layer_file(path) for path in layer_files],
+    )
     register_secrets(value for r in state.resources for value in r.secrets.values())
     known = {r.address for r in state.resources}
-    for option, addresses in (("--adopt", safety.adopt if safety else ()), ("--target-resource", targets)):
-        for address in sorted(addresses):
-            if address not in known:
-                raise DesiredStateError(
-                    f"{option} {address}: no such address in {environment}{did_you_mean(address, known)} "
-                    f"(see `reconcile show --env {environment}`)"
-                )
+    if safety is not None and safety.adopt:
+        safety = replace(safety, adopt=adopted(safety.adopt, known, environment))
+    for address in sorted(targets):
+        if address not in known:
+            raise DesiredStateError(
+                f"--target-resource {address}: no such address in {environment}{did_you_mean(address, known)} "
+                f"(see `reconcile show --env {environment}`)"
+            )
     target = resolve_target(secrets, emulator_state=emulator_state, emulator_url=emulator_url, faults=faults)
     key = secrets.fingerprint_key.get_secret_value().encode() if secrets.fingerprint_key else target.subscription_id.encode()
     registry = AdapterRegistry(target.clients)

@@ -73,6 +73,15 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
     ("Microsoft.Insights/diagnosticSettings", {"properties": {"logs": [{"category": "AuditEvent", "enabled": True}]}},
      {"properties": {"logs": [{"category": "AuditEvent", "enabled": True}, {"category": "AllMetrics", "enabled": False}]}},
      {"properties": {"logs": [{"category": "AuditEvent", "enabled": False}]}}),
+    # a nested location by name, in ARM's display spelling (Cosmos DB locations, flow logs' workspaceRegion)
+    (GENERIC, {"properties": {"locations": [{"locationName": "eastus", "failoverPriority": 0}]}},
+     {"properties": {"locations": [{"locationName": "East US", "failoverPriority": 0}]}},
+     {"properties": {"locations": [{"locationName": "West US", "failoverPriority": 0}]}}),
+    (GENERIC, {"properties": {"workspaceRegion": "westeurope"}}, {"properties": {"workspaceRegion": "West Europe"}},
+     {"properties": {"workspaceRegion": "North Europe"}}),
+    # ARM's common SKU fields re-cased (App Service plan tier STANDARD -> Standard)
+    (GENERIC, {"sku": {"name": "S1", "tier": "STANDARD"}}, {"sku": {"name": "S1", "tier": "Standard"}},
+     {"sku": {"name": "S1", "tier": "Premium"}}),
 ]
 
 
@@ -112,3 +121,12 @@ def test_cosmos_request_only_options_are_write_only() -> None:
     live = {"properties": {"resource": {"id": "db1", "_rid": "abc"}}}
     result = compare(desired, live, rules_for("Microsoft.DocumentDB/databaseAccounts/sqlDatabases"))
     assert result.in_sync and "properties.options" in result.unverifiable
+
+
+def test_a_location_name_convention_leaves_urls_and_ids_alone() -> None:
+    """Only values shaped like location names are compared as locations: a URL or an id in a field named
+    `...Location` keeps its own comparison (another container stays drift, spaces are not ignored)."""
+    rules = rules_for(GENERIC)
+    desired = {"properties": {"storageLocation": "https://st.blob.core.windows.net/backups"}}
+    assert not compare(desired, {"properties": {"storageLocation": "https://st.blob.core.windows.net/back-ups"}}, rules).in_sync
+    assert not compare({"properties": {"targetRegion": "a/b"}}, {"properties": {"targetRegion": "ab"}}, rules).in_sync

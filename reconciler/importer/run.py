@@ -1,0 +1,168 @@
+"""The import itself: check, read, refuse, model, write (docs/import.md).
+
+Everything that can be refused is refused before anything is written: an `--out` that is not a
+previous import of the same groups (unless `force`), a group in another subscription than the
+target, a group that does not exist, and any resource the environment already manages (declared by
+its desired state, or carrying this tool's ownership tags, of any environment: taking it over would
+take it from its controller).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapters.registry import AdapterRegistry
+from desired_state.layers.context import LayerContext
+from desired_state.resource import ResourceSpec
+from desired_state.state import build_layers
+from desired_state.tags import ENVIRONMENT_TAG, OWNER_TAG, OWNER_VALUE
+from reconciler.engine.session import Session
+from reconciler.importer.codegen import formatted, header, read_header, source
+from reconciler.importer.layer import LayerBuilder
+from reconciler.importer.model import ImportedLayer
+from reconciler.importer.reading import GROUP_TYPE, GroupReader
+
+_GROUP_ID = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<name>[^/]+)/?$", re.IGNORECASE)
+#: ARM's rule for resource group names (desired_state.resource.ResourceGroupSpec).
+_GROUP_NAME = re.compile(r"^[\w\-.()]{0,89}[\w\-()]$")
+#: Refused resources named in one message (the rest are counted).
+_NAMED = 10
+
+
+class ImportRefused(ValueError):
+    """An import that would write something it must not: one line naming what and the fix."""
+
+
+@dataclass
+class ImportResult:
+    layer: ImportedLayer
+    out: Path
+    warnings: list[str] = field(default_factory=list)
+    types: int = 0
+
+
+def group_ids(groups: Sequence[str], subscription_id: str) -> list[str]:
+    """Each `--resource-group` (a name, or a group id) as an id in the target's subscription;
+    ImportRefused for one in another subscription or not a group name."""
+    ids: list[str] = []
+    for given in groups:
+        match = _GROUP_ID.match(given)
+        if match is not None:
+            if match["sub"].lower() != subscription_id.lower():
+                raise ImportRefused(
+                    f"--resource-group {given}: in subscription {match['sub']}, not the target's {subscription_id}; "
+                    "import it with that subscription as the target (AZURE_SUBSCRIPTION_ID), nothing was written"
+                )
+            name = match["name"]
+        else:
+            name = given
+        if not _GROUP_NAME.match(name):
+            raise ImportRefused(
+                f"--resource-group {given!r}: not a resource group name (letters, digits, _-.() up to 90, not ending "
+                "in .); give a name or /subscriptions/ID/resourceGroups/NAME"
+            )
+        ids.append(f"/subscriptions/{subscription_id}/resourceGroups/{name}")
+    return list(dict.fromkeys(ids))
+
+
+def check_out(out: Path, groups: Sequence[str], layer: str, *, force: bool) -> None:
+    """`--out` may be written: absent, or a previous import of the same groups (else `force`)."""
+    if out.suffix != ".py":
+        raise ImportRefused(f"--out {out}: not a .py file; the import is a Python module, name it like imported.py")
+    if not out.parent.is_dir():
+        raise ImportRefused(f"--out {out}: directory {out.parent} does not exist; create it or choose another path")
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise ImportRefused(f"--out {out}: not a regular file; it is not replaced, choose another path")
+    if not out.exists() or force:
+        return
+    try:
+        previous = read_header(out.read_text(encoding="utf-8", errors="replace"))
+    except OSError as error:
+        raise ImportRefused(f"--out {out}: cannot be read ({error.strerror}); choose another path") from None
+    wanted = sorted(g.lower() for g in groups)
+    if previous is None or previous.get("groups") != wanted:
+        what = "not a file `reconcile import` wrote" if previous is None else "an import of other resource groups"
+        raise ImportRefused(f"--out {out}: exists and is {what}; it was left unchanged (pass --force to replace it)")
+
+
+def declared_specs(session: Session) -> dict[str, ResourceSpec]:
+    """The environment's own specs by address (what imported resources may refer to)."""
+    ctx = LayerContext(settings=session.state.settings, secrets=session.secrets,
+                       subscription_id=session.target.subscription_id)
+    return {spec.address: spec for specs in build_layers(ctx).values() for spec in specs}
+
+
+def shared_ids(declared: dict[str, ResourceSpec]) -> set[str]:
+    """Lower-cased ids the environment declares but claims for no environment: declared without tags and
+    under nothing it tags (the subscription's network watcher and its group, which every environment of
+    a subscription shares). An import refers to them instead of refusing or writing them."""
+    tagged = [spec.id.lower() for spec in declared.values() if "tags" in spec.body()]
+    return {
+        spec.id.lower() for spec in declared.values()
+        if "tags" not in spec.body() and not any(spec.id.lower().startswith(t + "/") for t in tagged)
+    }
+
+
+def managed(resources: Sequence[tuple[str, Any]], declared: dict[str, ResourceSpec], environment: str) -> list[str]:
+    """Why each (id, tags) the environment (or another environment of this tool) manages is."""
+    shared = shared_ids(declared)
+    addresses = {spec.id.lower(): address for address, spec in declared.items() if spec.id.lower() not in shared}
+    found: list[str] = []
+    for rid, tags in resources:
+        address = addresses.get(rid.lower())
+        folded = {str(k).lower(): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
+        if address is not None:
+            found.append(f"{rid} (declared by {environment} as {address})")
+        elif folded.get(OWNER_TAG) == OWNER_VALUE:
+            found.append(f"{rid} (owned by environment {folded.get(ENVIRONMENT_TAG, '?')!r}: ownership tags)")
+    return found
+
+
+def refuse_managed(resources: Sequence[tuple[str, Any]], declared: dict[str, ResourceSpec], environment: str) -> None:
+    refused = managed(resources, declared, environment)
+    if refused:
+        more = f" and {len(refused) - _NAMED} more" if len(refused) > _NAMED else ""
+        raise ImportRefused(
+            f"{len(refused)} resource(s) in the groups are already managed: {'; '.join(refused[:_NAMED])}{more}; "
+            "import groups that hold none (a managed resource is changed through its own layer), nothing was written"
+        )
+
+
+def run_import(
+    session: Session, groups: Sequence[str], out: Path, layer: str, *, force: bool, tool_version: str,
+    generic: Sequence[str] = (),
+) -> tuple[ImportResult, str]:
+    """Read the groups and make the layer module's source (formatted); nothing is written here."""
+    ids = group_ids(groups, session.target.subscription_id)
+    check_out(out, ids, layer, force=force)
+    registry = session.engine.adapters
+    assert isinstance(registry, AdapterRegistry)
+    reader = GroupReader(registry)
+    declared = declared_specs(session)
+    environment = session.state.environment
+    for group in ids:  # first what ARM lists with its tags: a group the environment manages is refused at once
+        body = reader.read(GROUP_TYPE, group)
+        if body is None:
+            raise ImportRefused(
+                f"--resource-group {group.rsplit('/', 1)[-1]}: no such resource group in subscription "
+                f"{session.target.subscription_id}; nothing was written"
+            )
+        listed = registry.list_resources(group.rsplit("/", 1)[-1])
+        refuse_managed([(group, body.get("tags")), *((r.id, r.tags) for r in listed)], declared, environment)
+    for group in ids:
+        reader.group(group)
+    resources = reader.reading.resources
+    refuse_managed([(r.id, r.body.get("tags")) for r in resources], declared, environment)
+    builder = LayerBuilder(layer, environment, session.target.subscription_id, declared,
+                           generic=frozenset(t.lower() for t in generic))
+    imported = builder.build(resources, ids)
+    text = formatted(source(imported, tool_version))
+    compile(text, str(out), "exec")  # what was generated is Python (a failure here is ours, not the estate's)
+    result = ImportResult(imported, out, warnings=list(reader.reading.warnings),
+                          types=len({r.live.type.lower() for r in imported.resources}))
+    assert header(imported)["groups"] == sorted(g.lower() for g in ids)
+    return result, text
