@@ -17,6 +17,7 @@ import sys
 from collections import defaultdict
 from typing import Any
 
+from desired_state.errors import ReconcilerError
 from reconciler.importer.expressions import Call, Declared, Tags, Var
 from reconciler.importer.model import Imported, ImportedLayer
 
@@ -174,7 +175,7 @@ def _uses(imported: Imported, func: str) -> bool:
     return walk(imported.call)
 
 
-class FormatError(RuntimeError):
+class FormatError(ReconcilerError, RuntimeError):
     """ruff could not format the generated module."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.registry import AdapterRegistry
+from desired_state.errors import ReconcilerError
 from desired_state.layers.context import LayerContext
 from desired_state.resource import ResourceSpec
 from desired_state.state import build_layers
@@ -33,8 +34,10 @@ _GROUP_NAME = re.compile(r"^[\w\-.()]{0,89}[\w\-()]$")
 _NAMED = 10
 
 
-class ImportRefused(ValueError):
+class ImportRefused(ReconcilerError, ValueError):
     """An import that would write something it must not: one line naming what and the fix."""
+
+    outcome = "validation"
 
 
 @dataclass
