@@ -154,10 +154,7 @@ class GraphObserver:
 
     @property
     def children(self) -> ChildPolicy:
-        """How change-feed cycles find changed children (and other resources that are not rows),
-        which `resourcechanges` does not report: see `ChildPolicy`. One attribute: the non-row
-        reads (`graph_children.NonRowReads`) read it here, so a policy set after construction
-        reaches them too."""
+        """How feed cycles find changed non-rows (`ChildPolicy`); kept by `NonRowReads`, which reads it."""
         return self.non_rows.children
 
     @children.setter
