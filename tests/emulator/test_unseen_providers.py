@@ -173,3 +173,22 @@ def test_a_singleton_exists_with_its_parent_so_a_put_updates_it(transport: Emula
     assert (answer.status_code, "Azure-AsyncOperation" in answer.headers) == (update.status, update.async_operation) == (200, True)
     other = _send(transport, "PUT", f"{spring}/apps/app1", "2023-12-01", {"properties": {}})
     assert other.status_code == 201  # a child that is no singleton is created
+
+
+def test_a_child_without_state_of_a_lifecycle_parent_runs_as_its_parent() -> None:
+    """SQL server keys at 2015-05-01-preview define neither provisioningState nor a lifecycle state; their
+    parent, the server, reports a lifecycle `state` instead of provisioningState. Replaying the recorded
+    server-key cassette with Microsoft.Sql never seen, the key's create, delete and the poll after each
+    answer as Azure did (202, both headers, then 200), where answering at once left each poll without an
+    operation (404). A child of a parent with provisioningState keeps ARM's common answer (Event Hubs
+    authorization rules: at once)."""
+    assert shapes.type_class("microsoft.sql/servers/keys", "2015-05-01-preview") == "nops"
+    assert shapes.arm_common("microsoft.sql/servers/keys", "PUT-create", "2015-05-01-preview") == shapes.ACCEPTED
+    assert not shapes.arm_common("microsoft.eventhub/namespaces/authorizationrules", "PUT-create", "2017-04-01").running
+    cassette = [row for row in load(CORPORA["recordings2"])
+                if row["file"] == "sql/test_cli_mgmt_sql_auth.test_server_key.yaml"]
+    with conventions(_held_out("microsoft.sql")):
+        outcomes = replay(cassette)
+    key = [o for o in outcomes if o.seq in (21, 22, 25, 26)]
+    assert [o.method for o in key] == ["PUT", "GET", "DELETE", "GET"]
+    assert all(o.agrees for o in key), [(o.seq, str(o.azure), str(o.emulator)) for o in key if not o.agrees]
