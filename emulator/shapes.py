@@ -271,13 +271,32 @@ def action_kind(action: str) -> str:
     return "read" if _READ_ACTION.match(action.lower()) else "do"
 
 
-def action(parent_type: str, name: str) -> AnswerShape:
+def reports_no_progress(type_key: str, api_version: str = "") -> bool:
+    """The type's definition has nothing to report a running operation in: no provisioningState, no
+    lifecycle state, and it does not run as its parent (``_runs_as_its_parent``)."""
+    flags = flags_for(type_key, api_version)
+    if flags is None or flags.has_provisioning_state or flags.lifecycle_without_provisioning_state:
+        return False
+    return not _runs_as_its_parent(type_key, flags, api_version)
+
+
+def action(parent_type: str, name: str, api_version: str = "") -> AnswerShape:
     """How ``POST {resource of parent_type}/{name}`` answers: the recorded (type, action), its provider's
-    convention for the kind of action, ARM's common one, else a synchronous 200."""
+    convention for the kind of action, ARM's common one, else a synchronous 200.
+
+    For a provider never recorded, an action that changes a resource whose definition reports no progress
+    (``reports_no_progress``) answers at once, as a read does: recorded for the actions of such types
+    (Storage containers' lease, setLegalHold and clearLegalHold, immutability policies' lock and extend,
+    2019-2021), where the long-running actions recorded are on types that report progress (virtual
+    machines, disks, CDN endpoints, SQL databases and the children that run as their server); the one
+    recorded exception is SQL sync members' refreshSchema (202). Leave-one-provider-out 89.1% -> 89.5%;
+    ``--unmodelled`` 88.0% -> 88.4%."""
     learned = CONVENTIONS.get("actions", {})
     kind = action_kind(name)
     found = learned.get("types", {}).get(f"{parent_type}/{name.lower()}")
     found = found or learned.get("providers", {}).get(parent_type.split("/", 1)[0], {}).get(kind)
+    if not found and kind == "do" and reports_no_progress(parent_type, api_version):
+        kind = "read"
     found = found or learned.get("arm", {}).get(kind) or {"status": 200, "async_operation": False, "location": False}
     return AnswerShape(found["status"], found["async_operation"], found["location"], False, None)
 

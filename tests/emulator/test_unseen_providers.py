@@ -192,3 +192,19 @@ def test_a_child_without_state_of_a_lifecycle_parent_runs_as_its_parent() -> Non
     key = [o for o in outcomes if o.seq in (21, 22, 25, 26)]
     assert [o.method for o in key] == ["PUT", "GET", "DELETE", "GET"]
     assert all(o.agrees for o in key), [(o.seq, str(o.azure), str(o.emulator)) for o in key if not o.agrees]
+
+
+def test_an_action_on_a_type_that_reports_no_progress_answers_at_once() -> None:
+    """Storage containers and immutability policies (2019-06-01, 2021-02-01) define neither provisioningState
+    nor a lifecycle state. Replaying the recorded Storage cassette with Microsoft.Storage never seen, their
+    setLegalHold, clearLegalHold, lease, lock and extend answer 200 at once as Azure did (ARM's common
+    long-running action answered 202 with both headers); an action on a type that reports progress (a
+    virtual machine, Microsoft.Compute never seen) stays long-running."""
+    cassette = [row for row in load(CORPORA["recordings"]) if row["file"] == "storage/test_cli_mgmt_storage.test_storage.yaml"]
+    with conventions(_held_out("microsoft.storage")):
+        outcomes = replay(cassette)
+    posts = [o for o in outcomes if o.seq in (31, 32, 33, 34, 41, 42)]
+    assert [o.path.rsplit("/", 1)[1].lower() for o in posts] == ["setlegalhold", "clearlegalhold", "lease", "lease", "lock", "extend"]
+    assert all(o.agrees for o in posts), [(o.seq, str(o.azure), str(o.emulator)) for o in posts if not o.agrees]
+    with conventions(_held_out("microsoft.compute")):
+        assert shapes.action("microsoft.compute/virtualmachines", "restart", "2020-12-01").running
