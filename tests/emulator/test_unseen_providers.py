@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from azure.core.rest import HttpRequest
 
-from emulator import Emulator, FaultConfig, shapes
+from emulator import Emulator, FaultConfig, field_flags, shapes
 from emulator.tools import gen_answer_shapes
 from emulator.transport import EmulatorTransport
 from tests.emulator.conftest import BASE, SUB
@@ -192,6 +192,21 @@ def test_a_child_without_state_of_a_lifecycle_parent_runs_as_its_parent() -> Non
     key = [o for o in outcomes if o.seq in (21, 22, 25, 26)]
     assert [o.method for o in key] == ["PUT", "GET", "DELETE", "GET"]
     assert all(o.agrees for o in key), [(o.seq, str(o.azure), str(o.emulator)) for o in key if not o.agrees]
+
+
+def test_a_child_without_state_of_a_parent_reporting_a_lifecycle_runs_as_its_parent() -> None:
+    """SQL managed instances at 2017-10-01-preview have a provisioningState and a lifecycle `state`; their
+    keys have neither. With Microsoft.Sql never seen, the recorded instance-key cassette's create, delete
+    and the poll after each answer as Azure did (202, both headers, then 200)."""
+    cassette = [row for row in load(CORPORA["recordings2"])
+                if row["file"] == "sql/test_cli_mgmt_sql_auth.test_instance_key.yaml"]
+    with conventions(_held_out("microsoft.sql")):
+        outcomes = replay(cassette)
+    key = [o for o in outcomes if o.seq in (5, 6, 9, 10)]
+    assert [o.method for o in key] == ["PUT", "GET", "DELETE", "GET"]
+    assert all(o.agrees for o in key), [(o.seq, str(o.azure), str(o.emulator)) for o in key if not o.agrees]
+    flags = field_flags.flags_for("microsoft.sql/managedinstances", "2017-10-01-preview")
+    assert flags is not None and flags.has_provisioning_state and flags.reports_lifecycle
 
 
 def test_an_action_on_a_type_that_reports_no_progress_answers_at_once() -> None:
