@@ -274,7 +274,7 @@ def action_kind(action: str) -> str:
     return "read" if _READ_ACTION.match(action.lower()) else "do"
 
 
-def reports_no_progress(type_key: str, api_version: str = "") -> bool:
+def _reports_no_progress(type_key: str, api_version: str = "") -> bool:
     """The type's definition has nothing to report a running operation in: no provisioningState, no
     lifecycle state, and it does not run as its parent (``_runs_as_its_parent``)."""
     flags = flags_for(type_key, api_version)
@@ -288,7 +288,7 @@ def action(parent_type: str, name: str, api_version: str = "") -> AnswerShape:
     convention for the kind of action, ARM's common one, else a synchronous 200.
 
     For a provider never recorded, an action that changes a resource whose definition reports no progress
-    (``reports_no_progress``) answers at once, as a read does: recorded for the actions of such types
+    (``_reports_no_progress``) answers at once, as a read does: recorded for the actions of such types
     (Storage containers' lease, setLegalHold and clearLegalHold, immutability policies' lock and extend,
     2019-2021), where the long-running actions recorded are on types that report progress (virtual
     machines, disks, CDN endpoints, SQL databases and the children that run as their server); the one
@@ -298,7 +298,7 @@ def action(parent_type: str, name: str, api_version: str = "") -> AnswerShape:
     kind = action_kind(name)
     found = learned.get("types", {}).get(f"{parent_type}/{name.lower()}")
     found = found or learned.get("providers", {}).get(parent_type.split("/", 1)[0], {}).get(kind)
-    if not found and kind == "do" and reports_no_progress(parent_type, api_version):
+    if not found and kind == "do" and _reports_no_progress(parent_type, api_version):
         kind = "read"
     found = found or learned.get("arm", {}).get(kind) or {"status": 200, "async_operation": False, "location": False}
     return AnswerShape(found["status"], found["async_operation"], found["location"], False, None)
