@@ -65,12 +65,15 @@ class ArmType:
     #: operations and rules differ by name (App Service `sites/config`:
     #: `appsettings` is read with the `list` action, `web` with GET).
     by_name: Mapping[str, ByName] = field(default_factory=dict)
-    #: Resource Graph's `resources` row carries every field the rules compare, so a row that
-    #: matches the desired body is trusted without a GET (graph observe mode,
-    #: docs/observe-modes.md). False (the default) until that is shown for a type; children are
-    #: not rows at all. A wrong True only costs GETs: a field missing from a row is a difference,
-    #: and differences are confirmed with a GET.
-    graph_row: bool = False
+    #: Whether a Resource Graph `resources` row of the type may stand for its GET (graph observe
+    #: mode, docs/observe-modes.md): a row that plans no change against the desired body is
+    #: trusted without a GET. None (the default) is the convention: yes for a top-level type
+    #: (Microsoft Learn, "Azure Resource Graph table and resource type reference": `resources`
+    #: holds the tracked top-level types, each row the resource as its provider returns it), no
+    #: for a child type, which is a row only where that reference lists it (say True then, with
+    #: the source). A wrong yes only costs GETs: a field missing from a row or shaped otherwise
+    #: is a difference, and a difference is confirmed with a GET before anything is planned.
+    graph_row: bool | None = None
 
     def for_name(self, name: str) -> ArmType:
         """The entry as it applies to the resource called `name`."""
@@ -81,6 +84,11 @@ class ArmType:
             self, get=variant.get, create=variant.create, model=variant.model,
             rules=variant.rules if variant.rules is not None else self.rules, by_name={},
         )
+
+    @property
+    def row_stands_for_get(self) -> bool:
+        """`graph_row`, the convention applied (a top-level type's rows stand for its GETs)."""
+        return self.graph_row if self.graph_row is not None else self.arm_type.count("/") == 1
 
     @property
     def create_is_lro(self) -> bool:
@@ -99,8 +107,8 @@ class ArmType:
 @dataclass(frozen=True)
 class GenericType:
     """One ARM type managed by id through `ResourceManagementClient.resources.*_by_id`, at its
-    spec's `api_version` or the newest stable one its provider publishes (no SDK client of its
-    own): its comparison quirks and whether deleting it loses data."""
+    spec's `api_version` or the newest stable one ARM's type index defines (else its provider
+    publishes; no SDK client of its own): its comparison quirks and whether deleting it loses data."""
 
     arm_type: str
     rules: CompareRules = field(default_factory=CompareRules)

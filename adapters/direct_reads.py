@@ -22,7 +22,7 @@ import json
 import re
 from functools import partial
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -163,6 +163,20 @@ def list_call(entry: ArmType, resource_id: str, clients: ClientFactory) -> tuple
     url = list_url(entry, resource_id, clients.base_url, clients.subscription_id)
     if url is None:
         return None
+    resources = clients.client("resource")
+    return resources, partial(_first_page, resources, url)
+
+
+def collection_call(entry: ArmType, collection: str, clients: ClientFactory) -> tuple[Any, Any] | None:
+    """(client, list method) of a collection of `entry`'s type (a resource's id without its
+    name, by ARM's convention): its `GET` at the api-version the type is read with, answering
+    `{"value": [...], "nextLink"}` (docs/arm-semantics.md, Status codes), each item the
+    resource as its GET returns it (adapters/siblings.py says where that was checked and
+    which types differ). None when the read's api-version is not known here."""
+    version = sdk_api_version(entry.arm_type) or entry.get_kwargs.get("api_version")
+    if not isinstance(version, str) or not version or "/providers/" not in collection.lower():
+        return None
+    url = f"{clients.base_url}{quote(collection)}?{urlencode({'api-version': version})}"
     resources = clients.client("resource")
     return resources, partial(_first_page, resources, url)
 

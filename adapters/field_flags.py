@@ -66,3 +66,18 @@ def flags_for(arm_type: str, api_version: str | None = None) -> FieldFlags | Non
         location_required=bool(chosen.get("lr")),
         server_owned=bool(chosen.get("so")),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def newest_stable_version(arm_type: str) -> str | None:
+    """The newest api-version without `-preview` that ARM's type index defines for a type (its
+    newest preview when it has only previews); None for a type the index does not define. The
+    index is generated from the REST specs providers publish their api-versions in, as Bicep
+    and Pulumi's azure-native pin theirs."""
+    type_key = arm_type.lower()
+    versions: list[str] = sorted({str(v) for d in _namespace(type_key.split("/", 1)[0]).get(type_key) or ()
+                                  for v in d["v"]})
+    stable = [v for v in versions if "preview" not in v.lower()]
+    chosen = stable or versions
+    return chosen[-1] if chosen else None
+

@@ -79,7 +79,6 @@ GET_ROUTES: dict[str, list[tuple[str, str, str, str, dict[str, str]]]] = {
 #: list: the GET's template without its last name.
 LIST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     'microsoft.app/containerapps': ('/subscriptions/{subscription}/resourceGroups/*/providers/Microsoft.App/containerApps', '2026-07-01', {}),
-    'microsoft.authorization/roleassignments': ('{scope}/providers/Microsoft.Authorization/roleAssignments', '2022-04-01', {'$filter': 'atScope()'}),
     'microsoft.cdn/profiles/origingroups/origins': ('/subscriptions/{subscription}/resourceGroups/*/providers/Microsoft.Cdn/profiles/*/originGroups/*/origins', '2026-10-01', {}),
     'microsoft.managedidentity/userassignedidentities': ('/subscriptions/{subscription}/resourceGroups/*/providers/Microsoft.ManagedIdentity/userAssignedIdentities', '2024-11-30', {}),
     'microsoft.network/natgateways': ('/subscriptions/{subscription}/resourceGroups/*/providers/Microsoft.Network/natGateways', '2026-03-01', {}),

@@ -20,7 +20,7 @@ from adapters.arm_type import ArmType, GenericType
 from adapters.clients import ClientFactory
 from adapters.compare import CompareRules, pattern_of
 from adapters.direct_reads import sdk_api_version
-from adapters.field_flags import flags_for
+from adapters.field_flags import flags_for, newest_stable_version
 from adapters.field_rules import FIELD_RULES
 from adapters.generic import GenericAdapter
 from adapters.normalisations import TYPE_RULES
@@ -222,7 +222,8 @@ class AdapterRegistry:
 
     def for_type(self, arm_type: str, api_version: str | None = None) -> GenericAdapter:
         """The adapter of a type: its declared entry's, else the generic one by id
-        at `api_version` (default: the newest stable version the provider publishes)."""
+        at `api_version` (default: the newest stable version ARM's type index defines for it,
+        else the newest stable one its provider publishes)."""
         declared = ENTRIES.get(arm_type.lower())
         key = declared.arm_type if declared is not None else f"{arm_type.lower()}@{api_version or ''}"
         with self._lock:
@@ -233,11 +234,17 @@ class AdapterRegistry:
             if not is_known(arm_type):
                 log.warning("%s is not declared in adapters/services/: managed generically by id; %s",
                             arm_type, HOW_TO_ADD, extra={"type": arm_type})
-            entry = generic_entry(arm_type, api_version or self.published_api_version(arm_type))
+            entry = generic_entry(arm_type, api_version or self.default_api_version(arm_type))
         else:
             entry = declared
         with self._lock:
             return self._adapters.setdefault(key, GenericAdapter(entry, self.clients))
+
+    def default_api_version(self, arm_type: str) -> str:
+        """The api-version of a type the desired state names none for: the newest stable one
+        ARM's type index defines (`adapters.field_flags`, no request), else the newest one its
+        provider publishes (a GET of the provider: one request, and one more round trip)."""
+        return newest_stable_version(arm_type) or self.published_api_version(arm_type)
 
     def published_api_version(self, arm_type: str) -> str:
         """The newest non-preview api-version the type's provider publishes
@@ -279,6 +286,6 @@ class AdapterRegistry:
         """Ids of the live children of `child_type` under `parent_id` (`segment`
         is the part of a child id between the parent id and the child's name).
         The api-version is the given one, else the one the type's SDK reads it with, else the
-        newest the provider publishes (a GET of the provider: one more round trip)."""
-        version = api_version or sdk_api_version(child_type) or self.published_api_version(child_type)
+        type's default (`default_api_version`)."""
+        version = api_version or sdk_api_version(child_type) or self.default_api_version(child_type)
         return list_children(self.clients, parent_id, segment, version)

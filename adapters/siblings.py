@@ -1,15 +1,24 @@
 """Reading several resources of one type under one parent with one list call.
 
-Only types whose list operation returns the same body as their GET are listed
-here: some real list operations return less (Web apps' `siteConfig` is null
-in `web_apps.list_by_resource_group`; Key Vault's subscription list returns
-generic resources), and metric alerts' msrest models fail on real bodies. A
-list body missing a field would read as drift, so those types stay on GET.
+ARM's collection of a type under a parent (a resource group, or the parent resource) is a
+`GET` of a resource's id without its name, answering the resources as their GETs do. Checked
+against every recorded list answer that has a GET of the same resource beside it
+(tests/fixtures/recordings and recordings2; `tests/adapters/test_list_convention.py`): 43
+types of 14 providers, every item carrying every field its GET carries, but for fields the
+server owns (a VM's `instanceView`, a blob container's `immutabilityPolicy` and `legalHold`,
+a file share's `shareUsageBytes`), which are never compared. So every type is listed by that
+convention, but the types in `UNLISTED` (each with its source); and a list item that lacks a
+field the comparison reads is read again with its own GET (`reconciler/engine/list_reads.py`),
+so a list that returns less can cost a read, never a false difference.
+
+Types with an SDK list operation of their own (`LIST_OPERATIONS`) are listed with it (or
+the same request sent by the generic client, adapters/direct_reads.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +26,7 @@ from azure.core.exceptions import DeserializationError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 
 from adapters.arm_id import InvalidResourceId, arguments
-from adapters.direct_reads import list_call
+from adapters.direct_reads import collection_call, list_call
 from adapters.paging import Pages, endpoint_of, sdk_pages
 from adapters.sdk_imports import SDK_IMPORTS
 
@@ -42,12 +51,36 @@ LIST_OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "microsoft.storage/storageaccounts": ("list_by_resource_group", {}),
     "microsoft.storage/storageaccounts/blobservices/containers": ("list", {}),
     "microsoft.managedidentity/userassignedidentities": ("list_by_resource_group", {}),
-    # atScope(): assignments at the scope (and above it, which match no desired id).
-    "microsoft.authorization/roleassignments": ("list_for_scope", {"filter": "atScope()"}),
     "microsoft.app/containerapps": ("list_by_resource_group", {}),
     "microsoft.cdn/profiles/origingroups/origins": ("list_by_origin_group", {}),
     "microsoft.sql/servers/databases": ("list_by_server", {}),
 }
+
+
+#: Lower-cased ARM type -> why its collection is not read in place of its GETs (a GET each).
+UNLISTED: dict[str, str] = {
+    "microsoft.resources/resourcegroups": "a group's collection is the subscription's groups, read by a GET each",
+    "microsoft.web/sites/config": (
+        "one type, read differently by name: `appsettings` with the POST `list` action (secrets: no GET "
+        "returns them), `web` with GET; `GET sites/{name}/config` lists only `web` (REST spec "
+        "WebApps_ListConfigurations)"
+    ),
+    "microsoft.insights/workbooks": (
+        "Workbooks - List By Resource Group requires a `category` and returns `serializedData` only with "
+        "`canFetchContent=true` (REST spec applicationinsights workbooks_API.json); the GET route asks for it"
+    ),
+}
+
+
+#: Lower-cased ARM type -> why one collection at the resource group holds every one in the
+#: group, whatever its scope below the group: read together, whatever their parents.
+GROUP_WIDE: dict[str, str] = {
+    "microsoft.authorization/roleassignments": (
+        "Role Assignments - List For Resource Group without `$filter` answers the assignments at, above and "
+        "below the group (Microsoft Learn, 'List Azure role assignments using the REST API')"
+    ),
+}
+_GROUP = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+(?=/)", re.IGNORECASE)
 
 
 @dataclass
@@ -62,29 +95,54 @@ class SiblingListing:
 
 def listable(arm_type: str) -> bool:
     """Whether `arm_type`'s siblings can be read with one list call."""
-    return arm_type.lower() in LIST_OPERATIONS
+    return arm_type.lower() not in UNLISTED
+
+
+def sibling_parent(arm_type: str, resource_id: str) -> str:
+    """Where `resource_id`'s siblings are listed (lower-cased): its parent (the id without its
+    type segment and name), or its resource group for a `GROUP_WIDE` type."""
+    group = _GROUP.match(resource_id) if arm_type.lower() in GROUP_WIDE else None
+    return (group.group(0) if group is not None else resource_id.rsplit("/", 2)[0]).lower()
+
+
+def _collection(entry: ArmType, resource_id: str) -> str:
+    group = _GROUP.match(resource_id) if entry.arm_type.lower() in GROUP_WIDE else None
+    if group is not None:
+        return f"{group.group(0)}/providers/{entry.arm_type}"
+    return resource_id.rstrip("/").rsplit("/", 1)[0]
 
 
 def list_siblings(entry: ArmType, clients: ClientFactory, resource_id: str) -> SiblingListing | None:
-    """Every resource of `entry`'s type under `resource_id`'s parent, or
+    """Every resource of `entry`'s type under `resource_id`'s parent (`sibling_parent`), or
     None when the type has no list returning full bodies (read each with GET)."""
-    operation = LIST_OPERATIONS.get(entry.arm_type.lower())
-    if operation is None or entry.get_kwargs or not entry.args or entry.args[-1] != "name":
+    key = entry.arm_type.lower()
+    if key in UNLISTED:
         return None
-    method_name, extra = operation
-    try:
-        args = arguments(resource_id, entry.args[:-1])
-    except InvalidResourceId:
-        return None
-    direct = list_call(entry, resource_id, clients)  # without importing the SDK (adapters/direct_reads.py)
-    if direct is not None:
-        client, method = direct
-    else:
-        client = clients.client(entry.service)
-        with SDK_IMPORTS:  # adapters/sdk_imports.py
-            method = getattr(getattr(client, entry.operations), method_name, None)
-        if method is None:
+    operation = None if key in GROUP_WIDE else LIST_OPERATIONS.get(key)
+    if operation is None:
+        call = collection_call(entry, _collection(entry, resource_id), clients)  # ARM's convention (module docstring)
+        if call is None:
             return None
+        client, method = call
+        args: list[str] = []
+        extra: dict[str, Any] = {}
+    else:
+        if entry.get_kwargs or not entry.args or entry.args[-1] != "name":
+            return None
+        method_name, extra = operation
+        try:
+            args = arguments(resource_id, entry.args[:-1])
+        except InvalidResourceId:
+            return None
+        direct = list_call(entry, resource_id, clients)  # without importing the SDK (adapters/direct_reads.py)
+        if direct is not None:
+            client, method = direct
+        else:
+            client = clients.client(entry.service)
+            with SDK_IMPORTS:  # adapters/sdk_imports.py
+                method = getattr(getattr(client, entry.operations), method_name, None)
+            if method is None:
+                return None
     try:
         payloads = _pages(client, method, args, extra)
     except ResourceNotFoundError:

@@ -146,8 +146,7 @@ def run(
         time.sleep(staleness_s + 0.5)
         feed_wall, feed_counts, feed_plan = _cycle(graph)
         # The same with every parent's children re-listed every cycle instead of the Activity Log.
-        # the policy lives in the observer's non-row reads since the engine split (issue 25)
-        observer.children = observer.non_rows.children = "every-cycle"
+        observer.children = "every-cycle"
         changed_2 = _change_out_of_band(graph.emulator, state, offset=1)
         time.sleep(staleness_s + 0.5)
         feed2_wall, feed2_counts, feed2_plan = _cycle(graph)

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from bench.figures import ItemResult
+from bench.read_floor import read_floor
 from bench.target import UNLIMITED, BenchTarget, import_sdks, open_target
 from desired_state import build
 from desired_state.state import DesiredState
@@ -92,6 +93,7 @@ def run(quick: bool = False, environment: str = ENVIRONMENT, latency_ms: float =
                 f"{key}_graph_queries": slow.graph_queries,
                 f"{key}_requests_by_kind": dict(sorted(slow.by_kind.items())),
                 f"{key}_arm_requests_per_resource": round(slow.arm_requests / resources, 3),
+                f"{key}_read_floor": read_floor(state, mode),
             })
     per, graph = measured["per-resource"], measured["graph"]
     item.figures["changes_planned"] = changes
@@ -101,5 +103,10 @@ def run(quick: bool = False, environment: str = ENVIRONMENT, latency_ms: float =
     item.check("graph: round trips (waves at the latency)", graph.waves, GRAPH_ROUND_TRIPS)
     item.check("graph: ARM requests / per-resource's", graph.arm_requests / max(per.arm_requests, 1),
                GRAPH_SHARE_OF_PER_RESOURCE)
+    # The least ARM's structure allows (bench/read_floor.py): the per-resource figures lie below it.
+    for mode, profiled in measured.items():
+        key = mode.replace("-", "_")
+        item.check(f"{mode}: ARM requests / the estate's read floor", profiled.arm_requests / item.figures[f"{key}_read_floor"],
+                   1.0)
     item.check("changes planned on a no-op (0 = none)", float(changes), 0.0)
     return item

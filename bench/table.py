@@ -11,9 +11,11 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
         ("per_resource_wall_s", "per-resource: wall time of observe + plan at 0 ms (s)"),
         ("per_resource_round_trips", "per-resource: round trips by the wall clock"),
         ("per_resource_arm_requests", "per-resource: ARM requests"),
+        ("per_resource_read_floor", "per-resource: the estate's read floor (bench/read_floor.py)"),
         ("graph_wall_s", "graph: wall time of observe + plan at 0 ms (s)"),
         ("graph_round_trips", "graph: round trips by the wall clock"),
         ("graph_arm_requests", "graph: ARM requests"),
+        ("graph_read_floor", "graph: the estate's read floor (bench/read_floor.py)"),
         ("graph_graph_queries", "graph: Resource Graph queries"),
     ),
     "apply_lro": (

@@ -40,7 +40,7 @@ class Resource(BaseModel):
     drift_policy: DriftPolicy | None = None
     tolerate_foreign_tags: bool = False
     #: The api-version to manage a type without a declared adapter entry at
-    #: (None: the newest stable one its provider publishes).
+    #: (None: the newest stable one ARM's type index defines).
     api_version: str | None = None
     #: Paths ARM never returns that the desired state does not declare (a secret with no value
     #: configured, a create-time input): the plan reports them as not verifiable, never as drift.
@@ -76,7 +76,7 @@ class ResourceSpec(BaseModel):
     #: "blobServices/default/containers").
     child_path: ClassVar[str | None] = None
     #: For a type the adapters declare no entry for (managed generically by id):
-    #: the api-version to use; None takes the newest stable one the provider publishes.
+    #: the api-version to use; None takes the newest stable one ARM's type index defines.
     api_version: ClassVar[str | None] = None
     #: The type's own name rule (length, charset), declared with the type;
     #: None: ARM's generic rule. `desired_state.naming` collects them.

@@ -45,7 +45,7 @@ def answer_action(store: Store, faults: FaultConfig, req: Request, addr: Address
         ) if kind.count("/") == 1 else False
     if action.lower() == "move" and req.body:
         _rename(store, req, parent_id, parse_body(req.body))
-    result = actions.answer(parent_type, parent_id, action, taken)
+    result = actions.answer(parent_type, parent_id, action, taken, req.api_version)
     headers: dict[str, str] = {}
     if result.async_operation or result.location:
         with store.write() as wconn:

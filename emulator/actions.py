@@ -59,10 +59,10 @@ def _keys_body(parent_type: str, parent_id: str, salt: str) -> dict[str, Any]:
     return {"primaryKey": primary, "secondaryKey": secondary}
 
 
-def answer(parent_type: str, parent_id: str, action: str, taken: bool) -> ActionAnswer:
+def answer(parent_type: str, parent_id: str, action: str, taken: bool, api_version: str = "") -> ActionAnswer:
     """The answer to ``POST {parent_id}/{action}``; ``taken``: a resource of the checked name exists."""
     action = action.lower()
-    shape = shapes.action(parent_type, action)
+    shape = shapes.action(parent_type, action, api_version)
     if shape.running:
         return ActionAnswer(shape.status, shape.async_operation, shape.location, None)
     if action == "checknameavailability":

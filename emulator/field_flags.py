@@ -73,8 +73,13 @@ class FieldFlags:
         ``Creating``/``Online``, job agents, elastic pools, virtual network rules ``InProgress``/``Ready``:
         all recorded long-running). A state whose values name none of it (Storage immutability policies'
         ``Locked``/``Unlocked``, ``Enabled``/``Disabled``) is a setting, not a lifecycle."""
-        if self.has_provisioning_state:
-            return False
+        return not self.has_provisioning_state and self.reports_lifecycle
+
+    @property
+    def reports_lifecycle(self) -> bool:
+        """A server-set ``properties.state``/``properties.status`` naming where the resource is in its life
+        (free strings count), whether or not the definition also has a provisioningState (SQL managed
+        instances at 2017-10-01-preview have both)."""
         for path in _LIFECYCLE & set(self.read_only):
             values = {value.lower() for value in self.enums.get(path, ())}
             if not values or values & _LIFECYCLE_VALUES:

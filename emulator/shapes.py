@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.field_flags import flags_for
+from emulator.field_flags import FieldFlags, flags_for
 
 _DATA = Path(__file__).resolve().parent / "data" / "answer_shapes.json"
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
@@ -192,7 +192,7 @@ def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
     Leave-one-provider-out: 86.1% -> 87.9%; with the held-out provider's modelled types unmodelled as
     well (a provider truly never seen), 65.0% -> 87.0%."""
     flags = flags_for(type_key, api_version)
-    if flags is not None and flags.lifecycle_without_provisioning_state:
+    if flags is not None and (flags.lifecycle_without_provisioning_state or _runs_as_its_parent(type_key, flags, api_version)):
         return ACCEPTED
     klass = type_class(type_key, api_version)
     found = resolve(CONVENTIONS, type_key, role, klass, levels=("arm",))
@@ -200,6 +200,25 @@ def arm_common(type_key: str, role: str, api_version: str = "") -> AnswerShape:
         return AnswerShape(**found)
     # nothing learned at all: the RPC's synchronous defaults (201 on create, 200 otherwise)
     return AnswerShape(201 if role == "PUT-create" else 200, False, False, role != "DELETE", None)
+
+
+def _runs_as_its_parent(type_key: str, flags: FieldFlags, api_version: str) -> bool:
+    """A child whose definition reports no progress of its own (neither provisioningState nor a lifecycle
+    state) under a parent that reports a lifecycle state (``FieldFlags.reports_lifecycle``: the way specs
+    written before provisioningState became the RPC's long-running contract expose progress) runs its
+    writes in the RPC's 202 model. Recorded long-running (202, both headers, then polls of its own): SQL
+    server and managed-instance keys, encryption protectors and security alert policies, server auditing
+    settings, failover groups, database retention policies (2014-2020 versions). The recorded children of
+    such parents split about evenly by type (answered at once: SQL job credentials, jobs, vulnerability
+    assessments, connection and data masking policies; App Service site config and source control;
+    Service Bus network rule sets), so this is the choice by cost that ``arm_common`` makes for the
+    parents: a quick write answered long-running costs its one answer, a long-running one answered at
+    once costs the write and every poll after it. Leave-one-provider-out 88.3% -> 90.1% with
+    ``action``'s rule; ``--unmodelled`` 87.2% -> 88.9%."""
+    if type_key.count("/") < 2 or flags.has_provisioning_state:
+        return False
+    parent = flags_for(type_key.rsplit("/", 1)[0], api_version)
+    return parent is not None and parent.reports_lifecycle
 
 
 #: Transitional provisioningStates by the work under way, most usual first (RPC async-api-reference.md:
@@ -255,13 +274,32 @@ def action_kind(action: str) -> str:
     return "read" if _READ_ACTION.match(action.lower()) else "do"
 
 
-def action(parent_type: str, name: str) -> AnswerShape:
+def _reports_no_progress(type_key: str, api_version: str = "") -> bool:
+    """The type's definition has nothing to report a running operation in: no provisioningState, no
+    lifecycle state, and it does not run as its parent (``_runs_as_its_parent``)."""
+    flags = flags_for(type_key, api_version)
+    if flags is None or flags.has_provisioning_state or flags.lifecycle_without_provisioning_state:
+        return False
+    return not _runs_as_its_parent(type_key, flags, api_version)
+
+
+def action(parent_type: str, name: str, api_version: str = "") -> AnswerShape:
     """How ``POST {resource of parent_type}/{name}`` answers: the recorded (type, action), its provider's
-    convention for the kind of action, ARM's common one, else a synchronous 200."""
+    convention for the kind of action, ARM's common one, else a synchronous 200.
+
+    For a provider never recorded, an action that changes a resource whose definition reports no progress
+    (``_reports_no_progress``) answers at once, as a read does: recorded for the actions of such types
+    (Storage containers' lease, setLegalHold and clearLegalHold, immutability policies' lock and extend,
+    2019-2021), where the long-running actions recorded are on types that report progress (virtual
+    machines, disks, CDN endpoints, SQL databases and the children that run as their server); the one
+    recorded exception is SQL sync members' refreshSchema (202). Leave-one-provider-out 89.1% -> 89.5%;
+    ``--unmodelled`` 88.0% -> 88.4%."""
     learned = CONVENTIONS.get("actions", {})
     kind = action_kind(name)
     found = learned.get("types", {}).get(f"{parent_type}/{name.lower()}")
     found = found or learned.get("providers", {}).get(parent_type.split("/", 1)[0], {}).get(kind)
+    if not found and kind == "do" and _reports_no_progress(parent_type, api_version):
+        kind = "read"
     found = found or learned.get("arm", {}).get(kind) or {"status": 200, "async_operation": False, "location": False}
     return AnswerShape(found["status"], found["async_operation"], found["location"], False, None)
 

@@ -7,7 +7,8 @@ or ``python -m tools.regen --out-dir DIR`` (writes the outputs under DIR instead
 Each generator reads facts copied into the repository with their provenance
 (``tests/fixtures/arm-examples``, ``tests/fixtures/arm-types``, ``tests/fixtures/recordings``,
 ``tests/fixtures/recordings2``) and, for the
-api-versions and the read routes, the installed SDKs (pinned by ``requirements.lock``).
+api-versions and the read routes, the installed SDKs (pinned by ``requirements.lock``); the
+results table of ``bench/README.md`` comes from ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from adapters.tools import gen_field_flags as gen_adapter_flags
 from adapters.tools import gen_field_rules, gen_read_routes
+from bench import readme as bench_readme
 from emulator.tools import gen_answer_shapes, gen_api_versions, gen_field_flags, gen_server_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +52,8 @@ GENERATED: tuple[Generated, ...] = (
     Generated("emulator/data/field_flags.jsonl.gz", lambda out: gen_field_flags.main(["--output", str(out)])),
     Generated("emulator/data/server_defaults.json", lambda out: gen_server_defaults.main(
         ["--arm-examples", str(EXAMPLES), "--output", str(out)])),
+    # The results table of bench/README.md, from the results file the last `python -m bench` wrote.
+    Generated("bench/README.md", lambda out: bench_readme.main(["--output", str(out)])),
 )
 
 

@@ -14,6 +14,9 @@ from adapters.compare import CompareRules
 TYPES = (
     ArmType(
         arm_type="Microsoft.Authorization/roleAssignments",
+        # an extension type: its rows are in Resource Graph's `authorizationresources`, never in `resources`
+        # (Microsoft Learn, "Azure Resource Graph table and resource type reference")
+        graph_row=False,
         service="authorization", operations="role_assignments",
         get="get", create="create", delete="delete",
         args=("scope", "name"),

@@ -26,6 +26,7 @@ TYPES = (
     ),
     ArmType(
         arm_type="Microsoft.Cdn/profiles/afdEndpoints",
+        graph_row=True,  # a row of Resource Graph's `resources` (Microsoft Learn, "Azure Resource Graph table and resource type reference")
         service="cdn", operations="afd_endpoints",
         get="get", create="begin_create", delete="begin_delete",
         args=("resource_group", "profiles", "name"), model=_M + "AFDEndpoint",

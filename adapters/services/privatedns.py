@@ -16,6 +16,7 @@ TYPES = (
     ),
     ArmType(
         arm_type="Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        graph_row=True,  # a row of Resource Graph's `resources` (Microsoft Learn, "Azure Resource Graph table and resource type reference")
         service="privatedns", operations="virtual_network_links",
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "privateDnsZones", "name"), model=_M + "VirtualNetworkLink",

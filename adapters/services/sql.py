@@ -26,6 +26,7 @@ TYPES = (
     ),
     ArmType(
         arm_type="Microsoft.Sql/servers/databases",
+        graph_row=True,  # a row of Resource Graph's `resources` (Microsoft Learn, "Azure Resource Graph table and resource type reference")
         service="sql", operations="databases",
         get="get", create="begin_create_or_update", delete="begin_delete",
         args=("resource_group", "servers", "name"), model=_M + "Database",

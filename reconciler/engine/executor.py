@@ -78,9 +78,13 @@ def run_dag(
                 on_done(n, Stopped(f"skipped: depends on {cause}"))
             stack.extend(dependents[n])
 
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="apply") as pool:
+    workers = max(1, max_workers)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
         while ready or running:
-            while ready and not (stop and stop.is_set()):
+            # No more in flight than workers: a node that becomes ready later (the next link of
+            # the longest chain) then starts before the ready nodes heading shorter chains,
+            # instead of queueing behind all of them in the pool.
+            while ready and len(running) < workers and not (stop and stop.is_set()):
                 n = heapq.heappop(ready)[2]
                 if n in outcome.skipped:
                     continue

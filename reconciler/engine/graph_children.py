@@ -16,9 +16,12 @@ from typing import Any, Literal
 
 from adapters.activity_log import activity_events
 from adapters.errors import Failure, describe
+from adapters.field_flags import newest_stable_version
 from adapters.registry import is_declared
-from adapters.siblings import SiblingListing, listable
+from adapters.siblings import SiblingListing, listable, sibling_parent
 from desired_state import controller_telemetry as names
+from desired_state.resource import Resource
+from reconciler.engine.list_reads import lacked_field
 from reconciler.engine.live_names import is_known
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import Live, Observation
@@ -36,6 +39,8 @@ ChildPolicy = Literal["activity-log", "every-cycle", "relist"]
 CHILD_POLICIES: tuple[str, ...] = ("activity-log", "every-cycle", "relist")
 #: A resource group, or a top-level resource in one: the ids that are Resource Graph rows.
 ROW_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)(/providers/[^/]+/[^/]+/[^/]+)?$", re.IGNORECASE)
+
+_IN_GROUP = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/", re.IGNORECASE)
 
 #: Child lists by (child type, parent id), lower-cased: the members each list reads, and the list.
 Listings = dict[tuple[str, str], tuple[list[str], Future[SiblingListing | None]]]
@@ -84,10 +89,10 @@ class NonRowReads:
                     # settles its name from its source, then reads it (GET)
                     others.append(address)
                     continue
-                if ROW_ID.match(resource.id) is not None:
+                if self.in_rows(resource):
                     continue
-                parent = resource.id.lower().rsplit("/", 2)[0]
-                if listable(resource.type) and "/providers/" in parent:
+                parent = sibling_parent(resource.type, resource.id)
+                if listable(resource.type) and "/providers/" in resource.id.lower().rsplit("/", 2)[0]:
                     children.setdefault((resource.type.lower(), parent), []).append(address)
                 else:
                     others.append(address)
@@ -128,7 +133,8 @@ class NonRowReads:
                 continue
             for address in members:
                 body = listing.bodies.get(resources[address].id.lower())
-                if (body is None and not listing.complete) or (body is not None and unreadable(body) is not None):
+                if (body is None and not listing.complete) or (body is not None and (
+                        unreadable(body) is not None or lacked_field(resources[address], body) is not None)):
                     unread.append(address)
                 else:
                     errors.pop(address, None)
@@ -146,11 +152,12 @@ class NonRowReads:
         return out
 
     def row_comparable(self, arm_type: str, api_version: str | None) -> bool:
-        """The type declares `graph_row`: its rows may stand for a GET."""
-        if not is_declared(arm_type):
-            return False  # a generic type declares no row (and its adapter would ask its provider first)
+        """The type's rows may stand for a GET (`ArmType.graph_row`, by convention for a type
+        without an entry)."""
+        if not is_declared(arm_type) and api_version is None and newest_stable_version(arm_type) is None:
+            return False  # its adapter would ask the provider for a version first, in this thread
         try:
-            return self.reads.adapters.for_type(arm_type, api_version).entry.graph_row
+            return self.reads.adapters.for_type(arm_type, api_version).entry.row_stands_for_get
         except Exception:  # an unknown type is read (and reported) by ARM
             return False
 
@@ -161,17 +168,34 @@ class NonRowReads:
         return [a for a, r in self.desired.resources.items()
                 if ROW_ID.match(r.id) is not None and a not in named_later and not self.row_comparable(r.type, r.api_version)]
 
-    def start_reads(self, addresses: list[str]) -> Future[Observation]:
-        """`addresses` read from ARM in the read pool (`ResourceObserver`), meanwhile."""
+    def in_rows(self, resource: Resource) -> bool:
+        """Whether the relist's rows hold `resource`: a resource group or a top-level resource of
+        one, or a child of a type whose rows stand for its GETs (`ArmType.graph_row`)."""
+        if ROW_ID.match(resource.id) is not None:
+            return True
+        return (resource.type.count("/") > 1 and _IN_GROUP.match(resource.id) is not None
+                and self.row_comparable(resource.type, resource.api_version))
+
+    def start_reads(self, addresses: list[str]) -> Future[tuple[Observation, dict[tuple[str, str], SiblingListing]]]:
+        """`addresses` read from ARM in the read pool (`ResourceObserver.observe_listing`: a child
+        whose siblings the prune scan lists is read by that list), meanwhile."""
         self.stats.arm_reads_asked += len(addresses)
-        return self.reads.pool().submit(self.reads.observe, addresses, prune_scan=False)
+        return self.reads.pool().submit(self.reads.observe_listing, addresses)
 
     @staticmethod
-    def collect(reads: Future[Observation], live: dict[str, Live], errors: dict[str, Failure]) -> None:
-        """What `start_reads` found, into `live` / `errors`."""
-        seen = reads.result()
+    def collect(
+        reads: Future[tuple[Observation, dict[tuple[str, str], SiblingListing]]], live: dict[str, Live],
+        errors: dict[str, Failure], listings: Listings,
+    ) -> None:
+        """What `start_reads` found, into `live` / `errors`, and its child lists into `listings`
+        (the prune scan's: a collection known only once named is not listed twice)."""
+        seen, listed = reads.result()
         live.update(seen.live)
         errors.update(seen.errors)
+        for key, listing in listed.items():
+            done: Future[SiblingListing | None] = Future()
+            done.set_result(listing)
+            listings.setdefault(key, ([], done))
 
     def start_id_lists(self, listings: Listings) -> dict[tuple[str, str], Future[list[Stray]]]:
         """The prune scan's id list of every candidate child group that no child list covers,

@@ -133,18 +133,14 @@ class GraphObserver:
         self.staleness_s = staleness_s
         self.resync_s = resync_s
         self.overlap_s = overlap_s if overlap_s is not None else staleness_s + OVERLAP_MARGIN_S
-        #: How change-feed cycles find changed children (and other resources that are not rows),
-        #: which `resourcechanges` does not report: see `ChildPolicy`.
-        if children not in CHILD_POLICIES:
-            raise ValueError(f"children={children!r}: choose one of {', '.join(CHILD_POLICIES)}")
-        self.children: ChildPolicy = children
         self.clock = clock
         self.stats = GraphStats()
         self._subscriptions = sorted({m.group(1).lower() for r in self.desired.resources.values()
                                       if (m := ROW_ID.match(r.id)) is not None})
         self.clients = clients
         self.graph = GraphQuery(clients, self._subscriptions)
-        self.non_rows = NonRowReads(self.reads, clients, self.stats, children)
+        self.non_rows = NonRowReads(self.reads, clients, self.stats, "activity-log")
+        self.children = children
         self._live: dict[str, Live] | None = None
         self._errors: dict[str, Failure] = {}
         self._strays: dict[str, Stray] = {}
@@ -155,6 +151,17 @@ class GraphObserver:
         self._seen: dict[str, float] = {}
         #: Addresses whose desired body holds references to live values.
         self._refers = {a for a, r in self.desired.resources.items() if "{ref:" in json.dumps(r.body, default=str)}
+
+    @property
+    def children(self) -> ChildPolicy:
+        """How feed cycles find changed non-rows (`ChildPolicy`); kept by `NonRowReads`, which reads it."""
+        return self.non_rows.children
+
+    @children.setter
+    def children(self, policy: ChildPolicy) -> None:
+        if policy not in CHILD_POLICIES:
+            raise ValueError(f"children={policy!r}: choose one of {', '.join(CHILD_POLICIES)}")
+        self.non_rows.children = policy
 
     # -- the engine's seam ------------------------------------------------------------
     def wrote(self, resource_id: str) -> None:
@@ -212,7 +219,7 @@ class GraphObserver:
         to_read: list[str] = []
         for address, resource in resources.items():
             rid = resource.id.lower()
-            if ROW_ID.match(resource.id) is None or address in self.desired.named_later:
+            if not self.non_rows.in_rows(resource) or address in self.desired.named_later:
                 continue  # a child or an extension resource: not a row; or read with its name's source
             found_row = rows.get(rid)
             row_live = row_body(found_row) if found_row is not None else None
@@ -236,7 +243,7 @@ class GraphObserver:
         self.stats.rows_trusted += trusted
         errors: dict[str, Failure] = {}
         self.non_rows.read_from_arm(to_read, live, errors)
-        self.non_rows.collect(others_read, live, errors)
+        self.non_rows.collect(others_read, live, errors, listings)
         self.non_rows.finish_lists(listings, live, errors)
         if prune_scan and self.ownership.scans:
             strays = self._row_strays(rows)

@@ -6,6 +6,7 @@ one whatever Resource Graph cannot show)."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,9 +16,10 @@ from typing import Any
 from adapters.arm_id import UnsafeName
 from adapters.base import Adapter
 from adapters.errors import Failure, Reason, classify
-from adapters.siblings import SiblingListing, listable
+from adapters.siblings import SiblingListing, listable, sibling_parent
 from desired_state.resource import Resource
 from reconciler.engine.desired import DesiredResources
+from reconciler.engine.list_reads import lacked_field
 from reconciler.engine.live_names import is_known, sources
 from reconciler.engine.live_shape import unreadable
 from reconciler.engine.observation import AdapterSource, Live, Observation
@@ -85,13 +87,20 @@ class ResourceObserver:
         return _ReadRun(self, list(addresses) if addresses is not None else list(self.desired.resources),
                         prune_scan=prune_scan).observe()
 
+    def observe_listing(self, addresses: Iterable[str]) -> tuple[Observation, dict[GroupKey, SiblingListing]]:
+        """`observe(addresses, prune_scan=False)`, but a child of a type whose siblings the prune
+        scan lists is read by that list, even alone, and the lists are returned (keyed by (child
+        type, parent id), lower-cased) for the caller's prune scan: graph mode's reads of what is
+        named after a live value, whose collections are known only once named."""
+        run = _ReadRun(self, list(addresses), prune_scan=False, child_lists=True)
+        return run.observe(), dict(run.listings)
+
     def _read_batches(self, selected: list[str]) -> tuple[list[str], list[list[str]]]:
         """Addresses read one by one, and groups of same-type siblings read by one list."""
         by_parent: dict[tuple[str, str], list[str]] = {}
         for address in selected:
             resource = self.desired.resources[address]
-            parent = resource.id.rsplit("/", 2)[0].lower()
-            by_parent.setdefault((resource.type.lower(), parent), []).append(address)
+            by_parent.setdefault((resource.type.lower(), sibling_parent(resource.type, resource.id)), []).append(address)
         singles: list[str] = []
         batches: list[list[str]] = []
         for members in by_parent.values():
@@ -116,9 +125,10 @@ class ResourceObserver:
             return [(address, None, classify(exc))], []
 
     def _read_siblings(self, members: list[str]) -> tuple[Found, SiblingListing | None]:
-        """One list call for `members` (same type, same parent); those it does not show are
-        returned for a GET each (a list may lag behind a create). The listing is returned too:
-        it is the prune scan of that parent's children of the type (None: no list)."""
+        """One list call for `members` (same type, same parent); those it does not show, and
+        those whose item lacks a field the comparison reads (reconciler/engine/list_reads.py),
+        are returned for a GET each (a list may lag behind a create). The listing is returned
+        too: it is the prune scan of that parent's children of the type (None: no list)."""
         first = self.desired.resources[members[0]]
         try:
             listing = self.adapter(first).list_siblings(first.id)
@@ -130,13 +140,21 @@ class ResourceObserver:
         found: list[tuple[str, Live, Failure | None]] = []
         unread: list[str] = []
         for address in members:
-            body = listing.bodies.get(self.desired.resources[address].id.lower())
-            if body is not None or listing.complete:
-                found.append((address, body, None))
-            else:
+            resource = self.desired.resources[address]
+            body = listing.bodies.get(resource.id.lower())
+            if body is None and not listing.complete:
                 unread.append(address)
+            elif body is not None and (lacked := lacked_field(resource, body)) is not None:
+                log.info("listed %s lacks %s; reading it", resource.id, lacked)
+                unread.append(address)
+            else:
+                found.append((address, body, None))
         return (found, unread), listing
 
+
+_GROUP_TYPE = "microsoft.resources/resourcegroups"
+#: The resource group part of an id.
+_GROUP = re.compile(r"^(/subscriptions/[^/]+/resourcegroups/[^/]+)(?:/|$)", re.IGNORECASE)
 
 #: A child group's key: (child type, parent id), lower-cased.
 GroupKey = tuple[str, str]
@@ -149,13 +167,17 @@ def _key(group: ChildGroup) -> GroupKey:
 class _ReadRun:
     """One observe: the reads in flight, what they found, and what starts when they answer."""
 
-    def __init__(self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool) -> None:
+    def __init__(
+        self, observer: ResourceObserver, selected: list[str], *, prune_scan: bool, child_lists: bool = False
+    ) -> None:
         self.observer = observer
         self.desired = observer.desired
         self.ownership = observer.ownership
         self.selected = selected
         self.scan = prune_scan and self.ownership.scans
         self.scan_children = prune_scan and self.ownership.list_children is not None
+        #: Children of the prune scan's groups are read by their group's list (that list is the scan).
+        self.child_lists = (prune_scan or child_lists) and self.ownership.list_children is not None
         self.pool = observer.pool()
         self.desired_ids = self.desired.ids()
         self.live: dict[str, Live] = {}
@@ -169,15 +191,23 @@ class _ReadRun:
         #: Named after a live value: read once their sources are (address -> its sources).
         self.later = [a for a in selected if a in named]
         self.sources = {a: [s for s in sources([named[a]]) if s in self.desired.resources] for a in self.later}
+        #: Resource groups (lower-cased ids) a read found missing: nothing under them exists (ARM
+        #: answers 404 ResourceGroupNotFound for it all), so reads not sent yet are not sent.
+        self.absent_groups: set[str] = set()
+        #: Sibling lists of this run by (type, where listed), None while in flight; addresses
+        #: named meanwhile that such a list may show wait for it.
+        self.sibling_lists: dict[GroupKey, SiblingListing | None] = {}
+        self.awaiting: dict[GroupKey, list[str]] = {}
 
     def observe(self) -> Observation:
         scan_errors: dict[str, Failure] = {}
-        group_scans = [(g, self.pool.submit(self.ownership.strays_in, g, self.desired_ids))
-                       for g in (self.ownership.prune_groups() if self.scan else [])]
         first = [a for a in self.selected if a not in self.desired.named_later]
         # a targeted run's sources (one named after a live value itself is read once named)
         extra = [s for a in self.later for s in self.sources[a] if s not in first and s not in self.desired.named_later]
-        self._start(first + list(dict.fromkeys(extra)))
+        # groups first: a missing one spares the reads under it that have not left yet (an apply from empty)
+        order = sorted(first + list(dict.fromkeys(extra)), key=lambda a: self.desired.resources[a].type.lower() != _GROUP_TYPE)
+        self._start(order)
+        group_scans = [(g, self.pool.submit(self._strays_in, g)) for g in (self.ownership.prune_groups() if self.scan else [])]
         self._settle_ready()
         while self.pending or self.later:
             if not self.pending:  # a source nobody reads (named after a live value itself): name with what is known
@@ -207,10 +237,13 @@ class _ReadRun:
 
     # -- starting reads ------------------------------------------------------------------
     def _start(self, addresses: list[str]) -> None:
-        """Start the reads of `addresses` (ids known), and the prune scan's lists of their groups."""
+        """Start the reads of `addresses` (ids known), and the prune scan's lists of their groups.
+        One a list of its siblings has shown (or is about to: it was sent before the name was
+        known) is taken from that list, not read again."""
+        addresses = [a for a in addresses if not self._from_listing(a)]
         if not addresses:
             return
-        groups = {_key(g): g for g in self.ownership.child_groups(addresses, None)} if self.scan_children else {}
+        groups = {_key(g): g for g in self.ownership.child_groups(addresses, None)} if self.child_lists else {}
         self.groups.update(groups)
         singles, batches = self.observer._read_batches(addresses)
         for address in singles:
@@ -219,13 +252,15 @@ class _ReadRun:
             if key in groups and listable(resource.type):
                 batches.append([address])  # the prune scan lists this parent's children anyway
             else:
-                self._submit(self.observer._read_one, address, then=self._found)
+                self._submit(self._read_one, address, then=self._found)
         listed = set()
         for members in batches:
             resource = self.desired.resources[members[0]]
             key = (resource.type.lower(), resource.id.rsplit("/", 2)[0].lower())
             listed.add(key)
-            self._submit(self.observer._read_siblings, members, then=partial(self._listed, key))
+            siblings = (resource.type.lower(), sibling_parent(resource.type, resource.id))
+            self.sibling_lists.setdefault(siblings, None)  # in flight
+            self._submit(self._read_siblings, members, then=partial(self._listed, key, siblings))
         for key, group in groups.items():
             if key not in listed:
                 self._start_id_list(key, group)
@@ -234,8 +269,37 @@ class _ReadRun:
         self.pending[self.pool.submit(task, argument)] = then
 
     def _start_id_list(self, key: GroupKey, group: ChildGroup) -> None:
-        if key not in self.id_lists and self.ownership.list_children is not None:
-            self.id_lists[key] = self.pool.submit(self.ownership.child_strays, group, self.desired_ids)
+        if key not in self.id_lists and self.scan_children:
+            self.id_lists[key] = self.pool.submit(self._child_strays_of, group)
+
+    # -- reads, in the pool's threads: nothing is sent under a group found missing -------------
+    def _in_absent_group(self, resource_id: str) -> bool:
+        group = _GROUP.match(resource_id)
+        return group is not None and group.group(1).lower() in self.absent_groups
+
+    def _read_one(self, address: str) -> Found:
+        resource = self.desired.resources[address]
+        if self._in_absent_group(resource.id):
+            return [(address, None, None)], []
+        found = self.observer._read_one(address)
+        if resource.type.lower() == _GROUP_TYPE and found[0][0][1:] == (None, None):  # 404: the group is missing
+            self.absent_groups.add(resource.id.lower())
+        return found
+
+    def _read_siblings(self, members: list[str]) -> tuple[Found, SiblingListing | None]:
+        if self._in_absent_group(self.desired.resources[members[0]].id):
+            return ([(a, None, None) for a in members], []), SiblingListing(complete=True)
+        return self.observer._read_siblings(members)
+
+    def _strays_in(self, group: str) -> list[Stray]:
+        if any(g.rsplit("/", 1)[-1] == group.lower() for g in self.absent_groups):
+            return []
+        return self.ownership.strays_in(group, self.desired_ids)
+
+    def _child_strays_of(self, group: ChildGroup) -> list[Stray]:
+        if self._in_absent_group(group[0]):
+            return []
+        return self.ownership.child_strays(group, self.desired_ids)
 
     # -- answers ---------------------------------------------------------------------------
     def _found(self, result: Found) -> None:
@@ -250,13 +314,34 @@ class _ReadRun:
         for address in unread:  # listed siblings the list did not show: read on their own
             self._submit(self.observer._read_one, address, then=self._found)
 
-    def _listed(self, key: GroupKey, result: tuple[Found, SiblingListing | None]) -> None:
+    def _listed(self, key: GroupKey, siblings: GroupKey, result: tuple[Found, SiblingListing | None]) -> None:
         found, listing = result
         if listing is not None:
             self.listings[key] = listing
         elif key in self.groups:
             self._start_id_list(key, self.groups[key])  # no list of bodies: the scan lists ids
+        self.sibling_lists[siblings] = listing or SiblingListing()
         self._found(found)
+        self._start(self.awaiting.pop(siblings, []))
+
+    def _from_listing(self, address: str) -> bool:
+        """Whether `address` is served by a sibling list of this run: read from it when it shows
+        a body the comparison can use (or rules it out), or waiting for it when still in flight."""
+        resource = self.desired.resources[address]
+        siblings = (resource.type.lower(), sibling_parent(resource.type, resource.id))
+        if siblings not in self.sibling_lists:
+            return False
+        listing = self.sibling_lists[siblings]
+        if listing is None:
+            self.awaiting.setdefault(siblings, []).append(address)
+            return True
+        body = listing.bodies.get(resource.id.lower())
+        if body is None and not listing.complete:
+            return False
+        if body is not None and lacked_field(resource, body) is not None:
+            return False
+        self._found(([(address, body, None)], []))
+        return True
 
     def _settle_ready(self, *, force: bool = False) -> None:
         """Name, then start, every resource named after a live value whose sources are read."""

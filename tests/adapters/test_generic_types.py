@@ -10,6 +10,7 @@ import pytest
 
 from adapters.clients import ClientFactory
 from adapters.compare import compare
+from adapters.field_flags import newest_stable_version
 from adapters.registry import AdapterRegistry, UnknownResourceType, is_declared, rules_for
 from desired_state.resource import Resource
 from emulator import Emulator
@@ -20,8 +21,9 @@ RG = f"/subscriptions/{SUB}/resourceGroups/rg-generic"
 ROUTE_TABLE = "Microsoft.Network/routeTables"
 
 
-def registry(tmp_path: Path) -> AdapterRegistry:
-    return AdapterRegistry(ClientFactory.for_transport(SUB, EmulatorTransport(Emulator(tmp_path / "state.db"))))
+def registry(tmp_path: Path, emulator: Emulator | None = None) -> AdapterRegistry:
+    emulator = emulator or Emulator(tmp_path / "state.db")
+    return AdapterRegistry(ClientFactory.for_transport(SUB, EmulatorTransport(emulator)))
 
 
 def resource(type_: str, rid: str, body: dict[str, object], api_version: str | None = None) -> Resource:
@@ -30,7 +32,8 @@ def resource(type_: str, rid: str, body: dict[str, object], api_version: str | N
 
 def test_an_undeclared_type_round_trips_by_id(tmp_path: Path) -> None:
     assert not is_declared(ROUTE_TABLE)
-    reg = registry(tmp_path)
+    emulator = Emulator(tmp_path / "state.db")
+    reg = registry(tmp_path, emulator)
     group = resource("Microsoft.Resources/resourceGroups", RG, {"location": "westeurope"})
     reg.for_type(group.type).write(group, None)
     table = resource(ROUTE_TABLE, f"{RG}/providers/Microsoft.Network/routeTables/rt-app", {
@@ -39,7 +42,9 @@ def test_an_undeclared_type_round_trips_by_id(tmp_path: Path) -> None:
     })
     adapter = reg.for_type(ROUTE_TABLE)
     assert adapter.entry.get == "get_by_id"
-    assert adapter.entry.get_kwargs["api_version"] == "2026-03-01"  # published by the provider
+    # the newest stable version ARM's type index defines, known without asking the provider
+    assert adapter.entry.get_kwargs["api_version"] == newest_stable_version(ROUTE_TABLE) == "2025-09-01"
+    assert not [r for r in emulator.request_log if r.path.lower().endswith("/providers/microsoft.network")]
     assert adapter.read(table.id) is None
     adapter.write(table, None)
     live = adapter.read(table.id)

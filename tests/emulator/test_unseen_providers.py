@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from azure.core.rest import HttpRequest
 
-from emulator import Emulator, FaultConfig, shapes
+from emulator import Emulator, FaultConfig, field_flags, shapes
 from emulator.tools import gen_answer_shapes
 from emulator.transport import EmulatorTransport
 from tests.emulator.conftest import BASE, SUB
@@ -173,3 +173,53 @@ def test_a_singleton_exists_with_its_parent_so_a_put_updates_it(transport: Emula
     assert (answer.status_code, "Azure-AsyncOperation" in answer.headers) == (update.status, update.async_operation) == (200, True)
     other = _send(transport, "PUT", f"{spring}/apps/app1", "2023-12-01", {"properties": {}})
     assert other.status_code == 201  # a child that is no singleton is created
+
+
+def test_a_child_without_state_of_a_lifecycle_parent_runs_as_its_parent() -> None:
+    """SQL server keys at 2015-05-01-preview define neither provisioningState nor a lifecycle state; their
+    parent, the server, reports a lifecycle `state` instead of provisioningState. Replaying the recorded
+    server-key cassette with Microsoft.Sql never seen, the key's create, delete and the poll after each
+    answer as Azure did (202, both headers, then 200), where answering at once left each poll without an
+    operation (404). A child of a parent with provisioningState keeps ARM's common answer (Event Hubs
+    authorization rules: at once)."""
+    assert shapes.type_class("microsoft.sql/servers/keys", "2015-05-01-preview") == "nops"
+    assert shapes.arm_common("microsoft.sql/servers/keys", "PUT-create", "2015-05-01-preview") == shapes.ACCEPTED
+    assert not shapes.arm_common("microsoft.eventhub/namespaces/authorizationrules", "PUT-create", "2017-04-01").running
+    cassette = [row for row in load(CORPORA["recordings2"])
+                if row["file"] == "sql/test_cli_mgmt_sql_auth.test_server_key.yaml"]
+    with conventions(_held_out("microsoft.sql")):
+        outcomes = replay(cassette)
+    key = [o for o in outcomes if o.seq in (21, 22, 25, 26)]
+    assert [o.method for o in key] == ["PUT", "GET", "DELETE", "GET"]
+    assert all(o.agrees for o in key), [(o.seq, str(o.azure), str(o.emulator)) for o in key if not o.agrees]
+
+
+def test_a_child_without_state_of_a_parent_reporting_a_lifecycle_runs_as_its_parent() -> None:
+    """SQL managed instances at 2017-10-01-preview have a provisioningState and a lifecycle `state`; their
+    keys have neither. With Microsoft.Sql never seen, the recorded instance-key cassette's create, delete
+    and the poll after each answer as Azure did (202, both headers, then 200)."""
+    cassette = [row for row in load(CORPORA["recordings2"])
+                if row["file"] == "sql/test_cli_mgmt_sql_auth.test_instance_key.yaml"]
+    with conventions(_held_out("microsoft.sql")):
+        outcomes = replay(cassette)
+    key = [o for o in outcomes if o.seq in (5, 6, 9, 10)]
+    assert [o.method for o in key] == ["PUT", "GET", "DELETE", "GET"]
+    assert all(o.agrees for o in key), [(o.seq, str(o.azure), str(o.emulator)) for o in key if not o.agrees]
+    flags = field_flags.flags_for("microsoft.sql/managedinstances", "2017-10-01-preview")
+    assert flags is not None and flags.has_provisioning_state and flags.reports_lifecycle
+
+
+def test_an_action_on_a_type_that_reports_no_progress_answers_at_once() -> None:
+    """Storage containers and immutability policies (2019-06-01, 2021-02-01) define neither provisioningState
+    nor a lifecycle state. Replaying the recorded Storage cassette with Microsoft.Storage never seen, their
+    setLegalHold, clearLegalHold, lease, lock and extend answer 200 at once as Azure did (ARM's common
+    long-running action answered 202 with both headers); an action on a type that reports progress (a
+    virtual machine, Microsoft.Compute never seen) stays long-running."""
+    cassette = [row for row in load(CORPORA["recordings"]) if row["file"] == "storage/test_cli_mgmt_storage.test_storage.yaml"]
+    with conventions(_held_out("microsoft.storage")):
+        outcomes = replay(cassette)
+    posts = [o for o in outcomes if o.seq in (31, 32, 33, 34, 41, 42)]
+    assert [o.path.rsplit("/", 1)[1].lower() for o in posts] == ["setlegalhold", "clearlegalhold", "lease", "lease", "lock", "extend"]
+    assert all(o.agrees for o in posts), [(o.seq, str(o.azure), str(o.emulator)) for o in posts if not o.agrees]
+    with conventions(_held_out("microsoft.compute")):
+        assert shapes.action("microsoft.compute/virtualmachines", "restart", "2020-12-01").running

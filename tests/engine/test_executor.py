@@ -76,3 +76,13 @@ def test_with_one_worker_the_head_of_the_longest_chain_starts_first() -> None:
     outcome = run_dag(["leaf-a", "leaf-b", "chain-1", "chain-2", "chain-3"], deps, started.append, max_workers=1)
     assert len(outcome.succeeded) == 5
     assert started[0] == "chain-1"
+
+
+def test_a_link_of_the_longest_chain_ready_later_starts_before_shorter_chains_ready_earlier() -> None:
+    # With every worker busy, nodes ready earlier wait in the executor's order (longest chain
+    # first), not in the pool's queue: the next link of the critical path is not left behind them.
+    started: list[str] = []
+    deps = {"chain-2": ["chain-1"], "chain-3": ["chain-2"]}
+    outcome = run_dag(["leaf-a", "leaf-b", "chain-1", "chain-2", "chain-3"], deps, started.append, max_workers=1)
+    assert len(outcome.succeeded) == 5
+    assert started[:2] == ["chain-1", "chain-2"]  # chain-3 heads no longer chain than the leaves: their order

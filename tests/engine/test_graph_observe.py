@@ -283,6 +283,19 @@ def test_without_the_activity_log_a_feed_cycle_relists_every_child(applied_dev: 
     assert observer.stats.activity_log_failures == 1 and observer.stats.feed_cycles == 1
 
 
+def test_a_child_policy_set_after_construction_reaches_every_read(applied_dev: Path, tmp_path: Path) -> None:
+    state = copy_state(applied_dev, tmp_path / "dev.db")
+    session, observer = _graph_session(state)  # activity-log
+    observer.children = "every-cycle"
+    assert _drifted(session) == {}
+    queue = _r("dev", "messaging.queue.etl")
+    Portal(session.target.emulator).delete(queue.id, queue.type)
+    assert _drifted(session) == {queue.id.lower(): "create"}
+    assert observer.stats.feed_cycles == 1 and observer.stats.activity_log_queries == 0  # re-listed, not asked
+    with pytest.raises(ValueError, match="children='sometimes'"):
+        observer.children = "sometimes"  # type: ignore[assignment]
+
+
 def test_our_own_writes_within_the_lag_never_read_as_drift(applied_dev: Path, tmp_path: Path) -> None:
     state = copy_state(applied_dev, tmp_path / "dev.db")
     session, observer = _graph_session(state)

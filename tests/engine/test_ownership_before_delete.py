@@ -30,9 +30,8 @@ from emulator import Emulator, FaultConfig
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
-from reconciler.cli.main import main
 from tests.cli.cli_process import on_pipe
-from tests.engine.test_e2e import copy_state
+from tests.estates import AppliedEstates, copy_state
 
 BASE = "https://management.azure.com"
 PORTAL = {"Authorization": "Bearer portal-user", "Content-Type": "application/json"}
@@ -48,15 +47,12 @@ def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def applied_dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    state = tmp_path_factory.mktemp("applied") / "dev.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-        for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
-            mp.delenv(name, raising=False)
-        assert main(["--yes", "--env", "dev", "--emulator-state", str(state), "--observe", "per-resource"]) == 0
-    return state
+@pytest.fixture
+def applied_dev(applied_estates: AppliedEstates) -> Path:
+    """dev applied once for the session (tests/estates.py, shared with the other tests); never written."""
+    estate = applied_estates["dev"]
+    assert estate.exit_code == 0, estate.output
+    return estate.template
 
 
 def _url(rid: str, arm_type: str) -> str:

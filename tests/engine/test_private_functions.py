@@ -1,6 +1,6 @@
-"""Private function apps (issue 28), applied from empty with the real CLI and read
-back with the real SDK clients from the emulator: on Elastic Premium (staging,
-prod) each app is closed to the internet, reached through its private endpoint,
+"""Private function apps (issue 28), applied from empty with the real CLI (once per session:
+tests/estates.py) and read back with the real SDK clients from the emulator: on Elastic
+Premium (staging, prod) each app is closed to the internet, reached through its private endpoint,
 runs from a package in its private, keyless host storage account (no Azure Files
 content share, so no connection string anywhere), and the next dry run writes
 nothing; on Consumption (dev) the app and its SCM site deny every public caller."""
@@ -23,6 +23,7 @@ from emulator.transport import EmulatorTransport
 from reconciler.cli.main import main
 from tests.emulator.conftest import FakeCredential
 from tests.engine.test_e2e import writes
+from tests.estates import AppliedEstates
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +37,12 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 @pytest.mark.parametrize("env", ["dev", "staging"])
 def test_function_apps_are_private_and_run_from_a_package_in_keyless_storage(
-    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    env: str, tmp_path: Path, applied_estates: AppliedEstates
 ) -> None:
-    state = tmp_path / f"{env}.db"
-    assert main(["--yes", "--env", env, "--emulator-state", str(state)]) == 0
-    assert "0 failed, 0 skipped" in capsys.readouterr().out
+    applied = applied_estates[env]  # applied from empty once for the session (tests/estates.py)
+    assert applied.exit_code == 0, applied.output
+    assert "0 failed, 0 skipped" in applied.output
+    state = applied.copy(tmp_path / f"{env}.db")
 
     desired = build(env)
     group = desired.by_address("core.resource_group").name

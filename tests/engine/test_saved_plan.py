@@ -26,6 +26,7 @@ from reconciler.cli.plan_guard import LiveGuard
 from reconciler.cli.planfile import content_digest, load
 from reconciler.engine.plan import Change
 from reconciler.engine.session import open_session
+from tests.estates import AppliedEstates
 from tests.reliability.bad_inputs import clean_environment
 from tests.reliability.secrets_scan import Collected, secret_values
 
@@ -113,18 +114,13 @@ def resource(address: str, env: str = "dev") -> Any:
     return build(env).by_address(address)
 
 
-@pytest.fixture(scope="module")
-def applied_dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A state file holding dev, applied once for the module by a real CLI process."""
-    work = tmp_path_factory.mktemp("template")
-    state = work / "dev.db"
-    emulator = Emulator(state)
-    try:
-        code, out, err = run(work, "--yes", "--env", "dev", "--emulator-url", emulator.url)
-    finally:
-        emulator.close()
-    assert code == 0, out + err
-    return state
+@pytest.fixture
+def applied_dev(applied_estates: AppliedEstates) -> Path:
+    """A state file holding dev, applied from empty once for the session by the real CLI
+    (tests/estates.py, shared with the other tests); never written."""
+    estate = applied_estates["dev"]
+    assert estate.exit_code == 0, estate.output
+    return estate.template
 
 
 @pytest.fixture
