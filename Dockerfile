@@ -22,6 +22,7 @@ COPY desired_state ./desired_state
 COPY adapters ./adapters
 COPY emulator ./emulator
 COPY reconciler ./reconciler
+COPY local_files ./local_files
 RUN pip install --no-deps . \
     && rm -rf /src/build /src/*.egg-info
 

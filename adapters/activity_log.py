@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from adapters.paging import sdk_items
+
 
 @dataclass(frozen=True)
 class ActivityEvent:
@@ -33,7 +35,8 @@ class ActivityEvent:
 def activity_events(clients: Any, flt: str) -> Iterator[ActivityEvent]:
     """The events `flt` selects (an OData filter with `eventTimestamp ge '...'`), page by page."""
     client = clients.client("monitor")
-    for event in client.activity_logs.list(filter=flt):
+    endpoint = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Insights/eventtypes/management/values"
+    for event in sdk_items(client.activity_logs.list(filter=flt), endpoint):  # the one pager (adapters/paging.py)
         yield ActivityEvent(
             event_id=str(getattr(event, "event_data_id", "") or ""),
             resource_id=str(getattr(event, "resource_id", "") or ""),

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from adapters.paging import sdk_items
+
 _RETRIES = 8
 
 
@@ -51,7 +53,8 @@ class BlobDocuments:
     def names(self, folder: str) -> list[str]:
         start = f"{self.prefix}/" if self.prefix else ""
         listed = self.container.list_blob_names(name_starts_with=f"{start}{folder.strip('/')}/")
-        return sorted(str(name)[len(start):] for name in listed)
+        # The one pager (adapters/paging.py): a listing that never ends is stopped, naming it.
+        return sorted(str(name)[len(start):] for name in sdk_items(listed, f"{self.where}/{folder.strip('/')}"))
 
     def update(self, name: str, change: Callable[[Any], Any]) -> Any:
         from azure.core import MatchConditions

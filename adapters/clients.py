@@ -31,6 +31,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.core.pipeline.transport import HttpTransport
 from azure.core.polling import LROPoller
 
+from adapters.breaker import CircuitBreaker
 from adapters.endpoint_guard import EndpointGuardPolicy
 from adapters.errors import one_line
 from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
@@ -185,6 +186,8 @@ class ClientFactory:
         self.retry_stats = RetryStats()
         self.recent_puts = RecentPuts()
         self.limiter = RateLimiter(scale=rate_limit_scale, clock=clock, sleep=sleep)
+        #: Run-wide: an endpoint that never answers ends the run at once (adapters/breaker.py).
+        self.breaker = CircuitBreaker(self.base_url, clock)
         self.counter = RequestCounter()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -249,6 +252,7 @@ class ClientFactory:
                 recent_puts=self.recent_puts,
                 budget=self.budget,
                 run_clock=self.run_clock,
+                breaker=self.breaker,
             ),
             "per_retry_policies": [
                 EndpointGuardPolicy(self.base_url),
@@ -269,8 +273,10 @@ class ClientFactory:
 
     # -- LROs ---------------------------------------------------------------------------
     def start_run(self) -> None:
-        """A run (a controller cycle) begins: its wait budget starts now."""
+        """A run (a controller cycle) begins: its wait budget starts now, and nothing is known
+        of the endpoint yet (the circuit breaker watches its first requests again)."""
         self.run_clock.start_run()
+        self.breaker.start_run()
 
     def wait(self, poller: LROPoller[Any], what: str) -> Any:
         """The LRO's result, or `LroTimeout` after `lro_timeout` seconds or at the run's deadline."""

@@ -37,6 +37,7 @@ from azure.core.exceptions import AzureError, ServiceRequestError, ServiceRespon
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 
+from adapters.breaker import CircuitBreaker, EndpointUnreachable
 from adapters.wait_budget import VARIABLES, RunClock, WaitBudget, WaitBudgetExceeded, exceeded
 
 #: Request-context key: seconds left of the wait budget for the try being sent.
@@ -176,8 +177,11 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
         recent_puts: RecentPuts | None = None,
         budget: WaitBudget | None = None,
         run_clock: RunClock | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         super().__init__(retry_total=0)
+        #: The run-wide circuit breaker shared by every client of the factory (adapters/breaker.py).
+        self.breaker = breaker
         self.budget = budget or WaitBudget()
         self.run_clock = run_clock
         self.backoff = backoff or Backoff()
@@ -235,31 +239,47 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
         self.configure_retries(request.context.options)
         tries = 0
         start = self.clock()
+        breaker = self.breaker
+        throttled_away = False  # every answer so far asked for more than the Retry-After cap
         while True:
+            if breaker is not None:
+                breaker.check()  # tripped in this run: no try at all (adapters/breaker.py)
             tries += 1
             left = self._left(start)
             if left <= 0:
-                self._give_up()
-                raise self._exhausted(request, start)
+                raise self._give_up(self._exhausted(request, start), None, throttled_away)
             # Each try's timeouts are cut to what is left of the budget (the read
             # timeout by ReadTimeoutPolicy, from WAIT_LEFT).
             request.context.options["connection_timeout"] = min(self.budget.connect_timeout, left)
             request.context[WAIT_LEFT] = left
             self._count(attempt=True)
+            sent_at = self.clock()
             try:
                 response = self.next.send(request)
             except (ServiceRequestError, ServiceResponseError) as error:
+                if breaker is not None:
+                    breaker.failure(error, self._wait_bound(start, left, self.clock() - sent_at))
+                    if breaker.tripped:
+                        raise breaker.error or error from error
                 if tries >= self.backoff.max_tries:
-                    self._give_up()
-                    raise
+                    replaced = self._give_up(error, error, False)
+                    if replaced is error:
+                        raise
+                    raise replaced from error
                 delay = self.backoff.delay(tries, self.rng)
                 if delay >= self._left(start):
-                    self._give_up()
-                    raise self._exhausted(request, start) from error
+                    raise self._give_up(self._exhausted(request, start), error, False) from error
                 self._count("connection")
-                self.sleep_fn(delay)
+                self._pause(delay)
                 continue
             status = response.http_response.status_code
+            asked = retry_after_seconds(response.http_response.headers)
+            # Every answer asks to wait past the cap: no real answer yet. Not for Resource Graph, whose
+            # quota is per user and apart from ARM's (graph mode falls back to ARM reads when it gives up).
+            throttled_away = (status == 429 and asked is not None and asked > self.budget.retry_after_cap
+                              and "/microsoft.resourcegraph/" not in request.http_request.url.lower())
+            if breaker is not None and not throttled_away:
+                breaker.answer()
             if status == 429:
                 self._count(throttled=True)
             reason = self.reason(request, response)
@@ -267,17 +287,31 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
                 self._remember(request, response)
                 return response
             if tries >= self.backoff.max_tries:
-                self._give_up()
+                if isinstance(unreachable := self._give_up(None, None, throttled_away), EndpointUnreachable):
+                    raise unreachable
                 return response
             delay = self.backoff.delay(tries, self.rng)
-            asked = retry_after_seconds(response.http_response.headers)
             if asked is not None:
                 # Never earlier than the service asked, never longer than the cap.
                 delay = max(delay, min(asked, self.budget.retry_after_cap))
             if delay >= self._left(start):
-                self._give_up()
-                raise self._exhausted(request, start, status=status, asked=asked)
+                raise self._give_up(self._exhausted(request, start, status=status, asked=asked), None, throttled_away)
             self._count(reason)
+            self._pause(delay)
+
+    def _wait_bound(self, start: float, left: float, waited: float) -> str:
+        """What bounded a try that got no answer: its timeout, or the wait budget it was cut to."""
+        if left < min(self.budget.read_timeout, self.budget.connect_timeout):
+            run_left = self.run_clock.remaining() if self.run_clock is not None else math.inf
+            variable = VARIABLES["run_total"] if run_left <= self.budget.request_total else VARIABLES["request_total"]
+        else:
+            variable = f"{VARIABLES['connect_timeout']}, {VARIABLES['read_timeout']}"
+        return f"no answer in {waited:.1f} s, the wait bounded by {variable}"
+
+    def _pause(self, delay: float) -> None:
+        if self.breaker is not None:
+            self.breaker.pause(delay, self.sleep_fn)
+        else:
             self.sleep_fn(delay)
 
     def _left(self, start: float) -> float:
@@ -300,6 +334,14 @@ class ArmRetryPolicy(RetryPolicy[Any, Any]):
             return exceeded(what, spent, self.budget.run_total, VARIABLES["run_total"])
         return exceeded(what, spent, self.budget.request_total, VARIABLES["request_total"])
 
-    def _give_up(self) -> None:
+    def _give_up(self, error: Exception | None, cause: BaseException | None, throttled: bool) -> Any:
+        """Count a request given up; before the endpoint ever answered, that trips the breaker
+        and the breaker's one line (`EndpointUnreachable`) replaces `error`. Returns what to raise."""
         with self.stats._lock:
             self.stats.gave_up += 1
+        breaker = self.breaker
+        if breaker is not None:
+            breaker.gave_up(cause, str(error) if error is not None else "", throttled=throttled)
+            if breaker.error is not None:
+                return EndpointUnreachable(str(breaker.error))
+        return error

@@ -27,6 +27,7 @@ from azure.core.rest import HttpRequest
 
 from adapters.arm_id import InvalidResourceId, arguments
 from adapters.direct_reads import collection_call, list_call
+from adapters.paging import Pages, endpoint_of, sdk_pages
 from adapters.sdk_imports import SDK_IMPORTS
 
 if TYPE_CHECKING:
@@ -162,24 +163,28 @@ def _pages(client: Any, method: Any, args: list[str], extra: dict[str, Any]) -> 
     client (adapters/direct_reads.py); the next ones follow `nextLink` through
     the same client's pipeline with `send_request`, so they are not deserialised
     into models that would be thrown away. Without `send_request`, the pager
-    fetches them."""
+    fetches them. Either way through the one pager (`adapters/paging.py`): a repeated
+    `nextLink`, one off the endpoint or too many pages end the listing with `PagingError`."""
     responses: list[Any] = []
-    pager = method(*args, raw_response_hook=lambda r: responses.append(r.http_response), **extra).by_page()
-    next(pager, None)
-    first = _json_object(responses[-1]) if responses else {}  # earlier ones: retried tries
-    payloads = [first]
-    next_link = first.get("nextLink")
+    paged = method(*args, raw_response_hook=lambda r: responses.append(r.http_response), **extra)
     send = getattr(client, "send_request", None)
     if not callable(send):
-        for _page in pager:
+        for _page in sdk_pages(paged, "a sibling list"):
             pass
         return [_json_object(r) for r in responses if r.status_code == 200]
-    while isinstance(next_link, str) and next_link:
+    next(paged.by_page(), None)
+    first = _json_object(responses[-1]) if responses else {}  # earlier ones: retried tries
+    request = getattr(responses[-1], "request", None) if responses else None
+    url = str(getattr(request, "url", "") or "")
+    pages = Pages(endpoint_of(url) or "a sibling list", base_url=url or None)
+    payloads = [first]
+    next_link = pages.follow(first.get("nextLink"))
+    while next_link is not None:
         response = send(HttpRequest("GET", next_link))
         response.raise_for_status()
         page = _json_object(response)
         payloads.append(page)
-        next_link = page.get("nextLink")
+        next_link = pages.follow(page.get("nextLink"))
     return payloads
 
 

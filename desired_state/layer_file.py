@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import local_files
 from desired_state.errors import DesiredStateError
 from desired_state.layers.context import LAYER_ORDER, LayerContext
 from desired_state.resource import ResourceSpec
@@ -59,12 +60,12 @@ class LayerFile:
 def load(path: Path | str) -> LayerFile:
     """The layer a file defines; DesiredStateError naming the file and the fix when it defines none."""
     where = Path(path)
-    try:
-        text = where.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DesiredStateError("no such file; give the path `reconcile import --out` wrote", resource=str(where)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DesiredStateError(f"cannot be read ({error}); give a readable UTF-8 Python file", resource=str(where)) from None
+    try:  # the one safe reader: a FIFO, a directory or a huge file is refused, never waited on
+        text = local_files.read_text(where, what="--layer-file", fix="give the Python file `reconcile import --out` wrote")
+    except local_files.LocalFileError as error:
+        raise DesiredStateError(f"{error.problem}; give the Python file `reconcile import --out` wrote",
+                                resource=str(where)) from None
+    assert text is not None
     namespace: dict[str, Any] = {"__name__": "reconcile_layer_file", "__file__": str(where)}
     try:
         exec(compile(text, str(where), "exec"), namespace)

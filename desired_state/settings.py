@@ -86,14 +86,18 @@ def check_env_file(path: Path) -> None:
     (never echoing its content, which may hold a secret)."""
     from dotenv.parser import parse_stream
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    import local_files
+
+    try:  # the one safe reader: a FIFO or a device in place of .env is refused, never waited on
+        data = local_files.read_bytes(path, what=".env", fix="", max_bytes=1024 * 1024, missing_ok=True)
+    except local_files.LocalFileError as exc:
+        raise DesiredStateError(f"{exc.problem}; make it a readable regular file", resource=str(path)) from None
+    if data is None:
         return
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise DesiredStateError("is not UTF-8 text; save it as UTF-8", resource=str(path)) from None
-    except OSError as exc:
-        raise DesiredStateError(f"cannot be read ({exc.strerror}); fix its permissions", resource=str(path)) from None
     for binding in parse_stream(io.StringIO(text)):
         if binding.error or (binding.key is not None and not binding.key.replace("_", "").isalnum()):
             raise DesiredStateError(
@@ -113,8 +117,11 @@ def secret_setting(name: str, env_file: Path = Path(".env")) -> SecretStr | None
     if value is None:
         from dotenv import dotenv_values
 
-        check_env_file(env_file)
-        value = dotenv_values(env_file).get(name) if env_file.is_file() else None
+        import local_files
+
+        check_env_file(env_file)  # the one safe reader, and every line KEY=value
+        data = local_files.read_bytes(env_file, what=".env", fix="", max_bytes=1024 * 1024, missing_ok=True)
+        value = dotenv_values(stream=io.StringIO(data.decode("utf-8"))).get(name) if data is not None else None
     return SecretStr(value) if value else None
 
 

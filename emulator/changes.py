@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import ArmError
+from emulator.exchange import strict_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
@@ -151,19 +152,33 @@ def unsigned_token(claims: Mapping[str, str]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(dict(claims))}."
 
 
+class MalformedToken(ValueError):
+    """A JWT whose claims are not a JSON object of UTF-8 text."""
+
+
 def token_claims(token: str) -> dict[str, str]:
-    """The kept claims of a JWT (signed or not; no verification), {} for an opaque token."""
+    """The kept claims of a JWT (signed or not; no verification), {} for an opaque token;
+    `MalformedToken` for a JWT whose claims cannot be read (the request's root answers 400)."""
     parts = token.split(".")
     if len(parts) != 3:
         return {}
     try:
-        raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return {}
+        raw = base64.b64decode(parts[1] + "=" * (-len(parts[1]) % 4), altchars=b"-_", validate=True)
+        payload = strict_json(raw)
+    except (ValueError, UnicodeEncodeError) as err:
+        raise MalformedToken(f"the access token's claims cannot be read: {err}") from None
     if not isinstance(payload, dict):
-        return {}
+        raise MalformedToken("the access token's claims are not a JSON object")
     return {k: str(payload[k]) for k in _KEPT_CLAIMS if isinstance(payload.get(k), str | int)}
+
+
+def check_token(headers: Mapping[str, str]) -> None:
+    """At the root of every request: a JWT's claims must be readable (400 otherwise, as ARM
+    refuses a token it cannot read), so no handler meets them broken."""
+    try:
+        caller_of(headers)
+    except MalformedToken as err:
+        raise ArmError(400, "InvalidAuthenticationToken", f"The access token is invalid: {err}.") from None
 
 
 def caller_of(headers: Mapping[str, str]) -> Caller:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 from pathlib import Path
 
+import local_files
 from emulator import state_marker
 from emulator.faults import FaultConfig
 from emulator.server import serve
@@ -93,9 +93,8 @@ def _reset(args: argparse.Namespace) -> int:
     # application's database given by mistake is refused and left as it was.
     state_marker.classify(state)
     for suffix in ("", "-wal", "-shm"):
-        target = Path(str(state) + suffix)
-        if target.exists():
-            os.remove(target)
+        local_files.remove(Path(str(state) + suffix), what="emulator state file",
+                           fix=f"move {state}{suffix} away, then reset again")
     Store(state).close()
     print(f"emulator state reset: {state}")
     return 0

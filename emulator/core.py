@@ -11,6 +11,7 @@ eventual consistency); where a detail comes from elsewhere, the line says so.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sqlite3
 import threading
@@ -23,7 +24,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 from emulator import changes, request_log
 from emulator.errors import ArmError, ConnectionDropped, RequestTimedOut
-from emulator.exchange import EmulatorResponse, Request, error_response, json_response
+from emulator.exchange import (
+    EmulatorResponse,
+    Request,
+    check_body,
+    check_query,
+    error_response,
+    json_response,
+)
 from emulator.fault_gate import through_faults
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.graph_quota import GraphQuota
@@ -31,6 +39,10 @@ from emulator.request_log import RequestRecord
 from emulator.routing import Router
 from emulator.store import Store
 from emulator.tenant import answer_tenant
+
+_log = logging.getLogger("emulator")
+#: The methods ARM answers; any other is 405 at the root.
+_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"})
 
 #: Requests kept in memory (`Emulator.request_log`); the state file keeps all.
 REQUEST_LOG_MEMORY = 10_000
@@ -114,12 +126,23 @@ class Emulator:
             timeout=timeout,
         )
         try:
+            # The request-parsing root: a body that is not strict JSON, a token whose claims
+            # cannot be read, are ARM's 400 here, before any handler sees them.
+            if req.method not in _METHODS:
+                raise ArmError(405, "MethodNotAllowed", f"The HTTP method {req.method[:20]!r} is not supported.")
+            check_body(req.body)
+            check_query(req.query)
+            changes.check_token(req.headers)
             response = self._handle_with_faults(req)
         except (ConnectionDropped, RequestTimedOut):
             self._log(req, 0, started, arrived)
             raise
         except ArmError as err:
             response = error_response(err)
+        except Exception as err:  # never a dropped connection or a traceback: ARM's 500, one log line
+            _log.error("internal error answering %s %s: %s: %s", req.method, req.path[:200], type(err).__name__,
+                       str(err)[:200])
+            response = error_response(ArmError(500, "InternalServerError", "The emulator could not answer this request."))
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
         self._log(req, response.status, started, arrived)
         return response

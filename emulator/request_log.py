@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import local_files
 from emulator.addressing import parse_path
 from emulator.errors import ArmError, EmulatorStateError
 
@@ -152,7 +153,13 @@ def insert(conn: sqlite3.Connection, record: RequestRecord) -> None:
 
 def _connect(state_path: str | Path) -> sqlite3.Connection:
     path = Path(state_path)
-    if not path.exists():
+    # Looked at, never opened: closing any descriptor of the file would drop the POSIX locks an
+    # emulator in this process holds on it (SQLite's documented pitfall). A FIFO is refused too.
+    try:
+        kind = local_files.inspect(path, what="emulator state file", fix="pass the state file", allow_symlink=True)
+    except local_files.LocalFileError as error:
+        raise EmulatorStateError(path, error.problem) from None
+    if kind == "absent":
         raise EmulatorStateError(path, "no such file")
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 30000")

@@ -50,6 +50,7 @@ from typing import Any
 
 from emulator import bodies, changes, graph_tables, graph_types, kql
 from emulator.errors import ArmError
+from emulator.exchange import strict_json
 from emulator.faults import FaultConfig
 from emulator.graph_quota import GraphQuota
 
@@ -104,19 +105,31 @@ def _token(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
 
 
+def _whole(value: Any, least: int) -> int | None:
+    """`value` when it is a whole number (JSON int, or a float without fraction) >= `least`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value) if value >= least else None
+
+
 def _offset(options: Mapping[str, Any]) -> int:
     token = options.get("$skipToken")
     if token:
         try:
-            value = json.loads(base64.urlsafe_b64decode(str(token).encode()))
-            return int(value["offset"])
-        except (ValueError, KeyError, TypeError) as err:
+            value = strict_json(base64.urlsafe_b64decode(str(token).encode()))
+            offset = _whole(value.get("offset") if isinstance(value, dict) else None, 0)
+        except (ValueError, UnicodeEncodeError):
+            offset = None
+        if offset is None:
             raise ArmError(400, "BadRequest", "options.$skipToken is not a token this service issued; "
-                           "send back the $skipToken of the previous page unchanged.") from err
-    try:
-        return int(options.get("$skip") or 0)
-    except (TypeError, ValueError) as err:
-        raise ArmError(400, "BadRequest", "options.$skip must be a whole number of rows to skip.") from err
+                           "send back the $skipToken of the previous page unchanged.")
+        return offset
+    skip = _whole(options.get("$skip") or 0, 0)
+    if skip is None:
+        raise ArmError(400, "BadRequest", "options.$skip must be a whole number of rows to skip.")
+    return skip
 
 
 def answer(
@@ -142,21 +155,23 @@ def _answer(
     conn: sqlite3.Connection, body: bytes | None, *, now: float, config: changes.ChangeFeedConfig, faults: FaultConfig
 ) -> dict[str, Any]:
     try:
-        request = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError) as err:
+        request = strict_json(body or b"")
+    except ValueError as err:
         raise ArmError(400, "InvalidRequestContent", f"The request content was invalid: {err}.") from err
     if not isinstance(request, dict) or not isinstance(request.get("query"), str):
         raise ArmError(400, "InvalidRequestContent", "The request content must have a 'query' string.")
     subs = request.get("subscriptions") or []
-    if not isinstance(subs, list) or not subs:
+    if not isinstance(subs, list) or not subs or not all(isinstance(s, str) and s for s in subs):
         raise ArmError(400, "BadRequest", "Please provide 'subscriptions' (the emulator has no management groups).")
     for sub in subs:
         config.check_allowed("resourcegraph", "Microsoft.ResourceGraph/resources/read", f"/subscriptions/{sub}")
     options = request.get("options") or {}
-    try:
-        top = min(int(options.get("$top") or _DEFAULT_TOP), _MAX_TOP)
-    except (TypeError, ValueError) as err:
-        raise ArmError(400, "BadRequest", "options.$top must be a whole number of rows, at most 1000.") from err
+    if not isinstance(options, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request content's 'options' must be a JSON object.")
+    top = _whole(options.get("$top") or _DEFAULT_TOP, 1)
+    if top is None:
+        raise ArmError(400, "BadRequest", "options.$top must be a whole number of rows, at most 1000.")
+    top = min(top, _MAX_TOP)
     skip = _offset(options)
     query = kql.parse(request["query"], TABLES)
     # One staleness for every table: the larger of Resource Graph's and the change feed's delays.

@@ -21,6 +21,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
+import local_files
 from emulator.errors import EmulatorStateError
 
 #: "AZRE" (azure-reconciler emulator), big-endian, as SQLite stores it.
@@ -42,16 +43,22 @@ class ForeignStateFile(EmulatorStateError):
 
 
 def classify(path: Path) -> Kind:
-    """`absent`, `empty` (a new state) or `ours`; raises `ForeignStateFile` otherwise."""
+    """`absent`, `empty` (a new state) or `ours`; raises `ForeignStateFile` otherwise.
+
+    Through the one safe file layer (`local_files`): a FIFO, a device or a directory is
+    refused without being waited on, and SQLite's side files (`-wal`, `-shm`, `-journal`),
+    which it would open following links, must be regular files or absent."""
+    fix = f"it was left unchanged; pass --emulator-state (or --state) a new path, or move {path} away"
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(100)
-    except FileNotFoundError:
+        for side in ("-wal", "-shm", "-journal"):
+            local_files.inspect(f"{path}{side}", what="emulator state side file", fix=fix)
+        header = local_files.read_prefix(path, 100, what="emulator state file", fix=fix)
+    except local_files.LocalFileError as error:
+        if error.path != Path(path):
+            raise EmulatorStateError(error.path, error.problem, advice=fix) from None
+        raise ForeignStateFile(path, error.problem.replace("not a regular file", "not an emulator state file")) from None
+    if header is None:
         return "absent"
-    except IsADirectoryError:
-        raise ForeignStateFile(path, "is a directory, not an emulator state file") from None
-    except OSError as error:
-        raise EmulatorStateError(path, error.strerror or str(error)) from None
     if not header:
         return "empty"
     if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
@@ -79,6 +86,19 @@ def _marked_or_legacy(path: Path) -> bool:
             return conn.execute("SELECT 1 FROM meta WHERE k = 'schema'").fetchone() is not None
     except sqlite3.DatabaseError as error:
         raise EmulatorStateError(path, str(error)) from None
+
+
+def check_directory(path: Path) -> None:
+    """Before SQLite opens it: the state's directory exists (created) and is writable (SQLite
+    writes a journal beside the file on every open), named in one line that never advises a
+    reset, since the state itself is fine."""
+    fix = (f"make {Path(path).parent} writable, or pass --emulator-state (or --state) a path in a writable "
+           "directory")
+    try:
+        local_files.check_writable(Path(f"{path}-probe"), what="emulator state directory for", fix=fix,
+                                   create_directory=True)
+    except local_files.LocalFileError as error:
+        raise EmulatorStateError(path, error.problem.replace(f"{path}-probe", str(path)), advice=fix) from None
 
 
 def verify_intact(conn: sqlite3.Connection, path: Path) -> None:

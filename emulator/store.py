@@ -143,6 +143,7 @@ class Store:
         self._conn: sqlite3.Connection | None = None
         # Before SQLite touches it: a file that is not an emulator state is refused, unchanged.
         self._new = state_marker.classify(self.path) != "ours"
+        state_marker.check_directory(self.path)
         self._open_schema()
 
     @property
@@ -155,7 +156,6 @@ class Store:
         if conn is not None:
             return conn
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")

@@ -20,7 +20,7 @@ if [ -x scripts/install-azurite.sh ]; then
 fi
 
 echo "== ruff"
-"$VENV/bin/ruff" check desired_state adapters reconciler emulator tests bench tools
+"$VENV/bin/ruff" check desired_state adapters reconciler emulator local_files tests bench tools
 echo "== import layers"
 "$VENV/bin/lint-imports"
 echo "== mypy"

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ROOTS = ("reconciler", "adapters", "desired_state", "emulator")
+ROOTS = ("reconciler", "adapters", "desired_state", "emulator", "local_files")
 
 
 def _contracts() -> list[dict[str, object]]:

@@ -12,10 +12,12 @@ from urllib.parse import quote
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 
+from adapters.arm_id import checked_id
 from adapters.arm_type import ArmType
 from adapters.bodies import to_wire
 from adapters.clients import ClientFactory
 from adapters.compare import CompareRules
+from adapters.paging import Pages, sdk_items
 
 TYPES = (
     ArmType(
@@ -56,12 +58,18 @@ def list_resources(
         name, value = next(iter(tags.items()))
         kwargs["filter"] = f"tagName eq '{_quote(name)}' and tagValue eq '{_quote(value)}'"
     listed: list[ListedResource] = []
-    for item in clients.client("resource").resources.list_by_resource_group(resource_group, **kwargs):
+    paged = clients.client("resource").resources.list_by_resource_group(resource_group, **kwargs)
+    endpoint = f"/subscriptions/{clients.subscription_id}/resourceGroups/{resource_group}/resources"
+    for item in sdk_items(paged, endpoint):  # the one pager (adapters/paging.py)
         wire = to_wire(item)
         live_tags = {str(k): str(v) for k, v in (wire.get("tags") or {}).items()}
         lowered = {k.lower(): v for k, v in live_tags.items()}
         if all(lowered.get(k.lower()) == v for k, v in tags.items()):
-            listed.append(ListedResource(id=str(wire.get("id", "")), type=str(wire.get("type", "")), tags=live_tags))
+            # The one id constructor (adapters/arm_id.py): an id that would address something else is
+            # refused, and with it this group's listing (nothing of it is pruned; the plan says why).
+            rid = checked_id(str(wire.get("id", "")), source=f"the listing of resource group {resource_group}",
+                             subscription=clients.subscription_id, arm_type=str(wire.get("type", "")) or None)
+            listed.append(ListedResource(id=rid, type=str(wire.get("type", "")), tags=live_tags))
     return listed
 
 
@@ -76,6 +84,7 @@ def list_children(clients: ClientFactory, parent_id: str, segment: str, api_vers
     that is gone has no children."""
     client = clients.client("resource")
     url: str | None = f"{parent_id.rstrip('/')}/{quote(segment)}?api-version={quote(api_version)}"
+    pages = Pages(f"{parent_id.rstrip('/')}/{segment}", base_url=clients.base_url)  # the one pager
     ids: list[str] = []
     while url:
         response = client.send_request(HttpRequest("GET", url))
@@ -88,7 +97,9 @@ def list_children(clients: ClientFactory, parent_id: str, segment: str, api_vers
         except HttpResponseError:
             raise
         page = json.loads(response.text() or "{}")
-        ids.extend(str(item["id"]) for item in page.get("value", []) if isinstance(item, dict) and item.get("id"))
-        next_link = page.get("nextLink")
-        url = next_link if isinstance(next_link, str) and next_link else None
+        ids.extend(
+            checked_id(str(item["id"]), source=f"the children listed under {parent_id}", under=parent_id)
+            for item in page.get("value", []) if isinstance(item, dict) and item.get("id")
+        )
+        url = pages.follow(page.get("nextLink"))
     return ids

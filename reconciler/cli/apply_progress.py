@@ -24,6 +24,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
+from reconciler.runtime.safe_output import one_line
+
 INTERVAL_ENV = "RECONCILER_PROGRESS_INTERVAL"
 DEFAULT_INTERVAL = 30.0
 
@@ -81,7 +83,7 @@ class ApplyProgress:
 
     def _line(self, text: str) -> None:
         with self._lock:
-            self.stream.write(text + "\n")
+            self.stream.write(one_line(text) + "\n")  # an error message cannot add a line
             self.stream.flush()
 
     def started(self, address: str, action: str) -> None:

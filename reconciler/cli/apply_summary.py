@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from adapters.errors import Reason
+from reconciler.runtime.safe_output import one_line
 
 if TYPE_CHECKING:
     from reconciler.engine.engine import ApplyResult
@@ -17,7 +18,8 @@ def write_apply_summary(result: ApplyResult, out: TextIO, *, stale: int | None =
     out.write(f"Apply complete: {len(result.applied)} applied, {failed}, {len(result.skipped)} skipped.\n")
     for address, failure in sorted(result.failed.items()):
         again = "; retryable" if failure.retryable else ""
-        out.write(f"  ! {address}: {failure} [{failure.reason}{again}]\n")
+        # An ARM message cannot add a line (the output funnel, reconciler/runtime/safe_output.py).
+        out.write(one_line(f"  ! {address}: {failure} [{failure.reason}{again}]") + "\n")
     for address, skip in sorted(result.skipped.items()):
         why = skip.cause if skip.reason is Reason.STOP_REQUESTED else f"depends on {skip.cause}"
-        out.write(f"  - {address}: skipped ({why}) [{skip.reason}]\n")
+        out.write(one_line(f"  - {address}: skipped ({why}) [{skip.reason}]") + "\n")

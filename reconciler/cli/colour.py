@@ -18,6 +18,8 @@ import os
 from collections.abc import Iterable
 from typing import TextIO
 
+from reconciler.runtime.safe_output import one_line
+
 #: Plan line style -> SGR parameters (ECMA-48 8.3.117): Terraform's palette,
 #: green create, yellow update, red replace/delete, magenta drift, bold red problems.
 SGR: dict[str, str] = {
@@ -56,8 +58,10 @@ def colour_wanted(stream: TextIO, choice: str = AUTO) -> bool:
 def write_plan(lines: Iterable[tuple[str | None, str]], stream: TextIO, *, colour: bool) -> None:
     """Write the styled lines of a text plan (`reconciler.cli.render.render_styled`)."""
     write_styled = getattr(stream, "write_styled", None)
+    # One styled line is one line: a value inside it (a tag name, a caller's name) cannot start
+    # another (the output funnel, reconciler/runtime/safe_output.py).
     if not colour or write_styled is None:
-        stream.write("".join(text + "\n" for _, text in lines))
+        stream.write("".join(one_line(text) + "\n" for _, text in lines))
         return
     for style, text in lines:
         code = SGR.get(style) if style else None
@@ -65,4 +69,4 @@ def write_plan(lines: Iterable[tuple[str | None, str]], stream: TextIO, *, colou
             write_styled(text, code)
             stream.write("\n")
         else:
-            stream.write(text + "\n")
+            stream.write(one_line(text) + "\n")

@@ -97,6 +97,16 @@ def add_layer_file_option(p: argparse.ArgumentParser) -> None:
                         "`reconcile import` (repeatable; docs/import.md)")
 
 
+def add_out_options(p: argparse.ArgumentParser, *, hidden: bool, with_dry_run: bool) -> None:
+    """`--out PLANFILE` (save the plan) and `--force` (replace a file that is not a saved plan)."""
+    p.add_argument("--out", metavar="PLANFILE",
+                   help=argparse.SUPPRESS if hidden else "save the plan to PLANFILE for `reconcile apply PLANFILE`"
+                   + (" (with --dry-run)" if with_dry_run else ""))
+    p.add_argument("--force", action="store_true",
+                   help=argparse.SUPPRESS if hidden else "with --out: replace PLANFILE even when it is not a saved plan "
+                   "(never a link or a directory)")
+
+
 def configure_logging_from(args: argparse.Namespace) -> None:
     from reconciler.runtime.logs import configure_logging
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any, TextIO
 
+import local_files
 from adapters.compare import compare, render
 from adapters.registry import rules_for
 from desired_state.errors import ReconcilerError
@@ -28,6 +28,8 @@ class CompareInputError(ReconcilerError, ValueError):
 
 #: Deepest nesting accepted in a body (the comparison recurses per level).
 MAX_DEPTH = 100
+#: Largest body file read (ARM refuses request bodies above 4 MiB).
+MAX_BYTES = 16 * 1024 * 1024
 
 
 class _NotJson(ReconcilerError, ValueError):
@@ -55,12 +57,21 @@ _ARM_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z][A-Za-z0-9-]*)+$")
 
 
 def _load(path: str, role: str) -> dict[str, Any]:
+    # The one safe reader (local_files): a FIFO, a directory or a huge file is refused, never hangs.
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
+        data = local_files.read_bytes(path, what=f"the {role} body", fix="pass a readable JSON file",
+                                      max_bytes=MAX_BYTES)
+    except local_files.LocalFileError as error:
+        raise CompareInputError(f"cannot read the {role} body {path}: {error.problem}; pass a readable JSON file") from None
+    assert data is not None
+    if local_files.json_depth(data) > MAX_DEPTH:
         raise CompareInputError(
-            f"cannot read the {role} body {path}: {error.strerror or error}; pass a readable JSON file"
-        ) from None
+            f"{path} nests deeper than {MAX_DEPTH} levels; an ARM body nests far less: fix the {role} body"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CompareInputError(f"{path} is not UTF-8 text; save the {role} body as UTF-8") from None
     try:
         body = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:

@@ -61,22 +61,15 @@ def import_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     check_out(target, args.resource_group, args.layer, force=True)  # the path itself, before anything is read
     configure_logging_from(args)
     from reconciler.engine.session import open_session
-    from reconciler.importer.run import run_import
+    from reconciler.importer.run import run_import, write_module
 
     session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url)
     err.write(session.target.banner + "\n")
     result, text = run_import(session, args.resource_group, target, args.layer, force=args.force,
                               tool_version=tool_version(), generic=args.generic)
-    write_module(target, text)
+    write_module(target, result.layer.groups, text, force=args.force)
     report(result, args.env, out, err)
     return EXIT_OK
-
-
-def write_module(path: Path, text: str) -> None:
-    """Write atomically: a half-written module is never left where a run would load it."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 def report(result: object, environment: str, out: TextIO, err: TextIO) -> None:

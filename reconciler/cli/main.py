@@ -33,6 +33,7 @@ from reconciler.cli.common import (
     UsageError,
     add_common_options,
     add_layer_file_option,
+    add_out_options,
     configure_logging_from,
     tool_version,
 )
@@ -112,9 +113,7 @@ def _plan_parser(mode: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--observe", choices=("per-resource", "graph", "auto"), default="auto",
                    help="how to observe: per-resource ARM reads, Resource Graph, or auto (graph above 350 "
                         "resources; docs/observe-modes.md) (default %(default)s)")
-    p.add_argument("--out", metavar="PLANFILE",
-                   help=argparse.SUPPRESS if mode == APPLY else "save the plan to PLANFILE for `reconcile apply "
-                   "PLANFILE`" + ("" if mode == PLAN else " (with --dry-run)"))
+    add_out_options(p, hidden=mode == APPLY, with_dry_run=mode != PLAN)
     add_colour_options(p)
     return p
 
@@ -144,10 +143,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     apply_mode = not args.dry_run
-    if args.out:
+    if args.out or args.force:
         from reconciler.cli.plan_commands import check_out_option
 
-        check_out_option(args.out, dry_run=args.dry_run)
+        check_out_option(args.out, dry_run=args.dry_run, force=args.force)
     from reconciler.cli.colour import colour_wanted
     from reconciler.cli.renderers import RenderOptions, choose
 
@@ -191,7 +190,10 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
         selected = engine.select(args.target_resource) if args.target_resource else None
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    if apply_mode:
+        engine.preflight()  # every file the apply records to is writable, before the plan is even made
     observation = engine.observe(selected, prune_scan=selected is None)
+    (breaker := session.target.clients.breaker).raise_if_tripped()  # a dead endpoint: one line, not one per resource
     if apply_mode:
         from reconciler.engine.resume import resume_operations
 
@@ -217,9 +219,14 @@ def cmd_plan(argv: Sequence[str], out: TextIO, err: TextIO, mode: str | None = N
         status.write("Apply cancelled.\n")
         return EXIT_ERROR
     from reconciler.cli.apply_progress import ApplyProgress
+    from reconciler.controller.controller_state import history_for
+    from reconciler.controller.history import record_outcomes, record_overwritten
 
+    record_overwritten(history := history_for(session), engine, plan, observation.live)  # as every write path does
     with ApplyProgress(err) as progress:
         result = engine.apply(plan, observation, on_start=progress.started, on_progress=progress)
+    breaker.raise_if_tripped()
+    record_outcomes(history, plan, result.applied, result.failed)
     if renderer.with_outcome:
         renderer.write(PlanView.of(plan, result), out)
     write_apply_summary(result, status)
@@ -370,6 +377,7 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
 
     from reconciler.engine.arm_target import state_file_errors
     from reconciler.runtime.logs import redact
+    from reconciler.runtime.safe_output import one_line
 
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
@@ -384,7 +392,7 @@ def _report_error(exc: BaseException, err: TextIO) -> int:
         from adapters.errors import describe
 
         message = describe(exc)
-    err.write(f"reconcile: error: {redact(message)}\n")
+    err.write(f"reconcile: error: {one_line(redact(message))}\n")  # one line, whatever the message holds
     return EXIT_ERROR
 
 

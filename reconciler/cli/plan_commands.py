@@ -20,6 +20,7 @@ from reconciler.cli.planfile import (
     SavedPlan,
     build_document,
     check_integrity,
+    check_out,
     load,
     save,
 )
@@ -38,16 +39,16 @@ MAX_AGE_ENV = "RECONCILER_PLAN_MAX_AGE"
 _APPLY_OUTPUTS = ("text", "markdown")
 
 
-def check_out_option(out: str, *, dry_run: bool) -> None:
-    """`--out` is checked before anything is read."""
+def check_out_option(out: str | None, *, dry_run: bool, force: bool = False) -> None:
+    """`--out` is checked before anything is read: it can be written, and is not another file."""
+    if not out:
+        raise UsageError("--force only applies to --out (replace PLANFILE even when it is not a saved plan)")
     if not dry_run:
         raise UsageError(
             "--out saves a plan for review and needs --dry-run (or `reconcile plan --out PLANFILE`); apply the "
             "saved plan with `reconcile apply PLANFILE`"
         )
-    parent = Path(out).parent
-    if not parent.is_dir():
-        raise UsageError(f"--out {out}: directory {parent} does not exist; create it or choose another path")
+    check_out(Path(out), force=force)
 
 
 def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observation: Observation, to: TextIO) -> None:
@@ -59,7 +60,7 @@ def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observatio
     document = build_document(
         session.engine, plan, observation, subscription_id=session.target.subscription_id, options=options
     )
-    save(Path(args.out), document)
+    save(Path(args.out), document, force=getattr(args, "force", False))
     runnable = sum(1 for c in plan.changes if c.runnable)
     to.write(f"Saved plan: {args.out} ({runnable} change(s) to apply). Apply it with `reconcile apply {args.out}`.\n")
 
@@ -105,25 +106,32 @@ def _apply_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", choices=_APPLY_OUTPUTS, default="text",
                    help="text: progress and a summary; markdown: after the apply, the plan with each change's "
                         "outcome on stdout (for a CI summary page), the rest on stderr")
+    p.add_argument("--yes", "-y", "--auto-approve", action="store_true", dest="yes",
+                   help="accepted and ignored: a saved plan is applied without asking (the plan was the review), "
+                        "as Terraform accepts -auto-approve with a plan file")
     _location(p)
     return p
 
 
-def _max_age(text: str) -> timedelta:
+def _max_age(text: str, argv: Sequence[str]) -> timedelta:
+    """`--max-age`, or its default from RECONCILER_PLAN_MAX_AGE: a bad value names where it came from."""
     from reconciler.cli.run_command import parse_duration
 
-    return timedelta(seconds=parse_duration(text, "--max-age"))
+    given = any(a == "--max-age" or a.startswith("--max-age=") for a in argv)
+    source = "--max-age" if given or not os.environ.get(MAX_AGE_ENV) else MAX_AGE_ENV
+    return timedelta(seconds=parse_duration(text, source))
 
 
 def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _apply_parser().parse_args(argv)
-    max_age = _max_age(args.max_age)
+    max_age = _max_age(args.max_age, argv)
     if args.parallelism < 1:
         raise UsageError(f"--parallelism {args.parallelism}: must be at least 1")
     if args.emulator_state and args.emulator_url:
         raise UsageError("--emulator-state and --emulator-url conflict: choose the embedded or the served emulator")
     _configure_logging(args)
-    from reconciler.cli.planfile import LiveGuard, PlanFileError, verify
+    from reconciler.cli.plan_guard import LiveGuard
+    from reconciler.cli.planfile import PlanFileError, check_offline, verify
     from reconciler.cli.renderers import RenderOptions, choose
 
     renderer = choose(args.output, RenderOptions())
@@ -136,6 +144,8 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         raise PlanFileError(
             f"plan file {saved.path} is for {saved.environment}, not --env {args.env}; use a plan saved for {args.env}"
         )
+    # What can be refused without a target is refused before one is opened (no state file created).
+    check_offline(saved, key=_fingerprint_key(saved), max_age=max_age)
     options = saved.document.get("options") or {}
     safety = SafetyPolicy(adopt=frozenset(str(a) for a in options.get("adopt") or ()))
     session = open_session(
@@ -165,12 +175,18 @@ def apply_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     # Reads (no writes) of what the writes refer to, for values known only after apply.
     needed = {c.address for c in runnable} | {d for c in runnable for d in c.depends_on}
     observation = engine.observe([a for a in engine.resources if a in needed], prune_scan=False)
+    session.target.clients.breaker.raise_if_tripped()  # an endpoint that never answered: one line
     from reconciler.cli.apply_progress import ApplyProgress
+    from reconciler.controller.controller_state import history_for
+    from reconciler.controller.history import record_outcomes, record_overwritten
 
+    history = history_for(session)  # what the saved plan's writes overwrite, read just now
+    record_overwritten(history, engine, plan, observation.live)
     with ApplyProgress(err) as progress:
         result = engine.apply(
             plan, observation, on_start=progress.started, on_progress=progress, check=LiveGuard(engine, saved)
         )
+    record_outcomes(history, plan, result.applied, result.failed)
     if renderer.with_outcome:
         from reconciler.cli.plan_view import PlanView
 

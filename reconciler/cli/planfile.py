@@ -2,7 +2,7 @@
 later exactly as reviewed, refusing each write whose resource moved since.
 
     reconcile --dry-run --env E --out PLANFILE     save (this module's `save`)
-    reconcile apply PLANFILE                       verify (`load`, `verify`), then apply with `LiveGuard`
+    reconcile apply PLANFILE                       verify (`load`, `verify`), then apply with `plan_guard.LiveGuard`
     reconcile show-plan PLANFILE                   render (`load`)
 
 The format is documented with its version in docs/plan-format.md ("Saved
@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import local_files
 from adapters.base import Adapter
 from adapters.errors import Reason
 from desired_state.errors import ReconcilerError
@@ -34,6 +34,7 @@ from reconciler.engine.attribution_record import Attribution
 from reconciler.engine.convergence import NotKept
 from reconciler.engine.engine import Engine, Live, Observation, secret_fingerprint
 from reconciler.engine.plan import Change, DiffEntry, Plan
+from reconciler.runtime.logs import redact_value
 
 #: Identifies the file; `SAVED_PLAN_VERSION` is bumped on any incompatible change.
 SAVED_PLAN_FORMAT = "azure-reconciler/saved-plan"
@@ -104,7 +105,7 @@ def live_digest(live: Mapping[str, Any], desired: Mapping[str, Any] | None) -> s
     return "sha256:" + hashlib.sha256(_canonical(seen)).hexdigest()
 
 
-def _etag(adapter: Adapter, resource_id: str, live: Mapping[str, Any]) -> str | None:
+def etag_seen(adapter: Adapter, resource_id: str, live: Mapping[str, Any]) -> str | None:
     """The etag a write of this type sends as If-Match, or None where it takes none."""
     return adapter.etag_of(resource_id, live)
 
@@ -128,14 +129,14 @@ def _seen(engine: Engine, change: Change, live: Live, desired: Mapping[str, Any]
     if live is None:
         return {"exists": False}
     adapter = engine.adapters.for_type(change.type)
-    etag = _etag(adapter, change.id, live)
+    etag = etag_seen(adapter, change.id, live)
     if etag is None and _guards_with_etag(adapter):
         # Observed through a list (no ETag header): read it for its etag, and
         # make sure it is still the body that was planned from.
         fresh = adapter.read(change.id)
         if fresh is None or live_digest(fresh, desired) != live_digest(live, desired):
             raise PlanFileError(f"{change.address} changed while planning; run the dry run again")
-        etag = _etag(adapter, change.id, fresh)
+        etag = etag_seen(adapter, change.id, fresh)
     if etag is not None:
         return {"exists": True, "etag": etag}
     return {"exists": True, "digest": live_digest(live, desired)}
@@ -184,15 +185,44 @@ def build_document(
         "summary": plan.summary,
         "changes": changes,
     }
+    # Secrets are masked in the file as on the terminal (a secret quoted in a caller's name,
+    # an error message): the output funnel's registry, before the digest is taken.
+    document = redact_value(document)
     document["content_digest"] = content_digest(document, engine.fingerprint_key)
     return document
 
 
-def save(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically (a half-written plan must never be applied)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+#: Largest saved plan read (the plan of the largest estate is about 2 MiB).
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+_OUT_FIX = "choose another path for --out"
+
+
+def is_saved_plan(content: bytes) -> bool:
+    """The marker of a saved plan: a JSON object whose ``format`` is ours (a file --out may replace)."""
+    try:
+        if local_files.json_depth(content) > local_files.MAX_DEPTH:
+            return False
+        document = json.loads(content)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and document.get("format") == SAVED_PLAN_FORMAT
+
+
+def check_out(path: Path, *, force: bool = False) -> None:
+    """Before the dry run: `--out` can be written, and replaces nothing but an earlier saved plan
+    (`--force` replaces any regular file); never a link, a directory or another special file."""
+    local_files.check_writable(
+        path, what="--out", fix=_OUT_FIX if path.parent.is_dir() else "create it or choose another path",
+        is_ours=is_saved_plan, force=force, force_hint="--force",
+    )
+
+
+def save(path: Path, document: Mapping[str, Any], *, force: bool = False) -> None:
+    """Write atomically (a half-written plan must never be applied), through the one safe
+    writer (`local_files`): registered secrets were masked when the document was built."""
+    local_files.write_json(
+        path, document, indent=2, what="--out", fix=_OUT_FIX, is_ours=is_saved_plan, force=force, force_hint="--force"
+    )
 
 
 # -- load and verify ----------------------------------------------------------------------------
@@ -249,11 +279,11 @@ def load(path: Path) -> SavedPlan:
     """Read a plan file and check its format (no call to Azure)."""
     where = f"plan file {path}"
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanFileError(f"{where}: no such file; save one with `reconcile --dry-run --out {path}`") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFileError(f"{where}: not a saved plan ({type(exc).__name__}); save it again with --out") from None
+        document = local_files.read_json(
+            path, what="plan file", fix=f"save one with `reconcile --dry-run --out {path}`", max_bytes=MAX_PLAN_BYTES
+        )
+    except local_files.LocalFileError as error:
+        raise PlanFileError(str(error)) from None
     if not isinstance(document, dict) or document.get("format") != SAVED_PLAN_FORMAT:
         raise PlanFileError(f"{where}: not a saved plan (no \"format\": \"{SAVED_PLAN_FORMAT}\"); save one with --out")
     if document.get("format_version") != SAVED_PLAN_VERSION:
@@ -282,6 +312,28 @@ def check_integrity(saved: SavedPlan, key: bytes) -> None:
         )
 
 
+def check_offline(saved: SavedPlan, *, key: bytes, max_age: timedelta, now: datetime | None = None) -> None:
+    """What `verify` checks that needs no target (integrity, age, clock): run before the target is
+    opened, so a refused plan creates nothing (not even the emulator's state file)."""
+    check_integrity(saved, key)
+    _check_age(saved, max_age, now or datetime.now(UTC))
+
+
+def _check_age(saved: SavedPlan, max_age: timedelta, now: datetime) -> None:
+    where = f"plan file {saved.path}"
+    created = saved.created_at
+    if created.tzinfo is None:
+        raise PlanFileError(f"{where}: created_at has no time zone; the file was altered, plan again")
+    age = now - created
+    if age > max_age:
+        raise PlanFileError(
+            f"{where} is {_duration(age)} old, older than --max-age {_duration(max_age)}; plan again "
+            "(or pass a larger --max-age)"
+        )
+    if age < -CLOCK_SKEW:
+        raise PlanFileError(f"{where} is dated {created.isoformat()}, in the future; check the clocks and plan again")
+
+
 def verify(
     saved: SavedPlan,
     *,
@@ -305,18 +357,7 @@ def verify(
             f"this run targets {target_kind} subscription {subscription_id}; apply it where it was planned"
         )
     check_integrity(saved, key)
-    now = now or datetime.now(UTC)
-    created = saved.created_at
-    if created.tzinfo is None:
-        raise PlanFileError(f"{where}: created_at has no time zone; the file was altered, plan again")
-    age = now - created
-    if age > max_age:
-        raise PlanFileError(
-            f"{where} is {_duration(age)} old, older than --max-age {_duration(max_age)}; plan again "
-            "(or pass a larger --max-age)"
-        )
-    if age < -CLOCK_SKEW:
-        raise PlanFileError(f"{where} is dated {created.isoformat()}, in the future; check the clocks and plan again")
+    _check_age(saved, max_age, now or datetime.now(UTC))
     if saved.document["desired_state_digest"] != desired_digest(state):
         raise PlanFileError(
             f"{where} was made from another desired state of {saved.environment} (desired-state digest differs: "
@@ -331,68 +372,3 @@ def _duration(delta: timedelta) -> str:
     if seconds >= 60:
         return f"{seconds // 60}m"
     return f"{delta.total_seconds():.3g}s"
-
-
-# -- apply --------------------------------------------------------------------------------------
-
-
-class LiveGuard:
-    """The engine's pre-write check for a saved plan: reads the resource
-    and refuses (StaleResource) unless it is still what the plan saw, and
-    unless its secrets still match the plan's fingerprints."""
-
-    def __init__(self, engine: Engine, saved: SavedPlan) -> None:
-        self.engine = engine
-        self.entries = saved.entries
-        # Ids this run creates (checked absent just before their write). A child found live under
-        # one of them was made by ARM with its parent (a site's `config/appsettings` exists as
-        # soon as the site does), not by someone else since the plan.
-        self._creating: set[str] = set()
-        self._lock = threading.Lock()
-
-    def _made_with_a_parent_we_create(self, resource_id: str) -> bool:
-        rid = resource_id.lower()
-        with self._lock:
-            return any(rid.startswith(parent + "/") for parent in self._creating)
-
-    def __call__(self, change: Change, snapshot: Mapping[str, Live]) -> Live:
-        entry = self.entries[change.address]
-        resource = self.engine.resources.get(change.address)
-        fingerprint = entry.get("secret_fingerprint")
-        if resource is not None and resource.secrets and secret_fingerprint(resource, self.engine.fingerprint_key) != fingerprint:
-            raise StaleResource(change.address, "secret values differ from the plan's fingerprints")
-        adapter = self.engine.adapters.for_type(change.type)
-        fresh = adapter.read(change.id)
-        seen = entry["live"]
-        if not seen.get("exists"):
-            if fresh is not None:
-                if self._made_with_a_parent_we_create(change.id):
-                    return fresh
-                raise StaleResource(change.address, "created outside the plan")
-            with self._lock:
-                self._creating.add(change.id.lower())
-            return None
-        if fresh is None:
-            raise StaleResource(change.address, "deleted since the plan")
-        desired = entry.get("desired")
-        if "etag" in seen:
-            moved = _etag(adapter, change.id, fresh) != seen["etag"]
-        else:
-            moved = live_digest(fresh, desired) != seen.get("digest")
-        if moved:
-            raise StaleResource(change.address, self._what_changed(change, fresh, snapshot))
-        return fresh
-
-    def _what_changed(self, change: Change, fresh: dict[str, Any], snapshot: Mapping[str, Live]) -> str:
-        """The paths whose live value differs from what the plan showed."""
-        resource = self.engine.resources.get(change.address)
-        if resource is None:
-            return "its live body differs"
-        now = self.engine.plan_one(resource, {**snapshot, change.address: fresh})
-        before = {(d.path, json.dumps(d.before, sort_keys=True, default=str)) for d in change.diff}
-        after = {(d.path, json.dumps(d.before, sort_keys=True, default=str)) for d in now.diff}
-        paths = sorted({p for p, _ in before ^ after})
-        if not paths:
-            return "etag changed, no compared path differs"
-        shown = ", ".join(paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else "")
-        return f"changed paths: {shown}"

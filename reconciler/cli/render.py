@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.cli.plan_view import PlanView
 from reconciler.cli.renderers import RenderOptions
+from reconciler.runtime.safe_output import one_line
 
 if TYPE_CHECKING:
     from reconciler.cli.renderers.text import StyledLine
@@ -23,7 +24,7 @@ def render_styled(plan: Plan, options: RenderOptions | None = None) -> list[Styl
 
 def render_text(plan: Plan, options: RenderOptions | None = None) -> str:
     """The plan as plain text (no escape sequences)."""
-    return "".join(text + "\n" for _, text in render_styled(plan, options))
+    return "".join(one_line(text) + "\n" for _, text in render_styled(plan, options))  # a value cannot add a line
 
 
 def render_json(plan: Plan) -> str:

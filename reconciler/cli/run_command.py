@@ -4,10 +4,12 @@ process around a `Controller` (signals, lease, health server, telemetry flush)."
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import re
 import signal
+import socket
 import threading
 from collections.abc import Sequence
 from types import FrameType
@@ -111,6 +113,32 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
     )
 
 
+def _resolvable(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return True
+
+
+def _health_server(health: HealthState, args: argparse.Namespace, from_env: bool) -> HealthServer:
+    """The health endpoints' server, bound (not yet serving); a port that cannot be bound is one
+    line naming the option (or variable), the host and port, and the fix."""
+    option = "RECONCILER_HEALTH_PORT" if from_env else "--health-port"
+    if args.health_host != "127.0.0.1" and not _resolvable(args.health_host):
+        raise ControllerUsageError(
+            f"--health-host {args.health_host!r}: not an address of this machine; use e.g. 127.0.0.1 or 0.0.0.0"
+        )
+    try:
+        return HealthServer(health, args.health_host, args.health_port)
+    except OSError as error:
+        why = "already in use" if error.errno == errno.EADDRINUSE else (error.strerror or str(error)).lower()
+        raise ControllerUsageError(
+            f"{option} {args.health_port}: cannot listen on {args.health_host}:{args.health_port} ({why}); choose "
+            "another port, 0 for a free one, or -1 to serve no health endpoints"
+        ) from None
+
+
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     args = _parser().parse_args(argv)
     check_target_options(args)
@@ -146,13 +174,20 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             key, _, value = part.partition("=")
             if key.strip().lower() in ("accountkey", "sharedaccesssignature"):
                 register_secret(value)
-    # open_session registers every secret of the settings and resources for masking.
-    session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
-                           observe=args.observe, resync_s=resync, layer_files=args.layer_file)
+    health = HealthState(interval, environment=args.env)
+    # Bound before anything is opened: a taken port is bad input, named with its option.
+    server = _health_server(health, args, from_env) if args.health_port >= 0 else None
+    try:
+        # open_session registers every secret of the settings and resources for masking.
+        session = open_session(args.env, emulator_state=args.emulator_state, emulator_url=args.emulator_url,
+                               observe=args.observe, resync_s=resync, layer_files=args.layer_file)
+    except BaseException:
+        if server is not None:
+            server.stop()
+        raise
     err.write(session.target.banner + "\n")
     conn = session.secrets.applicationinsights_connection_string
     telemetry = Telemetry(conn.get_secret_value() if conn else None)
-    health = HealthState(interval, environment=args.env)
     documents = documents_for(args, session)
     if isinstance(documents, BlobDocuments):
         # Where the lease lives: a successor on another node resumes these operations.
@@ -161,8 +196,8 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         session, telemetry=telemetry, health=health, drift_policy=args.drift_policy, stop=stop,
         history=History(documents, args.env),
     )
-    server = HealthServer(health, args.health_host, args.health_port).start() if args.health_port >= 0 else None
     if server is not None:
+        server.start()
         # The bound port: the only way to find it when --health-port 0 picked one.
         log.info("health endpoints listening", extra={"host": args.health_host, "port": server.port})
     lease = _lease_for(args, session, on_lost=on_lease_lost)

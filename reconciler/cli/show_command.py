@@ -26,6 +26,7 @@ from reconciler.cli.common import (
     desired_state,
 )
 from reconciler.cli.common import Parser as _Parser
+from reconciler.runtime.safe_output import one_line
 
 if TYPE_CHECKING:
     from desired_state.resource import Resource
@@ -164,7 +165,7 @@ def _write_text(document: dict[str, Any], out: TextIO, diff: list[str] | None = 
     if document["action"] == "noop":
         out.write("\nIn sync: the live resource satisfies the desired state.\n")
     else:
-        out.write("\ndiff (what `reconcile plan` would do):\n" + "".join(line + "\n" for line in diff or ()))
+        out.write("\ndiff (what `reconcile plan` would do):\n" + "".join(one_line(line) + "\n" for line in diff or ()))
 
 
 def _indented(body: Any) -> str:

@@ -4,12 +4,22 @@ Blob container, so that a successor on another node finds it; else in the work d
 from __future__ import annotations
 
 import argparse
+import os
 
 from adapters.blob_documents import BlobDocuments
 from adapters.blob_lease import account_container
+from reconciler.controller.history import History
 from reconciler.controller.lease import LEASE_CONTAINER
 from reconciler.engine.session import Session
 from reconciler.runtime.documents import Documents, FileDocuments
+
+
+def history_for(session: Session) -> History:
+    """Where every write path keeps history (one-shot `--yes`, `apply PLANFILE`, the controller):
+    next to the controller's lease as `reconcile run --lease auto` keeps it, so `reconcile
+    history ADDRESS` (also `--lease auto` by default) finds it whoever wrote."""
+    args = argparse.Namespace(lease="auto", lease_connection_string=os.environ.get("RECONCILER_LEASE_CONNECTION_STRING"))
+    return History(documents_for(args, session), session.state.environment)
 
 
 def documents_for(args: argparse.Namespace, session: Session) -> Documents:

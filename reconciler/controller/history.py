@@ -12,6 +12,7 @@ masked.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,11 +21,15 @@ from typing import Any
 from pydantic import SecretStr
 
 from adapters.compare import fingerprint
+from desired_state.errors import ReconcilerError
 from desired_state.resource import Resource
 from reconciler.engine.attribution_record import made_on
-from reconciler.engine.plan import Change
+from reconciler.engine.plan import Change, Plan
 from reconciler.runtime.documents import Documents
 from reconciler.runtime.logs import redact_value
+from reconciler.runtime.safe_output import one_line
+
+log = logging.getLogger("reconciler.history")
 
 #: Events kept per resource, and for how long.
 MAX_EVENTS = 50
@@ -109,8 +114,10 @@ class History:
         )
 
     def events(self, address: str, since: datetime | None = None) -> list[dict[str, Any]]:
-        """Oldest first; only those at or after `since` when given."""
-        return _events(self.documents.load(document_name(self.environment, address)), since)
+        """Oldest first; only those at or after `since` when given. A document that is not one this
+        tool wrote raises `HistoryError` naming it."""
+        name = document_name(self.environment, address)
+        return _events(self.documents.load(name), since, f"{self.documents.where}/{name}")
 
     def since(self, cutoff: datetime) -> list[tuple[str, dict[str, Any]]]:
         """(address, event) of every resource of the environment at or after `cutoff`, newest first."""
@@ -118,15 +125,72 @@ class History:
         for name in self.documents.names(f"history/{self.environment}"):
             current = self.documents.load(name)
             if isinstance(current, dict) and isinstance(current.get("address"), str):
-                found.extend((current["address"], e) for e in _events(current, cutoff))
+                found.extend((current["address"], e) for e in _events(current, cutoff, f"{self.documents.where}/{name}"))
         found.sort(key=lambda pair: (str(pair[1].get("at", "")), pair[0], int(pair[1].get("n", 0))), reverse=True)
         return found
 
 
-def _events(document: Any, since: datetime | None) -> list[dict[str, Any]]:
-    events = document.get("events", []) if isinstance(document, dict) else []
+def _events(document: Any, since: datetime | None, where: str) -> list[dict[str, Any]]:
+    if document is None:
+        return []
+    events = document.get("events") if isinstance(document, dict) else None
+    if not isinstance(events, list) or not all(_valid_event(e) for e in events):
+        raise HistoryError(
+            f"history document {where} is damaged (its events are not a list of numbered events); move it away "
+            "to start the history of this resource afresh"
+        )
     cutoff = stamp(since) if since is not None else ""
-    return [e for e in events if isinstance(e, dict) and str(e.get("at", "")) >= cutoff]
+    return [e for e in events if str(e.get("at", "")) >= cutoff]
+
+
+def _valid_event(event: Any) -> bool:
+    """An event as `_append` writes it: numbered, its attribution an object, its lists lists."""
+    if not isinstance(event, dict) or not isinstance(event.get("n"), int) or isinstance(event.get("n"), bool):
+        return False
+    attribution = event.get("attribution")
+    if attribution is not None and not (
+        isinstance(attribution, dict)
+        and isinstance(attribution.get("properties") or [], list)
+        and all(isinstance(p, dict) for p in attribution.get("properties") or [])
+    ):
+        return False
+    paths = event.get("changed_paths") or []
+    return isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+
+
+class HistoryError(ReconcilerError, ValueError):
+    """A history document that is not one this tool wrote: one line naming it and the fix."""
+
+    outcome = "validation"
+
+
+def record_overwritten(history: History | None, engine: Any, plan: Plan, live: Mapping[str, Any]) -> None:
+    """Before the writes of any write path (one-shot `--yes`, `apply PLANFILE`, the controller):
+    each runnable change's live body, which its write will overwrite, with its attribution.
+    History is for people: a failure to keep it is a warning, never the apply's end."""
+    if history is None:
+        return
+    for change in plan.changes:
+        resource = engine.resources.get(change.address)
+        if not change.runnable or resource is None or live.get(change.address) is None:
+            continue
+        try:
+            history.record_drift(change, live[change.address], resource, engine.fingerprint_key)
+        except Exception as error:
+            log.warning("could not keep the drift history: %s", error, extra={"address": change.address})
+
+
+def record_outcomes(history: History | None, plan: Plan, applied: Iterable[str], failed: Mapping[str, object]) -> None:
+    """After the writes: each change's outcome (`applied` or its one-line failure)."""
+    if history is None:
+        return
+    done = set(applied)
+    for change in plan.changes:
+        if change.address in done or change.address in failed:
+            try:
+                history.record_write(change, "applied" if change.address in done else str(failed[change.address]))
+            except Exception as error:
+                log.warning("could not keep the write history: %s", error, extra={"address": change.address})
 
 
 def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
@@ -134,10 +198,10 @@ def render(address: str, events: Iterable[Mapping[str, Any]]) -> str:
     lines = [f"History of {address} (newest first):"]
     listed = sorted(events, key=lambda e: int(e.get("n", 0)), reverse=True)
     if not listed:
-        return f"No history for {address} yet (drift written back and our writes are recorded by `reconcile run`).\n"
+        return f"No history for {address} yet (drift written back and our writes are recorded by every apply).\n"
     for e in listed:
         lines.extend(_event_lines(address, e, ""))
-    return "\n".join(lines) + "\n"
+    return "".join(one_line(line) + "\n" for line in lines)  # a recorded value cannot add a line
 
 
 def render_since(environment: str, since: str, found: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
@@ -145,11 +209,11 @@ def render_since(environment: str, since: str, found: Iterable[tuple[str, Mappin
     listed = list(found)
     if not listed:
         return (f"No history in {environment} since {since} (drift written back and our writes are recorded "
-                "by `reconcile run`).\n")
+                "by every apply).\n")
     lines = [f"History of {environment} since {since} (newest first):"]
     for address, e in listed:
         lines.extend(_event_lines(address, e, f"{address} "))
-    return "\n".join(lines) + "\n"
+    return "".join(one_line(line) + "\n" for line in lines)  # a recorded value cannot add a line
 
 
 def _event_lines(address: str, e: Mapping[str, Any], label: str) -> list[str]:

@@ -9,14 +9,17 @@ dies.
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import time
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
+import local_files
 from adapters.blob_lease import LEASE_CONTAINER, BlobLease, LeaseLost, default_holder, lease_blob_name, pause
 
 __all__ = ["LEASE_CONTAINER", "BlobLease", "FileLease", "Lease", "LeaseLost", "default_holder", "lease_blob_name"]
+_LEASE_FIX = "move it away (it is recreated) or use another work directory (RECONCILER_WORK_DIR, --emulator-state)"
 
 
 class Lease(Protocol):
@@ -57,7 +60,7 @@ class FileLease:
         self.environment = environment
         self._holder = holder or default_holder()
         self.retry_interval_s = retry_interval_s
-        self._file: IO[str] | None = None
+        self._file: int | None = None
 
     @property
     def holder(self) -> str:
@@ -71,30 +74,25 @@ class FileLease:
         if self._file is not None:
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            handle = self.path.open("a+")
+            # Through the one safe file layer: never a link, only a regular file.
+            fd = local_files.open_lock(self.path, what="lease file", fix=_LEASE_FIX)
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                handle.close()
+                os.close(fd)
             else:
-                handle.seek(0)
-                handle.truncate()
-                handle.write(self._holder + "\n")
-                handle.flush()
-                self._file = handle
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, (self._holder + "\n").encode(), 0)
+                self._file = fd
                 return True
             if not pause(self.retry_interval_s, deadline, cancel):
                 return False
 
     def current_holder(self) -> str | None:
         """The identity written by the last holder, if the file exists."""
-        try:
-            text = self.path.read_text().strip()
-        except FileNotFoundError:
-            return None
-        return text or None
+        text = local_files.read_text(self.path, what="lease file", fix=_LEASE_FIX, max_bytes=4096, missing_ok=True)
+        return (text or "").strip() or None
 
     def renew(self) -> None:
         if self._file is None:
@@ -102,6 +100,6 @@ class FileLease:
 
     def release(self) -> None:
         if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            os.close(self._file)
             self._file = None

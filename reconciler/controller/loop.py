@@ -24,9 +24,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.breaker import EndpointUnreachable
 from adapters.errors import Failure, Reason, describe
 from reconciler.controller.health import HealthState
-from reconciler.controller.history import History
+from reconciler.controller.history import History, record_outcomes, record_overwritten
 from reconciler.controller.report import CycleReport, DriftRecord, NotConvergentRecord
 from reconciler.controller.telemetry import Telemetry
 from reconciler.engine.engine import Engine
@@ -35,6 +36,10 @@ from reconciler.engine.resume import resume_operations
 from reconciler.engine.session import Session
 
 log = logging.getLogger("reconciler.controller")
+
+#: After a cycle the endpoint never answered, no cycle for this long, doubled each time (at most BACKOFF_MAX_S).
+BACKOFF_BASE_S = 30.0
+BACKOFF_MAX_S = 1800.0
 
 
 class Controller:
@@ -61,6 +66,8 @@ class Controller:
         #: Set while no cycle runs (shutdown waits on it).
         self.idle = threading.Event()
         self.idle.set()
+        #: Set while writes may be in flight (the apply phase): only then does a stop wait the grace.
+        self._applying = threading.Event()
         self._cycle_lock = threading.Lock()
         settings: Any = session.state.settings
         #: ``--drift-policy``: the operator's word wins over every resource's own policy.
@@ -69,6 +76,9 @@ class Controller:
         #: Addresses this process has seen live: only their absence is drift. A resource that
         #: never existed (a first deployment) is a creation, not drift, and raises no drift alert.
         self._seen_live: set[str] = set()
+        #: Backing off from an endpoint that did not answer (adapters/breaker.py): cycles before this are skipped.
+        self._backoff_until = 0.0
+        self._unreachable = 0
 
     def _requests(self) -> Counter[int]:
         """ARM responses so far by status (0: no response, e.g. a dropped connection)."""
@@ -77,6 +87,10 @@ class Controller:
             for status, count in by_status.items():
                 counts[int(status) if str(status).isdigit() else 0] += int(count)
         return counts
+
+    def writing(self) -> bool:
+        """Whether the cycle is applying (writes may be in flight): reads can be left at once."""
+        return self._applying.is_set()
 
     def policy_of(self, change: Change) -> str:
         """``remediate`` or ``report`` for this change: the override, else the resource's, else the environment's."""
@@ -90,6 +104,10 @@ class Controller:
     def cycle(self) -> CycleReport | None:
         """One observe-compare-report-(remediate) pass; None when a stop came first. Never raises."""
         if self.stop.is_set():
+            return None
+        if time.monotonic() < self._backoff_until:
+            log.info("cycle skipped: backing off from an unreachable ARM endpoint",
+                     extra={"phase": "cycle", "seconds_left": round(self._backoff_until - time.monotonic(), 1)})
             return None
         if not self._cycle_lock.acquire(blocking=False):
             raise RuntimeError("a cycle is already running")  # APScheduler max_instances=1 prevents this
@@ -112,6 +130,8 @@ class Controller:
             with self.telemetry.span("reconcile.cycle", environment=env):
                 with self.telemetry.span("reconcile.observe", environment=env):
                     observation = self.engine.observe()
+                breaker = self.session.target.clients.breaker
+                breaker.raise_if_tripped()  # no endpoint: the cycle fails in one line (adapters/breaker.py)
                 if resume_operations(self.engine, observation.live, stop=self.stop).any:
                     # Resumed operations changed live state: plan on what is there now.
                     with self.telemetry.span("reconcile.observe", environment=env):
@@ -129,7 +149,12 @@ class Controller:
                     remediated = True
                     self._remember_drift(gated, observation.live)
                     with self.telemetry.span("reconcile.apply", environment=env):
-                        result = self.engine.apply(gated, observation, stop=self.stop)
+                        self._applying.set()
+                        try:
+                            result = self.engine.apply(gated, observation, stop=self.stop)
+                        finally:
+                            self._applying.clear()
+                    breaker.raise_if_tripped()
                     self._remember_writes(gated, result.applied, result.failed)
                     applied, failed, skipped = len(result.applied), len(result.failed), len(result.skipped)
                     written = set(result.applied)
@@ -158,10 +183,15 @@ class Controller:
                              extra={"environment": env, "phase": "cycle", "creations": created})
                 error = "; ".join(f"{a}: {e}" for a, e in sorted(plan.errors.items())) or None
         except Exception as exc:  # a cycle that fails must not kill the controller
-            log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
+            if isinstance(exc, EndpointUnreachable):
+                self._back_off(str(exc), env)
+            else:
+                log.exception("cycle failed", extra={"environment": env, "phase": "cycle"})
             drifted, applied, failed, skipped, remediated = (), 0, 0, 0, False
             not_convergent = ()
             error = describe(exc)
+        else:
+            self._unreachable = 0
         after = self._requests()
         delta = after - before
         report = CycleReport(
@@ -189,31 +219,21 @@ class Controller:
         )
         return report
 
+    def _back_off(self, why: str, env: str) -> None:
+        """The endpoint never answered: the next cycles wait, twice as long after each such failure."""
+        self._unreachable += 1
+        delay = min(BACKOFF_BASE_S * 2 ** (self._unreachable - 1), BACKOFF_MAX_S)
+        self._backoff_until = time.monotonic() + delay
+        log.error("cycle failed: %s; no cycle for %.0f s", why, delay,
+                  extra={"environment": env, "phase": "cycle", "backoff_s": delay})
+
     def _remember_drift(self, plan: Plan, live: Mapping[str, Any]) -> None:
-        """Before the writes: each drifted resource's live body, which they will overwrite."""
-        if self.history is None:
-            return
-        for change in plan.changes:
-            resource = self.engine.resources.get(change.address)
-            if not change.runnable or resource is None or live.get(change.address) is None:
-                continue
-            try:
-                self.history.record_drift(change, live[change.address], resource, self.engine.fingerprint_key)
-            except Exception as error:  # history is for people; it must not stop a remediation
-                log.warning("could not keep the drift history", extra={"address": change.address,
-                                                                      "error": type(error).__name__})
+        """Before the writes: each drifted resource's live body, which they will overwrite
+        (the one function every write path uses, reconciler/controller/history.py)."""
+        record_overwritten(self.history, self.engine, plan, live)
 
     def _remember_writes(self, plan: Plan, applied: Sequence[str], failed: Mapping[str, Failure]) -> None:
-        if self.history is None:
-            return
-        done = set(applied)
-        for change in plan.changes:
-            if change.address in done or change.address in failed:
-                try:
-                    self.history.record_write(change, "applied" if change.address in done else str(failed[change.address]))
-                except Exception as error:
-                    log.warning("could not keep the write history", extra={"address": change.address,
-                                                                          "error": type(error).__name__})
+        record_outcomes(self.history, plan, applied, failed)
 
     def _gate(self, plan: Plan) -> Plan:
         """Resources whose drift policy is `report` are reported, never written."""

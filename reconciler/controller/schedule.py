@@ -7,6 +7,8 @@ import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -33,8 +35,9 @@ def run_once(controller: Controller, grace: float) -> tuple[bool, CycleReport | 
     threading.Thread(target=run, name="cycle", daemon=True).start()
     while not done.wait(0.2):
         if controller.stop.is_set():
-            if not wait_for_writes(done, grace):
-                return False, None
+            wait_for_writes(done, grace, controller.writing)
+            if not done.is_set():
+                return False, None  # left: writes past the grace, or only reads
             break
     return True, reports[0] if reports else None
 
@@ -61,15 +64,24 @@ def run_scheduled(controller: Controller, interval: float, jitter: float, grace:
     finally:
         # No new cycle; the one in flight starts no new write (engine.apply's stop) and gets the grace.
         scheduler.shutdown(wait=False)
-    return wait_for_writes(controller.idle, grace)
+    wait_for_writes(controller.idle, grace, controller.writing)
+    return controller.idle.is_set()
 
 
-def wait_for_writes(idle: threading.Event, grace: float) -> bool:
-    """Give the writes in flight up to ``grace`` seconds to finish; True when they did."""
+def wait_for_writes(idle: threading.Event, grace: float, writing: Callable[[], bool] | None = None) -> bool:
+    """Give the writes in flight up to ``grace`` seconds to finish; True when no write is left in
+    flight (the cycle idle, or only reading: reads are left at once, the grace is for writes)."""
     if idle.is_set():
         return True
+    if writing is not None and not writing():
+        log.info("stopping: no write in flight", extra={"phase": "shutdown"})
+        return True
     log.info("waiting for the writes in flight", extra={"phase": "shutdown", "grace_s": grace})
-    return idle.wait(grace)
+    deadline = time.monotonic() + grace
+    while not idle.wait(min(0.1, max(0.0, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline:
+            return False
+    return True
 
 
 def exit_abandoning(controller: Controller, code: int) -> NoReturn:
@@ -81,10 +93,13 @@ def exit_abandoning(controller: Controller, code: int) -> NoReturn:
     """
     tokens = controller.engine.lro_tokens
     pending = tokens.pending() if callable(getattr(tokens, "pending", None)) else []  # type: ignore[union-attr]
-    log.warning(
-        "writes still in flight after the shutdown grace; leaving them to the next run",
-        extra={"phase": "shutdown", "pending_operations": len(pending)},
-    )
+    if controller.writing() or pending:
+        log.warning(
+            "writes still in flight after the shutdown grace; leaving them to the next run",
+            extra={"phase": "shutdown", "pending_operations": len(pending)},
+        )
+    else:
+        log.info("stopped while reading: no write was in flight", extra={"phase": "shutdown"})
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -109,10 +109,11 @@ class Applier:
 
     def preflight(self) -> None:
         """Before the first write: every file a write records to must be writable
-        (the LRO token store), or no write is sent at all (no half-applies)."""
-        check = getattr(self.lro_tokens, "preflight", None)
-        if callable(check):
-            check()
+        (the LRO token store, the not-convergent store), or no write is sent at all (no half-applies)."""
+        for store in (self.lro_tokens, self.convergence):
+            check = getattr(store, "preflight", None)
+            if callable(check):
+                check()
 
     def apply(
         self,
@@ -126,7 +127,7 @@ class Applier:
     ) -> ApplyResult:
         """Carry out the runnable changes of `plan` in dependency order.
 
-        With `check` (a saved plan, `reconciler.cli.planfile.LiveGuard`), each write
+        With `check` (a saved plan, `reconciler.cli.plan_guard.LiveGuard`), each write
         and delete first asks it for the live body to write over; it raises to
         refuse the write (its dependents are skipped), and a 412 is not retried:
         a saved plan is applied as reviewed, never re-planned. `on_start(address,

@@ -27,10 +27,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.activity_log import activity_events
 from adapters.errors import one_line
 from reconciler.engine.attribution_record import Attribution, PropertyChange
 from reconciler.engine.attribution_scope import Scope, scope_of
+from reconciler.engine.graph_query import GraphQuery, kql_string
 from reconciler.engine.plan import SENSITIVE, Change
+from reconciler.runtime.safe_output import remote_text
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class Attributor:
         self.subscription_id = subscription_id
         self.lookback = lookback
         self._own: frozenset[str] | None = None
+        self._graph: GraphQuery | None = None
 
     def own_identities(self) -> frozenset[str]:
         """The claims naming this controller, read once from its own ARM token."""
@@ -115,12 +119,11 @@ class Attributor:
         }
 
     def _resource_graph(self, ids: list[str], since: datetime) -> dict[str, list[_Record]]:
-        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
-
-        client = self.clients.client("resourcegraph")
+        if self._graph is None:  # behind the adapters, paged by the one pager, within the user's quota
+            self._graph = GraphQuery(self.clients, [self.subscription_id])
         out: dict[str, list[_Record]] = {}
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
-            listed = ", ".join(_kql_string(i) for i in ids[start : start + MAX_IDS_PER_QUERY])
+            listed = ", ".join(kql_string(i) for i in ids[start : start + MAX_IDS_PER_QUERY])
             query = (
                 "resourcechanges"
                 " | extend targetResourceId = tostring(properties.targetResourceId),"
@@ -129,35 +132,23 @@ class Attributor:
                 " | order by changeTime desc"
                 " | project targetResourceId, changeTime, properties"
             )
-            skip_token: str | None = None
-            while True:
-                options = QueryRequestOptions(result_format="objectArray", top=1000, skip_token=skip_token)
-                answer = client.resources(
-                    QueryRequest(subscriptions=[self.subscription_id], query=query, options=options)
-                )
-                for row in answer.data or []:
-                    record = _graph_record(row)
-                    if record is not None:
-                        out.setdefault(record.target, []).append(record)
-                skip_token = answer.skip_token
-                if not skip_token:
-                    break
+            for row in self._graph.rows(query):
+                record = _graph_record(row)
+                if record is not None:
+                    out.setdefault(record.target, []).append(record)
         return out
 
     def _activity_log(self, resource_id: str, since: datetime) -> list[_Record]:
-        client = self.clients.client("monitor")
         flt = (
             f"eventTimestamp ge '{since.strftime('%Y-%m-%dT%H:%M:%SZ')}' "
             f"and resourceUri eq '{resource_id.replace(chr(39), chr(39) * 2)}'"
         )
         records: list[_Record] = []
-        for event in client.activity_logs.list(filter=flt):
-            status = getattr(getattr(event, "status", None), "value", "") or ""
-            operation = getattr(getattr(event, "operation_name", None), "value", "") or ""
-            if status.lower() != "succeeded" or not operation.lower().endswith(("/write", "/delete")):
+        for event in activity_events(self.clients, flt):  # behind the adapters, paged by the one pager
+            if not event.is_write:
                 continue
-            claims = {k.lower(): str(v) for k, v in (event.claims or {}).items()}
-            stamp = event.event_timestamp
+            claims = {k.lower(): v for k, v in event.claims.items()}
+            stamp = event.timestamp
             records.append(
                 _Record(
                     target=resource_id.lower(),
@@ -166,9 +157,9 @@ class Attributor:
                     changed_by=event.caller or claims.get("appid", ""),
                     changed_by_type="",
                     client_type="",
-                    operation=operation,
+                    operation=event.operation,
                     timestamp=stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if stamp else "",
-                    correlation_id=event.correlation_id or "",
+                    correlation_id=event.correlation_id,
                     identities=frozenset(
                         v.lower() for k, v in claims.items() if k in ("oid", "appid", "upn", "unique_name") and v
                     ),
@@ -283,15 +274,17 @@ def _attribute(records: list[_Record], own: frozenset[str], secret_paths: Iterab
             before = SENSITIVE if masked else _value(change.get("previousValue"))
             after = SENSITIVE if masked else _value(change.get("newValue"))
             first = merged.get(path)
-            merged[path] = PropertyChange(path, first.before if first else before, after)
+            merged[path] = PropertyChange(remote_text(path), first.before if first else before, after)
+    # Every string here came from a change record (anyone's caller name, a client type): made safe
+    # where it enters (reconciler/runtime/safe_output.py), it cannot start a plan line of its own.
     return Attribution(
         known=True,
-        changed_by=newest.changed_by,
-        changed_by_type=newest.changed_by_type,
-        client_type=newest.client_type,
-        operation=newest.operation,
-        timestamp=newest.timestamp,
-        correlation_id=newest.correlation_id,
+        changed_by=remote_text(newest.changed_by),
+        changed_by_type=remote_text(newest.changed_by_type),
+        client_type=remote_text(newest.client_type),
+        operation=remote_text(newest.operation),
+        timestamp=remote_text(newest.timestamp),
+        correlation_id=remote_text(newest.correlation_id),
         source=newest.source,
         properties=tuple(merged[p] for p in sorted(merged)),
         resource_id=newest.target_id,
@@ -332,14 +325,10 @@ def _value(text: Any) -> Any:
     return text
 
 
-def _kql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def _why(error: Exception, source: str) -> str:
     status = getattr(error, "status_code", None)
     code = getattr(getattr(error, "error", None), "code", None) or type(error).__name__
     if status == 403:
-        return f"not allowed to read {source} (403 {code})"
+        return remote_text(f"not allowed to read {source} (403 {code})")
     first = one_line(error, 160) if str(error) else ""
-    return f"{source} lookup failed ({status or ''} {code}: {first})".replace("( ", "(")
+    return remote_text(f"{source} lookup failed ({status or ''} {code}: {first})".replace("( ", "("))

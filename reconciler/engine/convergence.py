@@ -20,14 +20,13 @@ secrets (those travel apart, `Resource.secrets`, and are never compared).
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.compare import render
+from reconciler.runtime.record_files import RecordFile
 
 
 @dataclass(frozen=True)
@@ -54,14 +53,12 @@ class FileConvergenceStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.record = RecordFile(path, "not-convergent store", _fields_by_id)
         self._lock = threading.Lock()
         self._fields: dict[str, dict[str, dict[str, Any]]] = self._load()
 
     def _load(self) -> dict[str, dict[str, dict[str, Any]]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}  # unreadable: at worst a field is reported again
+        data = self.record.read()  # unreadable or not ours: at worst a field is reported again
         return data if isinstance(data, dict) else {}
 
     def not_kept(self, resource_id: str) -> dict[str, NotKept]:
@@ -88,7 +85,15 @@ class FileConvergenceStore:
             return new
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(self._fields, sort_keys=True, default=str), encoding="utf-8")
-        os.replace(tmp, self.path)
+        self.record.write(self._fields)
+
+    def preflight(self) -> None:
+        """Before the first write: the store can be written and is ours."""
+        self.record.preflight()
+
+
+def _fields_by_id(value: Any) -> bool:
+    """The store's shape: id -> path -> {"wrote", "returned"}."""
+    return isinstance(value, dict) and all(
+        isinstance(paths, dict) and all(isinstance(f, dict) for f in paths.values()) for paths in value.values()
+    )

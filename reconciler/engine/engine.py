@@ -81,8 +81,15 @@ class Engine:
         self.select = self.desired.select
         self.plan_one = self.planner.plan_one
         self.plan = self.planner.plan
-        self.preflight = self.applier.preflight
+        self.preflight = self._preflight
         self.apply = self.applier.apply
+
+    def _preflight(self) -> None:
+        """Before the first write: every file it records to is writable (graph mode's write log too)."""
+        self.applier.preflight()
+        check = getattr(getattr(self.observer, "write_log", None), "preflight", None)
+        if callable(check):
+            check()
 
     @property
     def resources(self) -> dict[str, Resource]:

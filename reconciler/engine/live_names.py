@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from adapters.arm_id import check_name, type_of
 from desired_state.references import REF_PATTERN
 from desired_state.resource import Resource
 from reconciler.engine.plan import KNOWN_AFTER_APPLY
@@ -39,12 +40,16 @@ def resolve_id(resource_id: str, live: Mapping[str, Mapping[str, Any] | None], *
     """The id with each placeholder replaced by its live value (a string).
 
     Not known yet: `Unresolved` with `strict`, else KNOWN_AFTER_APPLY in place
-    (only that segment: the rest of the id stays readable in the plan)."""
+    (only that segment: the rest of the id stays readable in the plan). A live value that is not
+    a safe name for its segment: `adapters.arm_id.UnsafeName`, whether strict or not."""
 
     def value(match: Any) -> str:
         found = get_path(live.get(match[1]), match[2])
         if isinstance(found, str) and found:
-            return found
+            # The one id constructor (adapters/arm_id.py): a live value holding `/`, `..`, a control
+            # character or what the type's naming rule forbids never becomes a segment of a planned id.
+            arm_type = type_of(resource_id[: match.start()] + "x")
+            return check_name(found, arm_type or None, source=f"{match[2]} of {match[1]}")
         if strict:
             raise Unresolved(f"the name taken from {match[2]} of {match[1]} is not known yet")
         return KNOWN_AFTER_APPLY

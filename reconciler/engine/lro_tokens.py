@@ -6,16 +6,13 @@ of sending the write a second time.
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from desired_state.errors import ReconcilerError
+from local_files import LocalFileError
 from reconciler.runtime.documents import Documents
+from reconciler.runtime.record_files import RecordFile, str_map
 
 
 class RecordingUnavailable(ReconcilerError, OSError):
@@ -56,77 +53,43 @@ class _TokenStore:
 class FileLroTokenStore(_TokenStore):
     """A JSON file mapping lower-cased resource id -> continuation token.
 
-    Every change is written atomically (temporary file + rename), so a SIGKILL
-    leaves either the old or the new file, never a torn one; and under an
-    exclusive lock over a fresh read of the file, so two processes (a
-    controller and a one-shot apply) never drop each other's tokens.
+    Every change is written atomically (temporary file + rename, `local_files`), so a SIGKILL
+    leaves either the old or the new file, never a torn one; and under an exclusive lock over
+    a fresh read of the file, so two processes (a controller and a one-shot apply) never drop
+    each other's tokens. A file of another shape is not ours: read as empty (it only costs a
+    resumption), never replaced (`preflight` refuses before the first write).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.record = RecordFile(path, "LRO token file", str_map)
         self._lock = threading.Lock()
         self._tokens: dict[str, str] = self._load()
 
     def _load(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            # A token file we cannot read only costs a resumption: start afresh.
-            return {}
+        data = self.record.read()
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    @contextmanager
-    def _file_locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def _update(self, resource_id: str, token: str | None) -> None:
         """Apply one change to what is on disk now, and write it back."""
-        with self._file_locked():
+        with self.record.locked():
             self._tokens = self._load()
             if token is None:
                 self._tokens.pop(resource_id.lower(), None)
             else:
                 self._tokens[resource_id.lower()] = token
-            tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            try:
-                tmp.write_text(json.dumps(self._tokens, sort_keys=True), encoding="utf-8")
-                os.replace(tmp, self.path)
-            finally:
-                tmp.unlink(missing_ok=True)  # gone after a rename; never left behind after a failure
+            self.record.write(self._tokens)
 
     def preflight(self) -> None:
         """Prove every file a write records to can be written, before the first
-        write: the token file (not a directory, its directory writable for the
-        temporary file and the rename) and its lock file. Raises
-        `RecordingUnavailable` naming the file and the fix; writes nothing that stays."""
-        where = self.path
+        write: the token file (ours, not a link or a directory, its directory writable for the
+        temporary file and the rename) and its lock file. Raises `RecordingUnavailable` naming
+        the file and the fix; writes nothing that stays."""
         try:
-            if where.is_dir():
-                raise IsADirectoryError(21, "is a directory")
-            where.parent.mkdir(parents=True, exist_ok=True)
-            with open(where.with_suffix(".lock"), "a"):
-                pass
-            probe = where.with_suffix(f".{os.getpid()}.preflight.tmp")
-            try:
-                probe.write_text("{}", encoding="utf-8")
-            finally:
-                probe.unlink(missing_ok=True)
-            if where.exists() and not os.access(where, os.R_OK | os.W_OK):
-                raise PermissionError(13, "not readable and writable")
-        except OSError as error:
-            raise RecordingUnavailable(
-                f"cannot record long-running operations in {where} ({error.strerror or error}); nothing was "
-                f"written to Azure: make {where.parent} writable and {where.name} a regular file, or set "
-                "RECONCILER_WORK_DIR (emulator: --emulator-state) to another directory"
-            ) from None
+            self.record.preflight()
+        except LocalFileError as error:
+            raise RecordingUnavailable(f"cannot record long-running operations: {error}") from None
+
 
 class DocumentLroTokenStore(_TokenStore):
     """Continuation tokens in one document of a ``Documents`` store (``reconciler/runtime/documents.py``):

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from adapters.arm_id import UnsafeName, checked_id
 from adapters.errors import Reason, describe
 from adapters.registry import is_declared
 from adapters.siblings import SiblingListing
@@ -140,6 +141,10 @@ class Ownership:
 
         The one gate of every delete and replace: a Resource Graph row, a list item or an observed
         body may make a candidate, never a verdict."""
+        try:  # every candidate's id is one (adapters/arm_id.py), whatever listed it
+            checked_id(resource_id, source="a delete candidate")
+        except UnsafeName as error:
+            return str(error)
         if not self.in_scope(resource_id):
             return "outside this environment's resource groups in the target subscription; never deleted"
         try:
@@ -217,9 +222,10 @@ class Ownership:
         self, listed: Iterable[tuple[str, str, Mapping[str, str] | None]], desired_ids: set[str]
     ) -> list[Stray]:
         """The listed (id, type, tags) that are not desired and carry our ownership tags: prune
-        candidates only (a listing may be stale; `condemn` decides)."""
+        candidates only (a listing may be stale; `condemn` decides). A candidate's id must be one
+        (adapters/arm_id.py): an unsafe one is refused (`UnsafeName`), never a candidate."""
         return [
-            (rid, rtype) for rid, rtype, tags in listed
+            (checked_id(rid, source="a listed stray", arm_type=rtype or None), rtype) for rid, rtype, tags in listed
             if rid.lower() not in desired_ids and is_owned(tags, self.environment)
         ]
 

@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any
 
+from adapters.arm_id import UnsafeName
 from adapters.base import Adapter
 from adapters.errors import Failure, Reason, classify
 from adapters.siblings import SiblingListing, listable, sibling_parent
@@ -350,7 +351,12 @@ class _ReadRun:
         self.later = [a for a in self.later if a not in ready]
         known = []
         for address in ready:
-            if is_known(self.desired.settle_name(address, self.live)):
+            try:
+                settled = self.desired.settle_name(address, self.live)
+            except UnsafeName as exc:  # a live value that is no safe name (adapters/arm_id.py): this resource's error
+                self.errors[address] = classify(exc)
+                continue
+            if is_known(settled):
                 known.append(address)
             else:
                 self.live[address] = None  # it cannot exist before its name does

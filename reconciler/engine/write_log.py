@@ -9,13 +9,13 @@ never trusted from its row. The record is kept in a small JSON file beside the L
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from reconciler.runtime.record_files import RecordFile
 
 log = logging.getLogger("reconciler.write_log")
 
@@ -26,6 +26,7 @@ class WriteLog:
     def __init__(self, path: Path | None = None, *, keep_s: float = 600.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self.record = RecordFile(path, "graph write log", _times) if path is not None else None
         self.keep_s = keep_s
         self.clock = clock
         self._lock = threading.Lock()
@@ -52,27 +53,32 @@ class WriteLog:
                 self._save()
 
     def _load(self) -> dict[str, float]:
-        if self.path is None or not self.path.exists():
+        if self.record is None:
             return {}
-        try:
-            raw = json.loads(self.path.read_text())
-        except (OSError, ValueError) as error:  # a damaged record only costs GETs: start afresh
-            log.warning("write log %s unreadable (%s); starting empty", self.path, type(error).__name__)
-            return {}
+        raw = self.record.read()  # a damaged record only costs GETs: start afresh (warned)
         horizon = self.clock() - self.keep_s
         if not isinstance(raw, dict):
             return {}
         return {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float)) and v >= horizon}
 
     def _save(self) -> None:
-        if self.path is None:
+        if self.record is None:
             return
         horizon = self.clock() - self.keep_s
         kept = {rid: at for rid, at in self._writes.items() if at >= horizon}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(kept))
-            os.replace(temporary, self.path)
-        except OSError as error:  # the in-memory record still protects this process
-            log.warning("write log %s not saved (%s)", self.path, type(error).__name__)
+            self.record.write(kept)
+        except (OSError, ValueError) as error:  # the in-memory record still protects this process
+            log.warning("write log %s not saved (%s)", self.path, error)
+
+    def preflight(self) -> None:
+        """Before the first write: the log file can be written and is ours."""
+        if self.record is not None:
+            self.record.preflight()
+
+
+def _times(value: object) -> bool:
+    """The write log's shape: a JSON object of ids to epoch seconds."""
+    return isinstance(value, dict) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()
+    )

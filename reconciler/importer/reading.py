@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+from adapters.arm_id import UnsafeName, checked_id
 from adapters.compare import matcher
 from adapters.errors import Reason, classify, describe
 from adapters.registry import AdapterRegistry, UnknownResourceType, rules_for
@@ -163,6 +164,9 @@ class GroupReader:
         return group
 
     def _add(self, resource: LiveResource) -> LiveResource:
+        # The id a body gives becomes code: it passes the one id constructor (adapters/arm_id.py),
+        # below the parent it was read under; an unsafe one refuses the import before anything is written.
+        checked_id(resource.id, source=f"the {resource.type} read for the import", under=resource.parent_id or None)
         self._seen.add(resource.id.lower())
         self.reading.resources.append(resource)
         return resource
@@ -181,8 +185,14 @@ class GroupReader:
         found: list[tuple[str, str, str, str | None]] = []  # (id, type, segment, inline list)
         server_owned = matcher(rules_for(parent.type, parent.name).read_only)
         for rid, segment, path in inline_children(parent):
-            if not server_owned(path):  # an NSG's defaultSecurityRules are the server's, not children to import
-                found.append((rid, f"{parent.type}/{segment}", segment, path))
+            if server_owned(path):  # an NSG's defaultSecurityRules are the server's, not children to import
+                continue
+            try:  # an id read from a body passes the one id constructor, as a listed one does
+                checked = checked_id(rid, source=f"{path} of {parent.id}", under=parent.id)
+            except UnsafeName as error:
+                self.reading.warnings.append(f"{error}; not imported")
+                continue
+            found.append((checked, f"{parent.type}/{segment}", segment, path))
         for kind in child_kinds().get(parent.type.lower(), ()):
             if kind.name is not None:
                 found.append((f"{parent.id}/{kind.segment}/{kind.name}", kind.type, kind.segment, None))

@@ -10,11 +10,13 @@ take it from its controller).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import local_files
+from adapters.arm_id import check_name
 from adapters.registry import AdapterRegistry
 from desired_state.errors import ReconcilerError
 from desired_state.layers.context import LayerContext
@@ -68,28 +70,48 @@ def group_ids(groups: Sequence[str], subscription_id: str) -> list[str]:
                 f"--resource-group {given!r}: not a resource group name (letters, digits, _-.() up to 90, not ending "
                 "in .); give a name or /subscriptions/ID/resourceGroups/NAME"
             )
+        check_name(name, GROUP_TYPE, source=f"--resource-group {given}")  # the one id constructor's rule
         ids.append(f"/subscriptions/{subscription_id}/resourceGroups/{name}")
     return list(dict.fromkeys(ids))
 
 
+#: How `--out` is named in what the one file writer says.
+OUT, OUT_FIX = "--out", "choose another path for --out"
+
+
+def previous_import(groups: Sequence[str]) -> Callable[[bytes], bool]:
+    """The one file writer's test that a file is ours to replace: a previous import of the same groups."""
+    wanted = sorted(g.lower() for g in groups)
+
+    def is_ours(content: bytes) -> bool:
+        header = read_header(content.decode("utf-8", "replace"))
+        return header is not None and header.get("groups") == wanted
+
+    return is_ours
+
+
 def check_out(out: Path, groups: Sequence[str], layer: str, *, force: bool) -> None:
-    """`--out` may be written: absent, or a previous import of the same groups (else `force`)."""
+    """`--out` may be written (the one file writer's check): absent, or a previous import of the same
+    groups (else `force`); never a link, a directory or another special file."""
     if out.suffix != ".py":
         raise ImportRefused(f"--out {out}: not a .py file; the import is a Python module, name it like imported.py")
     if not out.parent.is_dir():
         raise ImportRefused(f"--out {out}: directory {out.parent} does not exist; create it or choose another path")
-    if out.is_symlink() or (out.exists() and not out.is_file()):
-        raise ImportRefused(f"--out {out}: not a regular file; it is not replaced, choose another path")
-    if not out.exists() or force:
-        return
-    try:
-        previous = read_header(out.read_text(encoding="utf-8", errors="replace"))
-    except OSError as error:
-        raise ImportRefused(f"--out {out}: cannot be read ({error.strerror}); choose another path") from None
-    wanted = sorted(g.lower() for g in groups)
-    if previous is None or previous.get("groups") != wanted:
-        what = "not a file `reconcile import` wrote" if previous is None else "an import of other resource groups"
-        raise ImportRefused(f"--out {out}: exists and is {what}; it was left unchanged (pass --force to replace it)")
+    if not force:  # say which it is: not an import at all, or one of other groups
+        content = local_files.read_prefix(out, 64 * 1024, what=OUT, fix=OUT_FIX)
+        if content and not previous_import(groups)(content):
+            what = "an import of other resource groups" if read_header(content.decode("utf-8", "replace")) else (
+                "not a file `reconcile import` wrote")
+            raise ImportRefused(f"--out {out}: exists and is {what}; it was left unchanged (pass --force to replace it)")
+    local_files.check_writable(out, what=OUT, fix=OUT_FIX, is_ours=previous_import(groups), force=force,
+                               force_hint="--force")
+
+
+def write_module(out: Path, groups: Sequence[str], text: str, *, force: bool) -> None:
+    """The module, through the one file writer: atomically, replacing only a previous import of the
+    same groups (or anything regular with `force`)."""
+    local_files.write_text(out, text, what=OUT, fix=OUT_FIX, is_ours=previous_import(groups), force=force,
+                           force_hint="--force")
 
 
 def declared_specs(session: Session) -> dict[str, ResourceSpec]:

@@ -128,6 +128,10 @@ class JsonFormatter(_JsonLineFormatter):
         return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class TextFormatter(logging.Formatter):
     """Readable lines for a terminal: time, level, logger, message, then ``key=value`` fields."""
 
@@ -136,11 +140,14 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
+        head, sep, rest = line.partition("\n")
+        if record.exc_info is None and record.exc_text is None and record.stack_info is None:
+            # One record, one line: a message quoting remote text cannot forge another record.
+            head, sep, rest = _one_line(line), "", ""
         fields = structured_fields(record)
         if not fields:
-            return line
-        head, sep, rest = line.partition("\n")
-        suffix = " ".join(f"{k}={v}" for k, v in fields.items())
+            return f"{head}{sep}{rest}"
+        suffix = " ".join(f"{k}={_one_line(str(v))}" for k, v in fields.items())
         return f"{head}  [{suffix}]{sep}{rest}"
 
 
@@ -172,4 +179,8 @@ def configure_logging(
     root.setLevel(level.upper() if isinstance(level, str) else level)
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # "Connection pool is full, discarding connection": the SDK clients' requests pool (10) is smaller
+    # than the read concurrency, so a kept-alive connection is closed instead of reused; nothing
+    # fails, and dozens of these lines would bury the one line that says what did.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     return handler

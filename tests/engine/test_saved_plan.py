@@ -22,7 +22,8 @@ import requests
 from desired_state import build
 from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
-from reconciler.cli.planfile import LiveGuard, content_digest, load
+from reconciler.cli.plan_guard import LiveGuard
+from reconciler.cli.planfile import content_digest, load
 from reconciler.engine.plan import Change
 from reconciler.engine.session import open_session
 from tests.estates import AppliedEstates

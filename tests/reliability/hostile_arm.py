@@ -18,7 +18,13 @@ Behaviours (`HostileArm(behaviour=...)`):
 - `throttle-forever`: every request is answered 429 with
   `Retry-After: 1000000000`;
 - `escape-names`: reads find nothing, but the resource group lists an owned
-  resource whose name holds terminal escape sequences.
+  resource whose name holds terminal escape sequences;
+- `repeat-next-link` / `endless-next-link` / `foreign-next-link` (issue 22): a
+  resource group's listing answers a `nextLink` to itself, a new `nextLink` on
+  every page, or a `nextLink` on the foreign server;
+- `repeat-skip-token`: Resource Graph answers every query with the same
+  `$skipToken`; `graph-retry-after`: Resource Graph answers 429 with
+  `Retry-After: 1000000000` (ARM reads answer as usual).
 
 Otherwise a GET is a 404 (nothing exists), a list is empty, and a write is
 answered 200 with the body sent (provisioning `Succeeded`).
@@ -31,7 +37,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 #: An OSC title change, a bell and a colour: what a hostile value smuggles in.
 ESCAPES = "\x1b]0;pwned\x07\x1b[31m"
@@ -116,12 +122,34 @@ class HostileArm:
                     return {}
                 return parsed if isinstance(parsed, dict) else {}
 
+            def do_POST(self) -> None:
+                arm.seen.add(Seen("POST", self.path, self.headers.get("Authorization")))
+                self._body()
+                if arm.behaviour == "throttle-forever":
+                    _send(self, 429, _error("TooManyRequests", "slow down"), {"Retry-After": "1000000000"})
+                elif urlsplit(self.path).path.lower() != "/providers/microsoft.resourcegraph/resources":
+                    _send(self, 404, _error("NotFound", "no such action"))
+                elif arm.behaviour == "repeat-skip-token":
+                    _send(self, 200, {"totalRecords": 5000, "count": 0, "data": [], "$skipToken": "c2FtZQ=="})
+                elif arm.behaviour == "graph-retry-after":
+                    _send(self, 429, _error("RateLimiting", "slow down"), {"Retry-After": "1000000000"})
+                else:
+                    _send(self, 200, {"totalRecords": 0, "count": 0, "data": []})
+
             def do_GET(self) -> None:
                 arm.seen.add(Seen("GET", self.path, self.headers.get("Authorization")))
                 if arm.behaviour == "throttle-forever":
                     _send(self, 429, _error("TooManyRequests", "slow down"), {"Retry-After": "1000000000"})
                     return
                 path = urlsplit(self.path).path.lower()
+                host = self.headers.get("Host")
+                if path.endswith("/resources") and arm.behaviour.endswith("next-link"):
+                    page = int(dict(parse_qsl(urlsplit(self.path).query)).get("page", "1"))
+                    link = {"repeat-next-link": f"http://{host}{self.path}",
+                            "endless-next-link": f"http://{host}{urlsplit(self.path).path}?api-version=2021-04-01&page={page + 1}",
+                            "foreign-next-link": f"{arm.foreign_url}{urlsplit(self.path).path}?page=2"}[arm.behaviour]
+                    _send(self, 200, {"value": [], "nextLink": link})
+                    return
                 if path.endswith("/resources") or path.endswith("/providers"):
                     value: list[dict[str, Any]] = []
                     if arm.behaviour == "escape-names" and path.endswith("/resources"):
@@ -197,3 +225,65 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict
         handler.send_header(key, value)
     handler.end_headers()
     handler.wfile.write(data)
+
+
+class RewritingProxy:
+    """An HTTP relay in front of a real (served) emulator that rewrites its answers' bytes: an ARM
+    whose change records carry what no well-behaved service sends (an unpaired surrogate, a
+    newline in a caller's name). Requests pass unchanged; `replacements` apply to every body."""
+
+    def __init__(self, target: str, replacements: dict[bytes, bytes]) -> None:
+        self.target = target.rstrip("/")
+        self.replacements = replacements
+        self.seen = _Log()
+        self._server = _server(self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> RewritingProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Relay(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _relay(self) -> None:
+                import urllib.error
+                import urllib.request
+
+                proxy.seen.add(Seen(self.command, self.path, self.headers.get("Authorization")))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                # The client's Host passes on, so URLs the emulator builds (LRO polls) point at the relay.
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+                request = urllib.request.Request(proxy.target + self.path, data=body, headers=headers,
+                                                 method=self.command)
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as answer:
+                        status, answer_headers, data = answer.status, dict(answer.headers), answer.read()
+                except urllib.error.HTTPError as error:
+                    status, answer_headers, data = error.code, dict(error.headers), error.read()
+                for old, new in proxy.replacements.items():
+                    data = data.replace(old, new)
+                self.send_response(status)
+                for key, value in answer_headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _relay
+
+        return Relay

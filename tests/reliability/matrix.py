@@ -157,6 +157,7 @@ def fired(case: FaultCase, convergence: Convergence, state: Path) -> int:
 
 def converged_template(directory: Path) -> Path:
     """A state file holding prod, applied with no faults."""
+    directory.mkdir(parents=True, exist_ok=True)  # a named state's directory must exist (emulator.store.state_path)
     state = directory / "template.db"
     record = run_once(ENV, state, FaultConfig(throttle=False), secrets=clean_secrets())
     assert not record.failed, record.failed

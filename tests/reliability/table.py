@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.reliability import bad_inputs, crash, hardening, matrix
+from tests.reliability import bad_inputs, crash, guarantees, hardening, matrix
 from tests.reliability.harness import FOREIGN_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +81,22 @@ What every case must show:
   9. inputs checked before anything opens (`reconciler/runtime/inputs.py`, the fault
      variables, the compare command): the bad-input cases named in
      `hardening.CLASS_9`.
+
+- **Guarantees by construction** (`tests/reliability/guarantees.py`, issue 22): each
+  guarantee is one mechanism that every path goes through, so that a new feature cannot
+  forget it; the real CLI (or `reconcile emulator serve`) is tried against a hostile setup
+  for each, numbered by the issue's items (1 and 2, ownership by a fresh GET and per-type
+  facts, are the engine's: `tests/engine/`).
+
+| guarantee | the one place | tests |
+| --- | --- | --- |
+| one safe reader and writer of local files: regular files only (`O_NONBLOCK` + `fstat`: a FIFO or device is refused at once), a size cap and a JSON nesting cap on read, a temporary file created exclusively beside the target without following links (`O_EXCL`, `O_NOFOLLOW`, a random name) renamed atomically, never replacing a link, a directory or a file that is not ours (each file's marker: a saved plan's `format`, a record file's shape, an import's header; `--out` of a plan or an import replaces another file only with `--force`), writability proved before the work, errors naming the file, the problem and the fix | `local_files` (a package below every other, so the emulator, `.env`, `--layer-file`, the compare bodies and the reconciler use the same code); record files through `reconciler/runtime/record_files.py`, the emulator's state through `emulator/state_marker.py` | items 3 and 5; `test_local_files.py` (and its scan: a module that opens a file any other way fails it) |
+| one pager: a `nextLink` or `$skipToken` seen twice, a `nextLink` off the endpoint, or more than `RECONCILER_MAX_PAGES` pages (default 1000) ends the listing as an error naming the endpoint | `adapters/paging.py` (`Pages`, `sdk_items`) | item 4; `test_paging.py` (and its scan for listings that bypass it) |
+| one id constructor: a name segment from a live value or remote data holding `/`, `..`, a control character or breaking its type's naming rule is refused before it reaches a plan | `adapters/arm_id.py` (`check_name`, `checked_id`): live names, listed resources, child lists, Resource Graph strays, ids an import reads | item 7 |
+| one output funnel, for files too: remote text made one safe line where it enters (caller names, lookup errors), every plan, error, summary, history and log line written one line each (a value cannot add a line), unpaired surrogates and bidi controls escaped, registered secrets masked in saved plans as on the terminal | `reconciler/runtime/safe_output.py` (`remote_text`, `one_line`, `SafeStream`); saved plans masked in `reconciler/cli/planfile.py` | item 6 |
+| a run-wide circuit breaker: before the endpoint has answered anything, refused connections, DNS or TLS failures for 2 s, a whole connect or read timeout, or a request giving up (an absurd `Retry-After` included) end the run in one line naming the endpoint and the cause, exit 1; the controller fails the cycle and backs off (30 s, doubling to 30 min) | `adapters/breaker.py`, in the one retry policy (`adapters/retry.py`) | item 8 |
+| history from every write path: one-shot `--yes`, `apply PLANFILE` and the controller keep the body they overwrite, with its attribution, the same way | `reconciler/controller/history.py` (`record_overwritten`, `record_outcomes`), located by `controller_state.history_for` | item 9 |
+| the emulator's HTTP surface: every malformed request answers ARM's error envelope (400 for what cannot be parsed), never a dropped connection or a traceback | the request-parsing root: `emulator/core.py` (`Emulator.handle`: strict JSON body, readable token claims, paging parameters, methods), `emulator/server.py` (length, http.server's own errors) | item 10 |
 
 ## Wait budget
 
@@ -212,6 +228,31 @@ def hardening_rows(workdir: Path) -> tuple[list[str], int, int]:
     return lines, passed, len(results)
 
 
+ITEMS = {
+    3: "files we write",
+    4: "one pager",
+    5: "files we read",
+    6: "remote text, printed or saved",
+    7: "ids from remote data",
+    8: "the circuit breaker",
+    9: "history from every write path",
+    10: "smaller points (item 10)",
+}
+
+
+def guarantee_rows(workdir: Path) -> tuple[list[str], int, int]:
+    template = hardening.make_template(workdir / "template")
+    lines = ["| item | case | input | result |", "| ---: | --- | --- | --- |"]
+    passed = 0
+    for case in guarantees.CASES:
+        problems = case.run(workdir / case.name, template)
+        passed += not problems
+        verdict = "pass" if not problems else "FAIL: " + "; ".join(problems)
+        lines.append(f"| {case.item}. {ITEMS[case.item]} | {case.name} | {_cell(case.what)} | {_cell(verdict)} |")
+        print(f"guarantee {case.name}: {verdict}", file=sys.stderr, flush=True)
+    return lines, passed, len(guarantees.CASES)
+
+
 def render(sections: list[tuple[str, list[str], int, int]]) -> str:
     text = INTRO.format(
         max_runs=matrix.MAX_RUNS, max_cycles=matrix.MAX_RUNS - 1, max_restarts=crash.MAX_RESTARTS
@@ -237,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("Faults", *fault_rows(work / "faults")),
             ("Bad inputs", *bad_input_rows(work / "bad")),
             ("Hardening", *hardening_rows(work / "hardening")),
+            ("Guarantees", *guarantee_rows(work / "guarantees")),
         ]
         if not args.skip_crash:
             sections.append(("Crash trials", *crash_rows(work / "crash")))
