@@ -13,17 +13,13 @@ Run: ``python -m adapters.tools.gen_field_flags [--arm-types FILE] [--output FIL
 
 from __future__ import annotations
 
-import argparse
-import gzip
 import json
-import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-_ROOT = Path(__file__).resolve().parents[2]
-OUT = _ROOT / "adapters" / "data" / "field_flags.jsonl.gz"
-ARM_TYPES = _ROOT / "tests" / "fixtures" / "arm-types" / "arm_types.json.gz"
+from tools.arm_type_index import by_namespace, generate, render
+
+OUT = Path(__file__).resolve().parents[2] / "adapters" / "data" / "field_flags.jsonl.gz"
 
 
 def condensed(definition: dict[str, Any]) -> dict[str, Any]:
@@ -40,27 +36,12 @@ def condensed(definition: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render(index: dict[str, Any]) -> str:
-    by_namespace: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(dict)
-    for arm_type, definitions in sorted(index["types"].items()):
-        merged = by_namespace[arm_type.split("/", 1)[0].lower()].setdefault(arm_type.lower(), [])
-        merged.extend(condensed(d) for d in definitions)
-        merged.sort(key=lambda d: max(d["v"]))  # the newest last
-    lines = [json.dumps({"source": index["source"]})]
-    lines += [f"{ns}\t{json.dumps(types, sort_keys=True, separators=(',', ':'))}" for ns, types in sorted(by_namespace.items())]
-    return "\n".join(lines) + "\n"
+def text(index: dict[str, Any]) -> str:
+    return render(json.dumps({"source": index["source"]}), by_namespace(index, condensed))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
-    parser.add_argument("--arm-types", type=Path, default=ARM_TYPES)
-    parser.add_argument("--output", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    index = json.loads(gzip.decompress(args.arm_types.read_bytes()))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_bytes(gzip.compress(render(index).encode(), compresslevel=9, mtime=0))
-    sys.stdout.write(f"{args.output}: {len(index['types'])} types\n")
-    return 0
+    return generate(argv, __doc__, OUT, text)
 
 
 if __name__ == "__main__":
