@@ -121,13 +121,10 @@ def _problem(error: OSError) -> str:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def read_bytes(
-    path: Path | str, *, what: str, fix: str, max_bytes: int = DEFAULT_MAX_BYTES, missing_ok: bool = False
-) -> bytes | None:
-    """The content of a regular file (None when it does not exist and `missing_ok`).
-
-    Opened without blocking (a FIFO never hangs us), checked with ``fstat`` to be a regular
-    file, refused above `max_bytes` before it is read."""
+def _open_regular(path: Path | str, *, what: str, fix: str, missing_ok: bool) -> tuple[int, os.stat_result] | None:
+    """A descriptor of a regular file and its ``fstat`` (None when it does not exist and
+    `missing_ok`), opened without blocking (a FIFO never hangs us); anything else is refused,
+    naming the file."""
     try:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
@@ -140,17 +137,36 @@ def read_bytes(
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise LocalFileError(what, path, f"is {_kind(info.st_mode)}, not a regular file", fix)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+def _read(fd: int, size: int, path: Path | str, *, what: str, fix: str) -> bytes:
+    try:
+        return os.read(fd, size)
+    except OSError as error:
+        raise LocalFileError(what, path, f"cannot be read ({_problem(error)})", fix) from None
+
+
+def read_bytes(
+    path: Path | str, *, what: str, fix: str, max_bytes: int = DEFAULT_MAX_BYTES, missing_ok: bool = False
+) -> bytes | None:
+    """The content of a regular file (None when it does not exist and `missing_ok`).
+
+    Opened without blocking (a FIFO never hangs us), checked with ``fstat`` to be a regular
+    file, refused above `max_bytes` before it is read."""
+    opened = _open_regular(path, what=what, fix=fix, missing_ok=missing_ok)
+    if opened is None:
+        return None
+    fd, info = opened
+    try:
         if info.st_size > max_bytes:
             raise LocalFileError(what, path, f"is {_size(info.st_size)}, more than the {_size(max_bytes)} it can be", fix)
         chunks: list[bytes] = []
         total = 0
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 20)
-            except OSError as error:
-                raise LocalFileError(what, path, f"cannot be read ({_problem(error)})", fix) from None
-            if not chunk:
-                break
+        while chunk := _read(fd, 1 << 20, path, what=what, fix=fix):
             total += len(chunk)
             if total > max_bytes:  # grew while being read
                 raise LocalFileError(what, path, f"is more than the {_size(max_bytes)} it can be", fix)
@@ -163,20 +179,12 @@ def read_bytes(
 def read_prefix(path: Path | str, size: int, *, what: str, fix: str) -> bytes | None:
     """The first `size` bytes of a regular file (None when absent), with `read_bytes`'s checks
     but no size cap (for a file header: the emulator's SQLite state)."""
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except FileNotFoundError:
+    opened = _open_regular(path, what=what, fix=fix, missing_ok=True)
+    if opened is None:
         return None
-    except OSError as error:
-        raise LocalFileError(what, path, f"cannot be read ({_problem(error)})", fix) from None
+    fd, _ = opened
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise LocalFileError(what, path, f"is {_kind(info.st_mode)}, not a regular file", fix)
-        try:
-            return os.read(fd, size)
-        except OSError as error:
-            raise LocalFileError(what, path, f"cannot be read ({_problem(error)})", fix) from None
+        return _read(fd, size, path, what=what, fix=fix)
     finally:
         os.close(fd)
 
