@@ -96,13 +96,16 @@ class Listing:
             if row.busy_kind == "delete" and req.now >= row.busy_until:
                 continue
             body = json.loads(row.body)
+            if not isinstance(body, dict):  # a damaged stored body: ARM lists from its own index
+                body = {}
             if not matches(body, clauses):
                 continue
             if len(items) == self.page_size:
                 params = {**req.query, "$skiptoken": str(last_seq)}
                 next_link = f"{req.base}{quote(req.path)}?{urlencode(params)}"
                 break
-            generic = {"id": body.get("id", row.id), "name": body.get("name"), "type": arm_type_of(row, body)}
+            generic = {"id": body.get("id", row.id), "name": body.get("name", row.id.rsplit("/", 1)[-1]),
+                       "type": arm_type_of(row, body)}
             for key in ("kind", "location", "tags", "sku", "identity", "managedBy", "plan"):
                 if key in body:
                     generic[key] = body[key]
