@@ -321,6 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = _safe(sys.stdout), _safe(sys.stderr)
     sys.stdout, sys.stderr = out, err
     try:
+        # Every command's log records pass the one log funnel (one line each, secrets masked, no
+        # third-party traceback); a command with --log-format/--log-level sets its own choice later.
+        _configure_default_logging()
         code = _dispatch(argv, out, err)
         out.flush()
     finally:
@@ -334,6 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "the outcome was not fully reported (read it with `reconcile --dry-run`)\n")
         return EXIT_ERROR
     return code
+
+
+def _configure_default_logging() -> None:
+    from reconciler.runtime.logs import configure_logging
+
+    configure_logging("auto", "WARNING")
 
 
 def _safe(stream: Any) -> Any:
