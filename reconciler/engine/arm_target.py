@@ -61,8 +61,12 @@ def resolve_target(
     faults: Any = None,
 ) -> Target:
     """Azure when a subscription is configured (and no emulator option given),
-    else the embedded emulator on its state file."""
+    else the embedded emulator on its state file. The clients' variables are checked first: every
+    command opens its target here, so a bad one is refused before a state file is created."""
     from adapters.clients import ClientFactory
+    from reconciler.runtime.inputs import check_client_variables
+
+    check_client_variables()
 
     if secrets.subscription_id and not emulator_state and not emulator_url:
         if not _has_azure_credentials(secrets):

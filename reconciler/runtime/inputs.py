@@ -32,6 +32,20 @@ def port_option(raw: str, option: str, *, allow_disabled: bool = False) -> int:
     return value
 
 
+def check_client_variables() -> None:
+    """The variables every ARM client reads (the wait budgets, ``RECONCILER_MAX_PAGES``), checked
+    before the target opens: a bad value is refused before a state file is created or a request
+    sent, by the same parsers the clients use (adapters/wait_budget.py, adapters/paging.py)."""
+    from adapters.paging import max_pages
+    from adapters.wait_budget import WaitBudget
+
+    try:
+        WaitBudget.from_env()
+        max_pages()
+    except ValueError as error:
+        raise InputError(str(error)) from None
+
+
 def check_target_options(args: argparse.Namespace) -> None:
     """--emulator-state and --emulator-url: present means usable."""
     state = getattr(args, "emulator_state", None)
