@@ -148,6 +148,16 @@ CASES: tuple[BadInput, ...] = (
              files=(("d.json", b"[" * 100_000 + b"]" * 100_000), ("l.json", b"{}"))),
     BadInput("compare-nan", "NaN in a body given to compare", ("compare", "--type", VNET, "d.json", "l.json"),
              "l.json holds NaN", "fix the live body", files=(("d.json", b"{}"), ("l.json", b'{"a": NaN}'))),
+    # The clients' variables are checked where every command opens its target (h30): before, a bad
+    # RECONCILER_MAX_PAGES was each listing's error mid-plan, and a bad budget created the state first.
+    BadInput("max-pages-variable-not-number", "RECONCILER_MAX_PAGES=-1", DRY, "RECONCILER_MAX_PAGES='-1'",
+             "set it like 1000", env=(("RECONCILER_MAX_PAGES", "-1"),)),
+    BadInput("budget-variable-show-live", "RECONCILER_RUN_BUDGET=soon with show ADDRESS --live",
+             ("show", "core.resource_group", "--live", *STATE), "RECONCILER_RUN_BUDGET='soon'",
+             "set it like 30s", env=(("RECONCILER_RUN_BUDGET", "soon"),)),
+    BadInput("history-since-overflow", "reconcile history ADDRESS --since 99999999999d",
+             ("history", "core.resource_group", "--since", "99999999999d", *STATE), "--since '99999999999d'",
+             "use e.g. 30m"),
     BadInput("invalid-cidr", "VNet CIDR 10.2.0.0/33", PROD, "vnet_cidr",
              "write it like 10.0.1.0/24", patch="invalid-cidr"),
     BadInput("cidr-host-bits", "VNet CIDR 10.2.0.1/16 (host bits set)", PROD, "vnet_cidr",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.reliability.bad_inputs import clean_environment
 from tests.reliability.hardening import (
@@ -44,7 +46,7 @@ from tests.reliability.hardening import (
     _writes,
     reconcile,
 )
-from tests.reliability.hostile_arm import HostileArm, RewritingProxy
+from tests.reliability.hostile_arm import Answer, HostileArm, RewritingProxy
 
 SUB = "00000000-0000-0000-0000-000000000000"
 SECRET = "Sup3r-Secret-Pa55!w0rd"
@@ -405,11 +407,38 @@ def _tag_name_forges(work: Path, template: Path) -> list[str]:
 
 
 @contextmanager
-def _served(state: Path, replacements: dict[bytes, bytes]) -> Iterator[str]:
+def _served(state: Path, replacements: dict[bytes, bytes], answer: Answer | None = None) -> Iterator[str]:
     from emulator.server import running_server
 
-    with running_server(state) as server, RewritingProxy(server.base_url, replacements) as proxy:
+    with running_server(state) as server, RewritingProxy(server.base_url, replacements, answer) as proxy:
         yield proxy.url
+
+
+def _reads_group(method: str, path: str) -> bool:
+    return method == "GET" and urlsplit(path).path.rstrip("/").lower() == RG_ID.lower()
+
+
+def _html_error_page(work: Path, template: Path) -> list[str]:
+    """A gateway in front of ARM answers a read 500 with an HTML page (h30): the SDK's failsafe
+    deserializer logged a Python traceback (raw on `show --live`, which had no log handler; as a JSON
+    `exception` in the plan's log). Every record passes the one log funnel, another library's as one line."""
+    state = _state_copy(template, work)
+
+    def answer(method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if _reads_group(method, path):
+            return 500, {"Content-Type": "text/html"}, b"<html><body><h1>Internal Server Error</h1></body></html>"
+        return status, headers, body
+
+    with _served(state, {}, answer) as url:
+        show = reconcile(work, "show", "core.resource_group", "--live", "--emulator-url", url)
+        plan = reconcile(work, "plan", "--env", "dev", "--emulator-url", url)
+    problems = _one_error_line(show, "core.resource_group", "Internal Server Error")
+    for what, ran in (("show --live", show), ("plan", plan)):
+        if "Traceback" in ran.text:
+            problems.append(f"{what} printed a traceback")
+    if plan.code != 1 or "core.resource_group: could not be read" not in plan.text:
+        problems.append(f"plan exit {plan.code}, the unread group not named: {plan.text[-300:]!r}")
+    return problems
 
 
 def _caller_name_forges(work: Path, template: Path) -> list[str]:
@@ -478,6 +507,32 @@ def _default_domain_traversal(work: Path, template: Path) -> list[str]:
         problems.append(f"written to an id built from the live value: {sent[:2]}")
     if apply.code == 0:
         problems.append("apply exit 0")
+    return problems
+
+
+def _body_of_another_id(work: Path, template: Path) -> list[str]:
+    """ARM answers a GET by id with another subscription's resource (h30): `show --live` said "In
+    sync" and the apply compared it, and wrote over the group read, as the one asked for. The one
+    live-body gate (and `Ownership.condemn`) refuses a body whose id is not the id read."""
+    state = _state_copy(template, work)
+    portal_tag(state, {"cost-center": "cc-portal"})
+    other = RG_ID.replace(SUB, "11111111-1111-1111-1111-111111111111").encode()
+
+    def answer(method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if _reads_group(method, path) and status == 200:
+            return status, headers, re.sub(re.escape(RG_ID.encode()), other, body, flags=re.IGNORECASE)
+        return status, headers, body
+
+    before = len(_writes(state))
+    with _served(state, {}, answer) as url:
+        show = reconcile(work, "show", "core.resource_group", "--live", "--emulator-url", url)
+        apply = reconcile(work, "--yes", "--env", "dev", "--emulator-url", url)
+    problems = _one_error_line(show, "core.resource_group", "another resource's id")
+    if apply.code != 1 or "another resource's id" not in apply.text:
+        problems.append(f"apply exit {apply.code}, the group not reported unreadable: {apply.text[-300:]!r}")
+    written = [w for w in _writes(state)[before:] if w.split(" ", 1)[1].split("?")[0].lower() == RG_ID.lower()]
+    if written:
+        problems.append(f"written to the group on the strength of another resource's body: {written[:2]}")
     return problems
 
 
@@ -807,6 +862,9 @@ CASES: tuple[Case, ...] = (
          _caller_name_forges),
     Case("secret-in-caller-saved-plan", 6, "a secret quoted in a caller's name, saved with --out",
          _secret_in_caller_saved),
+    Case("html-error-page", 6, "a read answered 500 with an HTML page (show --live, plan)", _html_error_page),
+    Case("body-of-another-id", 7, "a GET by id answered with another subscription's resource (show --live, apply)",
+         _body_of_another_id),
     Case("default-domain-traversal", 7, "a defaultDomain holding '/' and '..' names a private DNS zone",
          _default_domain_traversal),
     Case("breaker-refused", 8, "connection refused", _breaker(_refused, "connection refused")),
