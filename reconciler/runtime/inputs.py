@@ -8,6 +8,7 @@ or variable and the fix (the CLI prints it as `reconcile: error: ...`, exit 1).
 from __future__ import annotations
 
 import argparse
+import re
 from urllib.parse import urlsplit
 
 from desired_state.errors import ReconcilerError
@@ -29,6 +30,17 @@ def port_option(raw: str, option: str, *, allow_disabled: bool = False) -> int:
     if value is None or not low <= value <= 65535:
         extra = "; -1 disables" if allow_disabled else ""
         raise InputError(f"{option} {raw!r}: not a TCP port; use 0-65535 (0 picks a free one{extra})")
+    return value
+
+
+#: An ARM resource type: `Namespace/type[/child...]` (ARM RPC, "Resource type names").
+ARM_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z][A-Za-z0-9-]*)+$")
+
+
+def check_arm_type(value: str, option: str) -> str:
+    """An option naming an ARM type (`compare --type`, `import --generic`): refused unless it is one."""
+    if not ARM_TYPE.match(value):
+        raise InputError(f"{option} {value!r} is not an ARM type; pass Namespace/type, e.g. Microsoft.Network/routeTables")
     return value
 
 

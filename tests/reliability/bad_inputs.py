@@ -158,6 +158,13 @@ CASES: tuple[BadInput, ...] = (
     BadInput("history-since-overflow", "reconcile history ADDRESS --since 99999999999d",
              ("history", "core.resource_group", "--since", "99999999999d", *STATE), "--since '99999999999d'",
              "use e.g. 30m"),
+    # `reconcile import` checks its options' form before the target opens (h30): a group name with
+    # `..` created the emulator state first; a --generic that is no ARM type was silently ignored.
+    BadInput("import-group-traversal", "reconcile import -g ../x", ("import", "-g", "../x", "--out", "x.py", *STATE),
+             "--resource-group '../x'", "give a name or /subscriptions/ID/resourceGroups/NAME"),
+    BadInput("import-generic-not-a-type", "reconcile import --generic nonsense",
+             ("import", "-g", "rg-x", "--out", "x.py", "--generic", "nonsense", *STATE), "--generic 'nonsense'",
+             "pass Namespace/type"),
     BadInput("invalid-cidr", "VNet CIDR 10.2.0.0/33", PROD, "vnet_cidr",
              "write it like 10.0.1.0/24", patch="invalid-cidr"),
     BadInput("cidr-host-bits", "VNet CIDR 10.2.0.1/16 (host bits set)", PROD, "vnet_cidr",
