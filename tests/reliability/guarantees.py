@@ -114,7 +114,7 @@ def _no_state(work: Path) -> list[str]:
 
 @contextmanager
 def _immutable(directory: Path) -> Iterator[None]:
-    """A directory nobody may write in, root included (`chattr +i`; ext4 and most Linux file systems)."""
+    """A directory (or file) nobody may write in, root included (`chattr +i`; ext4 and most Linux file systems)."""
     subprocess.run(["chattr", "+i", str(directory)], check=True)
     try:
         yield
@@ -220,6 +220,21 @@ def _controller_history_through_a_link(work: Path, template: Path) -> list[str]:
     written = [p.name for p in elsewhere.rglob("*")]
     if written:
         problems.append(f"history written through a linked directory: {written[:3]}")
+    return problems
+
+
+def _read_only_state(work: Path, template: Path) -> list[str]:
+    """An intact emulator state that cannot be written (read-only file) (h30): the error advised
+    `reconcile emulator reset`, which wipes the estate; the one state-file error says "writable"."""
+    state = _state_copy(template, work)
+    before = state.read_bytes()
+    with _immutable(state):
+        ran = reconcile(work, "plan", "--env", "dev", "--emulator-state", str(state))
+    problems = _one_error_line(ran, "state.db", "writable")
+    if "reset" in ran.text:
+        problems.append("advised a reset, which would wipe an intact estate")
+    if state.read_bytes() != before:
+        problems.append("the state file changed")
     return problems
 
 
@@ -834,6 +849,7 @@ CASES: tuple[Case, ...] = (
          _write_log_planted_link),
     Case("import-out-planted-links", 3, "links planted at the import's temporary names, then --out over a script",
          _import_out_planted_links),
+    Case("read-only-state", 3, "an intact emulator state file that cannot be written", _read_only_state),
     Case("history-directory-linked", 3, "the controller's history directory is a link elsewhere",
          _controller_history_through_a_link),
     Case("next-link-repeated", 4, "an ARM list whose nextLink points to itself",
