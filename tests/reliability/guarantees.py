@@ -742,6 +742,28 @@ def _sigterm_while_reading(work: Path, template: Path) -> list[str]:
     return problems
 
 
+def _lease_choice(*extra: str, needle: str) -> Callable[[Path, Path], list[str]]:
+    """`reconcile run` (and `history`) with a lease storage that cannot be used (h30): `--lease blob` on
+    the emulator searched for Azure credentials for 80 s and ended in the SDK's words; a malformed
+    connection string was the SDK's "Connection string is either blank or malformed." naming no option.
+    The one place a lease kind picks a storage (`controller_state.documents_for`) refuses it in one line."""
+    def run(work: Path, template: Path) -> list[str]:
+        state = _state_copy(template, work)
+        problems = []
+        for command in (("run", "--once", "--health-port", "-1"), ("history", "core.resource_group")):
+            ran = reconcile(work, *command, "--env", "dev", "--emulator-state", str(state), *extra, timeout=120)
+            if ran.seconds > 20:
+                problems.append(f"{command[0]}: took {ran.seconds:.0f} s")
+            error = _lines(ran.err)[-1:]
+            if ran.code != 1 or not error or not error[0].startswith("reconcile: error: ") or needle not in error[0]:
+                problems.append(f"{command[0]}: exit {ran.code}, not one error naming {needle}: {error}")
+            if "Traceback" in ran.text:
+                problems.append(f"{command[0]}: a traceback")
+        return problems
+
+    return run
+
+
 #: Malformed requests to `reconcile emulator serve`: (what, raw HTTP request bytes, status wanted).
 def _malformed_requests(port: int) -> list[tuple[str, bytes, int]]:
     graph = "/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01"
@@ -900,6 +922,10 @@ CASES: tuple[Case, ...] = (
     Case("max-age-variable", 10, "RECONCILER_PLAN_MAX_AGE=soon", _max_age_variable),
     Case("apply-plan-yes", 10, "reconcile apply PLANFILE --yes", _apply_yes),
     Case("health-port-taken", 10, "--health-port on a port in use", _health_port_taken),
+    Case("lease-blob-on-emulator", 10, "run/history --lease blob on the emulator, no connection string",
+         _lease_choice("--lease", "blob", needle="--lease-connection-string")),
+    Case("lease-connection-string-malformed", 10, "run/history --lease blob --lease-connection-string garbage",
+         _lease_choice("--lease", "blob", "--lease-connection-string", "garbage", needle="--lease-connection-string")),
     Case("sigterm-while-reading", 10, "SIGTERM while the cycle only reads (grace 30 s)", _sigterm_while_reading),
     Case("emulator-serve-malformed", 10, "malformed requests to reconcile emulator serve", _emulator_serve_malformed),
 )
