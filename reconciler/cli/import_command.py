@@ -17,6 +17,7 @@ from reconciler.cli.common import (
     tool_version,
 )
 from reconciler.runtime.inputs import check_arm_type, check_target_options
+from reconciler.runtime.safe_output import one_line
 
 DEFAULT_LAYER = "imported"
 
@@ -85,7 +86,7 @@ def report(result: object, environment: str, out: TextIO, err: TextIO) -> None:
     typed = sum(1 for r in layer.resources if r.typed)
     groups = ", ".join(g.rsplit("/", 1)[-1] for g in layer.groups)
     out.write(
-        f"Imported {len(layer.resources)} resources of {result.types} types from {groups} into {result.out} "
+        f"Imported {len(layer.resources)} resources of {result.types} types from {groups} into {one_line(str(result.out))} "
         f"(layer {layer.layer!r}): {typed} typed specs, {len(layer.resources) - typed} generic.\n"
     )
     if layer.inline:

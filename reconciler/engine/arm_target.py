@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from desired_state.errors import ReconcilerError
 from desired_state.settings import AppSecrets
+from reconciler.runtime.safe_output import one_line
 
 if TYPE_CHECKING:
     from adapters.clients import ClientFactory
@@ -104,9 +105,10 @@ def resolve_target(
 
     path = state_path(emulator_state, "--emulator-state")
     emu = Emulator(path, faults=faults if faults is not None else FaultConfig.from_env())
-    banner = f"Target: local ARM emulator (embedded), state file {path} (no Azure subscription configured)"
+    shown = one_line(str(path))  # a path holding a newline cannot start a banner line of its own
+    banner = f"Target: local ARM emulator (embedded), state file {shown} (no Azure subscription configured)"
     if emu.new_state:
-        banner += f"\nnew, empty emulator state at {path}"
+        banner += f"\nnew, empty emulator state at {shown}"
     return Target(
         kind="emulator",
         subscription_id=sub,

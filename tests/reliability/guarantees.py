@@ -421,6 +421,24 @@ def _tag_name_forges(work: Path, template: Path) -> list[str]:
     return problems
 
 
+def _path_forges_lines(work: Path, template: Path) -> list[str]:
+    """A path given with a newline (a CI variable, a careless paste) (h30): `--out`, `show-plan` and the
+    emulator state's banner printed it raw, so a forged "No changes." line started a line of its own."""
+    state = _state_copy(template, work)
+    portal_tag(state, {"cost-center": "cc-portal"})
+    name = f"x\n{FORGED}\n.json"
+    saved = reconcile(work, "plan", "--env", "dev", "--emulator-state", str(state), "--out", name)
+    shown = reconcile(work, "show-plan", name)
+    fresh = reconcile(work, "plan", "--env", "dev", "--emulator-state", f"n\n{FORGED}\n.db")
+    problems = []
+    for what, ran in (("plan --out", saved), ("show-plan", shown), ("plan --emulator-state", fresh)):
+        if ran.code != 0:
+            problems.append(f"{what}: exit {ran.code}: {ran.text[-200:]!r}")
+        if any(line.startswith("No changes.") for line in ran.text.splitlines()):
+            problems.append(f"{what}: a forged 'No changes.' line was printed")
+    return problems
+
+
 @contextmanager
 def _served(state: Path, replacements: dict[bytes, bytes], answer: Answer | None = None) -> Iterator[str]:
     from emulator.server import running_server
@@ -900,6 +918,8 @@ CASES: tuple[Case, ...] = (
          _caller_name_forges),
     Case("secret-in-caller-saved-plan", 6, "a secret quoted in a caller's name, saved with --out",
          _secret_in_caller_saved),
+    Case("path-forges-lines", 6, "--out, show-plan and --emulator-state paths holding a newline and a forged line",
+         _path_forges_lines),
     Case("html-error-page", 6, "a read answered 500 with an HTML page (show --live, plan)", _html_error_page),
     Case("body-of-another-id", 7, "a GET by id answered with another subscription's resource (show --live, apply)",
          _body_of_another_id),
