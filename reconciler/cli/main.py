@@ -4,12 +4,10 @@
     reconcile plan [--env ENV] ...                      plan only (= reconcile --dry-run)
     reconcile apply [--env ENV] [--auto-approve] ...    plan, and apply after asking (= reconcile --env ENV)
     reconcile plan --out PLANFILE / apply PLANFILE      save a plan for review / apply exactly it (docs/plan-format.md)
-    reconcile show [ADDRESS] | graph | history | compare | emulator | run | version
-                                                        see `reconcile COMMAND --help`
+    reconcile show [ADDRESS] | graph | history | compare | emulator | run | version     see `reconcile COMMAND --help`
 
-Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad
-input included), 2 changes present (only with --detailed-exitcode; and
-`reconcile compare` when live does not satisfy desired).
+Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad input included), 2 changes
+present (only with --detailed-exitcode; and `reconcile compare` when live does not satisfy desired).
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ from reconciler.cli.common import (
     add_common_options,
     add_layer_file_option,
     add_out_options,
+    configure_default_logging,
     configure_logging_from,
     tool_version,
 )
@@ -321,9 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = _safe(sys.stdout), _safe(sys.stderr)
     sys.stdout, sys.stderr = out, err
     try:
-        # Every command's log records pass the one log funnel (one line each, secrets masked, no
-        # third-party traceback); a command with --log-format/--log-level sets its own choice later.
-        _configure_default_logging()
+        configure_default_logging()
         code = _dispatch(argv, out, err)
         out.flush()
     finally:
@@ -337,12 +334,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "the outcome was not fully reported (read it with `reconcile --dry-run`)\n")
         return EXIT_ERROR
     return code
-
-
-def _configure_default_logging() -> None:
-    from reconciler.runtime.logs import configure_logging
-
-    configure_logging("auto", "WARNING")
 
 
 def _safe(stream: Any) -> Any:
