@@ -8,7 +8,9 @@ or variable and the fix (the CLI prints it as `reconcile: error: ...`, exit 1).
 from __future__ import annotations
 
 import argparse
+import os
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from desired_state.errors import ReconcilerError
@@ -44,16 +46,37 @@ def check_arm_type(value: str, option: str) -> str:
     return value
 
 
+#: The apply's "still ..." line interval (seconds; reconciler/cli/apply_progress.py).
+PROGRESS_INTERVAL = "RECONCILER_PROGRESS_INTERVAL"
+DEFAULT_PROGRESS_INTERVAL = 30.0
+
+
+def progress_interval(environ: Mapping[str, str] | None = None) -> float:
+    """The "still ..." interval: `RECONCILER_PROGRESS_INTERVAL`, else 30 s."""
+    raw = (os.environ if environ is None else environ).get(PROGRESS_INTERVAL, "").strip()
+    if not raw:
+        return DEFAULT_PROGRESS_INTERVAL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError(f"{PROGRESS_INTERVAL}={raw!r}: must be a positive number of seconds, e.g. 30")
+    return value
+
+
 def check_client_variables() -> None:
-    """The variables every ARM client reads (the wait budgets, ``RECONCILER_MAX_PAGES``), checked
-    before the target opens: a bad value is refused before a state file is created or a request
-    sent, by the same parsers the clients use (adapters/wait_budget.py, adapters/paging.py)."""
+    """The variables a run reads (the clients' wait budgets and ``RECONCILER_MAX_PAGES``, the apply's
+    progress interval), checked before the target opens: a bad value is refused before a state file
+    is created, a request sent or a history event recorded, by the same parsers their users call
+    (adapters/wait_budget.py, adapters/paging.py, `progress_interval`)."""
     from adapters.paging import max_pages
     from adapters.wait_budget import WaitBudget
 
     try:
         WaitBudget.from_env()
         max_pages()
+        progress_interval()
     except ValueError as error:
         raise InputError(str(error)) from None
 

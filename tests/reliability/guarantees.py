@@ -690,6 +690,28 @@ def _history_after(way: str) -> Callable[[Path, Path], list[str]]:
     return run
 
 
+def _refused_apply_records_nothing(work: Path, template: Path) -> list[str]:
+    """A bad `RECONCILER_PROGRESS_INTERVAL` with `reconcile --yes` (h30): it was refused only after the
+    plan, when the history had already recorded a drift "written back" by a write never sent. The
+    variables a run reads are checked where the target opens (`runtime.inputs.check_client_variables`)."""
+    state = _state_copy(template, work)
+    portal_tag(state, {"cost-center": "cc-portal"})
+    before = len(_writes(state))
+    ran = reconcile(work, "--yes", "--env", "dev", "--emulator-state", str(state),
+                    env={"RECONCILER_PROGRESS_INTERVAL": "nan"})
+    problems = _one_error_line(ran, "RECONCILER_PROGRESS_INTERVAL", "e.g. 30")
+    history = reconcile(work, "history", "core.resource_group", "--env", "dev", "--emulator-state", str(state),
+                        "--output", "json")
+    if history.code != 0:
+        problems.append(f"history exit {history.code}: {history.text[-200:]!r}")
+    elif events := json.loads(history.out).get("events", []):
+        problems.append(f"history recorded {len(events)} event(s) of an apply that never ran")
+    sent = [w for w in _writes(state)[before:] if "microsoft.resourcegraph" not in w.lower()]  # queries: reads
+    if sent:
+        problems.append(f"a write was sent: {sent[:2]}")
+    return problems
+
+
 # -- 10. smaller points -----------------------------------------------------------------------------
 
 
@@ -938,6 +960,8 @@ CASES: tuple[Case, ...] = (
     Case("history-one-shot", 9, "reconcile --yes overwrites an emergency portal change", _history_after("one-shot")),
     Case("history-saved-plan", 9, "reconcile apply PLANFILE overwrites an emergency portal change",
          _history_after("saved-plan")),
+    Case("refused-apply-records-nothing", 9, "reconcile --yes with RECONCILER_PROGRESS_INTERVAL=nan after portal drift",
+         _refused_apply_records_nothing),
     Case("max-age-creates-nothing", 10, "apply --max-age refusing an old plan", _max_age_creates_nothing),
     Case("max-age-variable", 10, "RECONCILER_PLAN_MAX_AGE=soon", _max_age_variable),
     Case("apply-plan-yes", 10, "reconcile apply PLANFILE --yes", _apply_yes),
