@@ -34,6 +34,7 @@ from azure.core.polling import LROPoller
 from adapters.breaker import CircuitBreaker
 from adapters.endpoint_guard import EndpointGuardPolicy
 from adapters.errors import one_line
+from adapters.paging import max_pages
 from adapters.ratelimit import RateLimiter, RateLimitPolicy, RequestCounter
 from adapters.retry import WAIT_LEFT, ArmRetryPolicy, Backoff, RecentPuts, RetryStats
 from adapters.sdk_imports import SDK_IMPORTS
@@ -170,6 +171,7 @@ class ClientFactory:
         self.authentication_policy = authentication_policy
         self.polling_interval = polling_interval
         budget = budget or WaitBudget.from_env()
+        max_pages()  # RECONCILER_MAX_PAGES checked with the other budgets, before anything is read
         if lro_timeout is not None:
             budget = replace(budget, lro_total=lro_timeout)
         if read_timeout is not None:

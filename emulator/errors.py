@@ -25,6 +25,11 @@ class ArmError(Exception):
         self.headers = headers or {}
 
 
+#: SQLite's and the OS's words for a state file that may be read but not written (SQLITE_READONLY:
+#: "attempt to write a readonly database"; EACCES, EPERM, EROFS).
+_NOT_WRITABLE = ("readonly", "read-only", "permission denied", "operation not permitted")
+
+
 class EmulatorStateError(Exception):
     """The state file is corrupt or unreadable; says which file and how to fix it."""
 
@@ -35,6 +40,10 @@ class EmulatorStateError(Exception):
                 # Never "reset" here: the file is fine, and a reset would wipe the estate.
                 advice = ("another process is using it (a served emulator or another reconcile run); "
                           "wait for it to finish or stop it, then run again")
+            elif any(word in lowered for word in _NOT_WRITABLE):
+                # Nor here: the estate in it is intact, only the file (or its directory) refuses writes.
+                advice = (f"the file is intact but cannot be written: make {path} (and its directory) writable, "
+                          "or pass --emulator-state (or --state) a writable copy")
             else:
                 advice = (f"restore it from a copy, or recreate it (the emulated estate is lost) with: "
                           f"reconcile emulator reset --state {path}")

@@ -17,17 +17,17 @@ which is how the tests see the "still" lines on a short emulator LRO.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
+from reconciler.runtime.inputs import PROGRESS_INTERVAL as INTERVAL_ENV
+from reconciler.runtime.inputs import progress_interval as interval_from_env
 from reconciler.runtime.safe_output import one_line
 
-INTERVAL_ENV = "RECONCILER_PROGRESS_INTERVAL"
-DEFAULT_INTERVAL = 30.0
+__all__ = ["INTERVAL_ENV", "ApplyProgress", "duration", "interval_from_env"]
 
 #: action -> (doing, done): "creating" / "creation complete after 12s".
 _WORDS = {
@@ -36,20 +36,6 @@ _WORDS = {
     "replace": ("replacing", "replacement"),
     "delete": ("deleting", "deletion"),
 }
-
-
-def interval_from_env(environ: dict[str, str] | None = None) -> float:
-    """The "still ..." interval: `RECONCILER_PROGRESS_INTERVAL`, else 30 s."""
-    raw = (os.environ if environ is None else environ).get(INTERVAL_ENV, "").strip()
-    if not raw:
-        return DEFAULT_INTERVAL
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not value > 0 or value != value or value == float("inf"):
-        raise ValueError(f"{INTERVAL_ENV}={raw!r}: must be a positive number of seconds, e.g. 30")
-    return value
 
 
 def duration(seconds: float) -> str:

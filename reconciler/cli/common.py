@@ -107,6 +107,14 @@ def add_out_options(p: argparse.ArgumentParser, *, hidden: bool, with_dry_run: b
                    "(never a link or a directory)")
 
 
+def configure_default_logging() -> None:
+    """Every command's log records pass the one log funnel from the start (one line each, secrets
+    masked, no third-party traceback); a command with --log-format/--log-level sets its own later."""
+    from reconciler.runtime.logs import configure_logging
+
+    configure_logging("auto", "WARNING")
+
+
 def configure_logging_from(args: argparse.Namespace) -> None:
     from reconciler.runtime.logs import configure_logging
 

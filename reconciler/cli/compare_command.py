@@ -8,13 +8,13 @@ with one line naming the culprit and the fix; the CLI maps them to exit 1.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, TextIO
 
 import local_files
 from adapters.compare import compare, render
 from adapters.registry import rules_for
 from desired_state.errors import ReconcilerError
+from reconciler.runtime.inputs import InputError, check_arm_type
 
 IN_SYNC = 0
 DRIFTED = 2
@@ -53,9 +53,6 @@ def _depth(value: Any) -> int:
                 stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
     return deepest
 #: `Namespace/type[/childType...]`, as ARM spells types.
-_ARM_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z][A-Za-z0-9-]*)+$")
-
-
 def _load(path: str, role: str) -> dict[str, Any]:
     # The one safe reader (local_files): a FIFO, a directory or a huge file is refused, never hangs.
     try:
@@ -96,10 +93,10 @@ def _load(path: str, role: str) -> dict[str, Any]:
 
 def run(arm_type: str, desired_path: str, live_path: str, output: str, out: TextIO) -> int:
     """Compare two ARM wire bodies with the rules of `arm_type`; print the differences."""
-    if not _ARM_TYPE.match(arm_type):
-        raise CompareInputError(
-            f"--type {arm_type!r} is not an ARM type; pass Namespace/type, e.g. Microsoft.Network/routeTables"
-        )
+    try:
+        check_arm_type(arm_type, "--type")  # the one rule of an option naming an ARM type
+    except InputError as error:
+        raise CompareInputError(str(error)) from None
     # Every type compares: a declared entry's rules, else the default ones (only declared paths count).
     rules = rules_for(arm_type)
     if output not in ("text", "json"):

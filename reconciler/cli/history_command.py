@@ -28,10 +28,13 @@ def since_cutoff(text: str, now: datetime | None = None) -> datetime:
 
     now = now or datetime.now(UTC)
     ago = _AGO.match(text)
-    if ago:
-        return now - timedelta(seconds=float(ago[1]) * _UNIT[ago[2]])
     try:
+        if ago:
+            return now - timedelta(seconds=float(ago[1]) * _UNIT[ago[2]])
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except OverflowError:  # further back than datetime reaches (year 1)
+        raise UsageError(f"--since {text!r}: further back than any time; use e.g. 30m, 24h, {MAX_AGE.days}d "
+                         f"(history is kept {MAX_AGE.days} days)") from None
     except ValueError:
         raise UsageError(f"--since {text!r}: not a duration or a time; use e.g. 30m, 24h, 7d or "
                          "2026-11-29T10:00Z") from None

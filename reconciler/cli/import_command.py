@@ -16,7 +16,8 @@ from reconciler.cli.common import (
     configure_logging_from,
     tool_version,
 )
-from reconciler.runtime.inputs import check_target_options
+from reconciler.runtime.inputs import check_arm_type, check_target_options
+from reconciler.runtime.safe_output import one_line
 
 DEFAULT_LAYER = "imported"
 
@@ -56,8 +57,13 @@ def import_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             f"layers ({', '.join(LAYER_ORDER)}); e.g. --layer imported"
         )
     target = Path(args.out)
-    from reconciler.importer.run import check_out
+    from reconciler.importer.run import check_out, group_name
 
+    for given in args.resource_group:  # the names' form, before the target opens
+        group_name(given)
+    for arm_type in args.generic:
+        if arm_type.lower() != "all":
+            check_arm_type(arm_type, "--generic")
     check_out(target, args.resource_group, args.layer, force=True)  # the path itself, before anything is read
     configure_logging_from(args)
     from reconciler.engine.session import open_session
@@ -80,7 +86,7 @@ def report(result: object, environment: str, out: TextIO, err: TextIO) -> None:
     typed = sum(1 for r in layer.resources if r.typed)
     groups = ", ".join(g.rsplit("/", 1)[-1] for g in layer.groups)
     out.write(
-        f"Imported {len(layer.resources)} resources of {result.types} types from {groups} into {result.out} "
+        f"Imported {len(layer.resources)} resources of {result.types} types from {groups} into {one_line(str(result.out))} "
         f"(layer {layer.layer!r}): {typed} typed specs, {len(layer.resources) - typed} generic.\n"
     )
     if layer.inline:

@@ -4,12 +4,10 @@
     reconcile plan [--env ENV] ...                      plan only (= reconcile --dry-run)
     reconcile apply [--env ENV] [--auto-approve] ...    plan, and apply after asking (= reconcile --env ENV)
     reconcile plan --out PLANFILE / apply PLANFILE      save a plan for review / apply exactly it (docs/plan-format.md)
-    reconcile show [ADDRESS] | graph | history | compare | emulator | run | version
-                                                        see `reconcile COMMAND --help`
+    reconcile show [ADDRESS] | graph | history | compare | emulator | run | version     see `reconcile COMMAND --help`
 
-Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad
-input included), 2 changes present (only with --detailed-exitcode; and
-`reconcile compare` when live does not satisfy desired).
+Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error (bad input included), 2 changes
+present (only with --detailed-exitcode; and `reconcile compare` when live does not satisfy desired).
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ from reconciler.cli.common import (
     add_common_options,
     add_layer_file_option,
     add_out_options,
+    configure_default_logging,
     configure_logging_from,
     tool_version,
 )
@@ -321,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = _safe(sys.stdout), _safe(sys.stderr)
     sys.stdout, sys.stderr = out, err
     try:
+        configure_default_logging()
         code = _dispatch(argv, out, err)
         out.flush()
     finally:

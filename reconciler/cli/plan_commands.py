@@ -24,6 +24,7 @@ from reconciler.cli.planfile import (
     load,
     save,
 )
+from reconciler.runtime.safe_output import one_line
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,7 +63,8 @@ def save_plan(args: argparse.Namespace, session: Session, plan: Plan, observatio
     )
     save(Path(args.out), document, force=getattr(args, "force", False))
     runnable = sum(1 for c in plan.changes if c.runnable)
-    to.write(f"Saved plan: {args.out} ({runnable} change(s) to apply). Apply it with `reconcile apply {args.out}`.\n")
+    shown = one_line(args.out)  # a path holding a newline cannot start a line of its own
+    to.write(f"Saved plan: {shown} ({runnable} change(s) to apply). Apply it with `reconcile apply {shown}`.\n")
 
 
 def names_a_plan_file(argv: Sequence[str], plan_parser: argparse.ArgumentParser) -> bool:
@@ -224,11 +226,11 @@ def show_plan_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     saved = load(Path(args.planfile))
     check_integrity(saved, _fingerprint_key(saved))
     target: dict[str, Any] = saved.document["target"]
-    header = (
+    header = one_line(
         f"Saved plan {saved.path}: {saved.environment} on {target.get('kind')} subscription "
         f"{target.get('subscription_id')}, saved {saved.document['created_at']} by reconcile "
-        f"{saved.document['tool_version']}; apply with `reconcile apply {saved.path}`\n"
-    )
+        f"{saved.document['tool_version']}; apply with `reconcile apply {saved.path}`"
+    ) + "\n"
     (err if renderer.for_machines else out).write(header)
     renderer.write(PlanView.of(saved.plan()), out)
     return EXIT_OK

@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 
+#: A blob lease's duration in seconds (Azure Storage, Lease Blob, x-ms-lease-duration).
+LEASE_SECONDS = (15, 60)
+
+
 def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Lease | None:
     kind = args.lease
     if kind == "none":
@@ -104,7 +108,7 @@ def _lease_for(args: argparse.Namespace, session: Session, on_lost: Any) -> Leas
     env = session.state.environment
     if kind == "file":
         return FileLease(session.target.work_dir / "leases", env)
-    if args.lease_connection_string:
+    if args.lease_connection_string:  # checked with the documents beside the lease (documents_for)
         return BlobLease.from_connection_string(
             args.lease_connection_string, env, duration_s=args.lease_duration, on_lost=on_lost
         )
@@ -151,6 +155,11 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     resync = parse_duration(args.resync, "--resync")
     if not 0 <= args.jitter < 1:
         raise ControllerUsageError(f"--jitter {args.jitter}: must be at least 0 and below 1")
+    if not LEASE_SECONDS[0] <= args.lease_duration <= LEASE_SECONDS[1]:
+        # Azure Storage, Lease Blob: x-ms-lease-duration is 15 to 60 seconds (or -1, a lease that never
+        # expires: a controller that died holding it would stop every other replica, so not offered).
+        raise ControllerUsageError(f"--lease-duration {args.lease_duration}: a blob lease lasts {LEASE_SECONDS[0]} "
+                                   f"to {LEASE_SECONDS[1]} seconds (Azure Storage); use e.g. --lease-duration 30")
     from reconciler.runtime.logs import configure_logging, register_secret
 
     configure_logging(args.log_format, args.log_level if args.log_level != "WARNING" else "INFO")

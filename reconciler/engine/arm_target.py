@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from desired_state.errors import ReconcilerError
 from desired_state.settings import AppSecrets
+from reconciler.runtime.safe_output import one_line
 
 if TYPE_CHECKING:
     from adapters.clients import ClientFactory
@@ -61,8 +62,12 @@ def resolve_target(
     faults: Any = None,
 ) -> Target:
     """Azure when a subscription is configured (and no emulator option given),
-    else the embedded emulator on its state file."""
+    else the embedded emulator on its state file. The clients' variables are checked first: every
+    command opens its target here, so a bad one is refused before a state file is created."""
     from adapters.clients import ClientFactory
+    from reconciler.runtime.inputs import check_client_variables
+
+    check_client_variables()
 
     if secrets.subscription_id and not emulator_state and not emulator_url:
         if not _has_azure_credentials(secrets):
@@ -100,9 +105,10 @@ def resolve_target(
 
     path = state_path(emulator_state, "--emulator-state")
     emu = Emulator(path, faults=faults if faults is not None else FaultConfig.from_env())
-    banner = f"Target: local ARM emulator (embedded), state file {path} (no Azure subscription configured)"
+    shown = one_line(str(path))  # a path holding a newline cannot start a banner line of its own
+    banner = f"Target: local ARM emulator (embedded), state file {shown} (no Azure subscription configured)"
     if emu.new_state:
-        banner += f"\nnew, empty emulator state at {path}"
+        banner += f"\nnew, empty emulator state at {shown}"
     return Target(
         kind="emulator",
         subscription_id=sub,

@@ -134,7 +134,7 @@ class NonRowReads:
             for address in members:
                 body = listing.bodies.get(resources[address].id.lower())
                 if (body is None and not listing.complete) or (body is not None and (
-                        unreadable(body) is not None or lacked_field(resources[address], body) is not None)):
+                        unreadable(body, resources[address].id) is not None or lacked_field(resources[address], body) is not None)):
                     unread.append(address)
                 else:
                     errors.pop(address, None)

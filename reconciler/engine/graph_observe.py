@@ -223,7 +223,7 @@ class GraphObserver:
                 continue  # a child or an extension resource: not a row; or read with its name's source
             found_row = rows.get(rid)
             row_live = row_body(found_row) if found_row is not None else None
-            if row_live is not None and unreadable(row_live) is None:
+            if row_live is not None and unreadable(row_live, resource.id) is None:
                 provisional[address] = row_live
                 if rid not in recent and self.non_rows.row_comparable(resource.type, resource.api_version):
                     candidates.append(address)

@@ -21,12 +21,15 @@ _STRING_FIELDS = ("id", "name", "type", "location", "etag", "kind")
 _OBJECT_FIELDS = ("properties", "sku", "identity", "systemData")
 
 
-def unreadable(body: Any) -> str | None:
-    """Why `body` is not a readable ARM body, or None when it is (or is absent)."""
+def unreadable(body: Any, read_id: str | None = None) -> str | None:
+    """Why `body` is not a readable ARM body, or None when it is (or is absent). With `read_id`
+    (the id the body was read or listed by), a body naming another resource is unreadable too."""
     if body is None:
         return None
     if not isinstance(body, dict):
         return f"the live body is a JSON {_kind(body)}, not an object"
+    if read_id is not None and (other := answered_other(body, read_id)) is not None:
+        return other
     tags = body.get("tags")
     if tags is not None:
         if not isinstance(tags, dict):
@@ -46,6 +49,19 @@ def unreadable(body: Any) -> str | None:
     if path is not None:
         return f"it holds a number JSON cannot carry (NaN or Infinity) at {path or '(root)'}"
     return None
+
+
+def answered_other(body: Any, read_id: str) -> str | None:
+    """Why `body` is not the resource `read_id` names, or None. ARM answers a read by id with that
+    resource, its `id` the same path (ARM ids compare case-insensitively: ARM RPC, "Resource IDs");
+    a body naming another resource (another subscription, group or name: a misrouted or hostile
+    answer) must not be compared, written over, or condemned as if it were the one asked for."""
+    answered = body.get("id") if isinstance(body, dict) else None
+    if not isinstance(answered, str) or answered.rstrip("/").lower() == read_id.rstrip("/").lower():
+        return None
+    from reconciler.runtime.safe_output import remote_text
+
+    return f"ARM answered with another resource's id {remote_text(answered)!r}, not the one read"
 
 
 def _kind(value: Any) -> str:

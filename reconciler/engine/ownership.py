@@ -21,6 +21,7 @@ from desired_state.errors import ReconcilerError
 from desired_state.resource import Resource
 from desired_state.tags import is_owned
 from reconciler.engine.desired import DesiredResources, is_tagged
+from reconciler.engine.live_shape import answered_other
 from reconciler.engine.observation import AdapterSource, Live
 from reconciler.engine.plan import Refusal
 
@@ -153,6 +154,8 @@ class Ownership:
             return f"could not be read to prove it is ours ({describe(error)})"
         if body is None:
             return GONE
+        if (other := answered_other(body, resource_id)) is not None:
+            return f"{other}; not deleted"
         if adopted or is_owned(body.get("tags"), self.environment):
             return None
         owner = self._owner_of(resource_id) if self.desired.declares_untagged(arm_type) else None

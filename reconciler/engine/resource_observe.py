@@ -39,10 +39,10 @@ _POOL_LOCK = threading.Lock()
 Found = tuple[list[tuple[str, Live, Failure | None]], list[str]]
 
 
-def _gate(body: Live, error: Failure | None) -> Failure | None:
-    """The one gate for live bodies: a shape ARM does not document makes this resource
-    unreadable, not the whole plan."""
-    why = unreadable(body) if error is None else None
+def _gate(body: Live, error: Failure | None, read_id: str) -> Failure | None:
+    """The one gate for live bodies: a shape ARM does not document, or a body naming another
+    resource than `read_id`, makes this resource unreadable, not the whole plan."""
+    why = unreadable(body, read_id) if error is None else None
     if why is not None:
         return Failure(Reason.UNREADABLE_BODY, f"UnreadableLiveBody: {why}; nothing is planned or written for it")
     return error
@@ -305,7 +305,7 @@ class _ReadRun:
     def _found(self, result: Found) -> None:
         found, unread = result
         for address, body, error in found:
-            error = _gate(body, error)
+            error = _gate(body, error, self.desired.resources[address].id)
             if error is None:
                 self.live[address] = body
                 self.errors.pop(address, None)

@@ -50,27 +50,32 @@ class ImportResult:
     types: int = 0
 
 
+def group_name(given: str) -> tuple[str | None, str]:
+    """(subscription or None, name) of one `--resource-group` (a name, or a group id); ImportRefused
+    for what is not a group name. Needs no target: the import command checks every group with it
+    before the target opens (a bad name creates no state file and sends nothing)."""
+    match = _GROUP_ID.match(given)
+    subscription, name = (match["sub"], match["name"]) if match is not None else (None, given)
+    if not _GROUP_NAME.match(name):
+        raise ImportRefused(
+            f"--resource-group {given!r}: not a resource group name (letters, digits, _-.() up to 90, not ending "
+            "in .); give a name or /subscriptions/ID/resourceGroups/NAME"
+        )
+    check_name(name, GROUP_TYPE, source=f"--resource-group {given}")  # the one id constructor's rule
+    return subscription, name
+
+
 def group_ids(groups: Sequence[str], subscription_id: str) -> list[str]:
     """Each `--resource-group` (a name, or a group id) as an id in the target's subscription;
     ImportRefused for one in another subscription or not a group name."""
     ids: list[str] = []
     for given in groups:
-        match = _GROUP_ID.match(given)
-        if match is not None:
-            if match["sub"].lower() != subscription_id.lower():
-                raise ImportRefused(
-                    f"--resource-group {given}: in subscription {match['sub']}, not the target's {subscription_id}; "
-                    "import it with that subscription as the target (AZURE_SUBSCRIPTION_ID), nothing was written"
-                )
-            name = match["name"]
-        else:
-            name = given
-        if not _GROUP_NAME.match(name):
+        subscription, name = group_name(given)
+        if subscription is not None and subscription.lower() != subscription_id.lower():
             raise ImportRefused(
-                f"--resource-group {given!r}: not a resource group name (letters, digits, _-.() up to 90, not ending "
-                "in .); give a name or /subscriptions/ID/resourceGroups/NAME"
+                f"--resource-group {given}: in subscription {subscription}, not the target's {subscription_id}; "
+                "import it with that subscription as the target (AZURE_SUBSCRIPTION_ID), nothing was written"
             )
-        check_name(name, GROUP_TYPE, source=f"--resource-group {given}")  # the one id constructor's rule
         ids.append(f"/subscriptions/{subscription_id}/resourceGroups/{name}")
     return list(dict.fromkeys(ids))
 

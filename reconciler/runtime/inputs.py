@@ -8,6 +8,9 @@ or variable and the fix (the CLI prints it as `reconcile: error: ...`, exit 1).
 from __future__ import annotations
 
 import argparse
+import os
+import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from desired_state.errors import ReconcilerError
@@ -30,6 +33,52 @@ def port_option(raw: str, option: str, *, allow_disabled: bool = False) -> int:
         extra = "; -1 disables" if allow_disabled else ""
         raise InputError(f"{option} {raw!r}: not a TCP port; use 0-65535 (0 picks a free one{extra})")
     return value
+
+
+#: An ARM resource type: `Namespace/type[/child...]` (ARM RPC, "Resource type names").
+ARM_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z][A-Za-z0-9-]*)+$")
+
+
+def check_arm_type(value: str, option: str) -> str:
+    """An option naming an ARM type (`compare --type`, `import --generic`): refused unless it is one."""
+    if not ARM_TYPE.match(value):
+        raise InputError(f"{option} {value!r} is not an ARM type; pass Namespace/type, e.g. Microsoft.Network/routeTables")
+    return value
+
+
+#: The apply's "still ..." line interval (seconds; reconciler/cli/apply_progress.py).
+PROGRESS_INTERVAL = "RECONCILER_PROGRESS_INTERVAL"
+DEFAULT_PROGRESS_INTERVAL = 30.0
+
+
+def progress_interval(environ: Mapping[str, str] | None = None) -> float:
+    """The "still ..." interval: `RECONCILER_PROGRESS_INTERVAL`, else 30 s."""
+    raw = (os.environ if environ is None else environ).get(PROGRESS_INTERVAL, "").strip()
+    if not raw:
+        return DEFAULT_PROGRESS_INTERVAL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError(f"{PROGRESS_INTERVAL}={raw!r}: must be a positive number of seconds, e.g. 30")
+    return value
+
+
+def check_client_variables() -> None:
+    """The variables a run reads (the clients' wait budgets and ``RECONCILER_MAX_PAGES``, the apply's
+    progress interval), checked before the target opens: a bad value is refused before a state file
+    is created, a request sent or a history event recorded, by the same parsers their users call
+    (adapters/wait_budget.py, adapters/paging.py, `progress_interval`)."""
+    from adapters.paging import max_pages
+    from adapters.wait_budget import WaitBudget
+
+    try:
+        WaitBudget.from_env()
+        max_pages()
+        progress_interval()
+    except ValueError as error:
+        raise InputError(str(error)) from None
 
 
 def check_target_options(args: argparse.Namespace) -> None:

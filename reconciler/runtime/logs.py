@@ -99,6 +99,32 @@ class RedactionFilter(logging.Filter):
         return True
 
 
+#: Our packages: their records may carry a traceback (at the level the user chose); any other
+#: library's record carries one line (a third-party traceback is never printed, whatever logged it).
+_OURS = ("reconciler", "adapters", "emulator", "desired_state", "local_files", "tools", "bench", "tests")
+#: What the SDKs log (with a traceback) when an answer's body is not the JSON they expected, before
+#: raising the error the caller reports with the answer's status: the same event, said twice.
+_SDK_NOISE = ("Ran into a deserialization error. Ignoring since this is failsafe deserialization",)
+
+
+class LibraryRecordFilter(logging.Filter):
+    """Records of other libraries (the Azure SDKs, urllib3, ...) as one line: a traceback they attach
+    becomes ``(ExceptionType: message)`` after their message, and the SDKs' "failsafe
+    deserialization" notice (followed by the error that names the answer) is left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] in _OURS:
+            return True
+        if record.levelno < logging.ERROR and record.getMessage().startswith(_SDK_NOISE):
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        if record.exc_info or record.exc_text or record.stack_info:
+            error = record.exc_info[1] if record.exc_info else None
+            summary = f" ({type(error).__name__}: {error})" if error is not None else ""
+            record.msg, record.args = record.getMessage() + summary, None
+            record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
 class JsonFormatter(_JsonLineFormatter):
     """One JSON object a line (python-json-logger): time, level, logger, message, then the
     structured ``extra=`` fields, ``exception`` and ``stack`` when present."""
@@ -171,6 +197,7 @@ def configure_logging(
     handler = _ControllerHandler(target)
     handler.setFormatter(JsonFormatter() if format == "json" else TextFormatter())
     # On the handler, not a logger: logger filters do not see records propagated from children.
+    handler.addFilter(LibraryRecordFilter())  # before redaction: the one line it makes is masked too
     handler.addFilter(RedactionFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _ControllerHandler)]:

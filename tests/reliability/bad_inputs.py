@@ -148,6 +148,26 @@ CASES: tuple[BadInput, ...] = (
              files=(("d.json", b"[" * 100_000 + b"]" * 100_000), ("l.json", b"{}"))),
     BadInput("compare-nan", "NaN in a body given to compare", ("compare", "--type", VNET, "d.json", "l.json"),
              "l.json holds NaN", "fix the live body", files=(("d.json", b"{}"), ("l.json", b'{"a": NaN}'))),
+    # The clients' variables are checked where every command opens its target (h30): before, a bad
+    # RECONCILER_MAX_PAGES was each listing's error mid-plan, and a bad budget created the state first.
+    BadInput("max-pages-variable-not-number", "RECONCILER_MAX_PAGES=-1", DRY, "RECONCILER_MAX_PAGES='-1'",
+             "set it like 1000", env=(("RECONCILER_MAX_PAGES", "-1"),)),
+    BadInput("budget-variable-show-live", "RECONCILER_RUN_BUDGET=soon with show ADDRESS --live",
+             ("show", "core.resource_group", "--live", *STATE), "RECONCILER_RUN_BUDGET='soon'",
+             "set it like 30s", env=(("RECONCILER_RUN_BUDGET", "soon"),)),
+    BadInput("history-since-overflow", "reconcile history ADDRESS --since 99999999999d",
+             ("history", "core.resource_group", "--since", "99999999999d", *STATE), "--since '99999999999d'",
+             "use e.g. 30m"),
+    # `reconcile import` checks its options' form before the target opens (h30): a group name with
+    # `..` created the emulator state first; a --generic that is no ARM type was silently ignored.
+    BadInput("import-group-traversal", "reconcile import -g ../x", ("import", "-g", "../x", "--out", "x.py", *STATE),
+             "--resource-group '../x'", "give a name or /subscriptions/ID/resourceGroups/NAME"),
+    BadInput("import-generic-not-a-type", "reconcile import --generic nonsense",
+             ("import", "-g", "rg-x", "--out", "x.py", "--generic", "nonsense", *STATE), "--generic 'nonsense'",
+             "pass Namespace/type"),
+    BadInput("lease-duration-negative", "reconcile run --lease-duration -5 (h30: a lease always expired)",
+             ("run", "--once", "--health-port", "-1", "--lease-duration", "-5", *STATE), "--lease-duration -5",
+             "15 to 60 seconds"),
     BadInput("invalid-cidr", "VNet CIDR 10.2.0.0/33", PROD, "vnet_cidr",
              "write it like 10.0.1.0/24", patch="invalid-cidr"),
     BadInput("cidr-host-bits", "VNet CIDR 10.2.0.1/16 (host bits set)", PROD, "vnet_cidr",

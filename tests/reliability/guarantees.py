@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.reliability.bad_inputs import clean_environment
 from tests.reliability.hardening import (
@@ -44,7 +46,7 @@ from tests.reliability.hardening import (
     _writes,
     reconcile,
 )
-from tests.reliability.hostile_arm import HostileArm, RewritingProxy
+from tests.reliability.hostile_arm import Answer, HostileArm, RewritingProxy
 
 SUB = "00000000-0000-0000-0000-000000000000"
 SECRET = "Sup3r-Secret-Pa55!w0rd"
@@ -112,7 +114,7 @@ def _no_state(work: Path) -> list[str]:
 
 @contextmanager
 def _immutable(directory: Path) -> Iterator[None]:
-    """A directory nobody may write in, root included (`chattr +i`; ext4 and most Linux file systems)."""
+    """A directory (or file) nobody may write in, root included (`chattr +i`; ext4 and most Linux file systems)."""
     subprocess.run(["chattr", "+i", str(directory)], check=True)
     try:
         yield
@@ -218,6 +220,21 @@ def _controller_history_through_a_link(work: Path, template: Path) -> list[str]:
     written = [p.name for p in elsewhere.rglob("*")]
     if written:
         problems.append(f"history written through a linked directory: {written[:3]}")
+    return problems
+
+
+def _read_only_state(work: Path, template: Path) -> list[str]:
+    """An intact emulator state that cannot be written (read-only file) (h30): the error advised
+    `reconcile emulator reset`, which wipes the estate; the one state-file error says "writable"."""
+    state = _state_copy(template, work)
+    before = state.read_bytes()
+    with _immutable(state):
+        ran = reconcile(work, "plan", "--env", "dev", "--emulator-state", str(state))
+    problems = _one_error_line(ran, "state.db", "writable")
+    if "reset" in ran.text:
+        problems.append("advised a reset, which would wipe an intact estate")
+    if state.read_bytes() != before:
+        problems.append("the state file changed")
     return problems
 
 
@@ -404,12 +421,57 @@ def _tag_name_forges(work: Path, template: Path) -> list[str]:
     return problems
 
 
+def _path_forges_lines(work: Path, template: Path) -> list[str]:
+    """A path given with a newline (a CI variable, a careless paste) (h30): `--out`, `show-plan` and the
+    emulator state's banner printed it raw, so a forged "No changes." line started a line of its own."""
+    state = _state_copy(template, work)
+    portal_tag(state, {"cost-center": "cc-portal"})
+    name = f"x\n{FORGED}\n.json"
+    saved = reconcile(work, "plan", "--env", "dev", "--emulator-state", str(state), "--out", name)
+    shown = reconcile(work, "show-plan", name)
+    fresh = reconcile(work, "plan", "--env", "dev", "--emulator-state", f"n\n{FORGED}\n.db")
+    problems = []
+    for what, ran in (("plan --out", saved), ("show-plan", shown), ("plan --emulator-state", fresh)):
+        if ran.code != 0:
+            problems.append(f"{what}: exit {ran.code}: {ran.text[-200:]!r}")
+        if any(line.startswith("No changes.") for line in ran.text.splitlines()):
+            problems.append(f"{what}: a forged 'No changes.' line was printed")
+    return problems
+
+
 @contextmanager
-def _served(state: Path, replacements: dict[bytes, bytes]) -> Iterator[str]:
+def _served(state: Path, replacements: dict[bytes, bytes], answer: Answer | None = None) -> Iterator[str]:
     from emulator.server import running_server
 
-    with running_server(state) as server, RewritingProxy(server.base_url, replacements) as proxy:
+    with running_server(state) as server, RewritingProxy(server.base_url, replacements, answer) as proxy:
         yield proxy.url
+
+
+def _reads_group(method: str, path: str) -> bool:
+    return method == "GET" and urlsplit(path).path.rstrip("/").lower() == RG_ID.lower()
+
+
+def _html_error_page(work: Path, template: Path) -> list[str]:
+    """A gateway in front of ARM answers a read 500 with an HTML page (h30): the SDK's failsafe
+    deserializer logged a Python traceback (raw on `show --live`, which had no log handler; as a JSON
+    `exception` in the plan's log). Every record passes the one log funnel, another library's as one line."""
+    state = _state_copy(template, work)
+
+    def answer(method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if _reads_group(method, path):
+            return 500, {"Content-Type": "text/html"}, b"<html><body><h1>Internal Server Error</h1></body></html>"
+        return status, headers, body
+
+    with _served(state, {}, answer) as url:
+        show = reconcile(work, "show", "core.resource_group", "--live", "--emulator-url", url)
+        plan = reconcile(work, "plan", "--env", "dev", "--emulator-url", url)
+    problems = _one_error_line(show, "core.resource_group", "Internal Server Error")
+    for what, ran in (("show --live", show), ("plan", plan)):
+        if "Traceback" in ran.text:
+            problems.append(f"{what} printed a traceback")
+    if plan.code != 1 or "core.resource_group: could not be read" not in plan.text:
+        problems.append(f"plan exit {plan.code}, the unread group not named: {plan.text[-300:]!r}")
+    return problems
 
 
 def _caller_name_forges(work: Path, template: Path) -> list[str]:
@@ -478,6 +540,32 @@ def _default_domain_traversal(work: Path, template: Path) -> list[str]:
         problems.append(f"written to an id built from the live value: {sent[:2]}")
     if apply.code == 0:
         problems.append("apply exit 0")
+    return problems
+
+
+def _body_of_another_id(work: Path, template: Path) -> list[str]:
+    """ARM answers a GET by id with another subscription's resource (h30): `show --live` said "In
+    sync" and the apply compared it, and wrote over the group read, as the one asked for. The one
+    live-body gate (and `Ownership.condemn`) refuses a body whose id is not the id read."""
+    state = _state_copy(template, work)
+    portal_tag(state, {"cost-center": "cc-portal"})
+    other = RG_ID.replace(SUB, "11111111-1111-1111-1111-111111111111").encode()
+
+    def answer(method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if _reads_group(method, path) and status == 200:
+            return status, headers, re.sub(re.escape(RG_ID.encode()), other, body, flags=re.IGNORECASE)
+        return status, headers, body
+
+    before = len(_writes(state))
+    with _served(state, {}, answer) as url:
+        show = reconcile(work, "show", "core.resource_group", "--live", "--emulator-url", url)
+        apply = reconcile(work, "--yes", "--env", "dev", "--emulator-url", url)
+    problems = _one_error_line(show, "core.resource_group", "another resource's id")
+    if apply.code != 1 or "another resource's id" not in apply.text:
+        problems.append(f"apply exit {apply.code}, the group not reported unreadable: {apply.text[-300:]!r}")
+    written = [w for w in _writes(state)[before:] if w.split(" ", 1)[1].split("?")[0].lower() == RG_ID.lower()]
+    if written:
+        problems.append(f"written to the group on the strength of another resource's body: {written[:2]}")
     return problems
 
 
@@ -602,6 +690,28 @@ def _history_after(way: str) -> Callable[[Path, Path], list[str]]:
     return run
 
 
+def _refused_apply_records_nothing(work: Path, template: Path) -> list[str]:
+    """A bad `RECONCILER_PROGRESS_INTERVAL` with `reconcile --yes` (h30): it was refused only after the
+    plan, when the history had already recorded a drift "written back" by a write never sent. The
+    variables a run reads are checked where the target opens (`runtime.inputs.check_client_variables`)."""
+    state = _state_copy(template, work)
+    portal_tag(state, {"cost-center": "cc-portal"})
+    before = len(_writes(state))
+    ran = reconcile(work, "--yes", "--env", "dev", "--emulator-state", str(state),
+                    env={"RECONCILER_PROGRESS_INTERVAL": "nan"})
+    problems = _one_error_line(ran, "RECONCILER_PROGRESS_INTERVAL", "e.g. 30")
+    history = reconcile(work, "history", "core.resource_group", "--env", "dev", "--emulator-state", str(state),
+                        "--output", "json")
+    if history.code != 0:
+        problems.append(f"history exit {history.code}: {history.text[-200:]!r}")
+    elif events := json.loads(history.out).get("events", []):
+        problems.append(f"history recorded {len(events)} event(s) of an apply that never ran")
+    sent = [w for w in _writes(state)[before:] if "microsoft.resourcegraph" not in w.lower()]  # queries: reads
+    if sent:
+        problems.append(f"a write was sent: {sent[:2]}")
+    return problems
+
+
 # -- 10. smaller points -----------------------------------------------------------------------------
 
 
@@ -670,6 +780,28 @@ def _sigterm_while_reading(work: Path, template: Path) -> list[str]:
     if proc.returncode != 0:
         problems.append(f"exit {proc.returncode}")
     return problems
+
+
+def _lease_choice(*extra: str, needle: str) -> Callable[[Path, Path], list[str]]:
+    """`reconcile run` (and `history`) with a lease storage that cannot be used (h30): `--lease blob` on
+    the emulator searched for Azure credentials for 80 s and ended in the SDK's words; a malformed
+    connection string was the SDK's "Connection string is either blank or malformed." naming no option.
+    The one place a lease kind picks a storage (`controller_state.documents_for`) refuses it in one line."""
+    def run(work: Path, template: Path) -> list[str]:
+        state = _state_copy(template, work)
+        problems = []
+        for command in (("run", "--once", "--health-port", "-1"), ("history", "core.resource_group")):
+            ran = reconcile(work, *command, "--env", "dev", "--emulator-state", str(state), *extra, timeout=120)
+            if ran.seconds > 20:
+                problems.append(f"{command[0]}: took {ran.seconds:.0f} s")
+            error = _lines(ran.err)[-1:]
+            if ran.code != 1 or not error or not error[0].startswith("reconcile: error: ") or needle not in error[0]:
+                problems.append(f"{command[0]}: exit {ran.code}, not one error naming {needle}: {error}")
+            if "Traceback" in ran.text:
+                problems.append(f"{command[0]}: a traceback")
+        return problems
+
+    return run
 
 
 #: Malformed requests to `reconcile emulator serve`: (what, raw HTTP request bytes, status wanted).
@@ -779,6 +911,7 @@ CASES: tuple[Case, ...] = (
          _write_log_planted_link),
     Case("import-out-planted-links", 3, "links planted at the import's temporary names, then --out over a script",
          _import_out_planted_links),
+    Case("read-only-state", 3, "an intact emulator state file that cannot be written", _read_only_state),
     Case("history-directory-linked", 3, "the controller's history directory is a link elsewhere",
          _controller_history_through_a_link),
     Case("next-link-repeated", 4, "an ARM list whose nextLink points to itself",
@@ -807,6 +940,11 @@ CASES: tuple[Case, ...] = (
          _caller_name_forges),
     Case("secret-in-caller-saved-plan", 6, "a secret quoted in a caller's name, saved with --out",
          _secret_in_caller_saved),
+    Case("path-forges-lines", 6, "--out, show-plan and --emulator-state paths holding a newline and a forged line",
+         _path_forges_lines),
+    Case("html-error-page", 6, "a read answered 500 with an HTML page (show --live, plan)", _html_error_page),
+    Case("body-of-another-id", 7, "a GET by id answered with another subscription's resource (show --live, apply)",
+         _body_of_another_id),
     Case("default-domain-traversal", 7, "a defaultDomain holding '/' and '..' names a private DNS zone",
          _default_domain_traversal),
     Case("breaker-refused", 8, "connection refused", _breaker(_refused, "connection refused")),
@@ -822,10 +960,16 @@ CASES: tuple[Case, ...] = (
     Case("history-one-shot", 9, "reconcile --yes overwrites an emergency portal change", _history_after("one-shot")),
     Case("history-saved-plan", 9, "reconcile apply PLANFILE overwrites an emergency portal change",
          _history_after("saved-plan")),
+    Case("refused-apply-records-nothing", 9, "reconcile --yes with RECONCILER_PROGRESS_INTERVAL=nan after portal drift",
+         _refused_apply_records_nothing),
     Case("max-age-creates-nothing", 10, "apply --max-age refusing an old plan", _max_age_creates_nothing),
     Case("max-age-variable", 10, "RECONCILER_PLAN_MAX_AGE=soon", _max_age_variable),
     Case("apply-plan-yes", 10, "reconcile apply PLANFILE --yes", _apply_yes),
     Case("health-port-taken", 10, "--health-port on a port in use", _health_port_taken),
+    Case("lease-blob-on-emulator", 10, "run/history --lease blob on the emulator, no connection string",
+         _lease_choice("--lease", "blob", needle="--lease-connection-string")),
+    Case("lease-connection-string-malformed", 10, "run/history --lease blob --lease-connection-string garbage",
+         _lease_choice("--lease", "blob", "--lease-connection-string", "garbage", needle="--lease-connection-string")),
     Case("sigterm-while-reading", 10, "SIGTERM while the cycle only reads (grace 30 s)", _sigterm_while_reading),
     Case("emulator-serve-malformed", 10, "malformed requests to reconcile emulator serve", _emulator_serve_malformed),
 )

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -227,14 +228,21 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict
     handler.wfile.write(data)
 
 
+#: (method, path, status, headers, body) -> (status, headers, body): an answer rewritten by the relay.
+Answer = Callable[[str, str, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+
+
 class RewritingProxy:
     """An HTTP relay in front of a real (served) emulator that rewrites its answers' bytes: an ARM
     whose change records carry what no well-behaved service sends (an unpaired surrogate, a
-    newline in a caller's name). Requests pass unchanged; `replacements` apply to every body."""
+    newline in a caller's name). Requests pass unchanged; `replacements` apply to every body, then
+    `answer` (when given) may replace a whole answer: (method, path, status, headers, body) ->
+    (status, headers, body), e.g. an HTML error page or a body naming another resource."""
 
-    def __init__(self, target: str, replacements: dict[bytes, bytes]) -> None:
+    def __init__(self, target: str, replacements: dict[bytes, bytes], answer: Answer | None = None) -> None:
         self.target = target.rstrip("/")
         self.replacements = replacements
+        self.answer = answer
         self.seen = _Log()
         self._server = _server(self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -276,6 +284,8 @@ class RewritingProxy:
                     status, answer_headers, data = error.code, dict(error.headers), error.read()
                 for old, new in proxy.replacements.items():
                     data = data.replace(old, new)
+                if proxy.answer is not None:
+                    status, answer_headers, data = proxy.answer(self.command, self.path, status, answer_headers, data)
                 self.send_response(status)
                 for key, value in answer_headers.items():
                     if key.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
