@@ -210,8 +210,9 @@ class Controller:
             throttled=delta.get(429, 0),
             error=error,
         )
-        self.telemetry.report_cycle(report)
+        # Health first: whoever hears of the cycle (telemetry, the log) may ask /readyz at once.
         self.health.record_cycle(report)
+        self.telemetry.report_cycle(report)
         log.info(
             "cycle finished",
             extra={"environment": env, "phase": "cycle", "drifted": len(drifted), "applied": applied,
