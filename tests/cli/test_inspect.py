@@ -23,7 +23,8 @@ from reconciler.cli.show_command import with_secrets_masked
 from reconciler.controller.history import History, document_name, stamp
 from reconciler.engine.plan import Change
 from reconciler.runtime.documents import FileDocuments
-from tests.engine.test_e2e import applied_dev, copy_state
+from tests.engine.conftest import applied_dev
+from tests.estates import copy_state
 
 __all__ = ["applied_dev"]  # a module fixture: the dev estate applied once
 

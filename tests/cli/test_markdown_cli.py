@@ -16,7 +16,8 @@ from emulator.changes import unsigned_token
 from emulator.server import running_server
 from reconciler.cli.main import main
 from tests.cli.markdown_html import Page, read
-from tests.engine.test_e2e import applied_dev, copy_state
+from tests.engine.conftest import applied_dev
+from tests.estates import copy_state
 
 __all__ = ["applied_dev"]  # a module fixture: the dev estate applied once
 

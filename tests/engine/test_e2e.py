@@ -41,20 +41,7 @@ def writes(state: Path) -> list[str]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_EMULATOR_STATE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def applied_dev(applied_estates: AppliedEstates) -> Path:
-    """The state file holding dev, applied once for the session (tests/estates.py); never written."""
-    estate = applied_estates["dev"]
-    assert estate.exit_code == 0, estate.output
-    return estate.template
+pytestmark = pytest.mark.usefixtures("cli_isolated")  # tests/engine/conftest.py
 
 
 @pytest.fixture

@@ -33,12 +33,7 @@ PORTAL = {"Authorization": "Bearer portal-user", "Content-Type": "application/js
 STALENESS_S = 2.0
 
 
-@pytest.fixture(autouse=True)
-def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_EMULATOR_STATE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("cli_isolated")  # tests/engine/conftest.py
 
 
 def _applied(estates: AppliedEstates, env: str) -> Path:

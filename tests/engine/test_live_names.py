@@ -31,12 +31,7 @@ ZONE, RECORD, LINK = "microservices.dns.zone", "microservices.dns.record.wildcar
 PRIVATE = ("staging", "prod")
 
 
-@pytest.fixture(autouse=True)
-def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_EMULATOR_STATE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("cli_isolated")  # tests/engine/conftest.py
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

@@ -31,7 +31,7 @@ from emulator.api_versions import KNOWN_API_VERSIONS
 from emulator.request_log import clear_request_log, read_request_log
 from emulator.server import running_server
 from tests.cli.cli_process import on_pipe
-from tests.estates import AppliedEstates, copy_state
+from tests.estates import copy_state
 
 BASE = "https://management.azure.com"
 PORTAL = {"Authorization": "Bearer portal-user", "Content-Type": "application/json"}
@@ -39,20 +39,7 @@ NSG = "Microsoft.Network/networkSecurityGroups"
 OTHER_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 
 
-@pytest.fixture(autouse=True)
-def _no_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "RECONCILER_EMULATOR_STATE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RECONCILER_EMULATOR_THROTTLE", "0")
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def applied_dev(applied_estates: AppliedEstates) -> Path:
-    """dev applied once for the session (tests/estates.py, shared with the other tests); never written."""
-    estate = applied_estates["dev"]
-    assert estate.exit_code == 0, estate.output
-    return estate.template
+pytestmark = pytest.mark.usefixtures("cli_isolated")  # tests/engine/conftest.py
 
 
 def _url(rid: str, arm_type: str) -> str:
